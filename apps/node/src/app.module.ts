@@ -1,0 +1,52 @@
+import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { AccessModule } from '@regulink/access';
+import { ConfigModule, type NodeConfig } from '@regulink/config';
+import { FederationModule } from '@regulink/federation';
+import { dataSourceOptions, runMigrationsLocked } from '@regulink/persistence';
+import { MIGRATIONS } from '../../../migrations';
+import { ENTITIES } from './entities';
+import { HealthModule } from './health/health.module';
+import { ErrorBodyFilter } from './http/error-body.filter';
+import { RequestValidationException } from './http/request-validation.exception';
+
+/** The composition of one regional node. */
+@Module({})
+export class AppModule {
+  static forRoot(config: NodeConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions({ url: databaseUrl, entities: ENTITIES, migrations: MIGRATIONS }),
+          // Migrate before anything uses the schema, holding the advisory lock against replicas.
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options as DataSourceOptions).initialize();
+            await runMigrationsLocked(dataSource);
+            return dataSource;
+          },
+        }),
+        HealthModule,
+        AccessModule,
+        FederationModule,
+      ],
+      providers: [
+        {
+          provide: APP_PIPE,
+          useFactory: () =>
+            new ValidationPipe({
+              whitelist: true,
+              forbidNonWhitelisted: true,
+              forbidUnknownValues: true,
+              transform: true,
+              exceptionFactory: (errors) => RequestValidationException.fromErrors(errors),
+            }),
+        },
+        { provide: APP_FILTER, useClass: ErrorBodyFilter },
+      ],
+    };
+  }
+}

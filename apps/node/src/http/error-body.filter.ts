@@ -1,0 +1,20 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { mapError } from './error-body';
+
+/** Every error a route throws leaves as the standard error body. */
+@Catch()
+export class ErrorBodyFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw error;
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { body, unexpected } = mapError(error, request.id);
+    if (unexpected) this.logger.error({ err: error, errorId: body.errorId }, 'request failed unexpectedly');
+    else this.logger.warn({ code: body.code, statusCode: body.statusCode, path: request.url }, 'request refused');
+    void reply.status(body.statusCode).send(body);
+  }
+}

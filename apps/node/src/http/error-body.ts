@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { HttpException } from '@nestjs/common';
+import { AccessErrorCode, AccessException } from '@regulink/access';
+import { RequestValidationException } from './request-validation.exception';
+
+/** The one error body every HTTP error uses. */
+export interface ErrorBody {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly message: string;
+  readonly correlationId: string;
+  /** Only for unexpected errors: quote it to find the details in the log. */
+  readonly errorId?: string;
+}
+
+export interface MappedError {
+  readonly body: ErrorBody;
+  /** Unexpected errors are logged in full under their errorId; expected ones are not. */
+  readonly unexpected: boolean;
+}
+
+function assertUnreachable(value: never): never {
+  throw new Error(`unhandled error code ${String(value)}`);
+}
+
+function accessStatus(code: AccessErrorCode): number {
+  switch (code) {
+    case AccessErrorCode.Unauthenticated:
+    case AccessErrorCode.InvalidToken:
+    case AccessErrorCode.InvalidCredentials:
+      return 401;
+    case AccessErrorCode.Forbidden:
+    case AccessErrorCode.RouteNotDeclared:
+      return 403;
+    case AccessErrorCode.UsernameTaken:
+      return 409;
+    default:
+      return assertUnreachable(code);
+  }
+}
+
+const HTTP_STATUS_CODES: Readonly<Record<number, string>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** Errors raised by the HTTP server itself before a route runs (body parsing, limits). */
+const SERVER_ERROR_CODES: Readonly<Record<string, { status: number; code: string; message: string }>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'MALFORMED_JSON', message: 'the request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'MALFORMED_JSON', message: 'the JSON request body is empty' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'the request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'the request content type is not supported',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'BAD_REQUEST',
+    message: 'the request content length does not match its body',
+  },
+};
+
+/** Maps anything thrown while serving a request to the standard error body. */
+export function mapError(error: unknown, correlationId: string): MappedError {
+  const expected = (statusCode: number, code: string, message: string): MappedError => ({
+    body: { statusCode, code, message, correlationId },
+    unexpected: false,
+  });
+
+  if (error instanceof AccessException) return expected(accessStatus(error.code), error.code, error.message);
+  if (error instanceof RequestValidationException) return expected(400, error.code, error.message);
+  // Errors of the HTTP server itself (body parsing, limits) arrive wrapped, the original as cause.
+  const serverCode = (error instanceof HttpException ? (error.cause as { code?: unknown } | undefined) : undefined)?.code;
+  if (typeof serverCode === 'string' && serverCode in SERVER_ERROR_CODES) {
+    const known = SERVER_ERROR_CODES[serverCode]!;
+    return expected(known.status, known.code, known.message);
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status < 500) return expected(status, HTTP_STATUS_CODES[status] ?? 'BAD_REQUEST', error.message);
+  }
+  const errorId = randomUUID();
+  return {
+    body: { statusCode: 500, code: 'INTERNAL_ERROR', message: `unexpected error; quote ${errorId}`, correlationId, errorId },
+    unexpected: true,
+  };
+}

@@ -1,0 +1,31 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { requestContext } from '../logging/request-context';
+import { CORRELATION_HEADER } from './correlation';
+
+/** Largest JSON body the API accepts; bulk data arrives as streamed imports, not JSON bodies. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * What the HTTP server needs beyond the routes: the correlation id on every reply and on every
+ * log line written while serving the request, and the OpenAPI document at /docs/json with its UI
+ * at /docs. (Errors, including body-parsing ones, reach ErrorBodyFilter through Nest.)
+ */
+export function configureHttpServer(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header(CORRELATION_HEADER, request.id);
+    requestContext.run({ correlationId: request.id }, done);
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Regulink node API')
+      .setDescription('The HTTP API of one Regulink regional node.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
+}

@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { ConfigException, loadConfig } from '@regulink/config';
+import { startNode, type RunningNode } from './node-runtime';
+
+/** `node main.js [--config file.json]`: runs one regional node until SIGTERM or SIGINT. */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const configFlag = args.indexOf('--config');
+  let config;
+  try {
+    config = loadConfig(configFlag >= 0 ? { file: args[configFlag + 1] ?? '' } : {});
+  } catch (error) {
+    if (error instanceof ConfigException) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+
+  // A signal during start-up waits for the start to finish (or fail), so the database it may have
+  // started is stopped too.
+  const starting: Promise<RunningNode | undefined> = startNode(config).catch((error: unknown) => {
+    process.stderr.write(`the node could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+    return undefined;
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`received ${signal}, stopping\n`);
+    void starting.then((node) => node?.close()).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`error while stopping: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  if (!(await starting)) process.exit(1);
+}
+
+void main();

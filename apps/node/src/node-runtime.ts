@@ -1,0 +1,83 @@
+import { mkdir } from 'node:fs/promises';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { describeConfig, type NodeConfig } from '@regulink/config';
+import { EmbeddedDatabase } from '@regulink/persistence';
+import { AppModule } from './app.module';
+import { correlationIdFor } from './http/correlation';
+import { createRootLogger, JsonLogger } from './logging/json-logger';
+import { BODY_LIMIT_BYTES, configureHttpServer } from './http/http-server';
+
+export interface RunningNode {
+  readonly app: NestFastifyApplication;
+  readonly config: NodeConfig;
+  /** Where the HTTP API listens. */
+  readonly url: string;
+  /** Stops the API, then the embedded database if this node started one. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one regional node: its database (external, or embedded in the data folder), the
+ * migrations, and the HTTP API. Used by main.ts and by tests that boot real nodes.
+ */
+export async function startNode(config: NodeConfig): Promise<RunningNode> {
+  // Secrets inside are owner-only files; the folder stays traversable for the database server's user.
+  await mkdir(config.node.dataDir, { recursive: true });
+  const root = createRootLogger(config);
+  const databaseLog = root.child({ context: 'Database' });
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.database.url;
+  if (!databaseUrl) {
+    embedded = new EmbeddedDatabase({
+      dataDir: config.node.dataDir,
+      port: config.database.embeddedPort,
+      throwaway: config.database.throwaway,
+      log: (message) => databaseLog.debug(message),
+    });
+    databaseUrl = await embedded.start();
+  }
+
+  let app: NestFastifyApplication | undefined;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot(config, databaseUrl),
+      new FastifyAdapter({
+        bodyLimit: BODY_LIMIT_BYTES,
+        loggerInstance: root.child({ context: 'Http' }),
+        genReqId: correlationIdFor,
+        requestIdLogLabel: 'correlationId',
+      }),
+      { logger: new JsonLogger(root), abortOnError: false },
+    );
+    configureHttpServer(app);
+    await app.listen(config.http.port, config.http.host);
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await embedded?.stop();
+    throw error;
+  }
+
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
+  root.info(
+    { url, database: embedded ? (config.database.throwaway ? 'embedded (throwaway)' : 'embedded') : 'external', config: describeConfig(config) },
+    `node ${config.node.region} (${config.node.name}) is up`,
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    config,
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await app.close();
+        } finally {
+          await embedded?.stop();
+        }
+      })()),
+  };
+}

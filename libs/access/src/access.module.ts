@@ -1,0 +1,32 @@
+import { Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { IdentityModule } from '@regulink/identity';
+import { AccessGuard } from './auth/access.guard';
+import { AuthController } from './auth/auth.controller';
+import { AuthService } from './auth/auth.service';
+import { TokenService } from './auth/token.service';
+import { UserEntity } from './users/user.entity';
+import { UserRepository } from './users/user.repository';
+import { UsersController } from './users/users.controller';
+import { UsersService } from './users/users.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([UserEntity]), IdentityModule],
+  controllers: [AuthController, UsersController],
+  providers: [
+    UserRepository,
+    UsersService,
+    TokenService,
+    AuthService,
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
+  exports: [TokenService],
+})
+export class AccessModule implements OnApplicationBootstrap {
+  constructor(private readonly users: UsersService) {}
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.users.ensureAdmin();
+  }
+}

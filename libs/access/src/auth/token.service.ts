@@ -1,0 +1,59 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
+import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
+import { NodeIdentityService } from '@regulink/identity';
+import { SIGNING_ALG } from '@regulink/protocol';
+import { AccessErrorCode, AccessException } from '../access.exception';
+import { ALL_ROLES, type Role } from '../role';
+import type { AuthenticatedUser } from './authenticated-user';
+
+/** Access tokens are JWTs of their own type, so they can never pass for a signed exchange message. */
+const TOKEN_TYP = 'at+jwt';
+
+/**
+ * Issues and checks the bearer tokens of local users. Tokens are signed with the node key and are
+ * valid only at this node (issuer and audience are the node itself).
+ */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly identity: NodeIdentityService,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  private get audience(): string {
+    return `regulink:${this.config.node.region}`;
+  }
+
+  async issue(user: AuthenticatedUser): Promise<{ token: string; expiresIn: number }> {
+    const signer = this.identity.signer();
+    const expiresIn = this.config.auth.tokenTtlSeconds;
+    const token = await new SignJWT({ roles: user.roles, name: user.username })
+      .setProtectedHeader({ alg: SIGNING_ALG, kid: signer.kid, typ: TOKEN_TYP })
+      .setSubject(user.id)
+      .setIssuer(this.audience)
+      .setAudience(this.audience)
+      .setIssuedAt()
+      .setExpirationTime(`${expiresIn}s`)
+      .sign(signer.privateKey);
+    return { token, expiresIn };
+  }
+
+  async verify(token: string): Promise<AuthenticatedUser> {
+    try {
+      const keys = createLocalJWKSet({ keys: this.identity.publicKeys().map((k) => ({ ...k })) });
+      const { payload } = await jwtVerify(token, keys, {
+        algorithms: [SIGNING_ALG],
+        issuer: this.audience,
+        audience: this.audience,
+        typ: TOKEN_TYP,
+        requiredClaims: ['sub', 'exp', 'iat'],
+        clockTolerance: 5,
+      });
+      const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ALL_ROLES.includes(r as Role)) : [];
+      return { id: payload.sub!, username: typeof payload.name === 'string' ? payload.name : '', roles };
+    } catch {
+      throw new AccessException(AccessErrorCode.InvalidToken, 'the bearer token is invalid or expired');
+    }
+  }
+}

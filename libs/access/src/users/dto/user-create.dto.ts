@@ -1,0 +1,29 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import { Role } from '../../role';
+
+export class UserCreateDto {
+  @ApiProperty({ example: 'li.wei', description: 'lower-case letters, digits, dot, dash, underscore; 3-64 characters' })
+  @Matches(/^[a-z][a-z0-9._-]{2,63}$/, {
+    message: 'username must be 3-64 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter',
+  })
+  username!: string;
+
+  @ApiProperty({ example: '李伟' })
+  @IsString()
+  @Length(1, 100)
+  displayName!: string;
+
+  @ApiProperty({ minLength: 12, maxLength: 200, writeOnly: true })
+  @IsString()
+  @MinLength(12)
+  @MaxLength(200)
+  password!: string;
+
+  @ApiProperty({ enum: Role, isArray: true, example: [Role.Officer] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsEnum(Role, { each: true })
+  roles!: Role[];
+}

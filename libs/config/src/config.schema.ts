@@ -1,0 +1,147 @@
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  Validate,
+  ValidateNested,
+  ValidatorConstraint,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
+import { findDivision, isRegionCode } from '@regulink/domain';
+import { LOG_LEVELS, type LogLevel } from './node-config';
+
+@ValidatorConstraint({ name: 'regionCode' })
+class RegionCodeConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && isRegionCode(value);
+  }
+  defaultMessage(args?: ValidationArguments): string {
+    const value: unknown = args?.value;
+    if (typeof value !== 'string' || !/^\d{6}$/.test(value)) return 'must be a six-digit GB/T 2260 division code';
+    const known = findDivision(value);
+    return known
+      ? `${value} (${known.name}) is no longer in force; use the code that replaced it`
+      : `${value} is not a GB/T 2260 division code`;
+  }
+}
+
+class NodeSchema {
+  @Validate(RegionCodeConstraint)
+  region!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  dataDir!: string;
+}
+
+class HttpSchema {
+  @IsString()
+  @IsNotEmpty()
+  host!: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  port!: number;
+
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  publicUrl!: string;
+}
+
+class DatabaseSchema {
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// connection URL' })
+  url?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  embeddedPort!: number;
+
+  @IsBoolean()
+  throwaway!: boolean;
+}
+
+class KeysSchema {
+  @IsString()
+  @IsNotEmpty()
+  file!: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(12, { message: 'must be at least 12 characters' })
+  passphrase?: string;
+}
+
+class AdminSchema {
+  @Matches(/^[a-z][a-z0-9._-]{2,63}$/, {
+    message: 'must be 3-64 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter',
+  })
+  username!: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(12, { message: 'must be at least 12 characters' })
+  password?: string;
+}
+
+class AuthSchema {
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(86400)
+  tokenTtlSeconds!: number;
+}
+
+class LogSchema {
+  @IsIn(LOG_LEVELS)
+  level!: LogLevel;
+}
+
+export class NodeConfigSchema {
+  @ValidateNested()
+  @Type(() => NodeSchema)
+  node!: NodeSchema;
+
+  @ValidateNested()
+  @Type(() => HttpSchema)
+  http!: HttpSchema;
+
+  @ValidateNested()
+  @Type(() => DatabaseSchema)
+  database!: DatabaseSchema;
+
+  @ValidateNested()
+  @Type(() => KeysSchema)
+  keys!: KeysSchema;
+
+  @ValidateNested()
+  @Type(() => AdminSchema)
+  admin!: AdminSchema;
+
+  @ValidateNested()
+  @Type(() => AuthSchema)
+  auth!: AuthSchema;
+
+  @ValidateNested()
+  @Type(() => LogSchema)
+  log!: LogSchema;
+}

@@ -1,0 +1,209 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { ConfigException, type ConfigProblem } from './config.exception';
+import { NodeConfigSchema } from './config.schema';
+import type { NodeConfig } from './node-config';
+
+type Kind = 'string' | 'int' | 'bool';
+
+interface Setting {
+  readonly key: string;
+  readonly env: string;
+  readonly kind: Kind;
+  readonly secret?: boolean;
+  /** Default, possibly derived from settings already resolved. */
+  readonly fallback?: (resolved: Record<string, unknown>) => unknown;
+}
+
+/**
+ * Every setting the node reads, in resolution order. The environment wins over the config file,
+ * the config file over the defaults.
+ */
+export const SETTINGS: readonly Setting[] = [
+  { key: 'node.region', env: 'REGULINK_REGION', kind: 'string' },
+  { key: 'node.name', env: 'REGULINK_NODE_NAME', kind: 'string', fallback: (r) => `Regulink node ${String(r['node.region'] ?? '')}`.trim() },
+  { key: 'node.dataDir', env: 'REGULINK_DATA_DIR', kind: 'string', fallback: (r) => join('.data', String(r['node.region'] ?? 'node')) },
+  { key: 'http.host', env: 'REGULINK_HTTP_HOST', kind: 'string', fallback: () => '127.0.0.1' },
+  { key: 'http.port', env: 'REGULINK_HTTP_PORT', kind: 'int', fallback: () => 8080 },
+  {
+    key: 'http.publicUrl',
+    env: 'REGULINK_PUBLIC_URL',
+    kind: 'string',
+    fallback: (r) => `http://${r['http.host'] === '0.0.0.0' ? '127.0.0.1' : String(r['http.host'])}:${String(r['http.port'])}`,
+  },
+  { key: 'database.url', env: 'DATABASE_URL', kind: 'string', secret: true },
+  { key: 'database.embeddedPort', env: 'REGULINK_EMBEDDED_PG_PORT', kind: 'int', fallback: () => 0 },
+  { key: 'database.throwaway', env: 'REGULINK_THROWAWAY', kind: 'bool', fallback: () => false },
+  { key: 'keys.file', env: 'REGULINK_KEY_FILE', kind: 'string', fallback: (r) => join(String(r['node.dataDir']), 'node-keys.json') },
+  { key: 'keys.passphrase', env: 'REGULINK_KEY_PASSPHRASE', kind: 'string', secret: true },
+  { key: 'admin.username', env: 'REGULINK_ADMIN_USERNAME', kind: 'string', fallback: () => 'admin' },
+  { key: 'admin.password', env: 'REGULINK_ADMIN_PASSWORD', kind: 'string', secret: true },
+  { key: 'auth.tokenTtlSeconds', env: 'REGULINK_TOKEN_TTL_SECONDS', kind: 'int', fallback: () => 3600 },
+  { key: 'log.level', env: 'REGULINK_LOG_LEVEL', kind: 'string', fallback: () => 'info' },
+];
+
+const CONFIG_FILE_ENV = 'REGULINK_CONFIG_FILE';
+const SECRET_MASK = '********';
+
+export interface LoadConfigOptions {
+  /** Environment to read; defaults to the process environment. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** JSON config file (nested like the typed config); `REGULINK_CONFIG_FILE` otherwise. */
+  readonly file?: string;
+  /** Base folder for relative paths; defaults to the working directory. */
+  readonly cwd?: string;
+}
+
+/** Loads, validates and types the node configuration, or throws a ConfigException naming every bad key. */
+export function loadConfig(options: LoadConfigOptions = {}): NodeConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const problems: ConfigProblem[] = [];
+
+  const filePath = options.file ?? nonEmpty(env[CONFIG_FILE_ENV]);
+  const fromFile = filePath ? readConfigFile(resolve(cwd, filePath), problems) : {};
+
+  const resolved: Record<string, unknown> = {};
+  for (const setting of SETTINGS) {
+    const raw = nonEmpty(env[setting.env]) ?? getPath(fromFile, setting.key);
+    if (raw === undefined) {
+      resolved[setting.key] = setting.fallback?.(resolved);
+      continue;
+    }
+    const parsed = parseValue(raw, setting.kind);
+    if (parsed.ok) resolved[setting.key] = parsed.value;
+    else {
+      problems.push({ key: setting.key, env: setting.env, problem: parsed.problem });
+      resolved[setting.key] = undefined;
+    }
+  }
+  for (const key of unknownFileKeys(fromFile)) {
+    problems.push({ key, env: '(config file)', problem: 'is not a known setting' });
+  }
+
+  const plain: Record<string, Record<string, unknown>> = {};
+  for (const [key, value] of Object.entries(resolved)) {
+    const [section, field] = key.split('.') as [string, string];
+    (plain[section] ??= {})[field] = value;
+  }
+  const schema = plainToInstance(NodeConfigSchema, plain);
+  const failed = new Set(problems.map((p) => p.key));
+  for (const problem of flattenErrors(validateSync(schema, { forbidUnknownValues: true }))) {
+    if (!failed.has(problem.key)) problems.push(problem);
+  }
+  if (problems.length > 0) {
+    problems.sort((a, b) => SETTINGS.findIndex((s) => s.key === a.key) - SETTINGS.findIndex((s) => s.key === b.key));
+    throw new ConfigException(problems);
+  }
+
+  const absolute = (path: string) => (isAbsolute(path) ? path : resolve(cwd, path));
+  const config = schema as unknown as NodeConfig;
+  return {
+    ...config,
+    node: { ...config.node, dataDir: absolute(config.node.dataDir) },
+    http: { ...config.http, publicUrl: config.http.publicUrl.replace(/\/+$/, '') },
+    keys: { ...config.keys, file: absolute(config.keys.file) },
+  };
+}
+
+/** The configuration with every secret replaced, safe to log. */
+export function describeConfig(config: NodeConfig): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const setting of SETTINGS) {
+    const [section, field] = setting.key.split('.') as [string, string];
+    const value = (config as unknown as Record<string, Record<string, unknown>>)[section]?.[field];
+    (out[section] ??= {})[field] = setting.secret && value !== undefined ? SECRET_MASK : value;
+  }
+  return out;
+}
+
+/** The values a config must never print, for masking in logs and errors. */
+export function secretValues(config: NodeConfig): string[] {
+  return [config.database.url, config.keys.passphrase, config.admin.password].filter(
+    (v): v is string => typeof v === 'string' && v.length > 0,
+  );
+}
+
+function readConfigFile(path: string, problems: ConfigProblem[]): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    problems.push({ key: '(file)', env: CONFIG_FILE_ENV, problem: `${path} must hold a JSON object` });
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? 'is not valid JSON' : 'cannot be read';
+    problems.push({ key: '(file)', env: CONFIG_FILE_ENV, problem: `${path} ${reason}` });
+  }
+  return {};
+}
+
+function parseValue(raw: unknown, kind: Kind): { ok: true; value: unknown } | { ok: false; problem: string } {
+  if (kind === 'string') {
+    return typeof raw === 'string' || typeof raw === 'number'
+      ? { ok: true, value: String(raw).trim() }
+      : { ok: false, problem: 'must be a string' };
+  }
+  if (kind === 'int') {
+    const text = String(raw).trim();
+    return /^-?\d+$/.test(text) ? { ok: true, value: Number(text) } : { ok: false, problem: `must be an integer, got "${text}"` };
+  }
+  if (typeof raw === 'boolean') return { ok: true, value: raw };
+  const text = String(raw).trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(text)) return { ok: true, value: true };
+  if (['false', '0', 'no'].includes(text)) return { ok: true, value: false };
+  return { ok: false, problem: `must be true or false, got "${text}"` };
+}
+
+function flattenErrors(errors: ValidationError[], prefix = ''): ConfigProblem[] {
+  return errors.flatMap((error) => {
+    const key = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      key,
+      env: SETTINGS.find((s) => s.key === key)?.env ?? '(unknown)',
+      problem: explain(key, message, error.value),
+    }));
+    const single = own.length > 0 ? [own[0]!] : [];
+    return [...single, ...flattenErrors(error.children ?? [], key)];
+  });
+}
+
+function explain(key: string, message: string, value: unknown): string {
+  if (value === undefined || value === null || value === '') return 'is required but not set';
+  // class-validator messages start with the property name; the key already says which one it is.
+  const text = message.startsWith(key.split('.')[1] ?? '') ? message.slice((key.split('.')[1] ?? '').length + 1) : message;
+  return text;
+}
+
+function getPath(source: Record<string, unknown>, key: string): unknown {
+  const [section, field] = key.split('.') as [string, string];
+  const inner = source[section];
+  return inner && typeof inner === 'object' ? (inner as Record<string, unknown>)[field] : undefined;
+}
+
+function unknownFileKeys(source: Record<string, unknown>): string[] {
+  const known = new Set(SETTINGS.map((s) => s.key));
+  const sections = new Set(SETTINGS.map((s) => s.key.split('.')[0]));
+  const unknown: string[] = [];
+  for (const [section, inner] of Object.entries(source)) {
+    if (!sections.has(section) || !inner || typeof inner !== 'object') {
+      unknown.push(section);
+      continue;
+    }
+    for (const field of Object.keys(inner)) if (!known.has(`${section}.${field}`)) unknown.push(`${section}.${field}`);
+  }
+  return unknown;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** DATABASE_URL for tools that work on the schema only (the migration CLI). */
+export function databaseUrlForTooling(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const url = nonEmpty(env.DATABASE_URL);
+  if (!url) {
+    throw new ConfigException([{ key: 'database.url', env: 'DATABASE_URL', problem: 'is required for schema tooling' }]);
+  }
+  return url;
+}

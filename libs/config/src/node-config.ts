@@ -1,0 +1,61 @@
+/**
+ * The typed configuration of one regional node. Values are loaded and validated once at start
+ * (see load-config.ts); everything else receives this object by injection.
+ */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface NodeSection {
+  /** GB/T 2260 division code of the region this node serves, e.g. 330000. */
+  readonly region: string;
+  /** Human-readable node name, shown on the node card. */
+  readonly name: string;
+  /** Folder the node owns: embedded database, key file, generated secrets. */
+  readonly dataDir: string;
+}
+
+export interface HttpSection {
+  readonly host: string;
+  readonly port: number;
+  /** Base URL peers and users reach the API at; published on the node card. */
+  readonly publicUrl: string;
+}
+
+export interface DatabaseSection {
+  /** External PostgreSQL. When absent the node runs its own embedded PostgreSQL. */
+  readonly url: string | undefined;
+  /** Port for the embedded PostgreSQL; 0 picks a free port at each start. */
+  readonly embeddedPort: number;
+  /** Embedded only: a fresh cluster in a temporary folder, deleted at stop. */
+  readonly throwaway: boolean;
+}
+
+export interface KeysSection {
+  /** The encrypted key ring file. */
+  readonly file: string;
+  /** Passphrase that encrypts the private keys at rest. */
+  readonly passphrase: string | undefined;
+}
+
+export interface AdminSection {
+  /** The first administrator, created at first start when no administrator exists. */
+  readonly username: string;
+  readonly password: string | undefined;
+}
+
+export interface AuthSection {
+  readonly tokenTtlSeconds: number;
+}
+
+export interface NodeConfig {
+  readonly node: NodeSection;
+  readonly http: HttpSection;
+  readonly database: DatabaseSection;
+  readonly keys: KeysSection;
+  readonly admin: AdminSection;
+  readonly auth: AuthSection;
+  readonly log: { readonly level: LogLevel };
+}
+
+/** Injection token for the validated configuration. */
+export const NODE_CONFIG = Symbol('NODE_CONFIG');

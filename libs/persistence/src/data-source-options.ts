@@ -1,0 +1,30 @@
+import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+
+export interface DataSourceParts {
+  readonly url: string;
+  /** Distinct per node when several nodes share a process (multi-node tests). */
+  readonly name?: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly migrations: MixedList<Function | string>;
+}
+
+/** The one way to describe the database: the app, the migration CLI and the tests all use it. */
+export function dataSourceOptions(parts: DataSourceParts): DataSourceOptions {
+  return {
+    type: 'postgres',
+    name: parts.name ?? 'default',
+    url: parts.url,
+    entities: parts.entities,
+    migrations: parts.migrations,
+    migrationsTableName: 'schema_migrations',
+    // gen_random_uuid() is built into PostgreSQL 13+: no extension to install.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    migrationsRun: false,
+    synchronize: false,
+    logging: false,
+    extra: { max: 10, application_name: 'regulink' },
+  } as DataSourceOptions;
+}

@@ -1,0 +1,3 @@
+export { EmbeddedDatabase, freePort, type EmbeddedDatabaseOptions } from './embedded-database';
+export { runMigrationsLocked } from './migration-runner';
+export { dataSourceOptions, type DataSourceParts } from './data-source-options';

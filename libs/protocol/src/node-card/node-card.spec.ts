@@ -1,0 +1,67 @@
+import { generateKeyPair } from 'jose';
+import { toPublicSigningJwk, type Signer } from '../keys/signing-key';
+import { signNodeCard, verifyNodeCard, type NodeCard } from './node-card';
+
+async function newSigner(): Promise<{ signer: Signer; jwk: Awaited<ReturnType<typeof toPublicSigningJwk>> }> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const jwk = await toPublicSigningJwk(publicKey);
+  return { signer: { kid: jwk.kid, privateKey }, jwk };
+}
+
+function card(jwk: { kid: string }, keys: NodeCard['keys']): NodeCard {
+  return {
+    v: 1,
+    region: '330000',
+    name: 'Zhejiang',
+    endpoints: { api: 'http://127.0.0.1:8080' },
+    keys,
+    activeKid: jwk.kid,
+    issuedAt: '2026-11-23T00:00:00.000Z',
+  };
+}
+
+describe('node card', () => {
+  it('verifies a card signed by its active key and returns it unchanged', async () => {
+    const { signer, jwk } = await newSigner();
+    const signed = await signNodeCard(card(jwk, [jwk]), signer);
+    await expect(verifyNodeCard(JSON.parse(JSON.stringify(signed)))).resolves.toEqual(signed.card);
+  });
+
+  it('refuses a card whose presented fields differ from what was signed', async () => {
+    const { signer, jwk } = await newSigner();
+    const signed = await signNodeCard(card(jwk, [jwk]), signer);
+    const tampered = { ...signed, card: { ...signed.card, endpoints: { api: 'http://evil.example' } } };
+    await expect(verifyNodeCard(tampered)).rejects.toMatchObject({ problem: 'payload-mismatch' });
+  });
+
+  it('refuses a card signed by a key other than its active key', async () => {
+    const a = await newSigner();
+    const b = await newSigner();
+    const signed = await signNodeCard(card(a.jwk, [a.jwk, b.jwk]), a.signer);
+    const forged = { card: { ...signed.card, activeKid: b.jwk.kid }, jws: signed.jws };
+    await expect(verifyNodeCard(forged)).rejects.toMatchObject({ problem: 'signer-not-active-key' });
+  });
+
+  it('refuses a key whose kid is not its thumbprint', async () => {
+    const { signer, jwk } = await newSigner();
+    const other = await newSigner();
+    const lying = { ...other.jwk, kid: 'not-the-thumbprint' };
+    const signed = await signNodeCard(card(jwk, [jwk, lying]), signer);
+    await expect(verifyNodeCard(signed)).rejects.toMatchObject({ problem: 'key-not-self-consistent' });
+  });
+
+  it('refuses a broken signature', async () => {
+    const { signer, jwk } = await newSigner();
+    const signed = await signNodeCard(card(jwk, [jwk]), signer);
+    const [h, p, s] = signed.jws.split('.') as [string, string, string];
+    const flipped = `${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`;
+    await expect(verifyNodeCard({ ...signed, jws: flipped })).rejects.toMatchObject({ problem: 'signature' });
+  });
+
+  it.each([null, 'card', {}, { card: {}, jws: 'x' }, { card: { v: 2 }, jws: 'a.b.c' }])(
+    'refuses malformed input %p',
+    async (input) => {
+      await expect(verifyNodeCard(input)).rejects.toMatchObject({ problem: 'shape' });
+    },
+  );
+});

@@ -1,0 +1,105 @@
+import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
+import { canonicalBytes, canonicalJson } from '../canonical-json/canonical-json';
+import { importPublicKey, isSelfConsistentJwk, SIGNING_ALG, type PublicSigningJwk, type Signer } from '../keys/signing-key';
+
+export const NODE_CARD_TYP = 'regulink-node-card+jws';
+
+/** The self-description a node publishes and administrators exchange. */
+export interface NodeCard {
+  readonly v: 1;
+  /** GB/T 2260 code of the region the node serves. */
+  readonly region: string;
+  readonly name: string;
+  readonly endpoints: { readonly api: string };
+  /** Every public key the node has signed with; retired ones stay so old evidence still verifies. */
+  readonly keys: readonly PublicSigningJwk[];
+  /** The key that signs from now on. */
+  readonly activeKid: string;
+  readonly issuedAt: string;
+}
+
+/** The card together with its compact JWS, whose payload is the card's canonical JSON. */
+export interface SignedNodeCard {
+  readonly card: NodeCard;
+  readonly jws: string;
+}
+
+export type NodeCardProblem =
+  | 'shape'
+  | 'key-not-self-consistent'
+  | 'signer-not-active-key'
+  | 'signature'
+  | 'payload-mismatch';
+
+export class NodeCardError extends Error {
+  constructor(readonly problem: NodeCardProblem, message: string) {
+    super(message);
+    this.name = 'NodeCardError';
+  }
+}
+
+export async function signNodeCard(card: NodeCard, signer: Signer): Promise<SignedNodeCard> {
+  if (signer.kid !== card.activeKid) throw new NodeCardError('signer-not-active-key', 'card must be signed by its active key');
+  const jws = await new CompactSign(canonicalBytes(card))
+    .setProtectedHeader({ alg: SIGNING_ALG, kid: signer.kid, typ: NODE_CARD_TYP })
+    .sign(signer.privateKey);
+  return { card, jws };
+}
+
+/**
+ * Checks a card on its own terms: well formed, every key's `kid` is its thumbprint, the signature
+ * is by the card's active key, and the signed bytes are exactly the card. Whether the keys are the
+ * ones an administrator expects is the caller's decision (pinning).
+ */
+export async function verifyNodeCard(input: unknown): Promise<NodeCard> {
+  if (!input || typeof input !== 'object') throw new NodeCardError('shape', 'a signed node card is an object');
+  const { card, jws } = input as { card?: unknown; jws?: unknown };
+  if (typeof jws !== 'string') throw new NodeCardError('shape', 'jws must be a compact JWS string');
+  assertCardShape(card);
+  for (const key of card.keys) {
+    if (!(await isSelfConsistentJwk(key))) {
+      throw new NodeCardError('key-not-self-consistent', 'every key must be an Ed25519 public key whose kid is its thumbprint');
+    }
+  }
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(jws);
+  } catch {
+    throw new NodeCardError('shape', 'jws is not a compact JWS');
+  }
+  if (header.kid !== card.activeKid || header.alg !== SIGNING_ALG || header.typ !== NODE_CARD_TYP) {
+    throw new NodeCardError('signer-not-active-key', 'the card must be signed with EdDSA by its active key');
+  }
+  const activeKey = card.keys.find((k) => k.kid === card.activeKid);
+  if (!activeKey) throw new NodeCardError('signer-not-active-key', 'activeKid is not among the card keys');
+  let payload: Uint8Array;
+  try {
+    ({ payload } = await compactVerify(jws, await importPublicKey(activeKey), { algorithms: [SIGNING_ALG] }));
+  } catch {
+    throw new NodeCardError('signature', 'the card signature does not verify');
+  }
+  if (new TextDecoder().decode(payload) !== canonicalJson(card)) {
+    throw new NodeCardError('payload-mismatch', 'the signed card differs from the card presented');
+  }
+  return card;
+}
+
+function assertCardShape(card: unknown): asserts card is NodeCard {
+  const c = card as Partial<Record<keyof NodeCard, unknown>> | null;
+  const ok =
+    !!c &&
+    typeof c === 'object' &&
+    c.v === 1 &&
+    typeof c.region === 'string' &&
+    /^\d{6}$/.test(c.region) &&
+    typeof c.name === 'string' &&
+    c.name.length > 0 &&
+    !!c.endpoints &&
+    typeof (c.endpoints as { api?: unknown }).api === 'string' &&
+    Array.isArray(c.keys) &&
+    c.keys.length > 0 &&
+    typeof c.activeKid === 'string' &&
+    typeof c.issuedAt === 'string' &&
+    !Number.isNaN(Date.parse(c.issuedAt));
+  if (!ok) throw new NodeCardError('shape', 'the card lacks a field or has one of the wrong type');
+}

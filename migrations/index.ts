@@ -1,0 +1,8 @@
+import { Foundation1795438668343 } from './1795438668343-Foundation';
+
+/**
+ * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
+ * migrations/<Name>` against a database at the previous migration), data changes hand-written;
+ * a landed migration is never edited. The drift test fails when entities and migrations disagree.
+ */
+export const MIGRATIONS = [Foundation1795438668343];

@@ -1,0 +1,16 @@
+import { EmbeddedDatabase } from '../../libs/persistence/src/embedded-database';
+
+/**
+ * One PostgreSQL server for the whole test run: the one in DATABASE_URL when given, otherwise an
+ * embedded throwaway cluster. Tests reach it through TEST_DATABASE_URL and create their own
+ * databases on it (see test/support/database.ts).
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.DATABASE_URL) {
+    process.env.TEST_DATABASE_URL = process.env.DATABASE_URL;
+    return;
+  }
+  const database = new EmbeddedDatabase({ dataDir: '', port: 0, throwaway: true, database: 'regulink_test' });
+  process.env.TEST_DATABASE_URL = await database.start();
+  (globalThis as { __regulinkTestDatabase?: EmbeddedDatabase }).__regulinkTestDatabase = database;
+}
