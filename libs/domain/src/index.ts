@@ -1,0 +1,64 @@
+export { chinaCalendarDate } from './calendar/china-date';
+export {
+  CREDIT_CODE_ALPHABET,
+  CREDIT_CODE_LENGTH,
+  CreditCodeWarning,
+  creditCodeCheckCharacter,
+  isAcceptedCreditCode,
+  parseCreditCode,
+} from './credit-code/credit-code';
+export type {
+  CheckFailedCreditCode,
+  CreditCodeCheck,
+  CreditCodeParse,
+  MalformedCreditCode,
+  ValidCreditCode,
+} from './credit-code/credit-code';
+export { organizationCodeCheckCharacter } from './credit-code/organization-code';
+export {
+  MARKET_ENTITY_TYPE_NAMES,
+  MarketEntityType,
+  REGISTRATION_AUTHORITY_NAMES,
+  RegistrationAuthority,
+  marketEntityTypeOf,
+  registrationAuthorityOf,
+} from './credit-code/registration-authority';
+export {
+  cityOf,
+  findDivision,
+  isDivisionInForce,
+  isKnownDivision,
+  isRegionCode,
+  provinceOf,
+} from './divisions/divisions';
+export type { Division, DivisionLevel } from './divisions/divisions';
+export { MalformedReason } from './normalize/malformed-reason';
+export type { MalformedCode } from './normalize/malformed-reason';
+export { normalizeCode, toHalfWidth } from './normalize/normalize-code';
+export {
+  REGISTRATION_NUMBER_LENGTH,
+  isAcceptedRegistrationNumber,
+  parseRegistrationNumber,
+  registrationNumberCheckDigit,
+} from './registration-number/registration-number';
+export type {
+  CheckFailedRegistrationNumber,
+  MalformedRegistrationNumber,
+  RegistrationNumberParse,
+  ValidRegistrationNumber,
+} from './registration-number/registration-number';
+export {
+  RESIDENT_ID_LENGTH,
+  ResidentIdInvalidReason,
+  maskResidentId,
+  parseResidentId,
+  residentIdCheckCharacter,
+} from './resident-id/resident-id';
+export type {
+  InvalidResidentId,
+  MalformedResidentId,
+  ResidentIdOptions,
+  ResidentIdParse,
+  Sex,
+  ValidResidentId,
+} from './resident-id/resident-id';
