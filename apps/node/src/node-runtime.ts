@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { NestFactory } from '@nestjs/core';
+import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { describeConfig, type NodeConfig } from '@regulink/config';
 import { EmbeddedDatabase } from '@regulink/persistence';
@@ -46,7 +47,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
         bodyLimit: BODY_LIMIT_BYTES,
         loggerInstance: root.child({ context: 'Http' }),
         genReqId: correlationIdFor,
-        requestIdLogLabel: 'correlationId',
+        logController: new LogController({ requestIdLogLabel: 'correlationId' }),
       }),
       { logger: new JsonLogger(root), abortOnError: false },
     );
@@ -62,7 +63,11 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
   root.info(
-    { url, database: embedded ? (config.database.throwaway ? 'embedded (throwaway)' : 'embedded') : 'external', config: describeConfig(config) },
+    {
+      url,
+      database: embedded ? (config.database.throwaway ? 'embedded (throwaway)' : 'embedded') : 'external',
+      config: describeConfig(config),
+    },
     `node ${config.node.region} (${config.node.name}) is up`,
   );
 

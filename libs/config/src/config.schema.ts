@@ -28,7 +28,8 @@ class RegionCodeConstraint implements ValidatorConstraintInterface {
   }
   defaultMessage(args?: ValidationArguments): string {
     const value: unknown = args?.value;
-    if (typeof value !== 'string' || !/^\d{6}$/.test(value)) return 'must be a six-digit GB/T 2260 division code';
+    if (typeof value !== 'string' || !/^\d{6}$/.test(value))
+      return 'must be a six-digit GB/T 2260 division code';
     const known = findDivision(value);
     return known
       ? `${value} (${known.name}) is no longer in force; use the code that replaced it`
@@ -93,7 +94,8 @@ class KeysSchema {
 
 class AdminSchema {
   @Matches(/^[a-z][a-z0-9._-]{2,63}$/, {
-    message: 'must be 3-64 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter',
+    message:
+      'must be 3-64 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter',
   })
   username!: string;
 

@@ -23,20 +23,36 @@ interface Setting {
  */
 export const SETTINGS: readonly Setting[] = [
   { key: 'node.region', env: 'REGULINK_REGION', kind: 'string' },
-  { key: 'node.name', env: 'REGULINK_NODE_NAME', kind: 'string', fallback: (r) => `Regulink node ${String(r['node.region'] ?? '')}`.trim() },
-  { key: 'node.dataDir', env: 'REGULINK_DATA_DIR', kind: 'string', fallback: (r) => join('.data', String(r['node.region'] ?? 'node')) },
+  {
+    key: 'node.name',
+    env: 'REGULINK_NODE_NAME',
+    kind: 'string',
+    fallback: (r) => `Regulink node ${String(r['node.region'] ?? '')}`.trim(),
+  },
+  {
+    key: 'node.dataDir',
+    env: 'REGULINK_DATA_DIR',
+    kind: 'string',
+    fallback: (r) => join('.data', String(r['node.region'] ?? 'node')),
+  },
   { key: 'http.host', env: 'REGULINK_HTTP_HOST', kind: 'string', fallback: () => '127.0.0.1' },
   { key: 'http.port', env: 'REGULINK_HTTP_PORT', kind: 'int', fallback: () => 8080 },
   {
     key: 'http.publicUrl',
     env: 'REGULINK_PUBLIC_URL',
     kind: 'string',
-    fallback: (r) => `http://${r['http.host'] === '0.0.0.0' ? '127.0.0.1' : String(r['http.host'])}:${String(r['http.port'])}`,
+    fallback: (r) =>
+      `http://${r['http.host'] === '0.0.0.0' ? '127.0.0.1' : String(r['http.host'])}:${String(r['http.port'])}`,
   },
   { key: 'database.url', env: 'DATABASE_URL', kind: 'string', secret: true },
   { key: 'database.embeddedPort', env: 'REGULINK_EMBEDDED_PG_PORT', kind: 'int', fallback: () => 0 },
   { key: 'database.throwaway', env: 'REGULINK_THROWAWAY', kind: 'bool', fallback: () => false },
-  { key: 'keys.file', env: 'REGULINK_KEY_FILE', kind: 'string', fallback: (r) => join(String(r['node.dataDir']), 'node-keys.json') },
+  {
+    key: 'keys.file',
+    env: 'REGULINK_KEY_FILE',
+    kind: 'string',
+    fallback: (r) => join(String(r['node.dataDir']), 'node-keys.json'),
+  },
   { key: 'keys.passphrase', env: 'REGULINK_KEY_PASSPHRASE', kind: 'string', secret: true },
   { key: 'admin.username', env: 'REGULINK_ADMIN_USERNAME', kind: 'string', fallback: () => 'admin' },
   { key: 'admin.password', env: 'REGULINK_ADMIN_PASSWORD', kind: 'string', secret: true },
@@ -94,7 +110,9 @@ export function loadConfig(options: LoadConfigOptions = {}): NodeConfig {
     if (!failed.has(problem.key)) problems.push(problem);
   }
   if (problems.length > 0) {
-    problems.sort((a, b) => SETTINGS.findIndex((s) => s.key === a.key) - SETTINGS.findIndex((s) => s.key === b.key));
+    problems.sort(
+      (a, b) => SETTINGS.findIndex((s) => s.key === a.key) - SETTINGS.findIndex((s) => s.key === b.key),
+    );
     throw new ConfigException(problems);
   }
 
@@ -129,7 +147,8 @@ export function secretValues(config: NodeConfig): string[] {
 function readConfigFile(path: string, problems: ConfigProblem[]): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
     problems.push({ key: '(file)', env: CONFIG_FILE_ENV, problem: `${path} must hold a JSON object` });
   } catch (error) {
     const reason = error instanceof SyntaxError ? 'is not valid JSON' : 'cannot be read';
@@ -146,7 +165,9 @@ function parseValue(raw: unknown, kind: Kind): { ok: true; value: unknown } | { 
   }
   if (kind === 'int') {
     const text = String(raw).trim();
-    return /^-?\d+$/.test(text) ? { ok: true, value: Number(text) } : { ok: false, problem: `must be an integer, got "${text}"` };
+    return /^-?\d+$/.test(text)
+      ? { ok: true, value: Number(text) }
+      : { ok: false, problem: `must be an integer, got "${text}"` };
   }
   if (typeof raw === 'boolean') return { ok: true, value: raw };
   const text = String(raw).trim().toLowerCase();
@@ -171,7 +192,9 @@ function flattenErrors(errors: ValidationError[], prefix = ''): ConfigProblem[] 
 function explain(key: string, message: string, value: unknown): string {
   if (value === undefined || value === null || value === '') return 'is required but not set';
   // class-validator messages start with the property name; the key already says which one it is.
-  const text = message.startsWith(key.split('.')[1] ?? '') ? message.slice((key.split('.')[1] ?? '').length + 1) : message;
+  const text = message.startsWith(key.split('.')[1] ?? '')
+    ? message.slice((key.split('.')[1] ?? '').length + 1)
+    : message;
   return text;
 }
 
@@ -190,7 +213,8 @@ function unknownFileKeys(source: Record<string, unknown>): string[] {
       unknown.push(section);
       continue;
     }
-    for (const field of Object.keys(inner)) if (!known.has(`${section}.${field}`)) unknown.push(`${section}.${field}`);
+    for (const field of Object.keys(inner))
+      if (!known.has(`${section}.${field}`)) unknown.push(`${section}.${field}`);
   }
   return unknown;
 }
@@ -200,10 +224,14 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** DATABASE_URL for tools that work on the schema only (the migration CLI). */
-export function databaseUrlForTooling(env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function databaseUrlForTooling(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
   const url = nonEmpty(env.DATABASE_URL);
   if (!url) {
-    throw new ConfigException([{ key: 'database.url', env: 'DATABASE_URL', problem: 'is required for schema tooling' }]);
+    throw new ConfigException([
+      { key: 'database.url', env: 'DATABASE_URL', problem: 'is required for schema tooling' },
+    ]);
   }
   return url;
 }

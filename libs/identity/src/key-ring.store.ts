@@ -76,7 +76,11 @@ export class KeyRingStore {
 
   private async toRing(file: KeyRingFile, created: boolean): Promise<KeyRing> {
     const active = file.keys.find((k) => k.kid === file.activeKid);
-    if (!active) throw new IdentityException(IdentityErrorCode.KeyFileCorrupt, 'the active key is missing from the key file');
+    if (!active)
+      throw new IdentityException(
+        IdentityErrorCode.KeyFileCorrupt,
+        'the active key is missing from the key file',
+      );
     const privateKey = await this.unwrap(active);
     return {
       active: { kid: active.kid, privateKey },
@@ -114,7 +118,10 @@ export class KeyRingStore {
     const jwk = JSON.parse(new TextDecoder().decode(plaintext)) as JWK;
     const derived = await toPublicSigningJwk(jwk);
     if (derived.kid !== stored.kid) {
-      throw new IdentityException(IdentityErrorCode.KeyFileCorrupt, 'a private key does not match its public key');
+      throw new IdentityException(
+        IdentityErrorCode.KeyFileCorrupt,
+        'a private key does not match its public key',
+      );
     }
     return (await importJWK(jwk, SIGNING_ALG)) as CryptoKey;
   }
@@ -125,14 +132,21 @@ export class KeyRingStore {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new IdentityException(IdentityErrorCode.KeyFileUnreadable, `the key file ${this.path} cannot be read`);
+      throw new IdentityException(
+        IdentityErrorCode.KeyFileUnreadable,
+        `the key file ${this.path} cannot be read`,
+      );
     }
     try {
       const parsed = JSON.parse(text) as KeyRingFile;
-      if (parsed.v !== 1 || !Array.isArray(parsed.keys) || typeof parsed.activeKid !== 'string') throw new Error();
+      if (parsed.v !== 1 || !Array.isArray(parsed.keys) || typeof parsed.activeKid !== 'string')
+        throw new Error();
       return parsed;
     } catch {
-      throw new IdentityException(IdentityErrorCode.KeyFileCorrupt, `the key file ${this.path} is not a Regulink key ring`);
+      throw new IdentityException(
+        IdentityErrorCode.KeyFileCorrupt,
+        `the key file ${this.path} is not a Regulink key ring`,
+      );
     }
   }
 

@@ -41,7 +41,9 @@ export class EmbeddedDatabase {
     this.clusterDir = join(root, 'postgres');
     const passwordFile = join(root, 'postgres-password');
     const initialised = await exists(join(this.clusterDir, 'PG_VERSION'));
-    const password = initialised ? (await readFile(passwordFile, 'utf8')).trim() : randomBytes(24).toString('base64url');
+    const password = initialised
+      ? (await readFile(passwordFile, 'utf8')).trim()
+      : randomBytes(24).toString('base64url');
     if (!initialised) await writeFile(passwordFile, password + '\n', { mode: 0o600 });
 
     const port = this.options.port || (await freePort());
@@ -81,7 +83,9 @@ export class EmbeddedDatabase {
     const instance = this.instance;
     this.instance = undefined;
     if (!instance) return;
-    const child = (instance as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+    const child = (
+      instance as unknown as { process?: { exitCode: number | null; signalCode: string | null } }
+    ).process;
     if (child && (child.exitCode !== null || child.signalCode !== null)) {
       // Already gone (e.g. the terminal's Ctrl-C reached it first): nothing to wait for.
       (instance as unknown as { process?: unknown }).process = undefined;
@@ -105,12 +109,7 @@ export class EmbeddedDatabase {
       return;
     }
     if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-    let command = '';
-    try {
-      command = await readFile(`/proc/${pid}/comm`, 'utf8');
-    } catch {
-      return;
-    }
+    const command = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
     if (!command.startsWith('postgres')) return;
     this.options.log?.(`stopping a PostgreSQL server (pid ${pid}) left running on ${this.clusterDir}`);
     process.kill(pid, 'SIGINT');
@@ -148,7 +147,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

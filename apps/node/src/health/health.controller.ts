@@ -26,7 +26,8 @@ export class HealthController {
   @Get('ready')
   @Public()
   async ready(): Promise<HealthResponseDto> {
-    if (!(await this.health.databaseReady())) throw new ServiceUnavailableException('the database is not ready');
+    if (!(await this.health.databaseReady()))
+      throw new ServiceUnavailableException('the database is not ready');
     return { status: 'ok', database: 'up' };
   }
 }

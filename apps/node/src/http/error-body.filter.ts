@@ -14,7 +14,11 @@ export class ErrorBodyFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const { body, unexpected } = mapError(error, request.id);
     if (unexpected) this.logger.error({ err: error, errorId: body.errorId }, 'request failed unexpectedly');
-    else this.logger.warn({ code: body.code, statusCode: body.statusCode, path: request.url }, 'request refused');
+    else
+      this.logger.warn(
+        { code: body.code, statusCode: body.statusCode, path: request.url },
+        'request refused',
+      );
     void reply.status(body.statusCode).send(body);
   }
 }

@@ -54,9 +54,21 @@ const HTTP_STATUS_CODES: Readonly<Record<number, string>> = {
 
 /** Errors raised by the HTTP server itself before a route runs (body parsing, limits). */
 const SERVER_ERROR_CODES: Readonly<Record<string, { status: number; code: string; message: string }>> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'MALFORMED_JSON', message: 'the request body is not valid JSON' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'MALFORMED_JSON', message: 'the JSON request body is empty' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'the request body is too large' },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    code: 'MALFORMED_JSON',
+    message: 'the request body is not valid JSON',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: 'MALFORMED_JSON',
+    message: 'the JSON request body is empty',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    message: 'the request body is too large',
+  },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
@@ -79,18 +91,28 @@ export function mapError(error: unknown, correlationId: string): MappedError {
   if (error instanceof AccessException) return expected(accessStatus(error.code), error.code, error.message);
   if (error instanceof RequestValidationException) return expected(400, error.code, error.message);
   // Errors of the HTTP server itself (body parsing, limits) arrive wrapped, the original as cause.
-  const serverCode = (error instanceof HttpException ? (error.cause as { code?: unknown } | undefined) : undefined)?.code;
+  const serverCode = (
+    error instanceof HttpException ? (error.cause as { code?: unknown } | undefined) : undefined
+  )?.code;
   if (typeof serverCode === 'string' && serverCode in SERVER_ERROR_CODES) {
     const known = SERVER_ERROR_CODES[serverCode]!;
     return expected(known.status, known.code, known.message);
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    if (status < 500) return expected(status, HTTP_STATUS_CODES[status] ?? 'BAD_REQUEST', error.message);
+    const code = HTTP_STATUS_CODES[status];
+    if (code) return expected(status, code, error.message);
+    if (status < 500) return expected(status, 'BAD_REQUEST', error.message);
   }
   const errorId = randomUUID();
   return {
-    body: { statusCode: 500, code: 'INTERNAL_ERROR', message: `unexpected error; quote ${errorId}`, correlationId, errorId },
+    body: {
+      statusCode: 500,
+      code: 'INTERNAL_ERROR',
+      message: `unexpected error; quote ${errorId}`,
+      correlationId,
+      errorId,
+    },
     unexpected: true,
   };
 }

@@ -14,7 +14,9 @@ export class RequestValidationException extends Error {
       list.flatMap((error) => {
         const path = prefix ? `${prefix}.${error.property}` : error.property;
         const own = Object.values(error.constraints ?? {}).map((message) =>
-          message.startsWith(error.property) ? `${path}${message.slice(error.property.length)}` : `${path}: ${message}`,
+          message.startsWith(error.property)
+            ? `${path}${message.slice(error.property.length)}`
+            : `${path}: ${message}`,
         );
         return [...own, ...flatten(error.children ?? [], path)];
       });

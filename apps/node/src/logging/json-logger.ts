@@ -66,7 +66,8 @@ export class JsonLogger implements LoggerService {
   private write(level: NestLogLevel, message: unknown, rest: unknown[]): void {
     // Nest appends the logger's context as the last argument when the Logger has one.
     const params = [...rest];
-    const context = params.length > 0 && typeof params[params.length - 1] === 'string' ? params.pop() : undefined;
+    const context =
+      params.length > 0 && typeof params[params.length - 1] === 'string' ? params.pop() : undefined;
     const correlationId = requestContext.getStore()?.correlationId;
     const fields: Record<string, unknown> = { context, correlationId };
     let text: string | undefined;
@@ -80,7 +81,8 @@ export class JsonLogger implements LoggerService {
       text = String(message);
     }
     // Nest passes an error's stack as the second argument of error().
-    if (level === 'error' && typeof params[0] === 'string' && params[0].includes('\n    at ')) fields.stack = params.shift();
+    if (level === 'error' && typeof params[0] === 'string' && params[0].includes('\n    at '))
+      fields.stack = params.shift();
     this.root[LEVELS[level]](fields, text);
   }
 }

@@ -8,4 +8,5 @@ export const ROUTE_ROLES = 'regulink:roles';
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ROUTE, true);
 
 /** The route answers callers holding at least one of these roles. */
-export const Roles = (...roles: [Role, ...Role[]]): MethodDecorator & ClassDecorator => SetMetadata(ROUTE_ROLES, roles);
+export const Roles = (...roles: [Role, ...Role[]]): MethodDecorator & ClassDecorator =>
+  SetMetadata(ROUTE_ROLES, roles);

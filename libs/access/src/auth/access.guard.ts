@@ -30,20 +30,29 @@ export class AccessGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROUTE_ROLES, targets);
     if (!required || required.length === 0) {
-      this.logger.error({ handler: `${context.getClass().name}.${context.getHandler().name}` }, 'route declares no access rule');
+      this.logger.error(
+        { handler: `${context.getClass().name}.${context.getHandler().name}` },
+        'route declares no access rule',
+      );
       throw new AccessException(AccessErrorCode.RouteNotDeclared, 'this route is not open to anyone');
     }
 
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> } & Record<symbol, unknown>>();
+    const request = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | undefined> } & Record<symbol, unknown>>();
     const header = request.headers.authorization;
     const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
     if (!match) throw new AccessException(AccessErrorCode.Unauthenticated, 'a bearer token is required');
     const claimed = await this.tokens.verify(match[1]!);
     const account = await this.users.findActiveById(claimed.id);
-    if (!account) throw new AccessException(AccessErrorCode.InvalidToken, 'the account behind this token is not active');
+    if (!account)
+      throw new AccessException(AccessErrorCode.InvalidToken, 'the account behind this token is not active');
     const user: AuthenticatedUser = { id: account.id, username: account.username, roles: account.roles };
     if (!required.some((role) => user.roles.includes(role))) {
-      throw new AccessException(AccessErrorCode.Forbidden, `this route needs one of the roles: ${required.join(', ')}`);
+      throw new AccessException(
+        AccessErrorCode.Forbidden,
+        `this route needs one of the roles: ${required.join(', ')}`,
+      );
     }
     request[AUTHENTICATED_USER] = user;
     return true;

@@ -23,7 +23,11 @@ export class AuthService {
       this.logger.warn({ username }, 'refused a sign-in');
       throw new AccessException(AccessErrorCode.InvalidCredentials, 'unknown username or wrong password');
     }
-    const { token, expiresIn } = await this.tokens.issue({ id: user.id, username: user.username, roles: user.roles });
+    const { token, expiresIn } = await this.tokens.issue({
+      id: user.id,
+      username: user.username,
+      roles: user.roles,
+    });
     this.logger.log({ userId: user.id, username }, 'issued an access token');
     return { accessToken: token, tokenType: 'Bearer', expiresIn };
   }

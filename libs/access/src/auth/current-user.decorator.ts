@@ -4,7 +4,9 @@ import type { AuthenticatedUser } from './authenticated-user';
 export const AUTHENTICATED_USER = Symbol('regulink:user');
 
 /** The authenticated caller, set by the access guard. */
-export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedUser => {
-  const request = context.switchToHttp().getRequest<Record<symbol, AuthenticatedUser>>();
-  return request[AUTHENTICATED_USER]!;
-});
+export const CurrentUser = createParamDecorator(
+  (_: unknown, context: ExecutionContext): AuthenticatedUser => {
+    const request = context.switchToHttp().getRequest<Record<symbol, AuthenticatedUser>>();
+    return request[AUTHENTICATED_USER]!;
+  },
+);

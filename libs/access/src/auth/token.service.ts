@@ -50,7 +50,9 @@ export class TokenService {
         requiredClaims: ['sub', 'exp', 'iat'],
         clockTolerance: 5,
       });
-      const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ALL_ROLES.includes(r as Role)) : [];
+      const roles = Array.isArray(payload.roles)
+        ? payload.roles.filter((r): r is Role => ALL_ROLES.includes(r as Role))
+        : [];
       return { id: payload.sub!, username: typeof payload.name === 'string' ? payload.name : '', roles };
     } catch {
       throw new AccessException(AccessErrorCode.InvalidToken, 'the bearer token is invalid or expired');

@@ -37,7 +37,7 @@ export class UserRepository {
   async insert(user: NewUser): Promise<UserEntity> {
     try {
       const saved = await this.users.insert({ ...user, roles: [...user.roles], disabledAt: null });
-      return (await this.users.findOneByOrFail({ id: saved.identifiers[0]!.id as string }));
+      return await this.users.findOneByOrFail({ id: saved.identifiers[0]!.id as string });
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
         throw new AccessException(AccessErrorCode.UsernameTaken, `the username ${user.username} is taken`);

@@ -29,7 +29,10 @@ export class UsersService {
       roles: input.roles,
       createdBy,
     });
-    this.logger.log({ userId: user.id, username: user.username, roles: user.roles, createdBy }, 'created a user');
+    this.logger.log(
+      { userId: user.id, username: user.username, roles: user.roles, createdBy },
+      'created a user',
+    );
     return UsersService.map(user);
   }
 

@@ -2,7 +2,11 @@ import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Public, Role, Roles } from '@regulink/access';
 import { NodeIdentityService } from '@regulink/identity';
-import { JwksResponseDto, KeyRotationResponseDto, SignedNodeCardResponseDto } from './dto/node-card-response.dto';
+import {
+  JwksResponseDto,
+  KeyRotationResponseDto,
+  SignedNodeCardResponseDto,
+} from './dto/node-card-response.dto';
 
 @ApiTags('node')
 @Controller()

@@ -1,6 +1,12 @@
 import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import { canonicalBytes, canonicalJson } from '../canonical-json/canonical-json';
-import { importPublicKey, isSelfConsistentJwk, SIGNING_ALG, type PublicSigningJwk, type Signer } from '../keys/signing-key';
+import {
+  importPublicKey,
+  isSelfConsistentJwk,
+  SIGNING_ALG,
+  type PublicSigningJwk,
+  type Signer,
+} from '../keys/signing-key';
 
 export const NODE_CARD_TYP = 'regulink-node-card+jws';
 
@@ -25,21 +31,21 @@ export interface SignedNodeCard {
 }
 
 export type NodeCardProblem =
-  | 'shape'
-  | 'key-not-self-consistent'
-  | 'signer-not-active-key'
-  | 'signature'
-  | 'payload-mismatch';
+  'shape' | 'key-not-self-consistent' | 'signer-not-active-key' | 'signature' | 'payload-mismatch';
 
 export class NodeCardError extends Error {
-  constructor(readonly problem: NodeCardProblem, message: string) {
+  constructor(
+    readonly problem: NodeCardProblem,
+    message: string,
+  ) {
     super(message);
     this.name = 'NodeCardError';
   }
 }
 
 export async function signNodeCard(card: NodeCard, signer: Signer): Promise<SignedNodeCard> {
-  if (signer.kid !== card.activeKid) throw new NodeCardError('signer-not-active-key', 'card must be signed by its active key');
+  if (signer.kid !== card.activeKid)
+    throw new NodeCardError('signer-not-active-key', 'card must be signed by its active key');
   const jws = await new CompactSign(canonicalBytes(card))
     .setProtectedHeader({ alg: SIGNING_ALG, kid: signer.kid, typ: NODE_CARD_TYP })
     .sign(signer.privateKey);
@@ -52,13 +58,17 @@ export async function signNodeCard(card: NodeCard, signer: Signer): Promise<Sign
  * ones an administrator expects is the caller's decision (pinning).
  */
 export async function verifyNodeCard(input: unknown): Promise<NodeCard> {
-  if (!input || typeof input !== 'object') throw new NodeCardError('shape', 'a signed node card is an object');
+  if (!input || typeof input !== 'object')
+    throw new NodeCardError('shape', 'a signed node card is an object');
   const { card, jws } = input as { card?: unknown; jws?: unknown };
   if (typeof jws !== 'string') throw new NodeCardError('shape', 'jws must be a compact JWS string');
   assertCardShape(card);
   for (const key of card.keys) {
     if (!(await isSelfConsistentJwk(key))) {
-      throw new NodeCardError('key-not-self-consistent', 'every key must be an Ed25519 public key whose kid is its thumbprint');
+      throw new NodeCardError(
+        'key-not-self-consistent',
+        'every key must be an Ed25519 public key whose kid is its thumbprint',
+      );
     }
   }
   let header: ReturnType<typeof decodeProtectedHeader>;

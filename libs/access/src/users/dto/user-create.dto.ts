@@ -1,11 +1,25 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsEnum,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 import { Role } from '../../role';
 
 export class UserCreateDto {
-  @ApiProperty({ example: 'li.wei', description: 'lower-case letters, digits, dot, dash, underscore; 3-64 characters' })
+  @ApiProperty({
+    example: 'li.wei',
+    description: 'lower-case letters, digits, dot, dash, underscore; 3-64 characters',
+  })
   @Matches(/^[a-z][a-z0-9._-]{2,63}$/, {
-    message: 'username must be 3-64 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter',
+    message:
+      'username must be 3-64 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter',
   })
   username!: string;
 

@@ -1,0 +1,36 @@
+import { BadRequestException, HttpException, ServiceUnavailableException } from '@nestjs/common';
+import { AccessErrorCode, AccessException } from '@regulink/access';
+import { mapError } from './error-body';
+import { RequestValidationException } from './request-validation.exception';
+
+describe('mapError', () => {
+  it.each([
+    [new AccessException(AccessErrorCode.Unauthenticated, 'm'), 401, 'UNAUTHENTICATED'],
+    [new AccessException(AccessErrorCode.InvalidToken, 'm'), 401, 'INVALID_TOKEN'],
+    [new AccessException(AccessErrorCode.InvalidCredentials, 'm'), 401, 'INVALID_CREDENTIALS'],
+    [new AccessException(AccessErrorCode.Forbidden, 'm'), 403, 'FORBIDDEN'],
+    [new AccessException(AccessErrorCode.RouteNotDeclared, 'm'), 403, 'ROUTE_NOT_DECLARED'],
+    [new AccessException(AccessErrorCode.UsernameTaken, 'm'), 409, 'USERNAME_TAKEN'],
+    [new RequestValidationException(['a must be b']), 400, 'VALIDATION_FAILED'],
+    [new ServiceUnavailableException('db down'), 503, 'SERVICE_UNAVAILABLE'],
+    [new BadRequestException('x'), 400, 'BAD_REQUEST'],
+    [new HttpException('x', 400, { cause: { code: 'FST_ERR_CTP_INVALID_JSON_BODY' } }), 400, 'MALFORMED_JSON'],
+    [new HttpException('x', 413, { cause: { code: 'FST_ERR_CTP_BODY_TOO_LARGE' } }), 413, 'PAYLOAD_TOO_LARGE'],
+    [new HttpException('x', 415, { cause: { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' } }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ])('maps %p to %i %s', (error, statusCode, code) => {
+    const { body, unexpected } = mapError(error, 'corr-1234');
+    expect(body).toMatchObject({ statusCode, code, correlationId: 'corr-1234' });
+    expect(body.errorId).toBeUndefined();
+    expect(unexpected).toBe(false);
+  });
+
+  it('hides an unexpected error behind an errorId and flags it for the log', () => {
+    const { body, unexpected } = mapError(new Error('password=hunter2 at db'), 'corr-1234');
+    expect(unexpected).toBe(true);
+    expect(body.statusCode).toBe(500);
+    expect(body.code).toBe('INTERNAL_ERROR');
+    expect(body.errorId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.message).not.toContain('hunter2');
+    expect(body.message).toContain(body.errorId);
+  });
+});

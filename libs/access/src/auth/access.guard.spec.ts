@@ -1,0 +1,52 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AccessErrorCode } from '../access.exception';
+import { Role } from '../role';
+import type { UserRepository } from '../users/user.repository';
+import { Public, Roles } from './access.decorators';
+import { AccessGuard } from './access.guard';
+import type { TokenService } from './token.service';
+
+class Routes {
+  undeclared(): void {}
+  @Public()
+  open(): void {}
+  @Roles(Role.Admin)
+  adminOnly(): void {}
+}
+
+function contextFor(handler: keyof Routes, headers: Record<string, string> = {}): ExecutionContext {
+  return {
+    getType: () => 'http',
+    getHandler: () => Routes.prototype[handler],
+    getClass: () => Routes,
+    switchToHttp: () => ({ getRequest: () => ({ headers }) }),
+  } as unknown as ExecutionContext;
+}
+
+describe('AccessGuard (deny by default)', () => {
+  const unreachable = new Proxy({}, { get: () => () => Promise.reject(new Error('must not be consulted')) });
+  const guard = new AccessGuard(new Reflector(), unreachable as TokenService, unreachable as UserRepository);
+
+  it('refuses a route that declares neither @Public nor @Roles, before looking at any token', async () => {
+    await expect(
+      guard.canActivate(contextFor('undeclared', { authorization: 'Bearer abc' })),
+    ).rejects.toMatchObject({
+      code: AccessErrorCode.RouteNotDeclared,
+    });
+  });
+
+  it('lets a @Public route through without a token', async () => {
+    await expect(guard.canActivate(contextFor('open'))).resolves.toBe(true);
+  });
+
+  it.each<Record<string, string>>([
+    {},
+    { authorization: 'Basic YWRtaW46YWRtaW4=' },
+    { authorization: 'Bearer' },
+  ])('asks for a bearer token on a role route (%p)', async (headers) => {
+    await expect(guard.canActivate(contextFor('adminOnly', headers))).rejects.toMatchObject({
+      code: AccessErrorCode.Unauthenticated,
+    });
+  });
+});

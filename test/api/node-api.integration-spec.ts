@@ -1,0 +1,287 @@
+import { Client } from 'pg';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
+import { PUBLIC_ROUTE, Role, ROUTE_ROLES } from '@regulink/access';
+import { verifyNodeCard, type SignedNodeCard } from '@regulink/protocol';
+import { newUser } from '../factories/user.factory';
+import { bootTestNode, type TestNode } from '../support/test-node';
+
+interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  correlationId: string;
+}
+
+async function countUsers(node: TestNode): Promise<number> {
+  const client = new Client({ connectionString: node.config.database.url });
+  await client.connect();
+  try {
+    const result = await client.query<{ n: string }>('SELECT count(*) AS n FROM app_user');
+    return Number(result.rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('node HTTP API (real node, real PostgreSQL)', () => {
+  let node: TestNode;
+
+  beforeAll(async () => {
+    node = await bootTestNode();
+  });
+
+  afterAll(async () => {
+    await node?.close();
+  });
+
+  describe('health', () => {
+    it('is live and ready once the database answers and the schema is current', async () => {
+      const live = await node.request('GET', '/health/live');
+      expect(live.status).toBe(200);
+      expect(await live.json()).toEqual({ status: 'ok' });
+      const ready = await node.request('GET', '/health/ready');
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ok', database: 'up' });
+    });
+  });
+
+  describe('node card and JWKS', () => {
+    it('publishes a self-signed card whose keys are exactly the JWKS keys', async () => {
+      const signed = (await (
+        await node.request('GET', '/.well-known/regulink/node-card')
+      ).json()) as SignedNodeCard;
+      const jwks = (await (await node.request('GET', '/.well-known/jwks.json')).json()) as {
+        keys: unknown[];
+      };
+      const card = await verifyNodeCard(signed);
+      expect(card.region).toBe('330000');
+      expect(card.name).toBe('Zhejiang (test)');
+      expect(card.keys).toEqual(jwks.keys);
+      expect(jwks.keys).toContainEqual(
+        expect.objectContaining({ kid: card.activeKid, crv: 'Ed25519', alg: 'EdDSA' }),
+      );
+      expect(JSON.stringify(jwks)).not.toMatch(/"d":/);
+    });
+
+    it('rotates the key on an admin request and keeps the old key published', async () => {
+      const before = (await (
+        await node.request('GET', '/.well-known/regulink/node-card')
+      ).json()) as SignedNodeCard;
+      const tokenBefore = await node.adminToken();
+      const rotated = await node.request('POST', '/node/keys/rotate', { token: tokenBefore });
+      expect(rotated.status).toBe(200);
+      const { activeKid, retiredKid } = (await rotated.json()) as { activeKid: string; retiredKid: string };
+      expect(retiredKid).toBe(before.card.activeKid);
+      expect(activeKid).not.toBe(retiredKid);
+
+      const after = await verifyNodeCard(
+        await (await node.request('GET', '/.well-known/regulink/node-card')).json(),
+      );
+      expect(after.activeKid).toBe(activeKid);
+      expect(after.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([activeKid, retiredKid]));
+      // A token signed by the retired key stays valid until it expires.
+      expect((await node.request('GET', '/auth/me', { token: tokenBefore })).status).toBe(200);
+    });
+  });
+
+  describe('access control', () => {
+    it('has no route that leaves its access rule undeclared', () => {
+      const routes: { route: string; rule: unknown }[] = [];
+      for (const module of node.app.get(ModulesContainer).values()) {
+        for (const wrapper of module.controllers.values()) {
+          const controller = wrapper.metatype as { prototype: Record<string, unknown> } & object;
+          for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+            const handler = controller.prototype[name];
+            if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined)
+              continue;
+            const rule =
+              Reflect.getMetadata(PUBLIC_ROUTE, handler) ??
+              Reflect.getMetadata(ROUTE_ROLES, handler) ??
+              Reflect.getMetadata(PUBLIC_ROUTE, controller) ??
+              Reflect.getMetadata(ROUTE_ROLES, controller);
+            routes.push({ route: `${String(Reflect.getMetadata(PATH_METADATA, controller))}/${name}`, rule });
+          }
+        }
+      }
+      expect(routes.length).toBeGreaterThanOrEqual(9);
+      expect(routes.filter((r) => r.rule === undefined)).toEqual([]);
+    });
+
+    it('refuses a request without a token with the standard error body', async () => {
+      const response = await node.request('GET', '/users', {
+        headers: { 'x-correlation-id': 'test-correlation-0001' },
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('x-correlation-id')).toBe('test-correlation-0001');
+      expect(await response.json()).toEqual<ErrorBody>({
+        statusCode: 401,
+        code: 'UNAUTHENTICATED',
+        message: 'a bearer token is required',
+        correlationId: 'test-correlation-0001',
+      });
+    });
+
+    it('refuses a forged or foreign token', async () => {
+      const { token } = await newUser(node, [Role.Admin]);
+      const [header, payload] = token.split('.') as [string, string, string];
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+      const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, roles: ['admin'], sub: 'x' })).toString('base64url')}.${token.split('.')[2]}`;
+      const response = await node.request('GET', '/users', { token: forged });
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as ErrorBody).code).toBe('INVALID_TOKEN');
+    });
+
+    it('refuses a caller whose role the route does not accept', async () => {
+      const officer = await newUser(node, [Role.Officer]);
+      const response = await node.request('POST', '/users', {
+        token: officer.token,
+        body: {
+          username: 'someone.new',
+          displayName: 'x',
+          password: 'long enough password',
+          roles: ['admin'],
+        },
+      });
+      expect(response.status).toBe(403);
+      const body = (await response.json()) as ErrorBody;
+      expect(body).toMatchObject({ statusCode: 403, code: 'FORBIDDEN' });
+      expect(body.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('lets each role reach what it is allowed and shows the caller', async () => {
+      const system = await newUser(node, [Role.System]);
+      const me = await node.request('GET', '/auth/me', { token: system.token });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toEqual({ id: system.id, username: system.username, roles: ['system'] });
+    });
+
+    it('refuses a wrong password without telling whether the user exists', async () => {
+      const user = await newUser(node, [Role.Officer]);
+      const wrong = await node.request('POST', '/auth/token', {
+        body: { username: user.username, password: 'not it at all' },
+      });
+      const unknown = await node.request('POST', '/auth/token', {
+        body: { username: 'nobody.here', password: 'not it at all' },
+      });
+      expect(wrong.status).toBe(401);
+      expect(unknown.status).toBe(401);
+      const [a, b] = [(await wrong.json()) as ErrorBody, (await unknown.json()) as ErrorBody];
+      expect(a.code).toBe('INVALID_CREDENTIALS');
+      expect(b.message).toBe(a.message);
+    });
+  });
+
+  describe('bad input', () => {
+    it.each([
+      [
+        'an unknown field',
+        {
+          username: 'ok.name',
+          displayName: 'x',
+          password: 'long enough password',
+          roles: ['officer'],
+          isRoot: true,
+        },
+        /isRoot/,
+      ],
+      [
+        'an unknown role',
+        { username: 'ok.name', displayName: 'x', password: 'long enough password', roles: ['superuser'] },
+        /roles/,
+      ],
+      [
+        'a short password',
+        { username: 'ok.name', displayName: 'x', password: 'short', roles: ['officer'] },
+        /password/,
+      ],
+      [
+        'a bad username',
+        { username: 'Bad Name', displayName: 'x', password: 'long enough password', roles: ['officer'] },
+        /username/,
+      ],
+      [
+        'no roles',
+        { username: 'ok.name', displayName: 'x', password: 'long enough password', roles: [] },
+        /roles/,
+      ],
+    ])('refuses %s with VALIDATION_FAILED and writes nothing', async (_label, body, field) => {
+      const token = await node.adminToken();
+      const before = await countUsers(node);
+      const response = await node.request('POST', '/users', { token, body });
+      expect(response.status).toBe(400);
+      const error = (await response.json()) as ErrorBody;
+      expect(error).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+      expect(error.message).toMatch(field);
+      expect(Object.keys(error).sort()).toEqual(['code', 'correlationId', 'message', 'statusCode']);
+      expect(await countUsers(node)).toBe(before);
+    });
+
+    it('refuses malformed JSON with MALFORMED_JSON and writes nothing', async () => {
+      const token = await node.adminToken();
+      const before = await countUsers(node);
+      const response = await node.request('POST', '/users', { token, body: '{"username": "half' });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ statusCode: 400, code: 'MALFORMED_JSON' });
+      expect(await countUsers(node)).toBe(before);
+    });
+
+    it('refuses a body over the size limit with PAYLOAD_TOO_LARGE', async () => {
+      const token = await node.adminToken();
+      const response = await node.request('POST', '/users', {
+        token,
+        body: { displayName: 'x'.repeat(2 * 1024 * 1024) },
+      });
+      expect(response.status).toBe(413);
+      expect(await response.json()).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
+    });
+
+    it('refuses a duplicate username with USERNAME_TAKEN and keeps the first account', async () => {
+      const existing = await newUser(node, [Role.Officer]);
+      const token = await node.adminToken();
+      const before = await countUsers(node);
+      const response = await node.request('POST', '/users', {
+        token,
+        body: {
+          username: existing.username,
+          displayName: 'y',
+          password: 'another long password',
+          roles: ['admin'],
+        },
+      });
+      expect(response.status).toBe(409);
+      expect(((await response.json()) as ErrorBody).code).toBe('USERNAME_TAKEN');
+      expect(await countUsers(node)).toBe(before);
+      const signIn = await node.request('POST', '/auth/token', {
+        body: { username: existing.username, password: existing.password },
+      });
+      expect(signIn.status).toBe(200);
+    });
+
+    it('answers an unknown route with NOT_FOUND in the standard body', async () => {
+      const response = await node.request('GET', '/no/such/route');
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('serves the document and the UI', async () => {
+      const document = (await (await node.request('GET', '/docs/json')).json()) as {
+        paths: Record<string, unknown>;
+      };
+      expect(Object.keys(document.paths)).toEqual(
+        expect.arrayContaining([
+          '/health/ready',
+          '/auth/token',
+          '/users',
+          '/.well-known/regulink/node-card',
+          '/.well-known/jwks.json',
+        ]),
+      );
+      const ui = await node.request('GET', '/docs');
+      expect(ui.status).toBe(200);
+      expect(await ui.text()).toMatch(/swagger/i);
+    });
+  });
+});
