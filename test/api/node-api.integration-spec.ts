@@ -265,6 +265,25 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
     });
   });
 
+  describe('metrics', () => {
+    it('counts refused requests by code, for admin and system accounts only', async () => {
+      const read = async (token: string) => {
+        const text = await (await node.request('GET', '/metrics', { token })).text();
+        const line = text
+          .split('\n')
+          .find((l) => l.startsWith('regulink_http_requests_refused_total{code="MALFORMED_JSON"}'));
+        return line ? Number(line.split(' ')[1]) : 0;
+      };
+      const system = await newUser(node, [Role.System]);
+      const before = await read(system.token);
+      await node.request('POST', '/auth/token', { body: '{"username":' });
+      await node.request('POST', '/auth/token', { body: '{"username":' });
+      expect(await read(system.token)).toBe(before + 2);
+      const officer = await newUser(node, [Role.Officer]);
+      expect((await node.request('GET', '/metrics', { token: officer.token })).status).toBe(403);
+    });
+  });
+
   describe('OpenAPI', () => {
     it('serves the document and the UI', async () => {
       const document = (await (await node.request('GET', '/docs/json')).json()) as {

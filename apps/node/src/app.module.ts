@@ -9,6 +9,7 @@ import { dataSourceOptions, runMigrationsLocked } from '@regulink/persistence';
 import { MIGRATIONS } from '../../../migrations';
 import { ENTITIES } from './entities';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ErrorBodyFilter } from './http/error-body.filter';
 import { RequestValidationException } from './http/request-validation.exception';
 
@@ -31,6 +32,7 @@ export class AppModule {
           },
         }),
         HealthModule,
+        MetricsModule,
         AccessModule,
         FederationModule,
       ],

@@ -1,5 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MetricsService } from '../metrics/metrics.service';
 import { mapError } from './error-body';
 
 /** Every error a route throws leaves as the standard error body. */
@@ -7,18 +8,24 @@ import { mapError } from './error-body';
 export class ErrorBodyFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
 
+  constructor(private readonly metrics: MetricsService) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw error;
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { body, unexpected } = mapError(error, request.id);
-    if (unexpected) this.logger.error({ err: error, errorId: body.errorId }, 'request failed unexpectedly');
-    else
+    if (unexpected) {
+      this.metrics.failedRequests.inc();
+      this.logger.error({ err: error, errorId: body.errorId }, 'request failed unexpectedly');
+    } else {
+      this.metrics.refusedRequests.inc({ code: body.code });
       this.logger.warn(
         { code: body.code, statusCode: body.statusCode, path: request.url },
         'request refused',
       );
+    }
     void reply.status(body.statusCode).send(body);
   }
 }

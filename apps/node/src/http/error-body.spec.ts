@@ -14,9 +14,21 @@ describe('mapError', () => {
     [new RequestValidationException(['a must be b']), 400, 'VALIDATION_FAILED'],
     [new ServiceUnavailableException('db down'), 503, 'SERVICE_UNAVAILABLE'],
     [new BadRequestException('x'), 400, 'BAD_REQUEST'],
-    [new HttpException('x', 400, { cause: { code: 'FST_ERR_CTP_INVALID_JSON_BODY' } }), 400, 'MALFORMED_JSON'],
-    [new HttpException('x', 413, { cause: { code: 'FST_ERR_CTP_BODY_TOO_LARGE' } }), 413, 'PAYLOAD_TOO_LARGE'],
-    [new HttpException('x', 415, { cause: { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' } }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      new HttpException('x', 400, { cause: { code: 'FST_ERR_CTP_INVALID_JSON_BODY' } }),
+      400,
+      'MALFORMED_JSON',
+    ],
+    [
+      new HttpException('x', 413, { cause: { code: 'FST_ERR_CTP_BODY_TOO_LARGE' } }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      new HttpException('x', 415, { cause: { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
   ])('maps %p to %i %s', (error, statusCode, code) => {
     const { body, unexpected } = mapError(error, 'corr-1234');
     expect(body).toMatchObject({ statusCode, code, correlationId: 'corr-1234' });
