@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@regulink/config';
 import { startNode, type RunningNode } from '../../apps/node/src/node-runtime';
+import { freePort } from '@regulink/persistence';
 import { createTestDatabase } from './database';
 
 export const TEST_ADMIN = { username: 'admin', password: 'test-admin-password-1' } as const;
@@ -24,13 +25,13 @@ export interface TestNode extends RunningNode {
  */
 export async function bootTestNode(env: Record<string, string> = {}): Promise<TestNode> {
   const dataDir = await mkdtemp(join(tmpdir(), 'regulink-node-'));
+  const port = String(await freePort());
   const config = loadConfig({
     env: {
       REGULINK_REGION: '330000',
       REGULINK_NODE_NAME: 'Zhejiang (test)',
       REGULINK_DATA_DIR: dataDir,
-      REGULINK_HTTP_PORT: '0',
-      REGULINK_PUBLIC_URL: 'http://127.0.0.1:1',
+      REGULINK_HTTP_PORT: port,
       REGULINK_KEY_PASSPHRASE: 'test key passphrase',
       REGULINK_ADMIN_USERNAME: TEST_ADMIN.username,
       REGULINK_ADMIN_PASSWORD: TEST_ADMIN.password,

@@ -8,9 +8,14 @@ import { startNode, type RunningNode } from './node-runtime';
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const configFlag = args.indexOf('--config');
+  const configFile = configFlag >= 0 ? args[configFlag + 1] : undefined;
+  if (configFlag >= 0 && (!configFile || configFile.startsWith('--'))) {
+    process.stderr.write('--config needs the path of a JSON config file\n');
+    process.exit(78);
+  }
   let config;
   try {
-    config = loadConfig(configFlag >= 0 ? { file: args[configFlag + 1] ?? '' } : {});
+    config = loadConfig(configFile ? { file: configFile } : {});
   } catch (error) {
     if (error instanceof ConfigException) {
       process.stderr.write(`${error.message}\n`);

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -13,6 +14,7 @@ import {
   Min,
   MinLength,
   Validate,
+  ValidateIf,
   ValidateNested,
   ValidatorConstraint,
   type ValidationArguments,
@@ -31,9 +33,11 @@ class RegionCodeConstraint implements ValidatorConstraintInterface {
     if (typeof value !== 'string' || !/^\d{6}$/.test(value))
       return 'must be a six-digit GB/T 2260 division code';
     const known = findDivision(value);
-    return known
-      ? `${value} (${known.name}) is no longer in force; use the code that replaced it`
-      : `${value} is not a GB/T 2260 division code`;
+    if (!known) return `${value} is not a GB/T 2260 division code`;
+    const successor = known.successorCode ? findDivision(known.successorCode) : undefined;
+    return successor
+      ? `${value} (${known.name}) is no longer in force; it was replaced by ${successor.code} (${successor.name})`
+      : `${value} (${known.name}) is no longer in force`;
   }
 }
 
@@ -58,10 +62,12 @@ class HttpSchema {
 
   @Type(() => Number)
   @IsInt()
-  @Min(0)
+  @Min(1)
   @Max(65535)
   port!: number;
 
+  // Derived from host and port unless set; left unset only when those are invalid themselves.
+  @ValidateIf((o: HttpSchema) => o.publicUrl !== undefined)
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   publicUrl!: string;
 }

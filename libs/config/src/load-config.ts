@@ -41,8 +41,7 @@ export const SETTINGS: readonly Setting[] = [
     key: 'http.publicUrl',
     env: 'REGULINK_PUBLIC_URL',
     kind: 'string',
-    fallback: (r) =>
-      `http://${r['http.host'] === '0.0.0.0' ? '127.0.0.1' : String(r['http.host'])}:${String(r['http.port'])}`,
+    fallback: (r) => defaultPublicUrl(r['http.host'], r['http.port']),
   },
   { key: 'database.url', env: 'DATABASE_URL', kind: 'string', secret: true },
   { key: 'database.embeddedPort', env: 'REGULINK_EMBEDDED_PG_PORT', kind: 'int', fallback: () => 0 },
@@ -142,6 +141,18 @@ export function secretValues(config: NodeConfig): string[] {
   return [config.database.url, config.keys.passphrase, config.admin.password].filter(
     (v): v is string => typeof v === 'string' && v.length > 0,
   );
+}
+
+/**
+ * Where the API is reached when no public URL is configured; undefined while host or port are
+ * themselves invalid (their own problems are reported, not a derived one).
+ */
+function defaultPublicUrl(host: unknown, port: unknown): string | undefined {
+  if (typeof host !== 'string' || host === '' || typeof port !== 'number') return undefined;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  const reachable =
+    host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  return `http://${reachable}:${port}`;
 }
 
 function readConfigFile(path: string, problems: ConfigProblem[]): Record<string, unknown> {

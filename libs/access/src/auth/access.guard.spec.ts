@@ -1,4 +1,4 @@
-import type { ExecutionContext } from '@nestjs/common';
+import { Logger, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AccessErrorCode } from '../access.exception';
 import { Role } from '../role';
@@ -28,12 +28,15 @@ describe('AccessGuard (deny by default)', () => {
   const unreachable = new Proxy({}, { get: () => () => Promise.reject(new Error('must not be consulted')) });
   const guard = new AccessGuard(new Reflector(), unreachable as TokenService, unreachable as UserRepository);
 
-  it('refuses a route that declares neither @Public nor @Roles, before looking at any token', async () => {
+  it('refuses a route that declares neither @Public nor @Roles, before looking at any token, and logs it', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     await expect(
       guard.canActivate(contextFor('undeclared', { authorization: 'Bearer abc' })),
     ).rejects.toMatchObject({
       code: AccessErrorCode.RouteNotDeclared,
     });
+    expect(logged).toHaveBeenCalledWith({ handler: 'Routes.undeclared' }, 'route declares no access rule');
+    logged.mockRestore();
   });
 
   it('lets a @Public route through without a token', async () => {

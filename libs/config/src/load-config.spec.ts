@@ -1,0 +1,314 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigException } from './config.exception';
+import { describeConfig, loadConfig, secretValues, SETTINGS, type LoadConfigOptions } from './load-config';
+
+/** A working directory that need not exist: nothing is created while loading. */
+const CWD = '/srv/regulink';
+
+/** The smallest environment a node starts with. */
+const MINIMAL = { REGULINK_REGION: '330000' } as const;
+
+/** The ConfigException loadConfig throws for these options; fails the test when it loads instead. */
+function configError(options: LoadConfigOptions): ConfigException {
+  try {
+    loadConfig({ cwd: CWD, ...options });
+  } catch (error) {
+    if (error instanceof ConfigException) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to throw a ConfigException, but it loaded');
+}
+
+const tempFolders: string[] = [];
+
+afterAll(async () => {
+  for (const folder of tempFolders.splice(0)) await rm(folder, { recursive: true, force: true });
+});
+
+/** A JSON config file in a fresh temporary folder. */
+async function configFile(content: unknown): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'regulink-config-'));
+  tempFolders.push(folder);
+  const path = join(folder, 'node.json');
+  await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe('loadConfig', () => {
+  it('loads a minimal environment with the documented defaults', () => {
+    const config = loadConfig({ env: MINIMAL, cwd: CWD });
+
+    expect(config).toEqual({
+      node: { region: '330000', name: 'Regulink node 330000', dataDir: '/srv/regulink/.data/330000' },
+      http: { host: '127.0.0.1', port: 8080, publicUrl: 'http://127.0.0.1:8080' },
+      database: { url: undefined, embeddedPort: 0, throwaway: false },
+      keys: { file: '/srv/regulink/.data/330000/node-keys.json', passphrase: undefined },
+      admin: { username: 'admin', password: undefined },
+      auth: { tokenTtlSeconds: 3600 },
+      log: { level: 'info' },
+    });
+  });
+
+  it('derives the public URL from the host and port, and keeps an absolute data folder as given', () => {
+    const config = loadConfig({
+      env: {
+        ...MINIMAL,
+        REGULINK_HTTP_HOST: '0.0.0.0',
+        REGULINK_HTTP_PORT: '9443',
+        REGULINK_DATA_DIR: '/var/lib/rl',
+      },
+      cwd: CWD,
+    });
+
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 9443, publicUrl: 'http://127.0.0.1:9443' });
+    expect(config.node.dataDir).toBe('/var/lib/rl');
+    expect(config.keys.file).toBe('/var/lib/rl/node-keys.json');
+  });
+
+  it('drops trailing slashes from a configured public URL', () => {
+    const config = loadConfig({
+      env: { ...MINIMAL, REGULINK_PUBLIC_URL: 'https://zj.regulink.example/' },
+      cwd: CWD,
+    });
+
+    expect(config.http.publicUrl).toBe('https://zj.regulink.example');
+  });
+
+  it('reports every bad key at once, by environment variable, without printing secret values', () => {
+    const secrets = {
+      REGULINK_KEY_PASSPHRASE: 'hunter2-pp',
+      REGULINK_ADMIN_PASSWORD: 'tiny-pw',
+      DATABASE_URL: 'mysql://root:db-secret-pw@db.internal/regulink',
+    };
+    const error = configError({
+      env: {
+        REGULINK_HTTP_PORT: 'abc',
+        REGULINK_LOG_LEVEL: 'loud',
+        REGULINK_PUBLIC_URL: 'not-a-url',
+        ...secrets,
+      },
+    });
+
+    expect(error.problems.map((p) => [p.env, p.key])).toEqual([
+      ['REGULINK_REGION', 'node.region'],
+      ['REGULINK_HTTP_PORT', 'http.port'],
+      ['REGULINK_PUBLIC_URL', 'http.publicUrl'],
+      ['DATABASE_URL', 'database.url'],
+      ['REGULINK_KEY_PASSPHRASE', 'keys.passphrase'],
+      ['REGULINK_ADMIN_PASSWORD', 'admin.password'],
+      ['REGULINK_LOG_LEVEL', 'log.level'],
+    ]);
+    const problemOf = (env: string) => error.problems.find((p) => p.env === env)?.problem;
+    expect(problemOf('REGULINK_REGION')).toBe('is required but not set');
+    expect(problemOf('REGULINK_HTTP_PORT')).toBe('must be an integer, got "abc"');
+    expect(problemOf('REGULINK_KEY_PASSPHRASE')).toBe('must be at least 12 characters');
+    expect(problemOf('REGULINK_LOG_LEVEL')).toMatch(/one of the following values: fatal, error, warn, info/);
+
+    expect(error.message).toMatch(/^Invalid configuration \(7 problems\):/);
+    for (const { env, key } of error.problems) expect(error.message).toContain(`${env} (${key}): `);
+    for (const secret of Object.values(secrets)) {
+      expect(error.message).not.toContain(secret);
+      expect(JSON.stringify(error.problems)).not.toContain(secret);
+    }
+  });
+
+  it('tells a code that never existed from a withdrawn one', () => {
+    const unknown = configError({ env: { REGULINK_REGION: '999999' } }).problems;
+    const withdrawn = configError({ env: { REGULINK_REGION: '330103' } }).problems;
+    const malformed = configError({ env: { REGULINK_REGION: 'zhejiang' } }).problems;
+
+    expect(unknown).toEqual([
+      { key: 'node.region', env: 'REGULINK_REGION', problem: '999999 is not a GB/T 2260 division code' },
+    ]);
+    expect(withdrawn).toEqual([
+      {
+        key: 'node.region',
+        env: 'REGULINK_REGION',
+        problem: '330103 (下城区) is no longer in force; it was replaced by 330105 (拱墅区)',
+      },
+    ]);
+    expect(malformed.map((p) => p.problem)).toEqual(['must be a six-digit GB/T 2260 division code']);
+  });
+
+  it.each(['abc', '0', '99999999'])('reports only the port itself when REGULINK_HTTP_PORT=%s', (port) => {
+    const { problems } = configError({ env: { ...MINIMAL, REGULINK_HTTP_PORT: port } });
+    expect(problems.map((p) => p.env)).toEqual(['REGULINK_HTTP_PORT']);
+  });
+
+  it.each([
+    ['::', 'http://[::1]:8080'],
+    ['::1', 'http://[::1]:8080'],
+    ['10.0.0.5', 'http://10.0.0.5:8080'],
+  ])('derives a reachable public URL for host %s', (host, publicUrl) => {
+    const config = loadConfig({ cwd: CWD, env: { ...MINIMAL, REGULINK_HTTP_HOST: host } });
+    expect(config.http.publicUrl).toBe(publicUrl);
+  });
+
+  describe('with a config file', () => {
+    it('reads the file, nested like the typed config, relative to the working directory', async () => {
+      const path = await configFile({
+        node: { region: '310000', name: 'Shanghai node', dataDir: 'state' },
+        http: { port: 9090, host: '0.0.0.0' },
+        database: { throwaway: true },
+        log: { level: 'warn' },
+      });
+      const dir = join(path, '..');
+
+      const config = loadConfig({ env: {}, file: 'node.json', cwd: dir });
+
+      expect(config.node).toEqual({ region: '310000', name: 'Shanghai node', dataDir: join(dir, 'state') });
+      expect(config.http).toEqual({ host: '0.0.0.0', port: 9090, publicUrl: 'http://127.0.0.1:9090' });
+      expect(config.database.throwaway).toBe(true);
+      expect(config.log.level).toBe('warn');
+    });
+
+    it('is found through REGULINK_CONFIG_FILE when no file is passed', async () => {
+      const path = await configFile({ node: { region: '310000' } });
+
+      const config = loadConfig({ env: { REGULINK_CONFIG_FILE: path }, cwd: CWD });
+
+      expect(config.node.region).toBe('310000');
+    });
+
+    it('is overridden by the environment, setting by setting', async () => {
+      const path = await configFile({
+        node: { region: '310000', name: 'Shanghai node' },
+        http: { port: 9090 },
+      });
+
+      const config = loadConfig({
+        env: { REGULINK_REGION: '330000', REGULINK_HTTP_PORT: '9191' },
+        file: path,
+        cwd: CWD,
+      });
+
+      expect(config.node.region).toBe('330000');
+      expect(config.node.name).toBe('Shanghai node');
+      expect(config.http.port).toBe(9191);
+    });
+
+    it('reports unknown keys and sections in the file along with other problems', async () => {
+      const path = await configFile({
+        node: { region: '330000', colour: 'blue' },
+        http: { port: 'eighty' },
+        metrics: { enabled: true },
+      });
+
+      const error = configError({ env: {}, file: path });
+
+      expect(error.problems).toEqual(
+        expect.arrayContaining([
+          { key: 'node.colour', env: '(config file)', problem: 'is not a known setting' },
+          { key: 'metrics', env: '(config file)', problem: 'is not a known setting' },
+          { key: 'http.port', env: 'REGULINK_HTTP_PORT', problem: 'must be an integer, got "eighty"' },
+        ]),
+      );
+      expect(error.message).toContain('node.colour');
+      expect(error.message).toContain('metrics');
+    });
+
+    it('reports a file that is not valid JSON', async () => {
+      const path = await configFile('{ "node": { "region": "330000", } ');
+
+      const error = configError({ env: MINIMAL, file: path });
+
+      expect(error.problems).toEqual([
+        { key: '(file)', env: 'REGULINK_CONFIG_FILE', problem: `${path} is not valid JSON` },
+      ]);
+    });
+
+    it('reports a file that holds JSON but not an object, and a file that does not exist', async () => {
+      const array = await configFile([{ node: { region: '330000' } }]);
+      const missing = join(tmpdir(), 'regulink-config-does-not-exist.json');
+
+      expect(configError({ env: MINIMAL, file: array }).problems.map((p) => p.problem)).toEqual([
+        `${array} must hold a JSON object`,
+      ]);
+      expect(configError({ env: MINIMAL, file: missing }).problems.map((p) => p.problem)).toEqual([
+        `${missing} cannot be read`,
+      ]);
+    });
+  });
+
+  describe('booleans', () => {
+    it.each([
+      ['true', true],
+      ['TRUE', true],
+      ['1', true],
+      ['yes', true],
+      ['false', false],
+      ['0', false],
+      ['no', false],
+    ])('parses REGULINK_THROWAWAY=%s as %s', (raw, expected) => {
+      expect(loadConfig({ env: { ...MINIMAL, REGULINK_THROWAWAY: raw }, cwd: CWD }).database.throwaway).toBe(
+        expected,
+      );
+    });
+
+    it('accepts JSON booleans in the file', async () => {
+      const path = await configFile({ database: { throwaway: true } });
+
+      expect(loadConfig({ env: MINIMAL, file: path, cwd: CWD }).database.throwaway).toBe(true);
+    });
+
+    it.each(['maybe', '2', 'on'])('rejects REGULINK_THROWAWAY=%s', (raw) => {
+      expect(configError({ env: { ...MINIMAL, REGULINK_THROWAWAY: raw } }).problems).toEqual([
+        {
+          key: 'database.throwaway',
+          env: 'REGULINK_THROWAWAY',
+          problem: `must be true or false, got "${raw}"`,
+        },
+      ]);
+    });
+  });
+});
+
+describe('describeConfig', () => {
+  const secrets = {
+    DATABASE_URL: 'postgres://regulink:db-secret-pw@127.0.0.1:5432/regulink',
+    REGULINK_KEY_PASSPHRASE: 'key passphrase secret',
+    REGULINK_ADMIN_PASSWORD: 'admin password secret',
+  };
+
+  it('masks the database URL, the key passphrase and the admin password, and keeps the rest', () => {
+    const config = loadConfig({ env: { ...MINIMAL, ...secrets }, cwd: CWD });
+
+    const described = describeConfig(config);
+
+    expect(described.database).toEqual({ url: '********', embeddedPort: 0, throwaway: false });
+    expect(described.keys).toEqual({
+      file: '/srv/regulink/.data/330000/node-keys.json',
+      passphrase: '********',
+    });
+    expect(described.admin).toEqual({ username: 'admin', password: '********' });
+    expect(described.node).toEqual(config.node);
+    expect(described.http).toEqual(config.http);
+    const text = JSON.stringify(described);
+    for (const secret of Object.values(secrets)) expect(text).not.toContain(secret);
+  });
+
+  it('shows an unset secret as unset rather than masked', () => {
+    const described = describeConfig(loadConfig({ env: MINIMAL, cwd: CWD }));
+
+    expect(described.database!.url).toBeUndefined();
+    expect(described.keys!.passphrase).toBeUndefined();
+    expect(described.admin!.password).toBeUndefined();
+  });
+
+  it('marks as secret exactly the settings secretValues returns', () => {
+    const config = loadConfig({ env: { ...MINIMAL, ...secrets }, cwd: CWD });
+
+    expect(SETTINGS.filter((s) => s.secret).map((s) => s.env)).toEqual([
+      'DATABASE_URL',
+      'REGULINK_KEY_PASSPHRASE',
+      'REGULINK_ADMIN_PASSWORD',
+    ]);
+    expect(secretValues(config)).toEqual([
+      secrets.DATABASE_URL,
+      secrets.REGULINK_KEY_PASSPHRASE,
+      secrets.REGULINK_ADMIN_PASSWORD,
+    ]);
+  });
+});
