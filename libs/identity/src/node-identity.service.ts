@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
@@ -85,7 +86,7 @@ export class NodeIdentityService implements OnModuleInit {
     try {
       return (await readFile(path, 'utf8')).trim();
     } catch {
-      if (await exists(this.config.keys.file)) {
+      if (existsSync(this.config.keys.file)) {
         throw new IdentityException(
           IdentityErrorCode.WrongPassphrase,
           `the key file ${this.config.keys.file} exists but no passphrase is configured (REGULINK_KEY_PASSPHRASE)`,
@@ -99,14 +100,5 @@ export class NodeIdentityService implements OnModuleInit {
       'no REGULINK_KEY_PASSPHRASE configured: generated one and stored it in the data folder; set REGULINK_KEY_PASSPHRASE on production nodes',
     );
     return generated;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ export class EmbeddedDatabase {
     if (isRoot()) await chmod(root, 0o755);
     this.clusterDir = join(root, 'postgres');
     const passwordFile = join(root, 'postgres-password');
-    const initialised = await exists(join(this.clusterDir, 'PG_VERSION'));
+    const initialised = existsSync(join(this.clusterDir, 'PG_VERSION'));
     const password = initialised
       ? (await readFile(passwordFile, 'utf8')).trim()
       : randomBytes(24).toString('base64url');
@@ -124,15 +125,6 @@ function isRoot(): boolean {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
     return true;
   } catch {
     return false;
