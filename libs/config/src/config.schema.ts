@@ -119,6 +119,72 @@ class AuthSchema {
   tokenTtlSeconds!: number;
 }
 
+class FederationSchema {
+  @IsIn(['tcp', 'nats'])
+  transport!: 'tcp' | 'nats';
+
+  @IsString()
+  @IsNotEmpty()
+  host!: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  port!: number;
+
+  @ValidateIf((o: FederationSchema) => o.publicEndpoint !== undefined)
+  @Matches(/^(tcp|tls):\/\/[^\s/]+:\d{1,5}$|^nats:[A-Za-z0-9._-]+$/, {
+    message: 'must be tcp://host:port, tls://host:port or nats:<subject>',
+  })
+  publicEndpoint!: string;
+
+  @ValidateIf((o: FederationSchema) => o.transport === 'nats' || o.natsServers !== undefined)
+  @Matches(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, {
+    message: 'must list nats://host:port servers, comma-separated (required for transport nats)',
+  })
+  natsServers?: string;
+
+  @IsOptional()
+  @IsString()
+  tlsCert?: string;
+
+  @ValidateIf((o: FederationSchema) => o.tlsCert !== undefined || o.tlsKey !== undefined)
+  @IsString({ message: 'must be set together with REGULINK_FEDERATION_TLS_CERT' })
+  tlsKey?: string;
+
+  @IsOptional()
+  @IsString()
+  tlsCa?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(16 * 1024 * 1024)
+  maxEnvelopeBytes!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  clockSkewSeconds!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  retryBaseMs!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  retryMaxMs!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  treeHeadIntervalSeconds!: number;
+}
+
 class LogSchema {
   @IsIn(LOG_LEVELS)
   level!: LogLevel;
@@ -148,6 +214,10 @@ export class NodeConfigSchema {
   @ValidateNested()
   @Type(() => AuthSchema)
   auth!: AuthSchema;
+
+  @ValidateNested()
+  @Type(() => FederationSchema)
+  federation!: FederationSchema;
 
   @ValidateNested()
   @Type(() => LogSchema)

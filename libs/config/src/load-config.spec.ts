@@ -47,8 +47,33 @@ describe('loadConfig', () => {
       keys: { file: '/srv/regulink/.data/330000/node-keys.json', passphrase: undefined },
       admin: { username: 'admin', password: undefined },
       auth: { tokenTtlSeconds: 3600 },
+      federation: {
+        transport: 'tcp',
+        host: '127.0.0.1',
+        port: 7080,
+        publicEndpoint: 'tcp://127.0.0.1:7080',
+        natsServers: undefined,
+        tlsCert: undefined,
+        tlsKey: undefined,
+        tlsCa: undefined,
+        maxEnvelopeBytes: 262144,
+        clockSkewSeconds: 120,
+        retryBaseMs: 1000,
+        retryMaxMs: 300000,
+        treeHeadIntervalSeconds: 60,
+      },
       log: { level: 'info' },
     });
+  });
+
+  it('requires NATS servers for the nats transport and publishes the node subject', () => {
+    const { problems } = configError({ env: { ...MINIMAL, REGULINK_FEDERATION_TRANSPORT: 'nats' } });
+    expect(problems.map((p) => p.env)).toEqual(['REGULINK_NATS_SERVERS']);
+    const config = loadConfig({
+      cwd: CWD,
+      env: { ...MINIMAL, REGULINK_FEDERATION_TRANSPORT: 'nats', REGULINK_NATS_SERVERS: 'nats://127.0.0.1:4222' },
+    });
+    expect(config.federation.publicEndpoint).toBe('nats:regulink.node.330000');
   });
 
   it('derives the public URL from the host and port, and keeps an absolute data folder as given', () => {

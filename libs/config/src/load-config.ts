@@ -56,6 +56,56 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'admin.username', env: 'REGULINK_ADMIN_USERNAME', kind: 'string', fallback: () => 'admin' },
   { key: 'admin.password', env: 'REGULINK_ADMIN_PASSWORD', kind: 'string', secret: true },
   { key: 'auth.tokenTtlSeconds', env: 'REGULINK_TOKEN_TTL_SECONDS', kind: 'int', fallback: () => 3600 },
+  {
+    key: 'federation.transport',
+    env: 'REGULINK_FEDERATION_TRANSPORT',
+    kind: 'string',
+    fallback: () => 'tcp',
+  },
+  {
+    key: 'federation.host',
+    env: 'REGULINK_FEDERATION_HOST',
+    kind: 'string',
+    fallback: (r) => r['http.host'],
+  },
+  { key: 'federation.port', env: 'REGULINK_FEDERATION_PORT', kind: 'int', fallback: () => 7080 },
+  { key: 'federation.natsServers', env: 'REGULINK_NATS_SERVERS', kind: 'string' },
+  { key: 'federation.tlsCert', env: 'REGULINK_FEDERATION_TLS_CERT', kind: 'string' },
+  { key: 'federation.tlsKey', env: 'REGULINK_FEDERATION_TLS_KEY', kind: 'string' },
+  { key: 'federation.tlsCa', env: 'REGULINK_FEDERATION_TLS_CA', kind: 'string' },
+  {
+    key: 'federation.publicEndpoint',
+    env: 'REGULINK_FEDERATION_ENDPOINT',
+    kind: 'string',
+    fallback: (r) =>
+      r['federation.transport'] === 'nats'
+        ? `nats:regulink.node.${String(r['node.region'])}`
+        : defaultEndpoint(
+            r['federation.tlsCert'] ? 'tls' : 'tcp',
+            r['federation.host'],
+            r['federation.port'],
+          ),
+  },
+  {
+    key: 'federation.maxEnvelopeBytes',
+    env: 'REGULINK_MAX_ENVELOPE_BYTES',
+    kind: 'int',
+    fallback: () => 256 * 1024,
+  },
+  {
+    key: 'federation.clockSkewSeconds',
+    env: 'REGULINK_CLOCK_SKEW_SECONDS',
+    kind: 'int',
+    fallback: () => 120,
+  },
+  { key: 'federation.retryBaseMs', env: 'REGULINK_RETRY_BASE_MS', kind: 'int', fallback: () => 1000 },
+  { key: 'federation.retryMaxMs', env: 'REGULINK_RETRY_MAX_MS', kind: 'int', fallback: () => 5 * 60 * 1000 },
+  {
+    key: 'federation.treeHeadIntervalSeconds',
+    env: 'REGULINK_TREE_HEAD_INTERVAL_SECONDS',
+    kind: 'int',
+    fallback: () => 60,
+  },
   { key: 'log.level', env: 'REGULINK_LOG_LEVEL', kind: 'string', fallback: () => 'info' },
 ];
 
@@ -148,11 +198,16 @@ export function secretValues(config: NodeConfig): string[] {
  * themselves invalid (their own problems are reported, not a derived one).
  */
 function defaultPublicUrl(host: unknown, port: unknown): string | undefined {
+  return defaultEndpoint('http', host, port);
+}
+
+/** `scheme://host:port`, with a wildcard host replaced by loopback and IPv6 bracketed. */
+function defaultEndpoint(scheme: string, host: unknown, port: unknown): string | undefined {
   if (typeof host !== 'string' || host === '' || typeof port !== 'number') return undefined;
   if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
   const reachable =
     host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-  return `http://${reachable}:${port}`;
+  return `${scheme}://${reachable}:${port}`;
 }
 
 function readConfigFile(path: string, problems: ConfigProblem[]): Record<string, unknown> {

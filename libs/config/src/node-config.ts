@@ -47,6 +47,33 @@ export interface AuthSection {
   readonly tokenTtlSeconds: number;
 }
 
+export type FederationTransport = 'tcp' | 'nats';
+
+export interface FederationSection {
+  /** How envelopes travel between nodes; the envelopes are the same on both. */
+  readonly transport: FederationTransport;
+  /** TCP listener (transport tcp). */
+  readonly host: string;
+  readonly port: number;
+  /** The federation address published on the node card, e.g. tcp://gw.zj.example:7080. */
+  readonly publicEndpoint: string;
+  /** NATS servers (transport nats), comma-separated. */
+  readonly natsServers: string | undefined;
+  /** PEM files; when cert and key are set the TCP listener speaks TLS and verifies peers against ca. */
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  readonly tlsCa: string | undefined;
+  /** Largest envelope accepted, in bytes. */
+  readonly maxEnvelopeBytes: number;
+  /** Tolerated clock difference between nodes, in seconds. */
+  readonly clockSkewSeconds: number;
+  /** Outbox delivery: first retry delay and the cap of the exponential backoff, in milliseconds. */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** How often a new signed tree head of the audit log is made and sent to peers, in seconds. */
+  readonly treeHeadIntervalSeconds: number;
+}
+
 export interface NodeConfig {
   readonly node: NodeSection;
   readonly http: HttpSection;
@@ -54,6 +81,7 @@ export interface NodeConfig {
   readonly keys: KeysSection;
   readonly admin: AdminSection;
   readonly auth: AuthSection;
+  readonly federation: FederationSection;
   readonly log: { readonly level: LogLevel };
 }
 

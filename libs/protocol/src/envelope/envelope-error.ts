@@ -1,0 +1,28 @@
+/**
+ * Why a received envelope was refused, in the order the receiver checks. Each code is what the
+ * signed rejection receipt carries back to the sender.
+ */
+export enum EnvelopeErrorCode {
+  TooLarge = 'ENVELOPE_TOO_LARGE',
+  Malformed = 'ENVELOPE_MALFORMED',
+  UnknownSender = 'UNKNOWN_SENDER',
+  UnpinnedKey = 'UNPINNED_KEY',
+  BadSignature = 'BAD_SIGNATURE',
+  WrongAudience = 'WRONG_AUDIENCE',
+  Expired = 'EXPIRED',
+  NotYetValid = 'NOT_YET_VALID',
+  Replayed = 'REPLAYED',
+  NotAllowed = 'NOT_ALLOWED',
+  UnknownType = 'UNKNOWN_TYPE',
+  BodyInvalid = 'BODY_INVALID',
+}
+
+export class EnvelopeError extends Error {
+  constructor(
+    readonly code: EnvelopeErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EnvelopeError';
+  }
+}
