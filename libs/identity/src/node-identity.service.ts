@@ -66,7 +66,7 @@ export class NodeIdentityService implements OnModuleInit {
         v: 1,
         region: this.config.node.region,
         name: this.config.node.name,
-        endpoints: { api: this.config.http.publicUrl },
+        endpoints: { api: this.config.http.publicUrl, federation: this.config.federation.publicEndpoint },
         keys: this.ring.publicKeys,
         activeKid: this.ring.activeKid,
         issuedAt: new Date().toISOString(),

@@ -16,3 +16,57 @@ export {
   type NodeCardProblem,
   type SignedNodeCard,
 } from './node-card/node-card';
+export { sha256Base64Url } from './digest/digest';
+export { EnvelopeError, EnvelopeErrorCode } from './envelope/envelope-error';
+export {
+  ENVELOPE_TYP,
+  ENVELOPE_VERSION,
+  signEnvelope,
+  parseEnvelope,
+  verifyEnvelopeSignature,
+  type EnvelopeClaims,
+  type ParsedEnvelope,
+} from './envelope/envelope';
+export {
+  RECEIPT_TYP,
+  signReceipt,
+  verifyReceipt,
+  receiptKid,
+  type ReceiptClaims,
+  type ReceiptStatus,
+} from './receipt/receipt';
+export {
+  TREE_HEAD_TYP,
+  signTreeHead,
+  verifyTreeHead,
+  treeHeadKid,
+  type TreeHead,
+} from './tree-head/tree-head';
+export {
+  MERKLE_HASH_BYTES,
+  leafHash,
+  interiorHash,
+  emptyRoot,
+  hashesEqual,
+  hashToBase64Url,
+  hashFromBase64Url,
+} from './merkle/merkle-hash';
+export {
+  StoredHashMap,
+  mergePlans,
+  type MerklePlan,
+  type StoredHashes,
+  type StoredNode,
+} from './merkle/merkle-plan';
+export {
+  MERKLE_TILE_HEIGHT,
+  rootPlan,
+  rootFrom,
+  inclusionPlan,
+  inclusionProofFrom,
+  consistencyPlan,
+  consistencyProofFrom,
+  appendPlan,
+  appendLeaves,
+} from './merkle/merkle-log-layout';
+export { rootFromInclusion, verifyInclusion, verifyConsistency } from './merkle/merkle-verify';

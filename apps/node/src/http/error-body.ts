@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { HttpException } from '@nestjs/common';
 import { AccessErrorCode, AccessException } from '@regulink/access';
+import { AuditErrorCode, AuditException } from '@regulink/audit';
+import { FederationErrorCode, FederationException } from '@regulink/federation';
 import { RequestValidationException } from './request-validation.exception';
 
 /** The one error body every HTTP error uses. */
@@ -21,6 +23,41 @@ export interface MappedError {
 
 function assertUnreachable(value: never): never {
   throw new Error(`unhandled error code ${String(value)}`);
+}
+
+function federationStatus(code: FederationErrorCode): number {
+  switch (code) {
+    case FederationErrorCode.PeerNotFound:
+    case FederationErrorCode.MessageNotFound:
+      return 404;
+    case FederationErrorCode.PeerCardInvalid:
+    case FederationErrorCode.PeerIsSelf:
+    case FederationErrorCode.PeerRegionMismatch:
+    case FederationErrorCode.UnknownMessageType:
+    case FederationErrorCode.MessageBodyInvalid:
+      return 400;
+    case FederationErrorCode.PeerKeysChanged:
+    case FederationErrorCode.PeerNotAllowed:
+      return 409;
+    case FederationErrorCode.NoRoute:
+    case FederationErrorCode.PeerUnreachable:
+    case FederationErrorCode.QueryRefused:
+    case FederationErrorCode.BadReply:
+      return 502;
+    case FederationErrorCode.QueryTimeout:
+      return 504;
+    default:
+      return assertUnreachable(code);
+  }
+}
+
+function auditStatus(code: AuditErrorCode): number {
+  switch (code) {
+    case AuditErrorCode.OutOfRange:
+      return 400;
+    default:
+      return assertUnreachable(code);
+  }
 }
 
 function accessStatus(code: AccessErrorCode): number {
@@ -49,6 +86,8 @@ const HTTP_STATUS_CODES: Readonly<Record<number, string>> = {
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'TOO_MANY_REQUESTS',
+  502: 'BAD_GATEWAY',
+  504: 'GATEWAY_TIMEOUT',
   503: 'SERVICE_UNAVAILABLE',
 };
 
@@ -89,6 +128,9 @@ export function mapError(error: unknown, correlationId: string): MappedError {
   });
 
   if (error instanceof AccessException) return expected(accessStatus(error.code), error.code, error.message);
+  if (error instanceof FederationException)
+    return expected(federationStatus(error.code), error.code, error.message);
+  if (error instanceof AuditException) return expected(auditStatus(error.code), error.code, error.message);
   if (error instanceof RequestValidationException) return expected(400, error.code, error.message);
   // Errors of the HTTP server itself (body parsing, limits) arrive wrapped, the original as cause.
   const serverCode = (

@@ -83,20 +83,26 @@ export async function verifyEnvelopeSignature(envelope: ParsedEnvelope, key: Cry
   }
 }
 
-function assertClaims(value: Record<string, unknown>): asserts value is EnvelopeClaims & Record<string, unknown> {
+function assertClaims(
+  value: Record<string, unknown>,
+): asserts value is EnvelopeClaims & Record<string, unknown> {
   const problems: string[] = [];
   if (value.v !== ENVELOPE_VERSION) problems.push('v');
   if (typeof value.id !== 'string' || !UUID_V7.test(value.id)) problems.push('id');
-  if (typeof value.type !== 'string' || !TYPE.test(value.type) || value.type.length > 64) problems.push('type');
+  if (typeof value.type !== 'string' || !TYPE.test(value.type) || value.type.length > 64)
+    problems.push('type');
   if (typeof value.from !== 'string' || !REGION.test(value.from)) problems.push('from');
   if (typeof value.to !== 'string' || !REGION.test(value.to)) problems.push('to');
   if (value.agreement !== null && (typeof value.agreement !== 'string' || value.agreement.length > 64)) {
     problems.push('agreement');
   }
   if (!Number.isSafeInteger(value.iat)) problems.push('iat');
-  if (!Number.isSafeInteger(value.exp) || (value.exp as number) <= (value.iat as number)) problems.push('exp');
+  if (!Number.isSafeInteger(value.exp) || (value.exp as number) <= (value.iat as number))
+    problems.push('exp');
   if (!value.body || typeof value.body !== 'object' || Array.isArray(value.body)) problems.push('body');
-  const extra = Object.keys(value).filter((k) => !['v', 'id', 'type', 'from', 'to', 'agreement', 'iat', 'exp', 'body'].includes(k));
+  const extra = Object.keys(value).filter(
+    (k) => !['v', 'id', 'type', 'from', 'to', 'agreement', 'iat', 'exp', 'body'].includes(k),
+  );
   problems.push(...extra);
   if (problems.length > 0) throw malformed(`invalid or unexpected envelope fields: ${problems.join(', ')}`);
 }
@@ -112,7 +118,8 @@ function decodeJsonText(text: string, what: string): Record<string, unknown> {
   } catch {
     throw malformed(`the ${what} is not JSON`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw malformed(`the ${what} is not a JSON object`);
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw malformed(`the ${what} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 

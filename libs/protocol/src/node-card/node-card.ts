@@ -16,7 +16,8 @@ export interface NodeCard {
   /** GB/T 2260 code of the region the node serves. */
   readonly region: string;
   readonly name: string;
-  readonly endpoints: { readonly api: string };
+  /** `api`: the HTTP API; `federation`: where envelopes are delivered (tcp://, tls:// or nats:<subject>). */
+  readonly endpoints: { readonly api: string; readonly federation?: string };
   /** Every public key the node has signed with; retired ones stay so old evidence still verifies. */
   readonly keys: readonly PublicSigningJwk[];
   /** The key that signs from now on. */
@@ -106,6 +107,7 @@ function assertCardShape(card: unknown): asserts card is NodeCard {
     c.name.length > 0 &&
     !!c.endpoints &&
     typeof (c.endpoints as { api?: unknown }).api === 'string' &&
+    ['undefined', 'string'].includes(typeof (c.endpoints as { federation?: unknown }).federation) &&
     Array.isArray(c.keys) &&
     c.keys.length > 0 &&
     typeof c.activeKid === 'string' &&

@@ -30,7 +30,9 @@ export async function signReceipt(claims: ReceiptClaims, signer: Signer): Promis
 /** The kid a receipt claims to be signed with, to pick the verification key. */
 export function receiptKid(jws: string): string | undefined {
   try {
-    const header = JSON.parse(Buffer.from(jws.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown };
+    const header = JSON.parse(Buffer.from(jws.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+      kid?: unknown;
+    };
     return typeof header.kid === 'string' ? header.kid : undefined;
   } catch {
     return undefined;

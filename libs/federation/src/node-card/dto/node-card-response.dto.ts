@@ -11,6 +11,7 @@ class PublicJwkDto {
 
 class NodeCardEndpointsDto {
   @ApiProperty({ example: 'http://127.0.0.1:8080' }) api!: string;
+  @ApiProperty({ example: 'tcp://127.0.0.1:7080', required: false }) federation?: string;
 }
 
 class NodeCardDto {

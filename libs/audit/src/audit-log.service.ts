@@ -1,0 +1,238 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
+import { NodeIdentityService } from '@regulink/identity';
+import {
+  appendLeaves,
+  appendPlan,
+  canonicalJson,
+  consistencyPlan,
+  consistencyProofFrom,
+  hashToBase64Url,
+  inclusionPlan,
+  inclusionProofFrom,
+  leafHash,
+  mergePlans,
+  rootFrom,
+  rootPlan,
+  signTreeHead,
+} from '@regulink/protocol';
+import { AuditErrorCode, AuditException } from './audit.exception';
+import { AuditTreeHeadEntity } from './audit-tree-head.entity';
+import { AuditRepository, type EntryRow } from './audit.repository';
+
+export type AuditKind = 'envelope-in' | 'envelope-out' | 'receipt-in' | 'receipt-out';
+
+/** What an entry records: an envelope or receipt, by digest, and what happened to it. */
+export interface AuditRecord {
+  readonly kind: AuditKind;
+  readonly messageId: string | null;
+  /** SHA-256 (base64url) of the compact JWS the entry is about. */
+  readonly digest: string;
+  readonly peer: string | null;
+  readonly type: string | null;
+  readonly status: string;
+  readonly code: string | null;
+}
+
+export interface SignedTreeHead {
+  readonly size: number;
+  readonly root: string;
+  readonly jws: string;
+}
+
+interface Pending {
+  readonly records: readonly AuditRecord[];
+  readonly resolve: (indexes: number[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Appends that arrive while a batch is being written go into the next batch, up to this many entries. */
+const MAX_BATCH = 5000;
+
+/**
+ * The tamper-evident log of every envelope and receipt in and out (RFC 9162 Merkle tree). Appends
+ * from concurrent callers are grouped: one transaction hashes and writes a whole batch, which is
+ * what makes the log keep up with the exchanges. Signed tree heads commit the node to its log.
+ */
+@Injectable()
+export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AuditLog.name);
+  private pending: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly listeners: ((head: SignedTreeHead) => void)[] = [];
+
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly identity: NodeIdentityService,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      void this.signTreeHeadIfGrown().catch((error: unknown) =>
+        this.logger.error({ err: error }, 'signing a tree head failed'),
+      );
+    }, this.config.federation.treeHeadIntervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flushing;
+  }
+
+  /** Appends entries durably; resolves with their leaf indexes once the batch holding them is committed. */
+  append(records: readonly AuditRecord[]): Promise<number[]> {
+    if (records.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ records, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /** Called with each tree head this node signs (the federation sends them to peers). */
+  onTreeHead(listener: (head: SignedTreeHead) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch: Pending[] = [];
+      let count = 0;
+      while (
+        this.pending.length > 0 &&
+        (batch.length === 0 || count + this.pending[0]!.records.length <= MAX_BATCH)
+      ) {
+        const next = this.pending.shift()!;
+        batch.push(next);
+        count += next.records.length;
+      }
+      try {
+        const written = await this.write(batch.flatMap((p) => p.records));
+        let offset = 0;
+        for (const item of batch) {
+          item.resolve(written.slice(offset, offset + item.records.length).map((e) => e.seq));
+          offset += item.records.length;
+        }
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private write(records: readonly AuditRecord[]): Promise<EntryRow[]> {
+    const recordedAt = new Date().toISOString();
+    const node = this.identity.region;
+    return this.repository.appendLocked(async (size, fetch) => {
+      const entries: EntryRow[] = records.map((record, i) => {
+        const data = canonicalJson({ v: 1, node, ...record, at: recordedAt });
+        return {
+          seq: size + i,
+          kind: record.kind,
+          messageId: record.messageId,
+          data,
+          leafHash: leafHash(Buffer.from(data)),
+        };
+      });
+      const outcome = appendLeaves(
+        size,
+        entries.map((e) => e.leafHash),
+        await fetch(appendPlan(size)),
+      );
+      return { entries, nodes: outcome.nodes };
+    });
+  }
+
+  async size(): Promise<number> {
+    await this.flushing;
+    return this.repository.size();
+  }
+
+  /** Signs a tree head over the log as it is now, and tells the listeners. */
+  async signTreeHead(): Promise<SignedTreeHead> {
+    await this.flushing;
+    const size = await this.repository.size();
+    const root = hashToBase64Url(rootFrom(size, await this.repository.fetch(rootPlan(size))));
+    const signedAt = new Date();
+    const jws = await signTreeHead(
+      { v: 1, region: this.identity.region, size, root, signedAt: signedAt.toISOString() },
+      this.identity.signer(),
+    );
+    await this.repository.saveTreeHead(
+      Object.assign(new AuditTreeHeadEntity(), { size: String(size), root, jws, signedAt }),
+    );
+    const head = { size, root, jws };
+    for (const listener of this.listeners) listener(head);
+    return head;
+  }
+
+  async latestTreeHead(): Promise<SignedTreeHead | undefined> {
+    const head = await this.repository.latestTreeHead();
+    return head ? { size: Number(head.size), root: head.root, jws: head.jws } : undefined;
+  }
+
+  private async signTreeHeadIfGrown(): Promise<void> {
+    const [latest, size] = await Promise.all([this.repository.latestTreeHead(), this.repository.size()]);
+    if (!latest || Number(latest.size) < size) await this.signTreeHead();
+  }
+
+  /** An entry with its inclusion proof in the tree of `size` entries (the latest signed size by default). */
+  async inclusionProof(
+    index: number,
+    size?: number,
+  ): Promise<{ index: number; size: number; data: string; kind: string; proof: string[] }> {
+    const treeSize = size ?? (await this.latestTreeHead())?.size ?? (await this.size());
+    if (!Number.isSafeInteger(index) || index < 0 || index >= treeSize) {
+      throw new AuditException(
+        AuditErrorCode.OutOfRange,
+        `entry ${index} is not in a tree of ${treeSize} entries`,
+      );
+    }
+    const entry = await this.repository.entry(index);
+    if (!entry) throw new AuditException(AuditErrorCode.OutOfRange, `no entry ${index}`);
+    const hashes = await this.repository.fetch(inclusionPlan(index, treeSize));
+    return {
+      index,
+      size: treeSize,
+      data: entry.data,
+      kind: entry.kind,
+      proof: inclusionProofFrom(index, treeSize, hashes).map(hashToBase64Url),
+    };
+  }
+
+  /** Proof that the tree of `from` entries is a prefix of the tree of `to` entries, with both roots. */
+  async consistencyProof(
+    from: number,
+    to: number,
+  ): Promise<{ from: number; to: number; fromRoot: string; toRoot: string; proof: string[] }> {
+    const size = await this.size();
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || from > to || to > size) {
+      throw new AuditException(
+        AuditErrorCode.OutOfRange,
+        `no consistency proof from ${from} to ${to} (log size ${size})`,
+      );
+    }
+    const hashes = await this.repository.fetch(
+      mergePlans(consistencyPlan(from, to), rootPlan(from), rootPlan(to)),
+    );
+    return {
+      from,
+      to,
+      fromRoot: hashToBase64Url(rootFrom(from, hashes)),
+      toRoot: hashToBase64Url(rootFrom(to, hashes)),
+      proof: consistencyProofFrom(from, to, hashes).map(hashToBase64Url),
+    };
+  }
+
+  entriesForMessage(messageId: string): Promise<{ seq: number; kind: string; data: string }[]> {
+    return this.repository.entriesForMessage(messageId);
+  }
+}

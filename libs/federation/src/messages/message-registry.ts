@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import type { Type } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { EntityManager } from 'typeorm';
+import type { EnvelopeClaims } from '@regulink/protocol';
+
+/** What a handler knows about the message it applies. */
+export interface ReceivedMessage<B> {
+  readonly claims: EnvelopeClaims;
+  readonly body: B;
+  readonly digest: string;
+}
+
+/**
+ * One message type: its body schema and what receiving it does. An event's `apply` runs inside
+ * the transaction that records the envelope, so it takes effect exactly once. A query's `answer`
+ * returns the body of the signed response.
+ */
+export type MessageDefinition<B extends object = object> =
+  | {
+      readonly type: string;
+      readonly kind: 'event';
+      readonly body: Type<B>;
+      /** Checks beyond the schema, before anything is recorded; throw an EnvelopeError to refuse. */
+      readonly verify?: (message: ReceivedMessage<B>) => Promise<void>;
+      readonly apply: (message: ReceivedMessage<B>, manager: EntityManager) => Promise<void>;
+    }
+  | {
+      readonly type: string;
+      readonly kind: 'query';
+      readonly body: Type<B>;
+      readonly answer: (message: ReceivedMessage<B>) => Promise<Record<string, unknown>>;
+    };
+
+/** The one registry of message types; each context registers the types it owns at start. */
+@Injectable()
+export class MessageRegistry {
+  private readonly definitions = new Map<string, MessageDefinition>();
+
+  register<B extends object>(definition: MessageDefinition<B>): void {
+    if (this.definitions.has(definition.type))
+      throw new Error(`message type ${definition.type} is registered twice`);
+    this.definitions.set(definition.type, definition as unknown as MessageDefinition);
+  }
+
+  get(type: string): MessageDefinition | undefined {
+    return this.definitions.get(type);
+  }
+
+  types(): string[] {
+    return [...this.definitions.keys()].sort();
+  }
+
+  /** Validates a body against its type's schema with the same rules as the HTTP API; returns the problems. */
+  async validateBody(
+    definition: MessageDefinition,
+    body: unknown,
+  ): Promise<{ body: object; problems: string[] }> {
+    const instance = plainToInstance(definition.body, body) as object;
+    const errors = await validate(instance, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+    });
+    const problems = errors.flatMap((e) =>
+      Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` }),
+    );
+    return { body: instance, problems };
+  }
+}

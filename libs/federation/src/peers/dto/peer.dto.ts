@@ -1,0 +1,37 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsBoolean, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+
+export class PeerImportDto {
+  @ApiProperty({
+    description: 'The signed node card as published at /.well-known/regulink/node-card: {card, jws}',
+  })
+  @IsObject()
+  card!: Record<string, unknown>;
+
+  @ApiProperty({ description: 'The compact JWS of the card' })
+  @IsString()
+  @MaxLength(64 * 1024)
+  jws!: string;
+
+  @ApiProperty({ required: false, description: 'Put the peer on the allow list at once' })
+  @IsOptional()
+  @IsBoolean()
+  allow?: boolean;
+}
+
+export class PeerRepinDto {
+  @ApiProperty()
+  @IsObject()
+  card!: Record<string, unknown>;
+
+  @ApiProperty()
+  @IsString()
+  @MaxLength(64 * 1024)
+  jws!: string;
+}
+
+export class PeerAllowDto {
+  @ApiProperty()
+  @IsBoolean()
+  allowed!: boolean;
+}

@@ -1,0 +1,246 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { AuditLog } from '@regulink/audit';
+import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
+import { NodeIdentityService } from '@regulink/identity';
+import {
+  EnvelopeError,
+  EnvelopeErrorCode,
+  parseEnvelope,
+  sha256Base64Url,
+  signEnvelope,
+  signReceipt,
+  verifyEnvelopeSignature,
+  type ParsedEnvelope,
+  type ReceiptClaims,
+} from '@regulink/protocol';
+import { Clock } from '../clock';
+import { MessageRegistry } from '../messages/message-registry';
+import { PeersService } from '../peers/peers.service';
+import type { WireReply } from '../transport/federation-transport';
+import { ExchangePolicy } from './exchange-policy';
+import { InboxMessageEntity } from './inbox-message.entity';
+import { InboxRepository } from './inbox.repository';
+
+/**
+ * The receiving end of the federation. Every envelope goes through the checks in a fixed order,
+ * each failure a typed code; only an envelope that passes them all is recorded and applied. Every
+ * envelope, accepted or not, is answered with a receipt signed by this node and entered in the
+ * audit log.
+ */
+@Injectable()
+export class EnvelopeReceiver {
+  private readonly logger = new Logger(EnvelopeReceiver.name);
+
+  constructor(
+    private readonly identity: NodeIdentityService,
+    private readonly peers: PeersService,
+    private readonly registry: MessageRegistry,
+    private readonly policy: ExchangePolicy,
+    private readonly inbox: InboxRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  /** Handles one request from the transport; never throws for anything the sender did wrong. */
+  async receive(request: unknown): Promise<WireReply> {
+    const receivedAt = this.clock.now();
+    const raw = (request as { envelope?: unknown } | null)?.envelope;
+    let envelope: ParsedEnvelope | undefined;
+    try {
+      envelope = parseEnvelope(raw, this.config.federation.maxEnvelopeBytes);
+      return await this.accept(envelope, receivedAt);
+    } catch (error) {
+      if (!(error instanceof EnvelopeError)) throw error;
+      return this.reject(raw, envelope, error, receivedAt);
+    }
+  }
+
+  private async accept(envelope: ParsedEnvelope, receivedAt: Date): Promise<WireReply> {
+    const { claims } = envelope;
+    const peer = await this.peers.find(claims.from);
+    if (!peer) throw new EnvelopeError(EnvelopeErrorCode.UnknownSender, `${claims.from} is not a known peer`);
+    const key = await this.peers.pinnedKey(peer, envelope.kid);
+    if (!key)
+      throw new EnvelopeError(
+        EnvelopeErrorCode.UnpinnedKey,
+        `key ${envelope.kid} is not pinned for ${claims.from}`,
+      );
+    await verifyEnvelopeSignature(envelope, key);
+    if (claims.to !== this.identity.region) {
+      throw new EnvelopeError(EnvelopeErrorCode.WrongAudience, `the envelope is addressed to ${claims.to}`);
+    }
+    const now = Math.floor(receivedAt.getTime() / 1000);
+    const skew = this.config.federation.clockSkewSeconds;
+    if (claims.exp + skew < now)
+      throw new EnvelopeError(EnvelopeErrorCode.Expired, 'the envelope has expired');
+    if (claims.iat - skew > now)
+      throw new EnvelopeError(EnvelopeErrorCode.NotYetValid, 'the envelope is dated in the future');
+
+    const seen = await this.inbox.findById(claims.id);
+    if (seen) return this.duplicate(envelope, seen, receivedAt);
+
+    const decision = await this.policy.check(claims, peer, 'in');
+    if (!decision.allowed) throw new EnvelopeError(EnvelopeErrorCode.NotAllowed, decision.reason);
+    const definition = this.registry.get(claims.type);
+    if (!definition) throw new EnvelopeError(EnvelopeErrorCode.UnknownType, `no message type ${claims.type}`);
+    const { body, problems } = await this.registry.validateBody(definition, claims.body);
+    if (problems.length > 0) throw new EnvelopeError(EnvelopeErrorCode.BodyInvalid, problems.join('; '));
+
+    const message = { claims, body, digest: envelope.digest };
+    if (definition.kind === 'event' && definition.verify) await definition.verify(message);
+    let response: string | null = null;
+    if (definition.kind === 'query') {
+      const result = await definition.answer(message);
+      response = await this.respond(envelope, result);
+    }
+    const receipt = await this.sign(envelope.claims.id, envelope.digest, 'accepted', null, receivedAt);
+    const recorded = await this.inbox.recordAndApply(
+      Object.assign(new InboxMessageEntity(), {
+        id: claims.id,
+        fromRegion: claims.from,
+        type: claims.type,
+        digest: envelope.digest,
+        envelope: envelope.jws,
+        receipt,
+        response,
+        receivedAt,
+      }),
+      (manager) => (definition.kind === 'event' ? definition.apply(message, manager) : Promise.resolve()),
+    );
+    if (!recorded) {
+      const stored = await this.inbox.findById(claims.id);
+      if (stored) return this.duplicate(envelope, stored, receivedAt);
+    }
+    await this.audit.append([
+      {
+        kind: 'envelope-in',
+        messageId: claims.id,
+        digest: envelope.digest,
+        peer: claims.from,
+        type: claims.type,
+        status: 'accepted',
+        code: null,
+      },
+      {
+        kind: 'receipt-out',
+        messageId: claims.id,
+        digest: sha256Base64Url(receipt),
+        peer: claims.from,
+        type: claims.type,
+        status: 'accepted',
+        code: null,
+      },
+      ...(response
+        ? [
+            {
+              kind: 'envelope-out' as const,
+              messageId: claims.id,
+              digest: sha256Base64Url(response),
+              peer: claims.from,
+              type: `${claims.type}.result`,
+              status: 'sent',
+              code: null,
+            },
+          ]
+        : []),
+    ]);
+    return response ? { receipt, response } : { receipt };
+  }
+
+  /** A redelivery of an envelope already applied: applied again never; the first receipt comes back with it. */
+  private async duplicate(
+    envelope: ParsedEnvelope,
+    stored: InboxMessageEntity,
+    receivedAt: Date,
+  ): Promise<WireReply> {
+    const code = EnvelopeErrorCode.Replayed;
+    const receipt = await this.sign(envelope.claims.id, envelope.digest, 'duplicate', code, receivedAt);
+    await this.audit.append([
+      {
+        kind: 'envelope-in',
+        messageId: envelope.claims.id,
+        digest: envelope.digest,
+        peer: envelope.claims.from,
+        type: envelope.claims.type,
+        status: 'duplicate',
+        code,
+      },
+      {
+        kind: 'receipt-out',
+        messageId: envelope.claims.id,
+        digest: sha256Base64Url(receipt),
+        peer: envelope.claims.from,
+        type: envelope.claims.type,
+        status: 'duplicate',
+        code,
+      },
+    ]);
+    this.logger.warn(
+      { id: envelope.claims.id, from: envelope.claims.from, code },
+      'envelope already received',
+    );
+    return stored.response ? { receipt, response: stored.response } : { receipt };
+  }
+
+  private async reject(
+    raw: unknown,
+    envelope: ParsedEnvelope | undefined,
+    error: EnvelopeError,
+    receivedAt: Date,
+  ): Promise<WireReply> {
+    const digest =
+      envelope?.digest ?? sha256Base64Url(typeof raw === 'string' ? raw : JSON.stringify(raw ?? null));
+    const id = envelope?.claims.id ?? null;
+    const receipt = await this.sign(id, digest, 'rejected', error.code, receivedAt);
+    const from = envelope?.claims.from ?? null;
+    const type = envelope?.claims.type ?? null;
+    await this.audit.append([
+      { kind: 'envelope-in', messageId: id, digest, peer: from, type, status: 'rejected', code: error.code },
+      {
+        kind: 'receipt-out',
+        messageId: id,
+        digest: sha256Base64Url(receipt),
+        peer: from,
+        type,
+        status: 'rejected',
+        code: error.code,
+      },
+    ]);
+    this.logger.warn({ id, from, type, code: error.code, reason: error.message }, 'refused an envelope');
+    return { receipt };
+  }
+
+  private sign(
+    of: string | null,
+    digest: string,
+    status: ReceiptClaims['status'],
+    code: string | null,
+    receivedAt: Date,
+  ): Promise<string> {
+    return signReceipt(
+      { v: 1, of, digest, status, code, by: this.identity.region, receivedAt: receivedAt.toISOString() },
+      this.identity.signer(),
+    );
+  }
+
+  /** The signed answer to a query; it names the request and its digest, which makes it the receipt of the request too. */
+  private respond(request: ParsedEnvelope, result: Record<string, unknown>): Promise<string> {
+    const now = this.clock.nowSeconds();
+    return signEnvelope(
+      {
+        v: 1,
+        id: uuidv7(),
+        type: `${request.claims.type}.result`,
+        from: this.identity.region,
+        to: request.claims.from,
+        agreement: request.claims.agreement,
+        iat: now,
+        exp: Math.max(request.claims.exp, now + 60),
+        body: { inReplyTo: request.claims.id, requestDigest: request.digest, result },
+      },
+      this.identity.signer(),
+    );
+  }
+}

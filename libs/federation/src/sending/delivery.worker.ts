@@ -1,0 +1,176 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { AuditLog } from '@regulink/audit';
+import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
+import { sha256Base64Url } from '@regulink/protocol';
+import { FederationException } from '../federation.exception';
+import { PeersService } from '../peers/peers.service';
+import { FederationTransport, TransportError } from '../transport/federation-transport';
+import type { OutboxMessageEntity } from './outbox-message.entity';
+import { OutboxRepository } from './outbox.repository';
+import { ReplyVerifier } from './reply-verifier';
+
+const BATCH = 256;
+const IN_FLIGHT = 32;
+const LEASE_MS = 60_000;
+const IDLE_POLL_MS = 200;
+const SEND_TIMEOUT_MS = 15_000;
+
+/**
+ * Delivers the outbox: takes due messages (safely next to other replicas), sends them, verifies
+ * and stores the receipts, and reschedules failures with exponential backoff and jitter. A crash
+ * at any point loses nothing: a leased message comes back after its lease, and the receiver
+ * recognises a redelivery by its envelope id.
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DeliveryWorker.name);
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly peers: PeersService,
+    private readonly transport: FederationTransport,
+    private readonly verifier: ReplyVerifier,
+    private readonly audit: AuditLog,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Look at the outbox now rather than at the next poll (after queueing, for instance). */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let worked = false;
+      try {
+        worked = await this.deliverDue();
+      } catch (error) {
+        this.logger.error({ err: error }, 'outbox delivery round failed');
+      }
+      if (!worked && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, IDLE_POLL_MS);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  /** One round: returns whether there was anything to do. */
+  async deliverDue(): Promise<boolean> {
+    const due = await this.outbox.claimDue(BATCH, LEASE_MS);
+    if (due.length === 0) return false;
+    const byPeer = new Map<string, OutboxMessageEntity[]>();
+    for (const message of due)
+      byPeer.set(message.toRegion, [...(byPeer.get(message.toRegion) ?? []), message]);
+    await Promise.all(
+      [...byPeer.entries()].map(([region, messages]) => this.deliverToPeer(region, messages)),
+    );
+    return true;
+  }
+
+  private async deliverToPeer(region: string, messages: OutboxMessageEntity[]): Promise<void> {
+    const peer = await this.peers.find(region);
+    let unreachable: string | undefined = peer ? undefined : `no peer ${region}`;
+    if (peer && !this.transport.canReach(peer.federationEndpoint))
+      unreachable = `no route to ${peer.federationEndpoint}`;
+    const queue = [...messages];
+    const worker = async () => {
+      for (let message = queue.shift(); message; message = queue.shift()) {
+        if (message.expiresAt.getTime() < Date.now()) {
+          await this.audit.append([this.record(message, 'envelope-out', message.digest, 'expired', null)]);
+          await this.outbox.settle(message.id, 'expired', null, null, 'expired before it could be delivered');
+          this.logger.error(
+            { id: message.id, to: region, type: message.type },
+            'an envelope expired undelivered',
+          );
+          continue;
+        }
+        if (unreachable || !peer) {
+          await this.outbox.retryLater(
+            message.id,
+            this.backoff(message.attempts),
+            unreachable ?? 'unreachable',
+          );
+          continue;
+        }
+        try {
+          const reply = await this.transport.request(
+            peer.federationEndpoint,
+            { envelope: message.envelope },
+            SEND_TIMEOUT_MS,
+          );
+          const receipt = await this.verifier.receipt(peer, reply.receipt, {
+            id: message.id,
+            digest: message.digest,
+          });
+          const status = receipt.status === 'rejected' ? 'rejected' : 'delivered';
+          // Logged before it is marked settled: a settled message always has its audit entries.
+          await this.audit.append([
+            this.record(message, 'envelope-out', message.digest, 'sent', null),
+            this.record(message, 'receipt-in', sha256Base64Url(reply.receipt), receipt.status, receipt.code),
+          ]);
+          await this.outbox.settle(message.id, status, reply.receipt, receipt.code, null);
+          if (status === 'rejected') {
+            this.logger.error(
+              { id: message.id, to: region, type: message.type, code: receipt.code },
+              'a peer refused an envelope',
+            );
+          }
+        } catch (error) {
+          const reason =
+            error instanceof TransportError || error instanceof FederationException
+              ? error.message
+              : String(error);
+          // A peer that cannot be reached now will not be reached by the rest of this round either.
+          if (error instanceof TransportError && !error.timedOut) unreachable = reason;
+          await this.outbox.retryLater(message.id, this.backoff(message.attempts), reason);
+          if (!(error instanceof TransportError))
+            this.logger.error({ id: message.id, to: region, reason }, 'delivery failed');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, messages.length) }, worker));
+  }
+
+  /** Exponential backoff with jitter: between half and all of base·2^(attempt−1), capped. */
+  private backoff(attempts: number): number {
+    const { retryBaseMs, retryMaxMs } = this.config.federation;
+    const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempts - 1));
+    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+
+  private record(
+    message: OutboxMessageEntity,
+    kind: 'envelope-out' | 'receipt-in',
+    digest: string,
+    status: string,
+    code: string | null,
+  ) {
+    return { kind, messageId: message.id, digest, peer: message.toRegion, type: message.type, status, code };
+  }
+}

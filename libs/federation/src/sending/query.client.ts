@@ -1,0 +1,126 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditLog } from '@regulink/audit';
+import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
+import { sha256Base64Url } from '@regulink/protocol';
+import { FederationErrorCode, FederationException } from '../federation.exception';
+import { FederationTransport, TransportError } from '../transport/federation-transport';
+import { EnvelopeFactory } from './envelope-factory';
+import { ReplyVerifier } from './reply-verifier';
+
+export interface QueryResult {
+  readonly id: string;
+  readonly result: Record<string, unknown>;
+  /** The signed response, which names the request's digest: the evidence of the answer. */
+  readonly response: string;
+  readonly receipt: string;
+}
+
+/**
+ * Request/response exchanges (queries) with a deadline. A query is not queued: past its deadline
+ * an answer is of no use, so it is sent at once and fails with a clear code.
+ */
+@Injectable()
+export class QueryClient {
+  private readonly logger = new Logger(QueryClient.name);
+
+  constructor(
+    private readonly factory: EnvelopeFactory,
+    private readonly transport: FederationTransport,
+    private readonly verifier: ReplyVerifier,
+    private readonly audit: AuditLog,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  async query(
+    to: string,
+    type: string,
+    body: Record<string, unknown>,
+    deadlineMs = 10_000,
+    agreement: string | null = null,
+  ): Promise<QueryResult> {
+    const signed = await this.factory.build({
+      to,
+      type,
+      body,
+      agreement,
+      ttlSeconds: Math.max(5, Math.ceil(deadlineMs / 1000)),
+    });
+    const { claims, peer, envelope, digest } = signed;
+    if (!this.transport.canReach(peer.federationEndpoint)) {
+      throw new FederationException(FederationErrorCode.NoRoute, `no route to ${peer.federationEndpoint}`);
+    }
+    const sent = {
+      kind: 'envelope-out' as const,
+      messageId: claims.id,
+      digest,
+      peer: to,
+      type,
+      status: 'sent',
+      code: null,
+    };
+    let reply;
+    try {
+      reply = await this.transport.request(peer.federationEndpoint, { envelope }, deadlineMs);
+    } catch (error) {
+      await this.audit.append([{ ...sent, status: 'unanswered' }]);
+      if (error instanceof TransportError && error.timedOut) {
+        throw new FederationException(
+          FederationErrorCode.QueryTimeout,
+          `${to} did not answer within ${deadlineMs} ms`,
+        );
+      }
+      throw new FederationException(
+        FederationErrorCode.PeerUnreachable,
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+    const receipt = await this.verifier.receipt(peer, reply.receipt, { id: claims.id, digest });
+    if (receipt.status === 'rejected' || !reply.response) {
+      await this.audit.append([
+        sent,
+        {
+          kind: 'receipt-in',
+          messageId: claims.id,
+          digest: sha256Base64Url(reply.receipt),
+          peer: to,
+          type,
+          status: receipt.status,
+          code: receipt.code,
+        },
+      ]);
+      this.logger.warn({ id: claims.id, to, type, code: receipt.code }, 'a peer refused a query');
+      throw new FederationException(
+        FederationErrorCode.QueryRefused,
+        `${to} refused the query: ${receipt.code ?? 'no answer'}`,
+      );
+    }
+    const result = await this.verifier.response(
+      peer,
+      reply.response,
+      { id: claims.id, digest },
+      this.config.federation.maxEnvelopeBytes,
+    );
+    await this.audit.append([
+      sent,
+      {
+        kind: 'receipt-in',
+        messageId: claims.id,
+        digest: sha256Base64Url(reply.receipt),
+        peer: to,
+        type,
+        status: receipt.status,
+        code: receipt.code,
+      },
+      {
+        kind: 'envelope-in',
+        messageId: claims.id,
+        digest: sha256Base64Url(reply.response),
+        peer: to,
+        type: `${type}.result`,
+        status: 'accepted',
+        code: null,
+      },
+    ]);
+    return { id: claims.id, result, response: reply.response, receipt: reply.receipt };
+  }
+}

@@ -1,0 +1,196 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { IsInt, IsString, MaxLength, Min } from 'class-validator';
+import { AuditLog, type SignedTreeHead } from '@regulink/audit';
+import {
+  EnvelopeError,
+  EnvelopeErrorCode,
+  hashFromBase64Url,
+  treeHeadKid,
+  verifyConsistency,
+  verifyTreeHead,
+  type TreeHead,
+} from '@regulink/protocol';
+import { MessageRegistry } from '../messages/message-registry';
+import { PeersService } from '../peers/peers.service';
+import { OutboxService } from '../sending/outbox.service';
+import { QueryClient } from '../sending/query.client';
+import { PeerTreeHeadEntity } from './peer-tree-head.entity';
+import { PeerTreeHeadRepository } from './peer-tree-head.repository';
+
+export class TreeHeadBody {
+  @IsString()
+  @MaxLength(4096)
+  jws!: string;
+}
+
+export class ConsistencyRequestBody {
+  @IsInt()
+  @Min(0)
+  from!: number;
+
+  @IsInt()
+  @Min(0)
+  to!: number;
+}
+
+const CHECK_INTERVAL_MS = 1000;
+
+/**
+ * Nodes hold each other's signed tree heads. Each new head this node signs goes to every allowed
+ * peer; each head a peer sends is kept and checked against the previous one held, with a
+ * consistency proof the peer must produce. A peer that rewrote its history cannot produce it.
+ */
+@Injectable()
+export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TreeHeadExchange.name);
+  private timer: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | undefined;
+  private readonly broadcasts = new Set<Promise<void>>();
+
+  constructor(
+    private readonly registry: MessageRegistry,
+    private readonly audit: AuditLog,
+    private readonly peers: PeersService,
+    private readonly heads: PeerTreeHeadRepository,
+    private readonly outbox: OutboxService,
+    private readonly queries: QueryClient,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register<TreeHeadBody>({
+      type: 'audit.tree-head',
+      kind: 'event',
+      body: TreeHeadBody,
+      verify: async ({ body, claims }) => {
+        await this.verifiedHead(claims.from, body.jws);
+      },
+      apply: async ({ body, claims }, manager) => {
+        const head = await this.verifiedHead(claims.from, body.jws);
+        await this.heads.insertIfNew(
+          manager,
+          Object.assign(new PeerTreeHeadEntity(), {
+            peer: claims.from,
+            size: String(head.size),
+            root: head.root,
+            jws: body.jws,
+            receivedAt: new Date(),
+            consistency: 'unchecked',
+            problem: null,
+            checkedAt: null,
+          }),
+        );
+      },
+    });
+    this.registry.register<ConsistencyRequestBody>({
+      type: 'audit.consistency',
+      kind: 'query',
+      body: ConsistencyRequestBody,
+      answer: async ({ body }) => ({ ...(await this.audit.consistencyProof(body.from, body.to)) }),
+    });
+    this.audit.onTreeHead((head) => {
+      const sending = this.broadcast(head).finally(() => this.broadcasts.delete(sending));
+      this.broadcasts.add(sending);
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.checking ??= this.checkPending()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'checking peer tree heads failed'))
+        .finally(() => (this.checking = undefined));
+    }, CHECK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all([this.checking, ...this.broadcasts]);
+  }
+
+  /** Sends a tree head this node signed to every allowed peer. */
+  private async broadcast(head: SignedTreeHead): Promise<void> {
+    try {
+      for (const peer of await this.peers.listAllowed()) {
+        await this.outbox.send({ to: peer.region, type: 'audit.tree-head', body: { jws: head.jws } });
+      }
+    } catch (error) {
+      this.logger.error({ err: error, size: head.size }, 'could not queue a tree head for the peers');
+    }
+  }
+
+  /** Checks every held head not yet checked against the last consistent one of the same peer. */
+  async checkPending(): Promise<void> {
+    for (const head of await this.heads.unchecked(50)) {
+      const previous = await this.heads.previousTrusted(head.peer, head.size);
+      if (!previous) {
+        await this.heads.mark(head.peer, head.size, 'consistent', null);
+        continue;
+      }
+      let problem: string | null = null;
+      try {
+        const { result } = await this.queries.query(head.peer, 'audit.consistency', {
+          from: Number(previous.size),
+          to: Number(head.size),
+        });
+        const proof = Array.isArray(result.proof)
+          ? result.proof.map((p) => hashFromBase64Url(String(p)))
+          : [];
+        const oldRoot = hashFromBase64Url(previous.root);
+        const newRoot = hashFromBase64Url(head.root);
+        const ok =
+          oldRoot !== undefined &&
+          newRoot !== undefined &&
+          proof.every((p) => p !== undefined) &&
+          result.fromRoot === previous.root &&
+          result.toRoot === head.root &&
+          verifyConsistency(
+            Number(previous.size),
+            Number(head.size),
+            oldRoot,
+            newRoot,
+            proof as Uint8Array[],
+          );
+        if (!ok)
+          problem = `the log of ${head.peer} at ${head.size} entries does not extend its signed head at ${previous.size}`;
+      } catch (error) {
+        // Unreachable now: try again on the next round.
+        this.logger.warn(
+          { peer: head.peer, size: head.size, reason: (error as Error).message },
+          'could not check a peer tree head yet',
+        );
+        continue;
+      }
+      await this.heads.mark(head.peer, head.size, problem ? 'inconsistent' : 'consistent', problem);
+      if (problem) this.logger.error({ peer: head.peer, size: head.size, previous: previous.size }, problem);
+    }
+  }
+
+  private async verifiedHead(from: string, jws: string): Promise<TreeHead> {
+    const peer = await this.peers.require(from);
+    const kid = treeHeadKid(jws);
+    const key = kid ? await this.peers.pinnedKey(peer, kid) : undefined;
+    let head: TreeHead | undefined;
+    try {
+      head = key ? await verifyTreeHead(jws, key) : undefined;
+    } catch {
+      head = undefined;
+    }
+    if (!head || head.region !== from) {
+      throw new EnvelopeError(
+        EnvelopeErrorCode.BodyInvalid,
+        `the tree head is not signed by a key pinned for ${from}`,
+      );
+    }
+    return head;
+  }
+
+  list(peer: string): Promise<PeerTreeHeadEntity[]> {
+    return this.heads.list(peer);
+  }
+}
