@@ -5,11 +5,11 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AccessModule } from '@regulink/access';
 import { ConfigModule, type NodeConfig } from '@regulink/config';
 import { FederationModule } from '@regulink/federation';
+import { MetricsModule } from '@regulink/metrics';
 import { dataSourceOptions, runMigrationsLocked } from '@regulink/persistence';
 import { MIGRATIONS } from '../../../migrations';
 import { ENTITIES } from './entities';
 import { HealthModule } from './health/health.module';
-import { MetricsModule } from './metrics/metrics.module';
 import { ErrorBodyFilter } from './http/error-body.filter';
 import { RequestValidationException } from './http/request-validation.exception';
 

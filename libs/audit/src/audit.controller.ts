@@ -31,6 +31,13 @@ export class AuditController {
     return this.audit.signTreeHead();
   }
 
+  /** Recomputes the log from its entries and reports any stored row that does not match. */
+  @Get('verify')
+  @Roles(Role.Admin)
+  verify(): Promise<{ entries: number; treeHeads: number; problems: string[] }> {
+    return this.audit.verify();
+  }
+
   @Get('proofs/inclusion')
   @Roles(Role.Admin, Role.Officer)
   inclusion(@Query() query: InclusionQueryDto): Promise<InclusionProofResponseDto> {

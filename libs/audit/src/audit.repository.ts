@@ -100,6 +100,29 @@ export class AuditRepository {
     return rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, data: r.data }));
   }
 
+  /** Every entry's leaf data and stored leaf hash, in order, a page at a time. */
+  async entryPage(
+    fromSeq: number,
+    limit: number,
+  ): Promise<{ seq: number; data: string; leafHash: Uint8Array }[]> {
+    const rows: { seq: string; data: string; leaf_hash: Buffer }[] = await this.dataSource.query(
+      'SELECT seq, data, leaf_hash FROM audit_entry WHERE seq >= $1 ORDER BY seq LIMIT $2',
+      [fromSeq, limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), data: r.data, leafHash: new Uint8Array(r.leaf_hash) }));
+  }
+
+  async allNodes(): Promise<{ level: number; index: number; hash: Uint8Array }[]> {
+    const rows: { level: number; idx: string; hash: Buffer }[] = await this.dataSource.query(
+      'SELECT level, idx, hash FROM audit_node ORDER BY level, idx',
+    );
+    return rows.map((r) => ({ level: r.level, index: Number(r.idx), hash: new Uint8Array(r.hash) }));
+  }
+
+  allTreeHeads(): Promise<AuditTreeHeadEntity[]> {
+    return this.dataSource.getRepository(AuditTreeHeadEntity).find({ order: { size: 'ASC' } });
+  }
+
   async saveTreeHead(head: AuditTreeHeadEntity): Promise<void> {
     await this.dataSource.getRepository(AuditTreeHeadEntity).upsert(head, ['size']);
   }

@@ -2,6 +2,7 @@ import { Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/c
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@regulink/audit';
 import { IdentityModule } from '@regulink/identity';
+import { MetricsModule } from '@regulink/metrics';
 import { Clock } from './clock';
 import { FederationApiController } from './federation-api/federation-api.controller';
 import { FederationApiService } from './federation-api/federation-api.service';
@@ -39,6 +40,7 @@ import { TreeHeadExchange } from './tree-heads/tree-head-exchange.service';
     TypeOrmModule.forFeature([PeerEntity, InboxMessageEntity, OutboxMessageEntity, PeerTreeHeadEntity]),
     IdentityModule,
     AuditModule,
+    MetricsModule,
   ],
   controllers: [NodeCardController, PeersController, FederationApiController],
   providers: [

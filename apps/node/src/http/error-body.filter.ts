@@ -1,6 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { MetricsService } from '../metrics/metrics.service';
+import { MetricsService } from '@regulink/metrics';
 import { mapError } from './error-body';
 
 /** Every error a route throws leaves as the standard error body. */

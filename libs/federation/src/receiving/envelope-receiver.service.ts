@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AuditLog } from '@regulink/audit';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import { NodeIdentityService } from '@regulink/identity';
+import { MetricsService } from '@regulink/metrics';
 import {
   EnvelopeError,
   EnvelopeErrorCode,
@@ -40,6 +41,7 @@ export class EnvelopeReceiver {
     private readonly inbox: InboxRepository,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -146,6 +148,7 @@ export class EnvelopeReceiver {
           ]
         : []),
     ]);
+    this.metrics.acceptedEnvelopes.inc({ type: claims.type });
     return response ? { receipt, response } : { receipt };
   }
 
@@ -177,6 +180,7 @@ export class EnvelopeReceiver {
         code,
       },
     ]);
+    this.metrics.refusedEnvelopes.inc({ code });
     this.logger.warn(
       { id: envelope.claims.id, from: envelope.claims.from, code },
       'envelope already received',
@@ -208,6 +212,7 @@ export class EnvelopeReceiver {
         code: error.code,
       },
     ]);
+    this.metrics.refusedEnvelopes.inc({ code: error.code });
     this.logger.warn({ id, from, type, code: error.code, reason: error.message }, 'refused an envelope');
     return { receipt };
   }

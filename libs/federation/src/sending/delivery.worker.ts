@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { AuditLog } from '@regulink/audit';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
+import { MetricsService } from '@regulink/metrics';
 import { sha256Base64Url } from '@regulink/protocol';
 import { FederationException } from '../federation.exception';
 import { PeersService } from '../peers/peers.service';
@@ -40,6 +41,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly transport: FederationTransport,
     private readonly verifier: ReplyVerifier,
     private readonly audit: AuditLog,
+    private readonly metrics: MetricsService,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -104,6 +106,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         if (message.expiresAt.getTime() < Date.now()) {
           await this.audit.append([this.record(message, 'envelope-out', message.digest, 'expired', null)]);
           await this.outbox.settle(message.id, 'expired', null, null, 'expired before it could be delivered');
+          this.metrics.deliveries.inc({ outcome: 'expired' });
           this.logger.error(
             { id: message.id, to: region, type: message.type },
             'an envelope expired undelivered',
@@ -135,6 +138,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             this.record(message, 'receipt-in', sha256Base64Url(reply.receipt), receipt.status, receipt.code),
           ]);
           await this.outbox.settle(message.id, status, reply.receipt, receipt.code, null);
+          this.metrics.deliveries.inc({ outcome: status });
           if (status === 'rejected') {
             this.logger.error(
               { id: message.id, to: region, type: message.type, code: receipt.code },
@@ -149,6 +153,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           // A peer that cannot be reached now will not be reached by the rest of this round either.
           if (error instanceof TransportError && !error.timedOut) unreachable = reason;
           await this.outbox.retryLater(message.id, this.backoff(message.attempts), reason);
+          this.metrics.deliveries.inc({ outcome: 'retry' });
           if (!(error instanceof TransportError))
             this.logger.error({ id: message.id, to: region, reason }, 'delivery failed');
         }

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { IsInt, IsString, MaxLength, Min } from 'class-validator';
 import { AuditLog, type SignedTreeHead } from '@regulink/audit';
+import { MetricsService } from '@regulink/metrics';
 import {
   EnvelopeError,
   EnvelopeErrorCode,
@@ -60,6 +61,7 @@ export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, O
     private readonly heads: PeerTreeHeadRepository,
     private readonly outbox: OutboxService,
     private readonly queries: QueryClient,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -167,7 +169,10 @@ export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, O
         continue;
       }
       await this.heads.mark(head.peer, head.size, problem ? 'inconsistent' : 'consistent', problem);
-      if (problem) this.logger.error({ peer: head.peer, size: head.size, previous: previous.size }, problem);
+      if (problem) {
+        this.metrics.inconsistentPeerLogs.inc({ peer: head.peer });
+        this.logger.error({ peer: head.peer, size: head.size, previous: previous.size }, problem);
+      }
     }
   }
 

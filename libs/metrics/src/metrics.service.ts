@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+
+/** The node's Prometheus metrics, in a registry of its own (several nodes may share a process). */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  /** Every refused request, by error code: bad input, missing or wrong credentials, limits. */
+  readonly refusedRequests = new Counter({
+    name: 'regulink_http_requests_refused_total',
+    help: 'HTTP requests refused with a 4xx error, by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  /** Envelopes this node refused, by code (the code its signed rejection receipt carries). */
+  readonly refusedEnvelopes = new Counter({
+    name: 'regulink_federation_envelopes_refused_total',
+    help: 'Envelopes refused by the receiving checks, by code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  /** Envelopes this node accepted and applied, by message type. */
+  readonly acceptedEnvelopes = new Counter({
+    name: 'regulink_federation_envelopes_accepted_total',
+    help: 'Envelopes accepted and applied, by message type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  /** Outbox deliveries, by outcome: delivered, rejected, retry, expired. */
+  readonly deliveries = new Counter({
+    name: 'regulink_federation_deliveries_total',
+    help: 'Outbox delivery attempts, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Peer tree heads that failed their consistency check. */
+  readonly inconsistentPeerLogs = new Counter({
+    name: 'regulink_federation_inconsistent_tree_heads_total',
+    help: 'Tree heads of peers that did not extend the ones held before',
+    labelNames: ['peer'] as const,
+    registers: [this.registry],
+  });
+
+  /** Requests that failed on an unexpected error (500). */
+  readonly failedRequests = new Counter({
+    name: 'regulink_http_requests_failed_total',
+    help: 'HTTP requests that failed on an unexpected error',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'regulink_' });
+  }
+}
