@@ -9,7 +9,7 @@ import {
   treeHeadKid,
   type PublicSigningJwk,
 } from '@regulink/protocol';
-import { bootNodes, connectAll, eventually, startNats, type TransportKind } from '../support/federation';
+import { bootNodes, connectAll, eventually, federationVariants, startNats } from '../support/federation';
 import type { TestNode } from '../support/test-node';
 
 interface MessageView {
@@ -46,7 +46,7 @@ async function expectProven(node: TestNode, view: MessageView): Promise<void> {
   }
 }
 
-const variants: TransportKind[] = ['tcp', 'nats'];
+const variants = federationVariants();
 
 describe.each(variants)('federation of three nodes over %s', (transport) => {
   let nodes: TestNode[] = [];

@@ -1,18 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { freePort } from '@regulink/persistence';
+import { NATS_MISSING, natsServerBinary } from './nats';
 import { bootTestNode, type TestNode } from './test-node';
 
 export type TransportKind = 'tcp' | 'nats';
 
+/**
+ * The transports the federation tests run over: TCP always, NATS where nats-server is installed or
+ * where REGULINK_REQUIRE_NATS is set (CI), so that a missing server fails there instead.
+ */
+export function federationVariants(): TransportKind[] {
+  return natsServerBinary() || process.env.REGULINK_REQUIRE_NATS ? ['tcp', 'nats'] : ['tcp'];
+}
+
 /** A NATS server for one test file (Debian's nats-server), or the reason it cannot run here. */
 export async function startNats(): Promise<{ url: string; stop(): Promise<void> } | { unavailable: string }> {
-  const binary = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) =>
-    existsSync(p),
-  );
-  if (!binary)
-    return { unavailable: 'nats-server is not installed (.ci/run installs the Debian package nats-server)' };
+  const binary = natsServerBinary();
+  if (!binary) return { unavailable: NATS_MISSING };
   const port = await freePort();
   const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   const url = `nats://127.0.0.1:${port}`;

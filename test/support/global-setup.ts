@@ -1,3 +1,4 @@
+import { NATS_MISSING, natsServerBinary } from './nats';
 import { EmbeddedDatabase } from '../../libs/persistence/src/embedded-database';
 
 /**
@@ -6,6 +7,8 @@ import { EmbeddedDatabase } from '../../libs/persistence/src/embedded-database';
  * databases on it (see test/support/database.ts).
  */
 export default async function globalSetup(): Promise<void> {
+  if (!natsServerBinary() && !process.env.REGULINK_REQUIRE_NATS)
+    process.stderr.write(`\n*** ${NATS_MISSING} ***\n`);
   if (process.env.DATABASE_URL) {
     process.env.TEST_DATABASE_URL = process.env.DATABASE_URL;
     return;

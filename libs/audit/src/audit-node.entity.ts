@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** A stored interior hash of the audit tree (only levels 4, 8, 12…; the rest is recomputed). */
+/** A stored interior hash of the audit tree: complete subtrees at level 4 and up (levels 1–3 are recomputed). */
 @Entity({ name: 'audit_node' })
 export class AuditNodeEntity {
   @PrimaryColumn({ type: 'smallint' })

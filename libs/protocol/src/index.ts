@@ -42,12 +42,16 @@ export {
   treeHeadKid,
   type TreeHead,
 } from './tree-head/tree-head';
+export { MerkleError, type MerkleProblem } from './merkle/merkle-error';
 export {
   MERKLE_HASH_BYTES,
   leafHash,
   interiorHash,
   emptyRoot,
+  isMerkleHash,
   hashesEqual,
+  hashToHex,
+  hashFromHex,
   hashToBase64Url,
   hashFromBase64Url,
 } from './merkle/merkle-hash';
@@ -55,11 +59,14 @@ export {
   StoredHashMap,
   mergePlans,
   type MerklePlan,
+  type NodeCoordinate,
   type StoredHashes,
+  type StoredLeaf,
   type StoredNode,
 } from './merkle/merkle-plan';
 export {
-  MERKLE_TILE_HEIGHT,
+  MERKLE_LOWEST_STORED_LEVEL,
+  isStoredLevel,
   rootPlan,
   rootFrom,
   inclusionPlan,
@@ -69,4 +76,5 @@ export {
   appendPlan,
   appendLeaves,
 } from './merkle/merkle-log-layout';
+export type { AppendOutcome } from './merkle/merkle-storage-layout';
 export { rootFromInclusion, verifyInclusion, verifyConsistency } from './merkle/merkle-verify';
