@@ -18,9 +18,10 @@ import { ReplyVerifier } from './reply-verifier';
 
 const BATCH = 256;
 const IN_FLIGHT = 32;
-const LEASE_MS = 60_000;
 const IDLE_POLL_MS = 200;
 const SEND_TIMEOUT_MS = 15_000;
+/** Long enough for a send to time out; a worker that dies releases its messages when it runs out. */
+const LEASE_MS = 2 * SEND_TIMEOUT_MS;
 
 /**
  * Delivers the outbox: takes due messages (safely next to other replicas), sends them, verifies
