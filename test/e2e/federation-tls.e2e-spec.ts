@@ -67,7 +67,7 @@ function makeCertificates(names: string[]): { dir: string; ca: string } {
 }
 
 describe('federation over TCP with mutual TLS', () => {
-  let nodes: TestNode[] = [];
+  const nodes: TestNode[] = [];
   let plain: TestNode | undefined;
 
   beforeAll(async () => {
