@@ -1,4 +1,7 @@
 import { NATS_MISSING, natsServerBinary } from './nats';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EmbeddedDatabase } from '../../libs/persistence/src/embedded-database';
 
 /**
@@ -7,6 +10,8 @@ import { EmbeddedDatabase } from '../../libs/persistence/src/embedded-database';
  * databases on it (see test/support/database.ts).
  */
 export default async function globalSetup(): Promise<void> {
+  // Data folders of the nodes the tests boot live here and go away with the run.
+  process.env.REGULINK_TEST_TMP = mkdtempSync(join(tmpdir(), 'regulink-test-'));
   if (!natsServerBinary() && !process.env.REGULINK_REQUIRE_NATS)
     process.stderr.write(`\n*** ${NATS_MISSING} ***\n`);
   if (process.env.DATABASE_URL) {

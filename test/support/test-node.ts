@@ -24,7 +24,7 @@ export interface TestNode extends RunningNode {
  * migrations, real keys in a temporary data folder, the HTTP API on a free port.
  */
 export async function bootTestNode(env: Record<string, string> = {}): Promise<TestNode> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'regulink-node-'));
+  const dataDir = await mkdtemp(join(process.env.REGULINK_TEST_TMP ?? tmpdir(), 'node-'));
   const port = String(await freePort());
   const federationPort = String(await freePort());
   const config = loadConfig({

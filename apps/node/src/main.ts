@@ -48,6 +48,10 @@ async function main(): Promise<void> {
         },
       );
   };
+  // The embedded PostgreSQL package installs its own signal handlers, which stop the database and
+  // exit at once, racing the orderly stop below (API first, then the database).
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 

@@ -14,6 +14,8 @@ import type { PeerResponseDto } from './dto/peer-response.dto';
 import { PeerEntity } from './peer.entity';
 import { PeerRepository } from './peer.repository';
 
+const PEER_CACHE_MS = 5_000;
+
 /**
  * The peer directory. A peer enters it only through its signed node card, and the keys on that
  * card are pinned: a card with other keys is refused until an administrator re-pins explicitly.
@@ -22,6 +24,8 @@ import { PeerRepository } from './peer.repository';
 export class PeersService {
   private readonly logger = new Logger(PeersService.name);
   private readonly keyCache = new Map<string, CryptoKey>();
+  /** Peers as read recently: every envelope in and out looks its peer up. */
+  private readonly peerCache = new Map<string, { peer: PeerEntity | null; until: number }>();
 
   constructor(
     private readonly peers: PeerRepository,
@@ -39,9 +43,7 @@ export class PeersService {
         `the card for ${card.region} carries other keys than the ones pinned; re-pin explicitly to accept them`,
       );
     }
-    const saved = await this.peers.save(
-      this.toEntity(card, (signed as { jws: string }).jws, by, allow, existing),
-    );
+    const saved = await this.save(this.toEntity(card, (signed as { jws: string }).jws, by, allow, existing));
     this.logger.log(
       { peer: card.region, by, allowed: saved.allowed, kids: card.keys.map((k) => k.kid) },
       existing ? 'refreshed a peer card' : 'imported a peer card',
@@ -59,7 +61,7 @@ export class PeersService {
         `the card is for ${card.region}, not ${region}`,
       );
     }
-    const saved = await this.peers.save(
+    const saved = await this.save(
       this.toEntity(card, (signed as { jws: string }).jws, by, existing.allowed, existing),
     );
     this.forgetKeys(region);
@@ -74,7 +76,7 @@ export class PeersService {
     const peer = await this.require(region);
     peer.allowed = allowed;
     peer.updatedAt = this.clock.now();
-    const saved = await this.peers.save(peer);
+    const saved = await this.save(peer);
     this.logger.log(
       { peer: region, allowed, by },
       allowed ? 'allowed exchanges with a peer' : 'stopped exchanges with a peer',
@@ -86,8 +88,16 @@ export class PeersService {
     return (await this.peers.list()).map((p) => PeersService.map(p));
   }
 
-  find(region: string): Promise<PeerEntity | null> {
-    return this.peers.findByRegion(region);
+  /**
+   * The peer, from a short-lived cache. Changes made through this service apply at once; changes
+   * made on another replica of this node apply within PEER_CACHE_MS.
+   */
+  async find(region: string): Promise<PeerEntity | null> {
+    const cached = this.peerCache.get(region);
+    if (cached && cached.until > Date.now()) return cached.peer;
+    const peer = await this.peers.findByRegion(region);
+    this.peerCache.set(region, { peer, until: Date.now() + PEER_CACHE_MS });
+    return peer;
   }
 
   listAllowed(): Promise<PeerEntity[]> {
@@ -95,7 +105,7 @@ export class PeersService {
   }
 
   async require(region: string): Promise<PeerEntity> {
-    const peer = await this.peers.findByRegion(region);
+    const peer = await this.find(region);
     if (!peer) throw new FederationException(FederationErrorCode.PeerNotFound, `no peer ${region}`);
     return peer;
   }
@@ -111,6 +121,13 @@ export class PeersService {
       this.keyCache.set(cacheKey, key);
     }
     return key;
+  }
+
+  private async save(peer: PeerEntity): Promise<PeerEntity> {
+    this.peerCache.delete(peer.region);
+    const saved = await this.peers.save(peer);
+    this.peerCache.delete(peer.region);
+    return saved;
   }
 
   private forgetKeys(region: string): void {

@@ -109,7 +109,7 @@ export class EnvelopeReceiver {
         response,
         receivedAt,
       }),
-      (manager) => (definition.kind === 'event' ? definition.apply(message, manager) : Promise.resolve()),
+      definition.kind === 'event' ? (manager) => definition.apply(message, manager) : undefined,
     );
     if (!recorded) {
       const stored = await this.inbox.findById(claims.id);

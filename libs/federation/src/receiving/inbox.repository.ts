@@ -17,13 +17,18 @@ export class InboxRepository {
    */
   async recordAndApply(
     message: InboxMessageEntity,
-    apply: (manager: EntityManager) => Promise<void>,
+    apply?: (manager: EntityManager) => Promise<void>,
   ): Promise<boolean> {
     try {
-      await this.dataSource.transaction(async (manager) => {
-        await manager.insert(InboxMessageEntity, message);
-        await apply(manager);
-      });
+      if (apply) {
+        await this.dataSource.transaction(async (manager) => {
+          await manager.insert(InboxMessageEntity, message);
+          await apply(manager);
+        });
+      } else {
+        // Nothing to apply (a query): one statement, no transaction around it.
+        await this.dataSource.getRepository(InboxMessageEntity).insert(message);
+      }
       return true;
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505')

