@@ -116,6 +116,30 @@ describe.each(variants)('federation of three nodes over %s', (transport) => {
     }
   });
 
+  it('queues many pings at once without running out of database connections, and delivers them all', async () => {
+    const [a, b] = nodes as [TestNode, TestNode];
+    const token = await a.adminToken();
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        a.request('POST', '/federation/ping', { token, body: { to: b.config.node.region } }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(40).fill(202));
+    const ids = await Promise.all(responses.map(async (r) => ((await r.json()) as { id: string }).id));
+    for (const id of ids) {
+      await eventually(
+        async () => {
+          const view = (await (
+            await a.request('GET', `/federation/messages/${id}`, { token })
+          ).json()) as MessageView;
+          return view.status === 'delivered' ? view : undefined;
+        },
+        30_000,
+        `delivery of ${id}`,
+      );
+    }
+  });
+
   it('answers a query with a signed response naming the request', async () => {
     const [a, b] = nodes as [TestNode, TestNode];
     const response = await a.request('POST', '/federation/echo', {

@@ -53,7 +53,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       { logger: new JsonLogger(root), abortOnError: false },
     );
     configureHttpServer(app);
-    // The federation listener runs next to the HTTP API, in the same process.
+    // Start-up hooks (keys, message types, migrations) finish before anything is accepted; then the
+    // federation listener runs next to the HTTP API, in the same process.
+    await app.init();
     const receiver = app.get(EnvelopeReceiver);
     app.connectMicroservice({
       strategy: app.get(FederationTransport).listener((request) => receiver.receive(request)),

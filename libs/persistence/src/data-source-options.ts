@@ -25,6 +25,7 @@ export function dataSourceOptions(parts: DataSourceParts): DataSourceOptions {
     migrationsRun: false,
     synchronize: false,
     logging: false,
-    extra: { max: 10, application_name: 'regulink' },
+    // A request that cannot get a connection within 10 s fails instead of waiting forever.
+    extra: { max: 10, connectionTimeoutMillis: 10_000, application_name: 'regulink' },
   } as DataSourceOptions;
 }

@@ -54,8 +54,13 @@ export class EnvelopeReceiver {
       envelope = parseEnvelope(raw, this.config.federation.maxEnvelopeBytes);
       return await this.accept(envelope, receivedAt);
     } catch (error) {
-      if (!(error instanceof EnvelopeError)) throw error;
-      return this.reject(raw, envelope, error, receivedAt);
+      if (error instanceof EnvelopeError) return this.reject(raw, envelope, error, receivedAt);
+      // A fault on this side (database, shutdown): nothing was applied, the sender should retry.
+      this.logger.error(
+        { err: error, id: envelope?.claims.id, from: envelope?.claims.from },
+        'could not process an envelope',
+      );
+      return { error: 'RECEIVER_UNAVAILABLE' };
     }
   }
 

@@ -136,9 +136,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           // Logged before it is marked settled: a settled message always has its audit entries.
           await this.audit.append([
             this.record(message, 'envelope-out', message.digest, 'sent', null),
-            this.record(message, 'receipt-in', sha256Base64Url(reply.receipt), receipt.status, receipt.code),
+            this.record(message, 'receipt-in', sha256Base64Url(receipt.jws), receipt.status, receipt.code),
           ]);
-          await this.outbox.settle(message.id, status, reply.receipt, receipt.code, null);
+          await this.outbox.settle(message.id, status, receipt.jws, receipt.code, null);
           this.metrics.deliveries.inc({ outcome: status });
           if (status === 'rejected') {
             this.logger.error(

@@ -1,14 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../clock';
-import { EnvelopeFactory, type OutgoingMessage } from './envelope-factory';
+import { EnvelopeFactory, type OutgoingMessage, type SignedOutgoing } from './envelope-factory';
 import { OutboxMessageEntity } from './outbox-message.entity';
 import { OutboxRepository } from './outbox.repository';
 
 /** One-way messages stay valid for a week: a partner down for days still gets them. */
 export const DEFAULT_EVENT_TTL_SECONDS = 7 * 24 * 3600;
 
-/** Queues signed one-way messages for reliable delivery. */
+export type OneWayMessage = Omit<OutgoingMessage, 'ttlSeconds'> & { ttlSeconds?: number };
+
+/**
+ * Queues signed one-way messages for reliable delivery, in two steps: `prepare` checks and signs
+ * (it reads the peer directory, so it runs before the caller opens its transaction), and `enqueue`
+ * writes the signed envelope inside the caller's transaction, so it is sent if and only if the
+ * business change it belongs to commits.
+ */
 @Injectable()
 export class OutboxService {
   constructor(
@@ -17,18 +24,12 @@ export class OutboxService {
     private readonly clock: Clock,
   ) {}
 
-  /**
-   * Signs and queues a message inside the caller's transaction: it is sent if and only if the
-   * business change it belongs to commits. Returns the envelope id.
-   */
-  async enqueue(
-    manager: EntityManager,
-    message: Omit<OutgoingMessage, 'ttlSeconds'> & { ttlSeconds?: number },
-  ): Promise<string> {
-    const signed = await this.factory.build({
-      ...message,
-      ttlSeconds: message.ttlSeconds ?? DEFAULT_EVENT_TTL_SECONDS,
-    });
+  prepare(message: OneWayMessage): Promise<SignedOutgoing> {
+    return this.factory.build({ ...message, ttlSeconds: message.ttlSeconds ?? DEFAULT_EVENT_TTL_SECONDS });
+  }
+
+  /** Writes a prepared envelope with the caller's transaction; returns its id. */
+  async enqueue(manager: EntityManager, signed: SignedOutgoing): Promise<string> {
     const now = this.clock.now();
     await this.outbox.insert(
       manager,
@@ -53,8 +54,9 @@ export class OutboxService {
     return signed.claims.id;
   }
 
-  /** Queues one message in a transaction of its own (for messages no other change goes with). */
-  send(message: Omit<OutgoingMessage, 'ttlSeconds'> & { ttlSeconds?: number }): Promise<string> {
-    return this.outbox.transaction((manager) => this.enqueue(manager, message));
+  /** Prepares and queues one message on its own (for messages no other change goes with). */
+  async send(message: OneWayMessage): Promise<string> {
+    const signed = await this.prepare(message);
+    return this.outbox.transaction((manager) => this.enqueue(manager, signed));
   }
 }

@@ -81,7 +81,7 @@ export class QueryClient {
         {
           kind: 'receipt-in',
           messageId: claims.id,
-          digest: sha256Base64Url(reply.receipt),
+          digest: sha256Base64Url(receipt.jws),
           peer: to,
           type,
           status: receipt.status,
@@ -105,7 +105,7 @@ export class QueryClient {
       {
         kind: 'receipt-in',
         messageId: claims.id,
-        digest: sha256Base64Url(reply.receipt),
+        digest: sha256Base64Url(receipt.jws),
         peer: to,
         type,
         status: receipt.status,
@@ -121,6 +121,6 @@ export class QueryClient {
         code: null,
       },
     ]);
-    return { id: claims.id, result, response: reply.response, receipt: reply.receipt };
+    return { id: claims.id, result, response: reply.response, receipt: receipt.jws };
   }
 }

@@ -24,7 +24,7 @@ export class ReplyVerifier {
     peer: PeerEntity,
     receipt: unknown,
     sent: { id: string; digest: string },
-  ): Promise<ReceiptClaims> {
+  ): Promise<ReceiptClaims & { jws: string }> {
     if (typeof receipt !== 'string') throw bad('the reply carries no receipt');
     const kid = receiptKid(receipt);
     const key = kid ? await this.peers.pinnedKey(peer, kid) : undefined;
@@ -42,7 +42,7 @@ export class ReplyVerifier {
     ) {
       throw bad('the receipt does not name the envelope that was sent');
     }
-    return claims;
+    return { ...claims, jws: receipt };
   }
 
   /** The response must come from the peer, to this node, and name the request and its digest. */

@@ -5,10 +5,14 @@ export interface WireRequest {
   readonly envelope: string;
 }
 
-/** ... and the receiver's answer: always a signed receipt, plus the signed response for a query. */
+/**
+ * ... and the receiver's answer: a signed receipt, plus the signed response for a query. When the
+ * receiver fails on its own side it says so, unsigned, instead of a receipt: the sender retries.
+ */
 export interface WireReply {
-  readonly receipt: string;
+  readonly receipt?: string;
   readonly response?: string;
+  readonly error?: string;
 }
 
 export type EnvelopeHandler = (request: unknown) => Promise<WireReply>;
