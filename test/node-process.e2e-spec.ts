@@ -1,31 +1,29 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { verifyNodeCard, type NodeCard, type PublicSigningJwk } from '@regulink/protocol';
-
 /**
  * The built node process, run as an operator runs it: real embedded PostgreSQL in the data folder,
  * real keys, real signals. The test script builds first; this file never builds.
  */
-const MAIN = resolve(__dirname, '..', 'dist', 'apps', 'node', 'src', 'main.js');
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@regulink/persistence';
+import { verifyNodeCard, type NodeCard, type PublicSigningJwk } from '@regulink/protocol';
+import {
+  killStartedNodeProcesses,
+  requireBuiltNode,
+  sleep,
+  startNodeProcess,
+  stopNodeProcess,
+  waitExit,
+  waitReady,
+  withTranscript,
+  type NodeProcess,
+} from './support/node-process';
+
 const TEST_TIMEOUT = 120_000;
-const READY_TIMEOUT = 60_000;
-const STOP_TIMEOUT = 30_000;
 const REGION = '330000';
 const NODE_NAME = 'Zhejiang (process test)';
 
-interface NodeProcess {
-  readonly child: ChildProcess;
-  readonly url: string;
-  /** Everything the process wrote so far. */
-  readonly output: { stdout: string; stderr: string };
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const started: NodeProcess[] = [];
 const dataFolders: string[] = [];
 
 /** A fresh data folder, traversable by the unprivileged user the embedded PostgreSQL runs as. */
@@ -36,113 +34,21 @@ async function makeDataFolder(): Promise<string> {
   return folder;
 }
 
-/** A port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-/** The environment of a node on this folder and port; no admin password nor passphrase, so both are generated. */
-function nodeEnv(dataDir: string, port: number | string): Record<string, string> {
+/**
+ * The environment of a node on this folder and HTTP port, with a federation port of its own (not
+ * the default 7080, which another node may hold); no admin password nor passphrase, so both are
+ * generated.
+ */
+async function nodeEnv(dataDir: string, port: number | string): Promise<Record<string, string>> {
   return {
     REGULINK_REGION: REGION,
     REGULINK_NODE_NAME: NODE_NAME,
     REGULINK_DATA_DIR: dataDir,
     REGULINK_HTTP_HOST: '127.0.0.1',
     REGULINK_HTTP_PORT: String(port),
+    REGULINK_FEDERATION_PORT: String(await freePort()),
     REGULINK_LOG_LEVEL: 'debug',
   };
-}
-
-/**
- * Runs `node main.js` with `env` as its only configuration: Regulink settings inherited from the
- * test run (DATABASE_URL above all) are dropped, so the node starts its own embedded database.
- */
-function startNodeProcess(env: Record<string, string>): NodeProcess {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('REGULINK_') && name !== 'DATABASE_URL'),
-  );
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
-    child.once('exit', (code, signal) => resolveExit({ code, signal }));
-    child.once('error', (error) => {
-      output.stderr += `spawn failed: ${error.message}\n`;
-      resolveExit({ code: null, signal: null });
-    });
-  });
-  const node: NodeProcess = { child, url: `http://127.0.0.1:${env.REGULINK_HTTP_PORT}`, output, exited };
-  started.push(node);
-  return node;
-}
-
-/** What a node printed, for failure messages. */
-function transcript(node: NodeProcess): string {
-  const tail = (text: string) => (text.length > 6000 ? `…${text.slice(-6000)}` : text);
-  return `\n--- node pid ${node.child.pid} stdout ---\n${tail(node.output.stdout)}\n--- stderr ---\n${tail(node.output.stderr)}`;
-}
-
-function hasExited(node: NodeProcess): boolean {
-  return node.child.exitCode !== null || node.child.signalCode !== null;
-}
-
-function timeout<T>(ms: number, value: T): Promise<T> {
-  return new Promise((resolveLater) => setTimeout(resolveLater, ms, value).unref());
-}
-
-/** Polls GET /health/ready until it answers 200, failing early when the process dies. */
-async function waitReady(node: NodeProcess, within = READY_TIMEOUT): Promise<unknown> {
-  const deadline = Date.now() + within;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (hasExited(node)) {
-      const { code, signal } = await node.exited;
-      throw new Error(
-        `the node exited (code ${code}, signal ${signal}) before it was ready${transcript(node)}`,
-      );
-    }
-    try {
-      const response = await fetch(`${node.url}/health/ready`, { signal: AbortSignal.timeout(2000) });
-      if (response.status === 200) return await response.json();
-      last = `status ${response.status}: ${await response.text()}`;
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-    }
-    await timeout(250, undefined);
-  }
-  throw new Error(`the node was not ready within ${within} ms (last: ${last})${transcript(node)}`);
-}
-
-/** Sends `signal` (unless the process already exited) and returns the exit code; null when killed by a signal. */
-async function stop(
-  node: NodeProcess,
-  signal: NodeJS.Signals,
-  within = STOP_TIMEOUT,
-): Promise<number | null> {
-  if (!hasExited(node)) node.child.kill(signal);
-  const result = await Promise.race([node.exited, timeout(within, undefined)]);
-  if (!result) throw new Error(`the node did not exit within ${within} ms of ${signal}${transcript(node)}`);
-  return result.code;
-}
-
-/** Waits for a process to exit on its own (no signal) and returns the exit code. */
-async function exitCode(node: NodeProcess, within = STOP_TIMEOUT): Promise<number | null> {
-  const result = await Promise.race([node.exited, timeout(within, undefined)]);
-  if (!result) throw new Error(`the node was still running after ${within} ms${transcript(node)}`);
-  return result.code;
 }
 
 /** Live processes with an argument that is `path` or inside it (the embedded PostgreSQL has `-D <dataDir>/postgres`). */
@@ -180,7 +86,7 @@ async function killLeftovers(folder: string): Promise<void> {
     } catch {
       continue;
     }
-    for (let i = 0; i < 100 && isAlive(pid); i++) await timeout(100, undefined);
+    for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
     if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   }
 }
@@ -223,21 +129,10 @@ function linesContaining(text: string, secret: string): string[] {
   return text.split('\n').filter((line) => line.includes(secret));
 }
 
-beforeAll(() => {
-  if (!existsSync(MAIN)) {
-    throw new Error(
-      `${MAIN} is missing: run "npm run build" first; this test runs the built node and never builds it`,
-    );
-  }
-});
+beforeAll(requireBuiltNode);
 
 afterEach(async () => {
-  for (const node of started.splice(0)) {
-    if (!hasExited(node)) {
-      node.child.kill('SIGKILL');
-      await node.exited;
-    }
-  }
+  await killStartedNodeProcesses();
   for (const folder of dataFolders) await killLeftovers(folder);
 }, 60_000);
 
@@ -252,9 +147,9 @@ describe('the node process', () => {
       const parent = await makeDataFolder();
       const dataDir = join(parent, 'node');
 
-      const node = startNodeProcess({ ...nodeEnv(dataDir, 'abc'), REGULINK_REGION: '999999' });
+      const node = startNodeProcess({ ...(await nodeEnv(dataDir, 'abc')), REGULINK_REGION: '999999' });
 
-      expect(await exitCode(node)).toBe(78);
+      expect((await waitExit(node)).code).toBe(78);
       const stderr = node.output.stderr;
       expect(linesContaining(stderr, 'REGULINK_REGION')).toEqual([
         expect.stringContaining('999999 is not a GB/T 2260 division code'),
@@ -285,7 +180,7 @@ describe('the node process', () => {
       'starts, publishes a verifiable card, keeps its secrets out of the log, and stops cleanly on SIGTERM',
       async () => {
         const port = await freePort();
-        const node = startNodeProcess(nodeEnv(dataDir, port));
+        const node = startNodeProcess(await nodeEnv(dataDir, port));
         try {
           expect(await waitReady(node)).toEqual({ status: 'ok', database: 'up' });
 
@@ -337,7 +232,7 @@ describe('the node process', () => {
           expect(Object.keys(createdBody)).not.toContain('password');
           expect(Object.keys(createdBody)).not.toContain('passwordHash');
 
-          expect(await stop(node, 'SIGTERM')).toBe(0);
+          expect((await stopNodeProcess(node, 'SIGTERM')).code).toBe(0);
           expect(await processesMentioning(dataDir)).toEqual([]);
 
           const log = node.output.stdout + node.output.stderr;
@@ -365,7 +260,7 @@ describe('the node process', () => {
       'starts again with the same key, the same admin password and the data it had',
       async () => {
         if (!first) throw new Error('needs the first start (the previous test) to have passed');
-        const node = startNodeProcess(nodeEnv(dataDir, await freePort()));
+        const node = startNodeProcess(await nodeEnv(dataDir, await freePort()));
         try {
           expect(await waitReady(node)).toEqual({ status: 'ok', database: 'up' });
 
@@ -388,7 +283,7 @@ describe('the node process', () => {
           });
           expect(node.output.stdout).not.toContain('created the first administrator');
 
-          expect(await stop(node, 'SIGTERM')).toBe(0);
+          expect((await stopNodeProcess(node, 'SIGTERM')).code).toBe(0);
           expect(await processesMentioning(dataDir)).toEqual([]);
         } catch (error) {
           throw withTranscript(error, node);
@@ -402,26 +297,26 @@ describe('the node process', () => {
     'takes over the database a killed node left running, and stops it on SIGTERM',
     async () => {
       const dataDir = await makeDataFolder();
-      const crashed = startNodeProcess(nodeEnv(dataDir, await freePort()));
+      const crashed = startNodeProcess(await nodeEnv(dataDir, await freePort()));
       let restarted: NodeProcess | undefined;
       try {
         expect(await waitReady(crashed)).toEqual({ status: 'ok', database: 'up' });
 
-        expect(await stop(crashed, 'SIGKILL')).toBeNull();
+        expect((await stopNodeProcess(crashed, 'SIGKILL')).code).toBeNull();
         expect(crashed.child.signalCode).toBe('SIGKILL');
         const leftovers = await processesMentioning(dataDir);
         expect(leftovers).toEqual([
           { pid: expect.any(Number), command: expect.stringContaining(`-D ${join(dataDir, 'postgres')}`) },
         ]);
 
-        restarted = startNodeProcess(nodeEnv(dataDir, await freePort()));
+        restarted = startNodeProcess(await nodeEnv(dataDir, await freePort()));
         expect(await waitReady(restarted)).toEqual({ status: 'ok', database: 'up' });
         expect(isAlive(leftovers[0]!.pid)).toBe(false);
         const running = await processesMentioning(dataDir);
         expect(running).toHaveLength(1);
         expect(running[0]!.pid).not.toBe(leftovers[0]!.pid);
 
-        expect(await stop(restarted, 'SIGTERM')).toBe(0);
+        expect((await stopNodeProcess(restarted, 'SIGTERM')).code).toBe(0);
         expect(await processesMentioning(dataDir)).toEqual([]);
       } catch (error) {
         throw withTranscript(error, crashed, ...(restarted ? [restarted] : []));
@@ -430,11 +325,3 @@ describe('the node process', () => {
     TEST_TIMEOUT,
   );
 });
-
-/** Adds what the nodes printed to a failure, so it explains itself. */
-function withTranscript(error: unknown, ...nodes: NodeProcess[]): unknown {
-  if (!(error instanceof Error) || error.message.includes('--- node pid')) return error;
-  const output = nodes.map(transcript).join('\n');
-  error.message += output;
-  return error;
-}

@@ -17,13 +17,19 @@ export function requireBuiltNode(): void {
   }
 }
 
+/** How a process ended: its exit code, or null with the signal that killed it. */
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 export interface NodeProcess {
   readonly child: ChildProcess;
   /** Where its HTTP API listens. */
   readonly url: string;
   /** Everything the process wrote so far. */
   readonly output: { stdout: string; stderr: string };
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<ProcessExit>;
 }
 
 const started: NodeProcess[] = [];
@@ -44,7 +50,7 @@ export function startNodeProcess(env: Record<string, string>): NodeProcess {
   const output = { stdout: '', stderr: '' };
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+  const exited = new Promise<ProcessExit>((resolveExit) => {
     child.once('exit', (code, signal) => resolveExit({ code, signal }));
     child.once('error', (error) => {
       output.stderr += `spawn failed: ${error.message}\n`;
@@ -60,7 +66,7 @@ export function hasExited(node: NodeProcess): boolean {
   return node.child.exitCode !== null || node.child.signalCode !== null;
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolveLater) => setTimeout(resolveLater, ms).unref());
 }
 
@@ -70,8 +76,11 @@ export function transcript(node: NodeProcess): string {
   return `\n--- node pid ${node.child.pid} stdout ---\n${tail(node.output.stdout)}\n--- stderr ---\n${tail(node.output.stderr)}`;
 }
 
-/** Polls GET /health/ready until it answers 200, failing early (with the transcript) when the process dies. */
-export async function waitReady(node: NodeProcess, within = 60_000): Promise<void> {
+/**
+ * Polls GET /health/ready until it answers 200, failing early (with the transcript) when the process
+ * dies; returns the body of that answer.
+ */
+export async function waitReady(node: NodeProcess, within = 60_000): Promise<unknown> {
   const deadline = Date.now() + within;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
@@ -83,7 +92,7 @@ export async function waitReady(node: NodeProcess, within = 60_000): Promise<voi
     }
     try {
       const response = await fetch(`${node.url}/health/ready`, { signal: AbortSignal.timeout(2000) });
-      if (response.status === 200) return;
+      if (response.status === 200) return await response.json();
       last = `status ${response.status}: ${await response.text()}`;
     } catch (error) {
       last = error instanceof Error ? error.message : String(error);
@@ -93,15 +102,24 @@ export async function waitReady(node: NodeProcess, within = 60_000): Promise<voi
   throw new Error(`the node was not ready within ${within} ms (last: ${last})${transcript(node)}`);
 }
 
+/** Waits for the process to exit on its own (no signal sent). */
+export async function waitExit(node: NodeProcess, within = 30_000): Promise<ProcessExit> {
+  return exitWithin(node, within, `the node was still running after ${within} ms`);
+}
+
 /** Sends `signal` unless the process already exited, and waits for the exit. */
 export async function stopNodeProcess(
   node: NodeProcess,
   signal: NodeJS.Signals,
   within = 30_000,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+): Promise<ProcessExit> {
   if (!hasExited(node)) node.child.kill(signal);
+  return exitWithin(node, within, `the node did not exit within ${within} ms of ${signal}`);
+}
+
+async function exitWithin(node: NodeProcess, within: number, failure: string): Promise<ProcessExit> {
   const result = await Promise.race([node.exited, sleep(within).then(() => undefined)]);
-  if (!result) throw new Error(`the node did not exit within ${within} ms of ${signal}${transcript(node)}`);
+  if (!result) throw new Error(`${failure}${transcript(node)}`);
   return result;
 }
 
