@@ -147,8 +147,39 @@ describe.each(variants)('federation of three nodes over %s', (transport) => {
       body: { to: b.config.node.region },
     });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { id: string; result: { from: string; nonce: string } };
+    const body = (await response.json()) as {
+      id: string;
+      result: { from: string; nonce: string };
+      response: string;
+    };
     expect(body.result.from).toBe(a.config.node.region);
     expect(body.result.nonce).toMatch(/^[a-z0-9]+$/);
+    // The signed response is the receipt: it comes from B, to A, and names the request and its digest.
+    const signed = JSON.parse(Buffer.from(body.response.split('.')[1]!, 'base64url').toString()) as {
+      from: string;
+      to: string;
+      type: string;
+      body: { inReplyTo: string; requestDigest: string; result: unknown };
+    };
+    expect(signed).toMatchObject({
+      from: b.config.node.region,
+      to: a.config.node.region,
+      type: 'federation.echo.result',
+    });
+    expect(signed.body).toEqual({
+      inReplyTo: body.id,
+      requestDigest: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      result: body.result,
+    });
+    const seenByB = (await (
+      await b.request('GET', `/federation/messages/${body.id}`, { token: await b.adminToken() })
+    ).json()) as {
+      receipt: string;
+      response: string;
+      digest: string;
+    };
+    expect(seenByB.response).toBe(body.response);
+    expect(seenByB.receipt).toBe(body.response);
+    expect(signed.body.requestDigest).toBe(seenByB.digest);
   });
 });

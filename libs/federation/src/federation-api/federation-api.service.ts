@@ -35,10 +35,10 @@ export class FederationApiService {
   }
 
   async echo(to: string): Promise<EchoResponseDto> {
-    const { id, result, response, receipt } = await this.queries.query(to, 'federation.echo', {
+    const { id, result, response } = await this.queries.query(to, 'federation.echo', {
       nonce: Math.random().toString(36).slice(2, 12),
     });
-    return { id, result, response, receipt };
+    return { id, result, response };
   }
 
   async message(id: string): Promise<MessageResponseDto> {

@@ -97,12 +97,12 @@ export class EnvelopeReceiver {
 
     const message = { claims, body, digest: envelope.digest };
     if (definition.kind === 'event' && definition.verify) await definition.verify(message);
-    let response: string | null = null;
-    if (definition.kind === 'query') {
-      const result = await definition.answer(message);
-      response = await this.respond(envelope, result);
-    }
-    const receipt = await this.sign(envelope.claims.id, envelope.digest, 'accepted', null, receivedAt);
+    // A query is acknowledged by its signed response, which names the request's digest (the
+    // response is its receipt); an event by a signed receipt.
+    const response =
+      definition.kind === 'query' ? await this.respond(envelope, await definition.answer(message)) : null;
+    const receipt =
+      response ?? (await this.sign(envelope.claims.id, envelope.digest, 'accepted', null, receivedAt));
     const recorded = await this.inbox.recordAndApply(
       Object.assign(new InboxMessageEntity(), {
         id: claims.id,
@@ -120,41 +120,27 @@ export class EnvelopeReceiver {
       const stored = await this.inbox.findById(claims.id);
       if (stored) return this.duplicate(envelope, stored, receivedAt);
     }
+    const entry = { messageId: claims.id, peer: claims.from, code: null };
     await this.audit.append([
-      {
-        kind: 'envelope-in',
-        messageId: claims.id,
-        digest: envelope.digest,
-        peer: claims.from,
-        type: claims.type,
-        status: 'accepted',
-        code: null,
-      },
-      {
-        kind: 'receipt-out',
-        messageId: claims.id,
-        digest: sha256Base64Url(receipt),
-        peer: claims.from,
-        type: claims.type,
-        status: 'accepted',
-        code: null,
-      },
-      ...(response
-        ? [
-            {
-              kind: 'envelope-out' as const,
-              messageId: claims.id,
-              digest: sha256Base64Url(response),
-              peer: claims.from,
-              type: `${claims.type}.result`,
-              status: 'sent',
-              code: null,
-            },
-          ]
-        : []),
+      { ...entry, kind: 'envelope-in', digest: envelope.digest, type: claims.type, status: 'accepted' },
+      response
+        ? {
+            ...entry,
+            kind: 'envelope-out',
+            digest: sha256Base64Url(response),
+            type: `${claims.type}.result`,
+            status: 'sent',
+          }
+        : {
+            ...entry,
+            kind: 'receipt-out',
+            digest: sha256Base64Url(receipt),
+            type: claims.type,
+            status: 'accepted',
+          },
     ]);
     this.metrics.acceptedEnvelopes.inc({ type: claims.type });
-    return response ? { receipt, response } : { receipt };
+    return response ? { response } : { receipt };
   }
 
   /** A redelivery of an envelope already applied: applied again never; the first receipt comes back with it. */

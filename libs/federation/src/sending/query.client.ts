@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuditLog } from '@regulink/audit';
+import { AuditLog, type AuditRecord } from '@regulink/audit';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import { sha256Base64Url } from '@regulink/protocol';
 import { FederationErrorCode, FederationException } from '../federation.exception';
@@ -10,9 +10,8 @@ import { ReplyVerifier } from './reply-verifier';
 export interface QueryResult {
   readonly id: string;
   readonly result: Record<string, unknown>;
-  /** The signed response, which names the request's digest: the evidence of the answer. */
+  /** The signed response, which names the request's digest: the evidence of the answer, and its receipt. */
   readonly response: string;
-  readonly receipt: string;
 }
 
 /**
@@ -49,8 +48,8 @@ export class QueryClient {
     if (!this.transport.canReach(peer.federationEndpoint)) {
       throw new FederationException(FederationErrorCode.NoRoute, `no route to ${peer.federationEndpoint}`);
     }
-    const sent = {
-      kind: 'envelope-out' as const,
+    const sent: AuditRecord = {
+      kind: 'envelope-out',
       messageId: claims.id,
       digest,
       peer: to,
@@ -74,25 +73,26 @@ export class QueryClient {
         error instanceof Error ? error.message : String(error),
       );
     }
-    const receipt = await this.verifier.receipt(peer, reply.receipt, { id: claims.id, digest });
-    if (receipt.status === 'rejected' || !reply.response) {
-      await this.audit.append([
-        sent,
-        {
-          kind: 'receipt-in',
-          messageId: claims.id,
-          digest: sha256Base64Url(receipt.jws),
-          peer: to,
-          type,
-          status: receipt.status,
-          code: receipt.code,
-        },
-      ]);
-      this.logger.warn({ id: claims.id, to, type, code: receipt.code }, 'a peer refused a query');
-      throw new FederationException(
-        FederationErrorCode.QueryRefused,
-        `${to} refused the query: ${receipt.code ?? 'no answer'}`,
-      );
+    // An answered query comes back as a signed response naming the request's digest: that is its
+    // receipt. A separate receipt comes only with a refusal, or with a redelivered query.
+    const received: AuditRecord[] = [sent];
+    if (reply.receipt !== undefined || !reply.response) {
+      const receipt = await this.verifier.receipt(peer, reply.receipt, { id: claims.id, digest });
+      received.push({
+        ...sent,
+        kind: 'receipt-in',
+        digest: sha256Base64Url(receipt.jws),
+        status: receipt.status,
+        code: receipt.code,
+      });
+      if (receipt.status === 'rejected' || !reply.response) {
+        await this.audit.append(received);
+        this.logger.warn({ id: claims.id, to, type, code: receipt.code }, 'a peer refused a query');
+        throw new FederationException(
+          FederationErrorCode.QueryRefused,
+          `${to} refused the query: ${receipt.code ?? 'no answer'}`,
+        );
+      }
     }
     const result = await this.verifier.response(
       peer,
@@ -100,27 +100,14 @@ export class QueryClient {
       { id: claims.id, digest },
       this.config.federation.maxEnvelopeBytes,
     );
-    await this.audit.append([
-      sent,
-      {
-        kind: 'receipt-in',
-        messageId: claims.id,
-        digest: sha256Base64Url(receipt.jws),
-        peer: to,
-        type,
-        status: receipt.status,
-        code: receipt.code,
-      },
-      {
-        kind: 'envelope-in',
-        messageId: claims.id,
-        digest: sha256Base64Url(reply.response),
-        peer: to,
-        type: `${type}.result`,
-        status: 'accepted',
-        code: null,
-      },
-    ]);
-    return { id: claims.id, result, response: reply.response, receipt: receipt.jws };
+    received.push({
+      ...sent,
+      kind: 'envelope-in',
+      digest: sha256Base64Url(reply.response),
+      type: `${type}.result`,
+      status: 'accepted',
+    });
+    await this.audit.append(received);
+    return { id: claims.id, result, response: reply.response };
   }
 }

@@ -26,8 +26,10 @@ export class QueuedResponseDto {
 export class EchoResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() result!: Record<string, unknown>;
-  @ApiProperty({ description: 'The signed response (compact JWS)' }) response!: string;
-  @ApiProperty({ description: "The peer's signed receipt (compact JWS)" }) receipt!: string;
+  @ApiProperty({
+    description: "The peer's signed response (compact JWS); it names the request's digest and is its receipt",
+  })
+  response!: string;
 }
 
 export class AuditProofDto {
