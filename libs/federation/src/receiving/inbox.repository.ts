@@ -1,14 +1,34 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { InboxMessageEntity } from './inbox-message.entity';
+
+/** Every envelope received goes through here: plain SQL, the one statement each step needs. */
+const INSERT = `INSERT INTO federation_inbox (id, from_region, type, digest, envelope, receipt, response, received_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`;
 
 @Injectable()
 export class InboxRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  findById(id: string): Promise<InboxMessageEntity | null> {
-    return this.dataSource.getRepository(InboxMessageEntity).findOneBy({ id });
+  async findById(id: string): Promise<InboxMessageEntity | null> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      'SELECT id, from_region, type, digest, envelope, receipt, response, received_at FROM federation_inbox WHERE id = $1',
+      [id],
+    );
+    const row = rows[0];
+    return row
+      ? Object.assign(new InboxMessageEntity(), {
+          id: row.id,
+          fromRegion: row.from_region,
+          type: row.type,
+          digest: row.digest,
+          envelope: row.envelope,
+          receipt: row.receipt,
+          response: row.response,
+          receivedAt: row.received_at,
+        })
+      : null;
   }
 
   /**
@@ -19,21 +39,26 @@ export class InboxRepository {
     message: InboxMessageEntity,
     apply?: (manager: EntityManager) => Promise<void>,
   ): Promise<boolean> {
-    try {
-      if (apply) {
-        await this.dataSource.transaction(async (manager) => {
-          await manager.insert(InboxMessageEntity, message);
-          await apply(manager);
-        });
-      } else {
-        // Nothing to apply (a query): one statement, no transaction around it.
-        await this.dataSource.getRepository(InboxMessageEntity).insert(message);
-      }
-      return true;
-    } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505')
-        return false;
-      throw error;
+    const values = [
+      message.id,
+      message.fromRegion,
+      message.type,
+      message.digest,
+      message.envelope,
+      message.receipt,
+      message.response,
+      message.receivedAt,
+    ];
+    if (!apply) {
+      // Nothing to apply (a query): one statement, no transaction around it.
+      const inserted: unknown[] = await this.dataSource.query(INSERT, values);
+      return inserted.length === 1;
     }
+    return this.dataSource.transaction(async (manager) => {
+      const inserted: unknown[] = await manager.query(INSERT, values);
+      if (inserted.length !== 1) return false;
+      await apply(manager);
+      return true;
+    });
   }
 }
