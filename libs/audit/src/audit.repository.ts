@@ -130,8 +130,4 @@ export class AuditRepository {
   latestTreeHead(): Promise<AuditTreeHeadEntity | null> {
     return this.dataSource.getRepository(AuditTreeHeadEntity).findOne({ where: {}, order: { size: 'DESC' } });
   }
-
-  treeHeadOfSize(size: number): Promise<AuditTreeHeadEntity | null> {
-    return this.dataSource.getRepository(AuditTreeHeadEntity).findOneBy({ size: String(size) });
-  }
 }

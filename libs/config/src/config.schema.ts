@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -41,6 +42,16 @@ class RegionCodeConstraint implements ValidatorConstraintInterface {
   }
 }
 
+/** A TCP port a listener binds: an integer from 1 to 65535. */
+function ListenPort(): PropertyDecorator {
+  return applyDecorators(
+    Type(() => Number),
+    IsInt(),
+    Min(1),
+    Max(65535),
+  );
+}
+
 class NodeSchema {
   @Validate(RegionCodeConstraint)
   region!: string;
@@ -60,10 +71,7 @@ class HttpSchema {
   @IsNotEmpty()
   host!: string;
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @ListenPort()
   port!: number;
 
   // Derived from host and port unless set; left unset only when those are invalid themselves.
@@ -127,10 +135,7 @@ class FederationSchema {
   @IsNotEmpty()
   host!: string;
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @ListenPort()
   port!: number;
 
   @ValidateIf((o: FederationSchema) => o.publicEndpoint !== undefined)

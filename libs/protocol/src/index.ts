@@ -1,4 +1,5 @@
 export { canonicalJson, canonicalBytes } from './canonical-json/canonical-json';
+export { signCanonical, verifyCanonical, signedKid } from './signed-json/signed-json';
 export {
   SIGNING_ALG,
   toPublicSigningJwk,

@@ -48,10 +48,6 @@ export class MessageRegistry {
     return this.definitions.get(type);
   }
 
-  types(): string[] {
-    return [...this.definitions.keys()].sort();
-  }
-
   /** Validates a body against its type's schema with the same rules as the HTTP API; returns the problems. */
   async validateBody(
     definition: MessageDefinition,

@@ -75,13 +75,4 @@ export class OutboxRepository {
       [id, delayMs, error],
     );
   }
-
-  async countByStatus(): Promise<Record<OutboxStatus, number>> {
-    const rows: { status: OutboxStatus; n: string }[] = await this.dataSource.query(
-      'SELECT status, count(*) AS n FROM federation_outbox GROUP BY status',
-    );
-    const counts = { pending: 0, delivered: 0, rejected: 0, expired: 0 };
-    for (const row of rows) counts[row.status] = Number(row.n);
-    return counts;
-  }
 }

@@ -1,7 +1,8 @@
-import { CompactSign, compactVerify, type CryptoKey } from 'jose';
+import { compactVerify, type CryptoKey } from 'jose';
 import { canonicalJson } from '../canonical-json/canonical-json';
 import { sha256Base64Url } from '../digest/digest';
 import { SIGNING_ALG, type Signer } from '../keys/signing-key';
+import { signCanonical } from '../signed-json/signed-json';
 import { EnvelopeError, EnvelopeErrorCode } from './envelope-error';
 
 export const ENVELOPE_TYP = 'regulink-envelope+jws';
@@ -41,10 +42,8 @@ const REGION = /^\d{6}$/;
 const TYPE = /^[a-z][a-z0-9]*(\.[a-z][a-z0-9-]*)+$/;
 
 /** Signs an envelope: a compact JWS whose payload is the RFC 8785 canonical JSON of the claims. */
-export async function signEnvelope(claims: EnvelopeClaims, signer: Signer): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(canonicalJson(claims)))
-    .setProtectedHeader({ alg: SIGNING_ALG, kid: signer.kid, typ: ENVELOPE_TYP })
-    .sign(signer.privateKey);
+export function signEnvelope(claims: EnvelopeClaims, signer: Signer): Promise<string> {
+  return signCanonical(claims, ENVELOPE_TYP, signer);
 }
 
 /**

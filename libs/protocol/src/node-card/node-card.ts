@@ -1,5 +1,6 @@
-import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
-import { canonicalBytes, canonicalJson } from '../canonical-json/canonical-json';
+import { compactVerify, decodeProtectedHeader } from 'jose';
+import { canonicalJson } from '../canonical-json/canonical-json';
+import { signCanonical } from '../signed-json/signed-json';
 import {
   importPublicKey,
   isSelfConsistentJwk,
@@ -47,9 +48,7 @@ export class NodeCardError extends Error {
 export async function signNodeCard(card: NodeCard, signer: Signer): Promise<SignedNodeCard> {
   if (signer.kid !== card.activeKid)
     throw new NodeCardError('signer-not-active-key', 'card must be signed by its active key');
-  const jws = await new CompactSign(canonicalBytes(card))
-    .setProtectedHeader({ alg: SIGNING_ALG, kid: signer.kid, typ: NODE_CARD_TYP })
-    .sign(signer.privateKey);
+  const jws = await signCanonical(card, NODE_CARD_TYP, signer);
   return { card, jws };
 }
 

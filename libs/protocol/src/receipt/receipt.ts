@@ -1,6 +1,6 @@
-import { CompactSign, compactVerify, type CryptoKey } from 'jose';
-import { canonicalJson } from '../canonical-json/canonical-json';
-import { SIGNING_ALG, type Signer } from '../keys/signing-key';
+import type { CryptoKey } from 'jose';
+import type { Signer } from '../keys/signing-key';
+import { signCanonical, signedKid, verifyCanonical } from '../signed-json/signed-json';
 
 export const RECEIPT_TYP = 'regulink-receipt+jws';
 
@@ -21,30 +21,18 @@ export interface ReceiptClaims {
   readonly receivedAt: string;
 }
 
-export async function signReceipt(claims: ReceiptClaims, signer: Signer): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(canonicalJson(claims)))
-    .setProtectedHeader({ alg: SIGNING_ALG, kid: signer.kid, typ: RECEIPT_TYP })
-    .sign(signer.privateKey);
+export function signReceipt(claims: ReceiptClaims, signer: Signer): Promise<string> {
+  return signCanonical(claims, RECEIPT_TYP, signer);
 }
 
 /** The kid a receipt claims to be signed with, to pick the verification key. */
 export function receiptKid(jws: string): string | undefined {
-  try {
-    const header = JSON.parse(Buffer.from(jws.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
-      kid?: unknown;
-    };
-    return typeof header.kid === 'string' ? header.kid : undefined;
-  } catch {
-    return undefined;
-  }
+  return signedKid(jws, RECEIPT_TYP);
 }
 
 /** Verifies a receipt's signature and returns its claims; throws on any mismatch. */
 export async function verifyReceipt(jws: string, key: CryptoKey): Promise<ReceiptClaims> {
-  const { payload, protectedHeader } = await compactVerify(jws, key, { algorithms: [SIGNING_ALG] });
-  if (protectedHeader.typ !== RECEIPT_TYP) throw new Error('not a receipt');
-  const text = new TextDecoder().decode(payload);
-  const claims = JSON.parse(text) as ReceiptClaims;
-  if (canonicalJson(claims) !== text || claims.v !== 1) throw new Error('receipt payload is not canonical');
+  const claims = (await verifyCanonical(jws, RECEIPT_TYP, key)) as ReceiptClaims;
+  if (claims.v !== 1) throw new Error('unknown receipt version');
   return claims;
 }
