@@ -23,6 +23,7 @@ import {
   rootFrom,
   rootPlan,
   signTreeHead,
+  type StoredNode,
 } from '@regulink/protocol';
 import { AuditErrorCode, AuditException } from './audit.exception';
 import { AuditTreeHeadEntity } from './audit-tree-head.entity';
@@ -48,14 +49,52 @@ export interface SignedTreeHead {
   readonly jws: string;
 }
 
+/** An entry as it will be stored, hashed when it is appended (while earlier batches are being written). */
+interface Leaf {
+  readonly kind: AuditKind;
+  readonly messageId: string | null;
+  readonly data: string;
+  readonly leafHash: Uint8Array;
+}
+
 interface Pending {
-  readonly records: readonly AuditRecord[];
+  readonly records: readonly Leaf[];
   readonly resolve: (indexes: number[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
 /** Appends that arrive while a batch is being written go into the next batch, up to this many entries. */
 const MAX_BATCH = 5000;
+/** Tries of one batch when other replicas keep appending first. */
+const MAX_ATTEMPTS = 20;
+
+/** The end of the log: its size and the stored hashes the next append needs. */
+interface Tip {
+  readonly size: number;
+  readonly hashes: StoredHashMap;
+}
+
+/** The end of the log after a batch, from what this writer already holds; undefined if something is missing. */
+function nextTip(tip: Tip, entries: readonly EntryRow[], nodes: readonly StoredNode[]): Tip | undefined {
+  const size = tip.size + entries.length;
+  const plan = appendPlan(size);
+  const fresh = StoredHashMap.of(
+    entries.map((e) => ({ index: e.seq, hash: e.leafHash })),
+    nodes,
+  );
+  const hashes = new StoredHashMap();
+  for (const index of plan.leaves) {
+    const hash = fresh.leaf(index) ?? tip.hashes.leaf(index);
+    if (!hash) return undefined;
+    hashes.addLeaf(index, hash);
+  }
+  for (const { level, index } of plan.nodes) {
+    const hash = fresh.node(level, index) ?? tip.hashes.node(level, index);
+    if (!hash) return undefined;
+    hashes.addNode(level, index, hash);
+  }
+  return { size, hashes };
+}
 
 /**
  * The tamper-evident log of every envelope and receipt in and out (RFC 9162 Merkle tree). Appends
@@ -69,6 +108,8 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners: ((head: SignedTreeHead) => void)[] = [];
+  /** Held between batches; cleared whenever a write fails or is refused. */
+  private tip: Tip | undefined;
 
   constructor(
     private readonly repository: AuditRepository,
@@ -93,8 +134,14 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
   /** Appends entries durably; resolves with their leaf indexes once the batch holding them is committed. */
   append(records: readonly AuditRecord[]): Promise<number[]> {
     if (records.length === 0) return Promise.resolve([]);
+    const at = new Date().toISOString();
+    const node = this.identity.region;
+    const leaves = records.map((record): Leaf => {
+      const data = canonicalJson({ v: 1, node, ...record, at });
+      return { kind: record.kind, messageId: record.messageId, data, leafHash: leafHash(Buffer.from(data)) };
+    });
     return new Promise((resolve, reject) => {
-      this.pending.push({ records, resolve, reject });
+      this.pending.push({ records: leaves, resolve, reject });
       this.flushing ??= this.flush();
     });
   }
@@ -130,27 +177,34 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
     this.flushing = undefined;
   }
 
-  private write(records: readonly AuditRecord[]): Promise<EntryRow[]> {
-    const recordedAt = new Date().toISOString();
-    const node = this.identity.region;
-    return this.repository.appendLocked(async (size, fetch) => {
-      const entries: EntryRow[] = records.map((record, i) => {
-        const data = canonicalJson({ v: 1, node, ...record, at: recordedAt });
-        return {
-          seq: size + i,
-          kind: record.kind,
-          messageId: record.messageId,
-          data,
-          leafHash: leafHash(Buffer.from(data)),
-        };
-      });
+  /**
+   * Adds a batch of hashed entries to the end of the log and writes it in one statement. The end of the log (its
+   * size and the hashes an append needs) is kept from the last batch; when another replica wrote
+   * meanwhile, the write is refused as a whole and the end is read again from the database.
+   */
+  private async write(leaves: readonly Leaf[]): Promise<EntryRow[]> {
+    for (let attempt = 1; ; attempt++) {
+      const tip = (this.tip ??= await this.readTip());
+      const entries: EntryRow[] = leaves.map((leaf, i) => ({ seq: tip.size + i, ...leaf }));
       const outcome = appendLeaves(
-        size,
+        tip.size,
         entries.map((e) => e.leafHash),
-        await fetch(appendPlan(size)),
+        tip.hashes,
       );
-      return { entries, nodes: outcome.nodes };
-    });
+      this.tip = undefined;
+      if (await this.repository.insertBatch(entries, outcome.nodes)) {
+        this.tip = nextTip(tip, entries, outcome.nodes);
+        return entries;
+      }
+      if (attempt === MAX_ATTEMPTS) {
+        throw new Error(`the audit log kept moving under this writer (${attempt} attempts)`);
+      }
+    }
+  }
+
+  private async readTip(): Promise<Tip> {
+    const size = await this.repository.size();
+    return { size, hashes: await this.repository.fetch(appendPlan(size)) };
   }
 
   async size(): Promise<number> {

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { isUniqueViolation } from '@regulink/persistence';
 import { StoredHashMap, type MerklePlan, type StoredNode } from '@regulink/protocol';
 import { AuditTreeHeadEntity } from './audit-tree-head.entity';
-
-/** Fixed key of the lock that serialises appends across replicas. */
-const APPEND_LOCK_KEY = 7_284_331_002;
 
 export interface EntryRow {
   readonly seq: number;
@@ -20,40 +18,35 @@ export class AuditRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Runs an append under the log-wide lock: `work` gets the current size and a way to read stored
-   * hashes, and returns the rows to write, which are written in the same transaction.
+   * Writes a batch of entries and the interior nodes they complete, in one statement (so one
+   * commit). Returns false, writing nothing, when another writer (a replica) took any of these
+   * positions first: the caller's idea of the log's end was stale.
    */
-  async appendLocked(
-    work: (
-      size: number,
-      fetch: (plan: MerklePlan) => Promise<StoredHashMap>,
-    ) => Promise<{ entries: EntryRow[]; nodes: StoredNode[] }>,
-  ): Promise<EntryRow[]> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY]);
-      const size = await this.size(manager);
-      const { entries, nodes } = await work(size, (plan) => this.fetch(plan, manager));
-      if (entries.length > 0) {
-        await manager.query(
-          `INSERT INTO audit_entry (seq, kind, message_id, data, leaf_hash, recorded_at)
-           SELECT s, k, m, d, h, now() FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::bytea[]) AS t(s, k, m, d, h)`,
-          [
-            entries.map((e) => e.seq),
-            entries.map((e) => e.kind),
-            entries.map((e) => e.messageId),
-            entries.map((e) => e.data),
-            entries.map((e) => Buffer.from(e.leafHash)),
-          ],
-        );
-      }
-      if (nodes.length > 0) {
-        await manager.query(
-          `INSERT INTO audit_node (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])`,
-          [nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => Buffer.from(n.hash))],
-        );
-      }
-      return entries;
-    });
+  async insertBatch(entries: readonly EntryRow[], nodes: readonly StoredNode[]): Promise<boolean> {
+    try {
+      await this.dataSource.query(
+        `WITH entries AS (
+           INSERT INTO audit_entry (seq, kind, message_id, data, leaf_hash, recorded_at)
+           SELECT s, k, m, d, h, now()
+             FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::bytea[]) AS t(s, k, m, d, h))
+         INSERT INTO audit_node (level, idx, hash)
+         SELECT * FROM unnest($6::smallint[], $7::bigint[], $8::bytea[])`,
+        [
+          entries.map((e) => e.seq),
+          entries.map((e) => e.kind),
+          entries.map((e) => e.messageId),
+          entries.map((e) => e.data),
+          entries.map((e) => Buffer.from(e.leafHash)),
+          nodes.map((n) => n.level),
+          nodes.map((n) => n.index),
+          nodes.map((n) => Buffer.from(n.hash)),
+        ],
+      );
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
   }
 
   async size(manager: EntityManager = this.dataSource.manager): Promise<number> {

@@ -1,3 +1,4 @@
 export { EmbeddedDatabase, freePort, type EmbeddedDatabaseOptions } from './embedded-database';
 export { runMigrationsLocked } from './migration-runner';
 export { dataSourceOptions, type DataSourceParts } from './data-source-options';
+export { isUniqueViolation } from './database-errors';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ArrayContains, IsNull, QueryFailedError, type Repository } from 'typeorm';
+import { ArrayContains, IsNull, type Repository } from 'typeorm';
+import { isUniqueViolation } from '@regulink/persistence';
 import { AccessErrorCode, AccessException } from '../access.exception';
 import { Role } from '../role';
 import { UserEntity } from './user.entity';
@@ -39,7 +40,7 @@ export class UserRepository {
       const saved = await this.users.insert({ ...user, roles: [...user.roles], disabledAt: null });
       return await this.users.findOneByOrFail({ id: saved.identifiers[0]!.id as string });
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+      if (isUniqueViolation(error)) {
         throw new AccessException(AccessErrorCode.UsernameTaken, `the username ${user.username} is taken`);
       }
       throw error;
