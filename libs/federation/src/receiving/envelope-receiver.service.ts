@@ -17,6 +17,7 @@ import {
 } from '@regulink/protocol';
 import { Clock } from '../clock';
 import { MessageRegistry } from '../messages/message-registry';
+import type { PeerEntity } from '../peers/peer.entity';
 import { PeersService } from '../peers/peers.service';
 import type { WireReply } from '../transport/federation-transport';
 import { ExchangePolicy } from './exchange-policy';
@@ -85,18 +86,18 @@ export class EnvelopeReceiver {
     if (claims.iat - skew > now)
       throw new EnvelopeError(EnvelopeErrorCode.NotYetValid, 'the envelope is dated in the future');
 
-    const seen = await this.inbox.findById(claims.id);
-    if (seen) return this.duplicate(envelope, seen, receivedAt);
-
-    const decision = await this.policy.check(claims, peer, 'in');
-    if (!decision.allowed) throw new EnvelopeError(EnvelopeErrorCode.NotAllowed, decision.reason);
-    const definition = this.registry.get(claims.type);
-    if (!definition) throw new EnvelopeError(EnvelopeErrorCode.UnknownType, `no message type ${claims.type}`);
-    const { body, problems } = await this.registry.validateBody(definition, claims.body);
-    if (problems.length > 0) throw new EnvelopeError(EnvelopeErrorCode.BodyInvalid, problems.join('; '));
-
-    const message = { claims, body, digest: envelope.digest };
-    if (definition.kind === 'event' && definition.verify) await definition.verify(message);
+    // Replay comes next in the order of checks. It is settled by the inbox's primary key when
+    // the envelope is recorded, and looked up here only when a later check fails, so that a
+    // replayed envelope is always told it is a replay.
+    let checked;
+    try {
+      checked = await this.checkAdmission(envelope, peer);
+    } catch (error) {
+      const seen = error instanceof EnvelopeError ? await this.inbox.findById(claims.id) : null;
+      if (seen) return this.duplicate(envelope, seen, receivedAt);
+      throw error;
+    }
+    const { definition, message } = checked;
     // A query is acknowledged by its signed response, which names the request's digest (the
     // response is its receipt); an event by a signed receipt.
     const response =
@@ -141,6 +142,20 @@ export class EnvelopeReceiver {
     ]);
     this.metrics.acceptedEnvelopes.inc({ type: claims.type });
     return response ? { response } : { receipt };
+  }
+
+  /** The checks after replay: the exchange is allowed, the type is known, the body is valid (and, for an event, consistent). */
+  private async checkAdmission(envelope: ParsedEnvelope, peer: PeerEntity) {
+    const { claims } = envelope;
+    const decision = await this.policy.check(claims, peer, 'in');
+    if (!decision.allowed) throw new EnvelopeError(EnvelopeErrorCode.NotAllowed, decision.reason);
+    const definition = this.registry.get(claims.type);
+    if (!definition) throw new EnvelopeError(EnvelopeErrorCode.UnknownType, `no message type ${claims.type}`);
+    const { body, problems } = await this.registry.validateBody(definition, claims.body);
+    if (problems.length > 0) throw new EnvelopeError(EnvelopeErrorCode.BodyInvalid, problems.join('; '));
+    const message = { claims, body, digest: envelope.digest };
+    if (definition.kind === 'event' && definition.verify) await definition.verify(message);
+    return { definition, message };
   }
 
   /** A redelivery of an envelope already applied: applied again never; the first receipt comes back with it. */
