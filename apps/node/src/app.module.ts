@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AccessModule } from '@regulink/access';
 import { ConfigModule, type NodeConfig } from '@regulink/config';
+import { AgreementsModule } from '@regulink/agreements';
 import { FederationModule } from '@regulink/federation';
 import { MetricsModule } from '@regulink/metrics';
 import { dataSourceOptions, runMigrationsLocked } from '@regulink/persistence';
@@ -35,6 +36,7 @@ export class AppModule {
         MetricsModule,
         AccessModule,
         FederationModule,
+        AgreementsModule,
       ],
       providers: [
         {

@@ -1,4 +1,5 @@
 import { UserEntity } from '@regulink/access';
+import { AgreementEntity, AgreementEventEntity, AgreementUsageEntity } from '@regulink/agreements';
 import { AuditEntryEntity, AuditNodeEntity, AuditTreeHeadEntity } from '@regulink/audit';
 import {
   InboxMessageEntity,
@@ -17,4 +18,7 @@ export const ENTITIES = [
   InboxMessageEntity,
   OutboxMessageEntity,
   PeerTreeHeadEntity,
+  AgreementEntity,
+  AgreementEventEntity,
+  AgreementUsageEntity,
 ];

@@ -62,3 +62,22 @@ export type {
   Sex,
   ValidResidentId,
 } from './resident-id/resident-id';
+export {
+  FIELD_RULES,
+  KEYED_HASH_PATTERN,
+  PERSONAL_FIELDS,
+  applyFieldPolicy,
+  findFieldPolicyViolations,
+  isFieldRule,
+  isKeyedHash,
+  isMaskedPersonalValue,
+  isPersonalField,
+  maskPersonalValue,
+} from './personal-data/personal-data';
+export type {
+  FieldPolicy,
+  FieldPolicyViolation,
+  FieldRule,
+  PersonalField,
+  PersonalFieldMap,
+} from './personal-data/personal-data';

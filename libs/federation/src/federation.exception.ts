@@ -1,3 +1,5 @@
+import type { EnvelopeErrorCode } from '@regulink/protocol';
+
 export enum FederationErrorCode {
   PeerNotFound = 'PEER_NOT_FOUND',
   PeerCardInvalid = 'PEER_CARD_INVALID',
@@ -23,5 +25,19 @@ export class FederationException extends Error {
   ) {
     super(message);
     this.name = 'FederationException';
+  }
+}
+
+/**
+ * The sender's own refusal of an exchange, with the same code the receiver would put in its
+ * rejection receipt (no agreement, scope or direction not granted, agreement revoked...).
+ */
+export class ExchangeRefusedException extends Error {
+  constructor(
+    readonly code: EnvelopeErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ExchangeRefusedException';
   }
 }

@@ -63,6 +63,7 @@ import { TreeHeadExchange } from './tree-heads/tree-head-exchange.service';
     FederationApiService,
   ],
   exports: [
+    Clock,
     OutboxService,
     QueryClient,
     MessageRegistry,

@@ -1,11 +1,17 @@
 export { FederationModule } from './federation.module';
-export { FederationException, FederationErrorCode } from './federation.exception';
+export { Clock } from './clock';
+export { ExchangeRefusedException, FederationException, FederationErrorCode } from './federation.exception';
 export { FederationTransport, type WireReply, type WireRequest } from './transport/federation-transport';
 export { EnvelopeReceiver } from './receiving/envelope-receiver.service';
 export { OutboxService } from './sending/outbox.service';
 export { QueryClient, type QueryResult } from './sending/query.client';
 export { MessageRegistry, type MessageDefinition, type ReceivedMessage } from './messages/message-registry';
-export { ExchangePolicy, type PolicyDecision } from './receiving/exchange-policy';
+export {
+  ExchangePolicy,
+  type ExchangeGate,
+  type OutgoingDecision,
+  type PolicyDecision,
+} from './receiving/exchange-policy';
 export { PeersService } from './peers/peers.service';
 export { PeerEntity } from './peers/peer.entity';
 export { InboxMessageEntity } from './receiving/inbox-message.entity';

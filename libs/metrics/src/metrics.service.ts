@@ -30,7 +30,7 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  /** Outbox deliveries, by outcome: delivered, rejected, retry, expired. */
+  /** Outbox deliveries, by outcome: delivered, rejected, retry, expired, cancelled. */
   readonly deliveries = new Counter({
     name: 'regulink_federation_deliveries_total',
     help: 'Outbox delivery attempts, by outcome',

@@ -79,3 +79,31 @@ export {
 } from './merkle/merkle-log-layout';
 export type { AppendOutcome } from './merkle/merkle-storage-layout';
 export { rootFromInclusion, verifyInclusion, verifyConsistency } from './merkle/merkle-verify';
+export { KEYED_HASH_PREFIX, keyedHash, newMatchingKey, isMatchingKey } from './keyed-hash/keyed-hash';
+export {
+  AGREEMENT_TYP,
+  AGREEMENT_SCOPES,
+  AGREEMENT_FIELD_RULES,
+  AGREEMENT_PERSONAL_FIELDS,
+  AGREEMENT_MAX_TITLE_LENGTH,
+  AGREEMENT_MAX_DAILY_QUOTA,
+  AGREEMENT_MAX_DEADLINE_WORKING_DAYS,
+  agreementTermsProblems,
+  type AgreementScope,
+  type AgreementFieldRule,
+  type AgreementPersonalField,
+  type AgreementScopeGrant,
+  type AgreementTerms,
+} from './agreement/agreement-terms';
+export {
+  AgreementDocumentError,
+  AgreementDocumentErrorCode,
+  proposeAgreement,
+  countersignAgreement,
+  verifyAgreementDocument,
+  readAgreementTerms,
+  type AgreementDocument,
+  type AgreementSignatureEntry,
+  type AgreementKeyResolver,
+  type VerifiedAgreement,
+} from './agreement/agreement-document';

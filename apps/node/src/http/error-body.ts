@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { HttpException } from '@nestjs/common';
 import { AccessErrorCode, AccessException } from '@regulink/access';
 import { AuditErrorCode, AuditException } from '@regulink/audit';
-import { FederationErrorCode, FederationException } from '@regulink/federation';
+import { AgreementErrorCode, AgreementException } from '@regulink/agreements';
+import { ExchangeRefusedException, FederationErrorCode, FederationException } from '@regulink/federation';
+import { EnvelopeErrorCode } from '@regulink/protocol';
 import { RequestValidationException } from './request-validation.exception';
 
 /** The one error body every HTTP error uses. */
@@ -49,6 +51,26 @@ function federationStatus(code: FederationErrorCode): number {
     default:
       return assertUnreachable(code);
   }
+}
+
+function agreementStatus(code: AgreementErrorCode): number {
+  switch (code) {
+    case AgreementErrorCode.NotFound:
+      return 404;
+    case AgreementErrorCode.TermsInvalid:
+      return 400;
+    case AgreementErrorCode.WrongState:
+    case AgreementErrorCode.DocumentInvalid:
+    case AgreementErrorCode.NotParty:
+      return 409;
+    default:
+      return assertUnreachable(code);
+  }
+}
+
+/** A refusal the sender makes itself: over quota is "too many", anything else is "not allowed". */
+function refusalStatus(code: EnvelopeErrorCode): number {
+  return code === EnvelopeErrorCode.QuotaExceeded ? 429 : 403;
 }
 
 function auditStatus(code: AuditErrorCode): number {
@@ -131,6 +153,10 @@ export function mapError(error: unknown, correlationId: string): MappedError {
   if (error instanceof FederationException)
     return expected(federationStatus(error.code), error.code, error.message);
   if (error instanceof AuditException) return expected(auditStatus(error.code), error.code, error.message);
+  if (error instanceof AgreementException)
+    return expected(agreementStatus(error.code), error.code, error.message);
+  if (error instanceof ExchangeRefusedException)
+    return expected(refusalStatus(error.code), error.code, error.message);
   if (error instanceof RequestValidationException) return expected(400, error.code, error.message);
   // Errors of the HTTP server itself (body parsing, limits) arrive wrapped, the original as cause.
   const serverCode = (

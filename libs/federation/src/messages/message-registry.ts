@@ -3,6 +3,7 @@ import type { Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { EntityManager } from 'typeorm';
+import type { PersonalFieldMap } from '@regulink/domain';
 import type { EnvelopeClaims } from '@regulink/protocol';
 
 /** What a handler knows about the message it applies. */
@@ -17,21 +18,34 @@ export interface ReceivedMessage<B> {
  * the transaction that records the envelope, so it takes effect exactly once. A query's `answer`
  * returns the body of the signed response.
  */
-export type MessageDefinition<B extends object = object> =
-  | {
-      readonly type: string;
-      readonly kind: 'event';
-      readonly body: Type<B>;
-      /** Checks beyond the schema, before anything is recorded; throw an EnvelopeError to refuse. */
-      readonly verify?: (message: ReceivedMessage<B>) => Promise<void>;
-      readonly apply: (message: ReceivedMessage<B>, manager: EntityManager) => Promise<void>;
-    }
-  | {
-      readonly type: string;
-      readonly kind: 'query';
-      readonly body: Type<B>;
-      readonly answer: (message: ReceivedMessage<B>) => Promise<Record<string, unknown>>;
-    };
+/**
+ * What an exchange of a type needs besides its schema. A type with a `scope` carries business
+ * data: it crosses only under an active agreement granting that scope in that direction, and
+ * its `personalFields` (body path -> personal field) are treated per the agreement's field
+ * policy. A type without a scope is federation control (ping, tree heads, agreement lifecycle).
+ */
+interface Exchange {
+  readonly scope?: string;
+  readonly personalFields?: PersonalFieldMap;
+}
+
+export type MessageDefinition<B extends object = object> = Exchange &
+  (
+    | {
+        readonly type: string;
+        readonly kind: 'event';
+        readonly body: Type<B>;
+        /** Checks beyond the schema, before anything is recorded; throw an EnvelopeError to refuse. */
+        readonly verify?: (message: ReceivedMessage<B>) => Promise<void>;
+        readonly apply: (message: ReceivedMessage<B>, manager: EntityManager) => Promise<void>;
+      }
+    | {
+        readonly type: string;
+        readonly kind: 'query';
+        readonly body: Type<B>;
+        readonly answer: (message: ReceivedMessage<B>) => Promise<Record<string, unknown>>;
+      }
+  );
 
 /** The one registry of message types; each context registers the types it owns at start. */
 @Injectable()

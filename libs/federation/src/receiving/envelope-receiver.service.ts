@@ -144,13 +144,16 @@ export class EnvelopeReceiver {
     return response ? { response } : { receipt };
   }
 
-  /** The checks after replay: the exchange is allowed, the type is known, the body is valid (and, for an event, consistent). */
+  /** The checks after replay: the peer is allowed, the type is known, an agreement covers it, the body is valid (and, for an event, consistent). */
   private async checkAdmission(envelope: ParsedEnvelope, peer: PeerEntity) {
     const { claims } = envelope;
-    const decision = await this.policy.check(claims, peer, 'in');
-    if (!decision.allowed) throw new EnvelopeError(EnvelopeErrorCode.NotAllowed, decision.reason);
+    const listed = this.policy.listed(peer);
+    if (!listed.allowed) throw new EnvelopeError(listed.code, listed.reason);
+    // The type comes first among these checks: its scope says which agreement terms apply.
     const definition = this.registry.get(claims.type);
     if (!definition) throw new EnvelopeError(EnvelopeErrorCode.UnknownType, `no message type ${claims.type}`);
+    const decision = await this.policy.incoming(claims, definition, peer);
+    if (!decision.allowed) throw new EnvelopeError(decision.code, decision.reason);
     const { body, problems } = await this.registry.validateBody(definition, claims.body);
     if (problems.length > 0) throw new EnvelopeError(EnvelopeErrorCode.BodyInvalid, problems.join('; '));
     const message = { claims, body, digest: envelope.digest };

@@ -1,26 +1,92 @@
 import { Injectable } from '@nestjs/common';
-import type { EnvelopeClaims } from '@regulink/protocol';
+import { EnvelopeErrorCode, type EnvelopeClaims } from '@regulink/protocol';
+import type { MessageDefinition } from '../messages/message-registry';
 import type { PeerEntity } from '../peers/peer.entity';
 
 export type PolicyDecision =
-  { readonly allowed: true } | { readonly allowed: false; readonly code: string; readonly reason: string };
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly code: EnvelopeErrorCode; readonly reason: string };
+
+/** What the sender may send: the agreement it goes under and the body as it may cross. */
+export type OutgoingDecision =
+  | { readonly allowed: true; readonly agreement: string | null; readonly body: Record<string, unknown> }
+  | { readonly allowed: false; readonly code: EnvelopeErrorCode; readonly reason: string };
+
+/** Decides on exchanges of business data (types with a scope); the agreements module provides it. */
+export interface ExchangeGate {
+  /** Sender, before signing: chooses the agreement, applies its field policy, counts the quota. */
+  outgoing(
+    claims: EnvelopeClaims,
+    definition: MessageDefinition,
+    peer: PeerEntity,
+  ): Promise<OutgoingDecision>;
+  /** Receiver, before the body schema: agreement, scope, direction, field policy, quota. */
+  incoming(claims: EnvelopeClaims, definition: MessageDefinition, peer: PeerEntity): Promise<PolicyDecision>;
+  /** Outbox, before each delivery attempt: whether the agreement still allows it (no quota counted). */
+  deliverable(claims: EnvelopeClaims, definition: MessageDefinition): Promise<PolicyDecision>;
+}
 
 /**
- * Whether an exchange with a peer may happen, checked by the sender before anything is queued
- * and by the receiver before anything is applied. This default is the node-level allow list;
- * cooperation agreements replace it with scope, direction, validity and quota checks.
+ * Whether an exchange with a peer may happen, checked by the sender before anything is signed,
+ * by the outbox before each delivery, and by the receiver before anything is applied. A peer must
+ * be on the node's allow list; business data (a type with a scope) also needs the gate's consent,
+ * and with no gate installed it is refused: nothing crosses without an agreement.
  */
 @Injectable()
 export class ExchangePolicy {
-  async check(claims: EnvelopeClaims, peer: PeerEntity, _direction: 'in' | 'out'): Promise<PolicyDecision> {
-    if (!peer.allowed) {
-      return {
-        allowed: false,
-        code: 'NOT_ALLOWED',
-        reason: `exchanges with ${peer.region} are not allowed on this node`,
-      };
-    }
-    void claims;
-    return { allowed: true };
+  private gate: ExchangeGate | undefined;
+
+  useGate(gate: ExchangeGate): void {
+    this.gate = gate;
+  }
+
+  async outgoing(
+    claims: EnvelopeClaims,
+    definition: MessageDefinition,
+    peer: PeerEntity,
+  ): Promise<OutgoingDecision> {
+    const listed = this.listed(peer);
+    if (!listed.allowed) return { allowed: false, code: listed.code, reason: listed.reason };
+    if (definition.scope === undefined)
+      return { allowed: true, agreement: claims.agreement, body: claims.body };
+    return this.gate ? this.gate.outgoing(claims, definition, peer) : this.noGate(definition);
+  }
+
+  async incoming(
+    claims: EnvelopeClaims,
+    definition: MessageDefinition,
+    peer: PeerEntity,
+  ): Promise<PolicyDecision> {
+    const listed = this.listed(peer);
+    if (!listed.allowed) return listed;
+    if (definition.scope === undefined) return listed;
+    return this.gate ? this.gate.incoming(claims, definition, peer) : this.noGate(definition);
+  }
+
+  async deliverable(
+    claims: EnvelopeClaims,
+    definition: MessageDefinition | undefined,
+  ): Promise<PolicyDecision> {
+    if (definition?.scope === undefined || !this.gate) return { allowed: true };
+    return this.gate.deliverable(claims, definition);
+  }
+
+  /** The node-level allow list, checked before anything else. */
+  listed(peer: PeerEntity): PolicyDecision {
+    return peer.allowed
+      ? { allowed: true }
+      : {
+          allowed: false,
+          code: EnvelopeErrorCode.NotAllowed,
+          reason: `exchanges with ${peer.region} are not allowed on this node`,
+        };
+  }
+
+  private noGate(definition: MessageDefinition): { allowed: false; code: EnvelopeErrorCode; reason: string } {
+    return {
+      allowed: false,
+      code: EnvelopeErrorCode.NoAgreement,
+      reason: `${definition.type} needs a cooperation agreement and this node has none`,
+    };
   }
 }

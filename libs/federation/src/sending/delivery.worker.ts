@@ -8,7 +8,9 @@ import {
 import { AuditLog } from '@regulink/audit';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import { MetricsService } from '@regulink/metrics';
-import { sha256Base64Url } from '@regulink/protocol';
+import { parseEnvelope, sha256Base64Url } from '@regulink/protocol';
+import { MessageRegistry } from '../messages/message-registry';
+import { ExchangePolicy } from '../receiving/exchange-policy';
 import { FederationException } from '../federation.exception';
 import { PeersService } from '../peers/peers.service';
 import { FederationTransport, TransportError } from '../transport/federation-transport';
@@ -43,6 +45,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly verifier: ReplyVerifier,
     private readonly audit: AuditLog,
     private readonly metrics: MetricsService,
+    private readonly policy: ExchangePolicy,
+    private readonly registry: MessageRegistry,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -114,6 +118,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           );
           continue;
         }
+        const refusal = await this.refusal(message);
+        if (refusal) {
+          await this.audit.append([
+            this.record(message, 'envelope-out', message.digest, 'cancelled', refusal.code),
+          ]);
+          await this.outbox.settle(message.id, 'cancelled', null, refusal.code, refusal.reason);
+          this.metrics.deliveries.inc({ outcome: 'cancelled' });
+          this.logger.warn(
+            { id: message.id, to: region, type: message.type, code: refusal.code },
+            'a queued envelope is no longer allowed and was not delivered',
+          );
+          continue;
+        }
         if (unreachable || !peer) {
           await this.outbox.retryLater(
             message.id,
@@ -161,6 +178,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       }
     };
     await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, messages.length) }, worker));
+  }
+
+  /** Why a queued envelope may no longer go (its agreement was revoked, say), or undefined. */
+  private async refusal(message: OutboxMessageEntity): Promise<{ code: string; reason: string } | undefined> {
+    const { claims } = parseEnvelope(message.envelope, Number.MAX_SAFE_INTEGER);
+    const decision = await this.policy.deliverable(claims, this.registry.get(claims.type));
+    return decision.allowed ? undefined : decision;
   }
 
   /** Exponential backoff with jitter: between half and all of base·2^(attempt−1), capped. */

@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { NodeIdentityService } from '@regulink/identity';
 import { sha256Base64Url, signEnvelope, type EnvelopeClaims } from '@regulink/protocol';
 import { Clock } from '../clock';
-import { FederationErrorCode, FederationException } from '../federation.exception';
+import { ExchangeRefusedException, FederationErrorCode, FederationException } from '../federation.exception';
 import { MessageRegistry } from '../messages/message-registry';
 import { ExchangePolicy } from '../receiving/exchange-policy';
 import { PeersService } from '../peers/peers.service';
@@ -51,7 +51,7 @@ export class EnvelopeFactory {
     if (problems.length > 0)
       throw new FederationException(FederationErrorCode.MessageBodyInvalid, problems.join('; '));
     const iat = this.clock.nowSeconds();
-    const claims: EnvelopeClaims = {
+    const draft: EnvelopeClaims = {
       v: 1,
       id: uuidv7(),
       type: message.type,
@@ -62,8 +62,10 @@ export class EnvelopeFactory {
       exp: iat + message.ttlSeconds,
       body: message.body,
     };
-    const decision = await this.policy.check(claims, peer, 'out');
-    if (!decision.allowed) throw new FederationException(FederationErrorCode.PeerNotAllowed, decision.reason);
+    const decision = await this.policy.outgoing(draft, definition, peer);
+    if (!decision.allowed) throw new ExchangeRefusedException(decision.code, decision.reason);
+    // The agreement chosen, and the body as its field policy lets it cross, are what gets signed.
+    const claims: EnvelopeClaims = { ...draft, agreement: decision.agreement, body: decision.body };
     const envelope = await signEnvelope(claims, this.identity.signer());
     return { claims, envelope, digest: sha256Base64Url(envelope), peer };
   }

@@ -1,6 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export type OutboxStatus = 'pending' | 'delivered' | 'rejected' | 'expired';
+/** `cancelled`: no longer allowed when its turn came (its agreement was revoked, suspended or ended). */
+export type OutboxStatus = 'pending' | 'delivered' | 'rejected' | 'expired' | 'cancelled';
 
 /**
  * A signed envelope waiting for, or done with, delivery. Written in the same transaction as the

@@ -14,6 +14,18 @@ export enum EnvelopeErrorCode {
   Replayed = 'REPLAYED',
   NotAllowed = 'NOT_ALLOWED',
   UnknownType = 'UNKNOWN_TYPE',
+  // The cooperation agreement an exchange of business data rides on:
+  NoAgreement = 'NO_AGREEMENT',
+  AgreementNotActive = 'AGREEMENT_NOT_ACTIVE',
+  AgreementSuspended = 'AGREEMENT_SUSPENDED',
+  AgreementRevoked = 'AGREEMENT_REVOKED',
+  AgreementExpired = 'AGREEMENT_EXPIRED',
+  ScopeNotAllowed = 'SCOPE_NOT_ALLOWED',
+  DirectionNotAllowed = 'DIRECTION_NOT_ALLOWED',
+  FieldNotAllowed = 'FIELD_NOT_ALLOWED',
+  QuotaExceeded = 'QUOTA_EXCEEDED',
+  /** An agreement document carried by a lifecycle message does not verify. */
+  AgreementInvalid = 'AGREEMENT_INVALID',
   BodyInvalid = 'BODY_INVALID',
 }
 

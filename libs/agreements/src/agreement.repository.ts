@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AgreementEventEntity } from './agreement-event.entity';
+import { AgreementEntity } from './agreement.entity';
+
+export type NewEvent = Omit<AgreementEventEntity, 'id' | 'at'>;
+
+@Injectable()
+export class AgreementRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  find(id: string, manager: EntityManager = this.dataSource.manager): Promise<AgreementEntity | null> {
+    return manager.getRepository(AgreementEntity).findOneBy({ id });
+  }
+
+  /** Locks the row for the rest of the caller's transaction. */
+  findForUpdate(id: string, manager: EntityManager): Promise<AgreementEntity | null> {
+    return manager
+      .getRepository(AgreementEntity)
+      .createQueryBuilder('a')
+      .setLock('pessimistic_write')
+      .where('a.id = :id', { id })
+      .getOne();
+  }
+
+  list(): Promise<AgreementEntity[]> {
+    return this.dataSource.getRepository(AgreementEntity).find({ order: { createdAt: 'DESC' } });
+  }
+
+  /** Every agreement that has both regions among its parties, newest first. */
+  between(a: string, b: string): Promise<AgreementEntity[]> {
+    return this.dataSource
+      .getRepository(AgreementEntity)
+      .createQueryBuilder('a')
+      .where('a.parties @> ARRAY[:a, :b]::varchar[]', { a, b })
+      .orderBy('a.created_at', 'DESC')
+      .getMany();
+  }
+
+  async save(agreement: AgreementEntity, manager: EntityManager): Promise<void> {
+    await manager.getRepository(AgreementEntity).save(agreement);
+  }
+
+  async addEvent(event: NewEvent, manager: EntityManager, at = new Date()): Promise<void> {
+    await manager.getRepository(AgreementEventEntity).insert({ ...event, at });
+  }
+
+  events(agreementId: string): Promise<AgreementEventEntity[]> {
+    return this.dataSource
+      .getRepository(AgreementEventEntity)
+      .find({ where: { agreementId }, order: { at: 'ASC', id: 'ASC' } });
+  }
+
+  /**
+   * Counts one message against a daily quota; false (and nothing counted) when the quota is used up.
+   * One statement: concurrent senders never overshoot.
+   */
+  async countUsage(
+    key: { agreementId: string; scope: string; from: string; to: string; day: string },
+    limit: number,
+  ): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO agreement_usage (agreement_id, scope, from_region, to_region, day, count)
+       VALUES ($1, $2, $3, $4, $5, 1)
+       ON CONFLICT (agreement_id, scope, from_region, to_region, day)
+       DO UPDATE SET count = agreement_usage.count + 1 WHERE agreement_usage.count < $6
+       RETURNING count`,
+      [key.agreementId, key.scope, key.from, key.to, key.day, limit],
+    );
+    return rows.length === 1;
+  }
+
+  /** Marks as expired every agreement in force whose last day is before `today`; returns them. */
+  async expireBefore(today: string, manager: EntityManager): Promise<AgreementEntity[]> {
+    const rows: { id: string }[] = await manager.query(
+      `UPDATE agreement SET state = 'expired', updated_at = now()
+        WHERE state IN ('active', 'suspended') AND (terms->>'validUntil') < $1
+        RETURNING id`,
+      [today],
+    );
+    return rows.length === 0
+      ? []
+      : manager.getRepository(AgreementEntity).findBy(rows.map((r) => ({ id: r.id })));
+  }
+}

@@ -1,0 +1,156 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { AGREEMENT_SCOPES } from '@regulink/protocol';
+
+const REGION = /^\d{6}$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export class ScopeGrantDto {
+  @ApiProperty({ enum: AGREEMENT_SCOPES, example: 'shop.sync' })
+  @IsIn(AGREEMENT_SCOPES)
+  scope!: (typeof AGREEMENT_SCOPES)[number];
+
+  @ApiProperty({ example: '330000', description: 'region the messages of this scope come from' })
+  @Matches(REGION, { message: 'from must be a six-digit region code' })
+  from!: string;
+
+  @ApiProperty({ example: '370000', description: 'region they go to' })
+  @Matches(REGION, { message: 'to must be a six-digit region code' })
+  to!: string;
+
+  @ApiPropertyOptional({
+    example: 50000,
+    description: 'messages per day (China time) in this direction; none if absent',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  dailyQuota?: number | null;
+}
+
+export class DeadlinesDto {
+  @ApiProperty({ example: 15 })
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  clueWorkingDays!: number;
+
+  @ApiProperty({ example: 15 })
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  assistWorkingDays!: number;
+}
+
+export class AgreementDraftDto {
+  @ApiProperty({ example: 'Zhejiang–Shandong online shop landing' })
+  @IsString()
+  @Length(1, 200)
+  title!: string;
+
+  @ApiProperty({ example: ['370000'], description: 'the other parties (imported peers)' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(40)
+  @Matches(REGION, { each: true, message: 'each partner must be a six-digit region code' })
+  partners!: string[];
+
+  @ApiProperty({ type: [ScopeGrantDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => ScopeGrantDto)
+  scopes!: ScopeGrantDto[];
+
+  @ApiPropertyOptional({
+    example: { personName: 'mask', residentId: 'hash', phone: 'omit' },
+    description:
+      'per personal field (residentId, personName, phone, address, email): clear, mask, hash or omit; unlisted fields are omitted',
+  })
+  @IsOptional()
+  @IsObject()
+  fieldPolicy?: Record<string, string>;
+
+  @ApiProperty({ example: '2026-12-01' })
+  @Matches(DATE, { message: 'validFrom must be YYYY-MM-DD' })
+  validFrom!: string;
+
+  @ApiProperty({ example: '2027-11-30' })
+  @Matches(DATE, { message: 'validUntil must be YYYY-MM-DD' })
+  validUntil!: string;
+
+  @ApiPropertyOptional({ type: DeadlinesDto, description: 'defaults: 15 and 15 working days' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeadlinesDto)
+  deadlines?: DeadlinesDto;
+}
+
+export class AgreementRenewDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  title?: string;
+
+  @ApiPropertyOptional({ type: [ScopeGrantDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => ScopeGrantDto)
+  scopes?: ScopeGrantDto[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsObject()
+  fieldPolicy?: Record<string, string>;
+
+  @ApiPropertyOptional({ description: 'defaults to today' })
+  @IsOptional()
+  @Matches(DATE, { message: 'validFrom must be YYYY-MM-DD' })
+  validFrom?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(DATE, { message: 'validUntil must be YYYY-MM-DD' })
+  validUntil?: string;
+
+  @ApiPropertyOptional({ type: DeadlinesDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeadlinesDto)
+  deadlines?: DeadlinesDto;
+}
+
+export class AgreementReasonDto {
+  @ApiPropertyOptional({ example: 'partner node compromised' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
+}
+
+export class AgreementIdParamDto {
+  @IsUUID()
+  id!: string;
+}

@@ -1,0 +1,540 @@
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { generateKeyPair } from 'jose';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  Clock,
+  ExchangeRefusedException,
+  FederationTransport,
+  MessageRegistry,
+  OutboxService,
+} from '@regulink/federation';
+import { NodeIdentityService } from '@regulink/identity';
+import {
+  canonicalJson,
+  countersignAgreement,
+  importPublicKey,
+  keyedHash,
+  proposeAgreement,
+  receiptKid,
+  signEnvelope,
+  toPublicSigningJwk,
+  verifyAgreementDocument,
+  verifyReceipt,
+  type AgreementDocument,
+  type AgreementTerms,
+  type EnvelopeClaims,
+  type PublicSigningJwk,
+  type ReceiptClaims,
+} from '@regulink/protocol';
+import { bootNodes, connectAll, eventually } from '../support/federation';
+import type { TestNode } from '../support/test-node';
+
+/** A business message of the `shop.sync` scope carrying personal fields, as the registry will send. */
+class ShopRecordBody {
+  @Matches(/^[a-z0-9-]{1,32}$/)
+  shopId!: string;
+
+  @IsOptional()
+  @IsString()
+  operatorName?: string;
+
+  @IsOptional()
+  @IsString()
+  residentId?: string;
+
+  @IsOptional()
+  @IsString()
+  phone?: string;
+}
+
+const A = '330000';
+const B = '370000';
+const RESIDENT_ID = '11010519491231002X';
+const DAY_MS = 86_400_000;
+
+/** YYYY-MM-DD in China time, `days` from now. */
+function chinaDay(days = 0): string {
+  return new Date(Date.now() + days * DAY_MS + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+interface AgreementView {
+  id: string;
+  state: string;
+  parties: string[];
+  signers: { region: string; kid: string }[];
+  document: AgreementDocument | null;
+  history: {
+    action: string;
+    region: string;
+    actor: string;
+    reason: string | null;
+    messageId: string | null;
+  }[];
+}
+
+/**
+ * Two regions negotiate a cooperation agreement through their admin APIs, then every exchange of
+ * business data between them is held to it: at the sender where it can know, at the receiver
+ * regardless of what the sender did.
+ */
+describe('cooperation agreements', () => {
+  let a: TestNode;
+  let b: TestNode;
+  const received: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    [a, b] = (await bootNodes([A, B], 'tcp')) as [TestNode, TestNode];
+    await connectAll([a, b]);
+    for (const [node, type, scope] of [
+      [a, 'test.shop-record', 'shop.sync'],
+      [b, 'test.shop-record', 'shop.sync'],
+      [a, 'test.landing', 'landing.result'],
+      [b, 'test.landing', 'landing.result'],
+      [a, 'test.clue', 'clue.transfer'],
+      [b, 'test.clue', 'clue.transfer'],
+    ] as const) {
+      node.app.get(MessageRegistry).register<ShopRecordBody>({
+        type,
+        kind: 'event',
+        scope,
+        personalFields: { operatorName: 'personName', residentId: 'residentId', phone: 'phone' },
+        body: ShopRecordBody,
+        apply: async ({ body }) => {
+          if (node === b) received.push({ type, ...body });
+        },
+      });
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  async function api<T>(
+    node: TestNode,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: T }> {
+    const response = await node.request(method, path, { token: await node.adminToken(), body });
+    return { status: response.status, json: (await response.json()) as T };
+  }
+
+  async function sql<T extends Record<string, unknown>>(
+    node: TestNode,
+    text: string,
+    params: unknown[] = [],
+  ): Promise<T[]> {
+    const client = new Client({ connectionString: node.config.database.url });
+    await client.connect();
+    try {
+      return (await client.query<T>(text, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  function stateOf(node: TestNode, id: string, state: string): Promise<AgreementView> {
+    return eventually(
+      async () => {
+        const { json } = await api<AgreementView>(node, 'GET', `/agreements/${id}`);
+        return json.state === state ? json : undefined;
+      },
+      15_000,
+      `agreement ${id} to become ${state} on ${node.config.node.region}`,
+    );
+  }
+
+  /** Drafts on A, proposes, countersigns on B; returns the agreement as A holds it. */
+  async function negotiate(overrides: Record<string, unknown> = {}): Promise<AgreementView> {
+    const drafted = await api<AgreementView>(a, 'POST', '/agreements', {
+      title: 'Zhejiang–Shandong shop landing',
+      partners: [B],
+      scopes: [
+        { scope: 'shop.sync', from: A, to: B },
+        { scope: 'landing.result', from: A, to: B, dailyQuota: 3 },
+      ],
+      fieldPolicy: { personName: 'mask', residentId: 'hash' },
+      validFrom: chinaDay(0),
+      validUntil: chinaDay(30),
+      ...overrides,
+    });
+    expect(drafted.status).toBe(201);
+    expect(drafted.json.state).toBe('draft');
+    const { id } = drafted.json;
+    expect((await api<AgreementView>(a, 'POST', `/agreements/${id}/propose`)).json.state).toBe('proposed');
+    const pending = await stateOf(b, id, 'pending');
+    expect(pending.signers.map((s) => s.region)).toEqual([A]);
+    const signed = await api<AgreementView>(b, 'POST', `/agreements/${id}/countersign`);
+    expect(signed.status).toBe(200);
+    expect(signed.json.state).toBe('active');
+    return stateOf(a, id, 'active');
+  }
+
+  /** Sends through A's outbox and waits for the outcome of delivery. */
+  async function sendFromA(
+    type: string,
+    body: Record<string, unknown>,
+  ): Promise<{ id: string; status: string; code: string | null }> {
+    const id = await a.app.get(OutboxService).send({ to: B, type, body });
+    return eventually(
+      async () => {
+        const [row] = await sql<{ status: string; receipt_code: string | null }>(
+          a,
+          'SELECT status, receipt_code FROM federation_outbox WHERE id = $1',
+          [id],
+        );
+        return row && row.status !== 'pending'
+          ? { id, status: row.status, code: row.receipt_code }
+          : undefined;
+      },
+      15_000,
+      `delivery of ${id}`,
+    );
+  }
+
+  async function refusedAtSender(
+    node: TestNode,
+    to: string,
+    type: string,
+    body: Record<string, unknown>,
+  ): Promise<string> {
+    const error = await node.app
+      .get(OutboxService)
+      .send({ to, type, body })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(ExchangeRefusedException);
+    return (error as ExchangeRefusedException).code;
+  }
+
+  /** Signs an envelope with the sender's real key, skipping the sender's own checks, and returns the receiver's verified receipt. */
+  async function direct(
+    from: TestNode,
+    to: TestNode,
+    overrides: Partial<EnvelopeClaims>,
+  ): Promise<ReceiptClaims> {
+    const now = from.app.get(Clock).nowSeconds();
+    const claims: EnvelopeClaims = {
+      v: 1,
+      id: uuidv7(),
+      type: 'test.shop-record',
+      from: from.config.node.region,
+      to: to.config.node.region,
+      agreement: null,
+      iat: now,
+      exp: now + 300,
+      body: { shopId: 'direct' },
+      ...overrides,
+    };
+    const envelope = await signEnvelope(claims, from.app.get(NodeIdentityService).signer());
+    const reply = await from.app
+      .get(FederationTransport)
+      .request(to.config.federation.publicEndpoint, { envelope }, 10_000);
+    const { keys } = (await (await to.request('GET', '/.well-known/jwks.json')).json()) as {
+      keys: PublicSigningJwk[];
+    };
+    return verifyReceipt(
+      reply.receipt!,
+      await importPublicKey(keys.find((k) => k.kid === receiptKid(reply.receipt!))!),
+    );
+  }
+
+  let agreement: AgreementView;
+
+  it('is negotiated end to end: both nodes hold the same document with both valid signatures', async () => {
+    agreement = await negotiate();
+    const onB = await stateOf(b, agreement.id, 'active');
+    expect(agreement.document).toEqual(onB.document);
+    expect(agreement.document!.signatures).toHaveLength(2);
+    // Verified here from the nodes' published keys alone, as anyone holding the document could.
+    const jwks = async (node: TestNode) =>
+      ((await (await node.request('GET', '/.well-known/jwks.json')).json()) as { keys: PublicSigningJwk[] })
+        .keys;
+    const keys: Record<string, PublicSigningJwk[]> = { [A]: await jwks(a), [B]: await jwks(b) };
+    const verified = await verifyAgreementDocument(agreement.document, (region, kid) => {
+      const jwk = keys[region]?.find((k) => k.kid === kid);
+      return jwk ? importPublicKey(jwk) : undefined;
+    });
+    expect(verified.complete).toBe(true);
+    expect(verified.signers.map((s) => s.region)).toEqual([A, B]);
+    expect(agreement.history.map((h) => `${h.region} ${h.action} ${h.actor}`)).toEqual([
+      `${A} drafted admin`,
+      `${A} proposed admin`,
+      `${B} countersigned node ${B}`,
+      `${A} activated node ${B}`,
+    ]);
+    expect(onB.history.map((h) => `${h.region} ${h.action} ${h.actor}`)).toEqual([
+      `${A} received node ${A}`,
+      `${B} countersigned admin`,
+      `${B} activated admin`,
+    ]);
+  });
+
+  it('lets an exchange in scope pass, with personal fields masked or hashed per the field policy before signing', async () => {
+    const outcome = await sendFromA('test.shop-record', {
+      shopId: 'shop-1',
+      operatorName: '张三丰',
+      residentId: RESIDENT_ID,
+      phone: '13812345678',
+    });
+    expect(outcome).toMatchObject({ status: 'delivered', code: null });
+    const { matchingKey } = JSON.parse(
+      Buffer.from(agreement.document!.payload, 'base64url').toString(),
+    ) as AgreementTerms;
+    expect(received).toContainEqual({
+      type: 'test.shop-record',
+      shopId: 'shop-1',
+      operatorName: '张**',
+      residentId: keyedHash(matchingKey, RESIDENT_ID),
+    });
+    // The phone number, which the policy does not list, never left A: not even in A's signed copy.
+    const [row] = await sql<{ envelope: string }>(a, 'SELECT envelope FROM federation_outbox WHERE id = $1', [
+      outcome.id,
+    ]);
+    const payload = Buffer.from(row!.envelope.split('.')[1]!, 'base64url').toString();
+    expect(payload).not.toContain('13812345678');
+    expect(payload).not.toContain(RESIDENT_ID);
+    expect(JSON.parse(payload)).toMatchObject({ agreement: agreement.id });
+  });
+
+  it('refuses a scope the agreement does not grant, at the sender and at the receiver', async () => {
+    expect(await refusedAtSender(a, B, 'test.clue', { shopId: 'x' })).toBe('SCOPE_NOT_ALLOWED');
+    const receipt = await direct(a, b, { type: 'test.clue', agreement: agreement.id });
+    expect(receipt).toMatchObject({ status: 'rejected', code: 'SCOPE_NOT_ALLOWED' });
+  });
+
+  it('refuses the wrong direction, at the sender and at the receiver', async () => {
+    expect(await refusedAtSender(b, A, 'test.shop-record', { shopId: 'x' })).toBe('DIRECTION_NOT_ALLOWED');
+    const receipt = await direct(b, a, { agreement: agreement.id });
+    expect(receipt).toMatchObject({ status: 'rejected', code: 'DIRECTION_NOT_ALLOWED' });
+  });
+
+  it('refuses at the receiver a personal field the policy forbids or a value not treated as it says', async () => {
+    const inClear = await direct(a, b, {
+      agreement: agreement.id,
+      body: { shopId: 'x', residentId: RESIDENT_ID },
+    });
+    expect(inClear).toMatchObject({ status: 'rejected', code: 'FIELD_NOT_ALLOWED' });
+    const forbidden = await direct(a, b, {
+      agreement: agreement.id,
+      body: { shopId: 'x', phone: '13812345678' },
+    });
+    expect(forbidden).toMatchObject({ status: 'rejected', code: 'FIELD_NOT_ALLOWED' });
+    const unmasked = await direct(a, b, {
+      agreement: agreement.id,
+      body: { shopId: 'x', operatorName: '张三丰' },
+    });
+    expect(unmasked).toMatchObject({ status: 'rejected', code: 'FIELD_NOT_ALLOWED' });
+    expect(received.filter((r) => r.shopId === 'x')).toEqual([]);
+  });
+
+  it('refuses a message naming no agreement, or one the receiver does not hold', async () => {
+    expect(await direct(a, b, { agreement: null })).toMatchObject({
+      status: 'rejected',
+      code: 'NO_AGREEMENT',
+    });
+    expect(await direct(a, b, { agreement: uuidv7() })).toMatchObject({
+      status: 'rejected',
+      code: 'NO_AGREEMENT',
+    });
+  });
+
+  it('counts the daily quota at both ends and refuses what goes over it', async () => {
+    for (let i = 0; i < 3; i++) {
+      expect(await sendFromA('test.landing', { shopId: `landing-${i}` })).toMatchObject({
+        status: 'delivered',
+      });
+    }
+    expect(await refusedAtSender(a, B, 'test.landing', { shopId: 'landing-3' })).toBe('QUOTA_EXCEEDED');
+    const receipt = await direct(a, b, {
+      type: 'test.landing',
+      agreement: agreement.id,
+      body: { shopId: 'landing-4' },
+    });
+    expect(receipt).toMatchObject({ status: 'rejected', code: 'QUOTA_EXCEEDED' });
+    // Other scopes are not affected.
+    expect(await sendFromA('test.shop-record', { shopId: 'after-quota' })).toMatchObject({
+      status: 'delivered',
+    });
+  });
+
+  it('suspends from either side; only the suspending party resumes', async () => {
+    expect(
+      (await api<AgreementView>(b, 'POST', `/agreements/${agreement.id}/suspend`, { reason: 'audit' })).json
+        .state,
+    ).toBe('suspended');
+    await stateOf(a, agreement.id, 'suspended');
+    expect(await refusedAtSender(a, B, 'test.shop-record', { shopId: 'x' })).toBe('AGREEMENT_SUSPENDED');
+    const refusedResume = await api<{ code: string }>(a, 'POST', `/agreements/${agreement.id}/resume`);
+    expect(refusedResume).toMatchObject({ status: 409, json: { code: 'AGREEMENT_WRONG_STATE' } });
+    await api(b, 'POST', `/agreements/${agreement.id}/resume`);
+    await stateOf(a, agreement.id, 'active');
+    expect(await sendFromA('test.shop-record', { shopId: 'resumed' })).toMatchObject({ status: 'delivered' });
+  });
+
+  it('revokes at once on both sides: the partner within one delivery, and nothing already queued goes out', async () => {
+    // A message waiting in A's outbox (as after a failed attempt) when the agreement is revoked.
+    const outbox = a.app.get(OutboxService);
+    const queued = await outbox.prepare({ to: B, type: 'test.shop-record', body: { shopId: 'queued' } });
+    await a.app.get(DataSource).transaction(async (manager) => {
+      await outbox.enqueue(manager, queued);
+      await manager.query(
+        `UPDATE federation_outbox SET next_attempt_at = now() + interval '1 hour' WHERE id = $1`,
+        [queued.claims.id],
+      );
+    });
+
+    const revoked = await api<AgreementView>(a, 'POST', `/agreements/${agreement.id}/revoke`, {
+      reason: 'end of pilot',
+    });
+    expect(revoked.json.state).toBe('revoked');
+    const revokeMessage = revoked.json.history.find((h) => h.action === 'revoked')!.messageId!;
+    // Once A holds B's receipt for the revocation, B has applied it.
+    await eventually(
+      async () =>
+        (
+          await sql<{ status: string }>(a, 'SELECT status FROM federation_outbox WHERE id = $1', [
+            revokeMessage,
+          ])
+        )[0]?.status === 'delivered' || undefined,
+      15_000,
+      'the revocation to be delivered',
+    );
+    const onB = (await api<AgreementView>(b, 'GET', `/agreements/${agreement.id}`)).json;
+    expect(onB.state).toBe('revoked');
+    expect(onB.history.at(-1)).toMatchObject({
+      action: 'revoked',
+      region: A,
+      actor: `node ${A}`,
+      reason: 'end of pilot',
+    });
+
+    await sql(a, 'UPDATE federation_outbox SET next_attempt_at = now() WHERE id = $1', [queued.claims.id]);
+    const cancelled = await eventually(
+      async () => {
+        const [row] = await sql<{ status: string; receipt_code: string | null }>(
+          a,
+          'SELECT status, receipt_code FROM federation_outbox WHERE id = $1',
+          [queued.claims.id],
+        );
+        return row?.status === 'pending' ? undefined : row;
+      },
+      15_000,
+      'the queued message to be settled',
+    );
+    expect(cancelled).toEqual({ status: 'cancelled', receipt_code: 'AGREEMENT_REVOKED' });
+    expect(await sql(b, 'SELECT id FROM federation_inbox WHERE id = $1', [queued.claims.id])).toEqual([]);
+
+    expect(await refusedAtSender(a, B, 'test.shop-record', { shopId: 'x' })).toBe('AGREEMENT_REVOKED');
+    expect(await direct(a, b, { agreement: agreement.id })).toMatchObject({
+      status: 'rejected',
+      code: 'AGREEMENT_REVOKED',
+    });
+  });
+
+  it('expires at its end date on both sides', async () => {
+    const short = await negotiate({ validUntil: chinaDay(1) });
+    expect(await sendFromA('test.shop-record', { shopId: 'before-expiry' })).toMatchObject({
+      status: 'delivered',
+    });
+    // Three days on, on both nodes.
+    for (const node of [a, b]) {
+      const clock = node.app.get(Clock);
+      const real = clock.now.bind(clock);
+      clock.now = () => new Date(real().getTime() + 3 * DAY_MS);
+    }
+    try {
+      expect(await refusedAtSender(a, B, 'test.shop-record', { shopId: 'x' })).toBe('AGREEMENT_EXPIRED');
+      expect(await direct(a, b, { agreement: short.id })).toMatchObject({
+        status: 'rejected',
+        code: 'AGREEMENT_EXPIRED',
+      });
+    } finally {
+      for (const node of [a, b]) Reflect.deleteProperty(node.app.get(Clock), 'now');
+    }
+  });
+
+  describe('documents that must not be accepted', () => {
+    async function terms(): Promise<AgreementTerms> {
+      const aKid = a.app.get(NodeIdentityService).signer().kid;
+      const bKeys = (
+        (await (await b.request('GET', '/.well-known/jwks.json')).json()) as { keys: PublicSigningJwk[] }
+      ).keys;
+      return {
+        v: 1,
+        id: uuidv7(),
+        title: 'forged',
+        parties: [A, B],
+        keys: { [A]: [aKid], [B]: bKeys.map((k) => k.kid) },
+        scopes: [{ scope: 'shop.sync', from: A, to: B, dailyQuota: null }],
+        fieldPolicy: {},
+        matchingKey: Buffer.alloc(32, 7).toString('base64url'),
+        validFrom: chinaDay(0),
+        validUntil: chinaDay(10),
+        deadlines: { clueWorkingDays: 15, assistWorkingDays: 15 },
+        supersedes: null,
+        proposedBy: A,
+        proposedAt: new Date().toISOString(),
+      };
+    }
+
+    async function expectRefusedProposal(document: AgreementDocument, id: string): Promise<void> {
+      const receipt = await direct(a, b, { type: 'agreement.propose', body: { document } });
+      expect(receipt).toMatchObject({ status: 'rejected', code: 'AGREEMENT_INVALID' });
+      const { status } = await api(b, 'GET', `/agreements/${id}`);
+      expect(status).toBe(404);
+    }
+
+    it('refuses a proposal with one tampered field', async () => {
+      const t = await terms();
+      const document = await proposeAgreement(t, a.app.get(NodeIdentityService).signer());
+      const tampered = { ...t, scopes: [{ ...t.scopes[0]!, dailyQuota: 999 }] };
+      const forged = { ...document, payload: Buffer.from(canonicalJson(tampered)).toString('base64url') };
+      await expectRefusedProposal(forged, t.id);
+      // The honest one goes through, so the refusal above was about the tampering alone.
+      const honest = await direct(a, b, { type: 'agreement.propose', body: { document } });
+      expect(honest).toMatchObject({ status: 'accepted' });
+      await stateOf(b, t.id, 'pending');
+    });
+
+    it('refuses a proposal signed by a key that is not pinned for its party', async () => {
+      const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
+      const rogue = await toPublicSigningJwk(publicKey);
+      const base = await terms();
+      const t = { ...base, keys: { ...base.keys, [A]: [rogue.kid] } };
+      const document = await proposeAgreement(t, { kid: rogue.kid, privateKey });
+      await expectRefusedProposal(document, t.id);
+    });
+
+    it('refuses to activate a countersignature that does not verify, and activates the real one', async () => {
+      const drafted = await api<AgreementView>(a, 'POST', '/agreements', {
+        title: 'to be countersigned',
+        partners: [B],
+        scopes: [{ scope: 'entity.resolve', from: A, to: B }],
+        validFrom: chinaDay(0),
+        validUntil: chinaDay(5),
+      });
+      const { id } = drafted.json;
+      await api(a, 'POST', `/agreements/${id}/propose`);
+      const pending = await stateOf(b, id, 'pending');
+      // A signature in B's name, under B's key id, made with a key that is not B's.
+      const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+      const forged = await countersignAgreement(pending.document!, B, {
+        kid: (await terms()).keys[B]![0]!,
+        privateKey,
+      });
+      const receipt = await direct(b, a, { type: 'agreement.countersign', body: { document: forged } });
+      expect(receipt).toMatchObject({ status: 'rejected', code: 'AGREEMENT_INVALID' });
+      expect((await api<AgreementView>(a, 'GET', `/agreements/${id}`)).json.state).toBe('proposed');
+
+      await api(b, 'POST', `/agreements/${id}/countersign`);
+      const active = await stateOf(a, id, 'active');
+      expect(active.signers.map((s) => s.region)).toEqual([A, B]);
+    });
+  });
+});
