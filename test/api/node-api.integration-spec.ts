@@ -1,10 +1,9 @@
-import { Client } from 'pg';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { PUBLIC_ROUTE, Role, ROUTE_ROLES } from '@regulink/access';
 import { verifyNodeCard, type SignedNodeCard } from '@regulink/protocol';
 import { newUser } from '../factories/user.factory';
-import { bootTestNode, type TestNode } from '../support/test-node';
+import { bootTestNode, sql, type TestNode } from '../support/test-node';
 
 interface ErrorBody {
   statusCode: number;
@@ -14,14 +13,8 @@ interface ErrorBody {
 }
 
 async function countUsers(node: TestNode): Promise<number> {
-  const client = new Client({ connectionString: node.config.database.url });
-  await client.connect();
-  try {
-    const result = await client.query<{ n: string }>('SELECT count(*) AS n FROM app_user');
-    return Number(result.rows[0]!.n);
-  } finally {
-    await client.end();
-  }
+  const [row] = await sql<{ n: string }>(node, 'SELECT count(*) AS n FROM app_user');
+  return Number(row!.n);
 }
 
 describe('node HTTP API (real node, real PostgreSQL)', () => {

@@ -1,6 +1,5 @@
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { generateKeyPair } from 'jose';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import {
@@ -29,7 +28,7 @@ import {
   type ReceiptClaims,
 } from '@regulink/protocol';
 import { bootNodes, connectAll, eventually } from '../support/federation';
-import type { TestNode } from '../support/test-node';
+import { sql, type TestNode } from '../support/test-node';
 
 /** A business message of the `shop.sync` scope carrying personal fields, as the registry will send. */
 class ShopRecordBody {
@@ -120,20 +119,6 @@ describe('cooperation agreements', () => {
   ): Promise<{ status: number; json: T }> {
     const response = await node.request(method, path, { token: await node.adminToken(), body });
     return { status: response.status, json: (await response.json()) as T };
-  }
-
-  async function sql<T extends Record<string, unknown>>(
-    node: TestNode,
-    text: string,
-    params: unknown[] = [],
-  ): Promise<T[]> {
-    const client = new Client({ connectionString: node.config.database.url });
-    await client.connect();
-    try {
-      return (await client.query<T>(text, params)).rows;
-    } finally {
-      await client.end();
-    }
   }
 
   function stateOf(node: TestNode, id: string, state: string): Promise<AgreementView> {

@@ -1,7 +1,6 @@
-import { Client } from 'pg';
 import { appendLeaves, leafHash, StoredHashMap } from '@regulink/protocol';
 import { bootNodes, connectAll, eventually } from '../support/federation';
-import type { TestNode } from '../support/test-node';
+import { sql, type TestNode } from '../support/test-node';
 
 interface HeldHead {
   size: number;
@@ -28,20 +27,6 @@ describe('audit log tampering', () => {
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
   });
-
-  async function sql<T extends Record<string, unknown>>(
-    node: TestNode,
-    text: string,
-    params: unknown[] = [],
-  ): Promise<T[]> {
-    const client = new Client({ connectionString: node.config.database.url });
-    await client.connect();
-    try {
-      return (await client.query<T>(text, params)).rows;
-    } finally {
-      await client.end();
-    }
-  }
 
   async function pingB(count: number): Promise<void> {
     const token = await a.adminToken();

@@ -1,5 +1,4 @@
 import { CompactSign, generateKeyPair } from 'jose';
-import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { FederationTransport } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
@@ -17,7 +16,7 @@ import {
   type Signer,
 } from '@regulink/protocol';
 import { bootNodes, connectAll } from '../support/federation';
-import type { TestNode } from '../support/test-node';
+import { sql, type TestNode } from '../support/test-node';
 
 /**
  * What an attacker can put on the wire to a node's federation listener, and what must come back:
@@ -74,15 +73,8 @@ describe('the receiving checks, under attack', () => {
     return receipt;
   }
 
-  async function query<T extends Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
-    const client = new Client({ connectionString: b.config.database.url });
-    await client.connect();
-    try {
-      return (await client.query<T>(sql, params)).rows;
-    } finally {
-      await client.end();
-    }
-  }
+  const query = <T extends Record<string, unknown>>(text: string, params: unknown[]) =>
+    sql<T>(b, text, params);
 
   async function expectRefused(envelope: unknown, code: string, id: string | null): Promise<void> {
     const receipt = await send(envelope);

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,4 +63,19 @@ export async function bootTestNode(env: Record<string, string> = {}): Promise<Te
       return ((await response.json()) as { accessToken: string }).accessToken;
     },
   };
+}
+
+/** Runs one statement on a node's own database (to look behind its API, or to stage a state). */
+export async function sql<T extends Record<string, unknown>>(
+  node: Pick<TestNode, 'config'>,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new Client({ connectionString: node.config.database.url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
 }

@@ -52,14 +52,13 @@ export class ExchangePolicy {
     return this.gate ? this.gate.outgoing(claims, definition, peer) : this.noGate(definition);
   }
 
+  /** After the receiver has checked the allow list ({@link listed}) and knows the type. */
   async incoming(
     claims: EnvelopeClaims,
     definition: MessageDefinition,
     peer: PeerEntity,
   ): Promise<PolicyDecision> {
-    const listed = this.listed(peer);
-    if (!listed.allowed) return listed;
-    if (definition.scope === undefined) return listed;
+    if (definition.scope === undefined) return { allowed: true };
     return this.gate ? this.gate.incoming(claims, definition, peer) : this.noGate(definition);
   }
 
