@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: throughput of two real nodes in one process, against the crypto floor of the
- * same process, and of the audit log with its proofs. See bench/README.md.
+ * `npm run bench`: throughput of two real nodes, each in its own process, against the crypto floor
+ * of node A's process, and of the audit log with its proofs. See bench/README.md.
  *
  * Runs the TypeScript sources through bench/register.js (no build needed). Uses the PostgreSQL
  * server in DATABASE_URL when set (fresh databases are created and dropped), otherwise starts a
@@ -9,12 +9,12 @@
  */
 import 'reflect-metadata';
 import { hash, randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   CompactSign,
@@ -38,7 +38,8 @@ import {
   type Signer,
 } from '@regulink/protocol';
 import { bootNodes, connectAll } from '../test/support/federation';
-import type { TestNode } from '../test/support/test-node';
+import { TEST_ADMIN, type TestNode } from '../test/support/test-node';
+import type { PeerReady } from './peer-node';
 
 // ---------------------------------------------------------------------------------------------
 // Settings (seconds can be scaled with BENCH_SCALE=0.5 etc.; targets come from the brief)
@@ -119,6 +120,7 @@ function merge(parts: readonly LoopResult[]): LoopResult {
     parts.flatMap((p) => p.latencies),
     {
       node: sum((c) => c.node),
+      peer: sum((c) => c.peer),
       postgres: sum((c) => c.postgres),
       machine: sum((c) => c.machine),
       wall,
@@ -248,8 +250,9 @@ async function findPostmaster(url: string): Promise<void> {
 }
 
 interface CpuUse {
-  /** CPU seconds used by this process (all threads) and by PostgreSQL, and machine-wide. */
+  /** CPU seconds used by this process (node A, all threads), node B's process, PostgreSQL, and machine-wide. */
   readonly node: number;
+  readonly peer: number;
   readonly postgres: number;
   readonly machine: number;
   readonly wall: number;
@@ -273,6 +276,7 @@ async function metered<T>(work: () => Promise<T>, label?: string): Promise<{ val
   }
   const e0 = performance.eventLoopUtilization();
   const n0 = process.cpuUsage();
+  const b0 = peerCpu();
   const p0 = postgresCpu();
   const m0 = machineCpu();
   const w0 = performance.now();
@@ -282,6 +286,7 @@ async function metered<T>(work: () => Promise<T>, label?: string): Promise<{ val
   const e1 = performance.eventLoopUtilization(e0);
   const cpu = {
     node: (n1.user + n1.system) / 1e6,
+    peer: peerCpu() - b0,
     postgres: postgresCpu() - p0,
     machine: m1.busy - m0.busy,
     wall: (performance.now() - w0) / 1000,
@@ -318,10 +323,12 @@ function printCpuTable(): void {
   const header = [
     'phase',
     'ops/s',
-    'node µs/op',
+    'A µs/op',
+    'B µs/op',
     local ? 'pg µs/op' : '',
-    'event loop busy',
-    'cores busy: node',
+    'A event loop busy',
+    'cores busy: A',
+    'B',
     local ? 'pg' : '',
     'other',
   ];
@@ -331,17 +338,19 @@ function printCpuTable(): void {
       phase,
       fmtRate(ops / cpu.wall),
       us(cpu.node, ops),
+      us(cpu.peer, ops),
       local ? us(cpu.postgres, ops) : '',
       `${Math.round(cpu.elu * 100)}%`,
       cores(cpu.node, cpu.wall),
+      cores(cpu.peer, cpu.wall),
       local ? cores(cpu.postgres, cpu.wall) : '',
-      cores(Math.max(0, cpu.machine - cpu.node - (local ? cpu.postgres : 0)), cpu.wall),
+      cores(Math.max(0, cpu.machine - cpu.node - cpu.peer - (local ? cpu.postgres : 0)), cpu.wall),
     ]),
   ];
   const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   process.stdout.write(
-    `\nWhere the CPU goes (this process incl. crypto threads; pg = PostgreSQL server processes; ` +
-      `other = rest of the machine, ${availableParallelism()} cores):\n`,
+    `\nWhere the CPU goes (A = this process, node A, incl. its crypto threads; B = node B's process; ` +
+      `pg = PostgreSQL server processes; other = rest of the machine, ${availableParallelism()} cores):\n`,
   );
   for (const [i, r] of table.entries()) {
     process.stdout.write(
@@ -361,10 +370,73 @@ function printCpuTable(): void {
 let embedded: EmbeddedDatabase | undefined;
 let serverUrl: string | undefined;
 const nodes: TestNode[] = [];
+let peer: { readonly child: ChildProcess; readonly ready: PeerReady } | undefined;
 let cleaning: Promise<void> | undefined;
+
+/** CPU seconds of node B's process so far (0 before it starts). */
+function peerCpu(): number {
+  return peer?.child.pid === undefined ? 0 : procCpu(peer.child.pid, false);
+}
+
+/** Starts node B in a child process and waits until it is up. */
+async function startPeer(
+  region: string,
+): Promise<{ readonly child: ChildProcess; readonly ready: PeerReady }> {
+  const child = fork(resolve(__dirname, 'peer-node.ts'), [region], {
+    execArgv: ['-r', resolve(__dirname, 'register.js')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<PeerReady>((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error('node B did not start within 60 s')), 60_000);
+    child.once('message', (message) => (clearTimeout(timer), resolveReady(message as PeerReady)));
+    child.once(
+      'exit',
+      (code, signal) => (
+        clearTimeout(timer),
+        reject(new Error(`node B exited while starting (${code ?? signal})`))
+      ),
+    );
+  });
+  return { child, ready };
+}
+
+/** Stops node B: asks it to close, and kills it if it has not exited within 15 s. */
+async function stopPeer(): Promise<void> {
+  const running = peer;
+  peer = undefined;
+  if (!running || running.child.exitCode !== null || running.child.signalCode !== null) return;
+  const exited = new Promise((done) => running.child.once('exit', done));
+  running.child.send('stop');
+  const timer = setTimeout(() => running.child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+  if (serverUrl && !embedded && running.ready.databaseUrl) await dropDatabase(running.ready.databaseUrl);
+}
+
+/** What connectAll needs of a node: its API, reached over HTTP like any client would. */
+function remoteNode(url: string): Pick<TestNode, 'request' | 'adminToken'> {
+  const request: TestNode['request'] = (method, path, options = {}) =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+  return {
+    request,
+    async adminToken() {
+      const response = await request('POST', '/auth/token', { body: TEST_ADMIN });
+      if (response.status !== 200) throw new Error(`admin sign-in on node B failed: ${response.status}`);
+      return ((await response.json()) as { accessToken: string }).accessToken;
+    },
+  };
+}
 
 function cleanup(): Promise<void> {
   return (cleaning ??= (async () => {
+    await stopPeer().catch((e: unknown) => progress(`stopping node B: ${String(e)}`));
     for (const node of nodes.splice(0).reverse()) {
       await node
         .close()
@@ -731,10 +803,11 @@ async function main(): Promise<void> {
   // test/support/database.ts creates each node's database on this server.
   process.env.TEST_DATABASE_URL = serverUrl;
 
-  progress(`booting nodes ${A} and ${B} (TCP federation)`);
-  for (const node of await bootNodes([A, B], 'tcp')) nodes.push(node);
-  await connectAll(nodes);
+  progress(`booting node ${A} in this process and node ${B} in a child process (TCP federation)`);
+  peer = await startPeer(B);
+  for (const node of await bootNodes([A], 'tcp')) nodes.push(node);
   const nodeA = nodes[0]!;
+  await connectAll([nodeA, remoteNode(peer.ready.url)]);
 
   const signer = nodeA.app.get(NodeIdentityService).signer();
   const jwk = nodeA.app
@@ -764,7 +837,7 @@ async function main(): Promise<void> {
       `load    : 1-min load average ${LOAD_AT_START.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end ` +
         '(other work on the machine skews every figure; see "other" below)',
       `database: ${embedded ? 'embedded PostgreSQL (throwaway, default settings)' : 'DATABASE_URL server'}, ` +
-        'two nodes in this process, TCP federation on 127.0.0.1, logs silent',
+        'node A in this process, node B in a child process, TCP federation on 127.0.0.1, logs silent',
       '',
     ].join('\n'),
   );
@@ -838,7 +911,7 @@ async function main(): Promise<void> {
   printTable();
   if (cpuRows.length > 0) printCpuTable();
   notes.unshift(
-    `both nodes idle: ${(idle.node / idle.wall).toFixed(3)} cores in this process` +
+    `both nodes idle: ${(idle.node / idle.wall).toFixed(3)} cores in A, ${(idle.peer / idle.wall).toFixed(3)} in B` +
       (postmasterPid === undefined ? '' : `, ${(idle.postgres / idle.wall).toFixed(3)} in PostgreSQL`) +
       ` (outbox polling, timers)`,
   );

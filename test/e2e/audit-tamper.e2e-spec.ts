@@ -1,6 +1,6 @@
 import { appendLeaves, leafHash, StoredHashMap } from '@regulink/protocol';
 import { bootNodes, connectAll, eventually } from '../support/federation';
-import { sql, type TestNode } from '../support/test-node';
+import { bootTestNode, sql, type TestNode } from '../support/test-node';
 
 interface HeldHead {
   size: number;
@@ -27,6 +27,24 @@ describe('audit log tampering', () => {
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
   });
+
+  /** Stops A, runs `edit` on its database, and starts A again on the same database, keys and federation port. */
+  async function rewriteWhileStopped(edit: () => Promise<void>): Promise<void> {
+    const env = {
+      REGULINK_REGION: '330000',
+      REGULINK_NODE_NAME: 'Node 330000',
+      REGULINK_FEDERATION_TRANSPORT: 'tcp',
+      REGULINK_RETRY_BASE_MS: '100',
+      REGULINK_RETRY_MAX_MS: '1000',
+      REGULINK_TREE_HEAD_INTERVAL_SECONDS: '1',
+      DATABASE_URL: a.config.database.url!,
+      REGULINK_DATA_DIR: a.config.node.dataDir,
+      REGULINK_FEDERATION_PORT: String(a.config.federation.port),
+    };
+    await a.close();
+    await edit();
+    a = await bootTestNode(env);
+  }
 
   async function pingB(count: number): Promise<void> {
     const token = await a.adminToken();
@@ -81,23 +99,27 @@ describe('audit log tampering', () => {
   it('is caught by the peer holding an earlier tree head when the node rebuilds the tree to hide an edit', async () => {
     const before = await headsHeldByB();
     const largestHeld = Math.max(...before.map((h) => h.size));
-    // The careful forger: recompute the edited leaf's hash and every stored interior hash above it.
-    const entries = await sql<{ seq: string; data: string }>(
-      a,
-      'SELECT seq, data FROM audit_entry ORDER BY seq',
-    );
-    const leaves = entries.map((e) => leafHash(Buffer.from(e.data)));
-    const rebuilt = appendLeaves(0, leaves, new StoredHashMap());
-    await sql(a, 'UPDATE audit_entry SET leaf_hash = $1 WHERE seq = 1', [Buffer.from(leaves[1]!)]);
-    await sql(a, 'DELETE FROM audit_node');
-    for (const node of rebuilt.nodes) {
-      await sql(a, 'INSERT INTO audit_node (level, idx, hash) VALUES ($1, $2, $3)', [
-        node.level,
-        node.index,
-        Buffer.from(node.hash),
-      ]);
-    }
-    await sql(a, 'DELETE FROM audit_tree_head');
+    // The careful forger stops the node (its tree heads go out every second, and a running node
+    // keeps appending), recomputes the edited leaf's hash and every stored interior hash above it,
+    // drops the heads it signed, and starts the node again.
+    await rewriteWhileStopped(async () => {
+      const entries = await sql<{ seq: string; data: string }>(
+        a,
+        'SELECT seq, data FROM audit_entry ORDER BY seq',
+      );
+      const leaves = entries.map((e) => leafHash(Buffer.from(e.data)));
+      const rebuilt = appendLeaves(0, leaves, new StoredHashMap());
+      await sql(a, 'UPDATE audit_entry SET leaf_hash = $1 WHERE seq = 1', [Buffer.from(leaves[1]!)]);
+      await sql(a, 'DELETE FROM audit_node');
+      for (const node of rebuilt.nodes) {
+        await sql(a, 'INSERT INTO audit_node (level, idx, hash) VALUES ($1, $2, $3)', [
+          node.level,
+          node.index,
+          Buffer.from(node.hash),
+        ]);
+      }
+      await sql(a, 'DELETE FROM audit_tree_head');
+    });
     // The forged log now verifies on its own terms...
     expect((await verifyA()).problems).toEqual([]);
 

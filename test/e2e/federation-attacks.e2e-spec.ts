@@ -15,6 +15,8 @@ import {
   type ReceiptClaims,
   type Signer,
 } from '@regulink/protocol';
+import { InboxMessageEntity } from '../../libs/federation/src/receiving/inbox-message.entity';
+import { InboxRepository } from '../../libs/federation/src/receiving/inbox.repository';
 import { bootNodes, connectAll } from '../support/federation';
 import { sql, type TestNode } from '../support/test-node';
 
@@ -154,6 +156,69 @@ describe('the receiving checks, under attack', () => {
       'accepted',
       'duplicate',
     ]);
+  });
+
+  it('answers a query sent many times at once exactly once, and gives every copy the same answer', async () => {
+    const c = claims({ type: 'federation.echo', body: { nonce: 'again-and-again' } });
+    const envelope = await signEnvelope(c, aSigner);
+    const replies = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        wire.request(b.config.federation.publicEndpoint, { envelope }, 10_000),
+      ),
+    );
+    // The first recorded copy is answered by its response alone; each other copy is told it is a
+    // replay, with the receipt saying so and the response first given.
+    const answered = replies.filter((r) => r.receipt === undefined);
+    expect(answered).toHaveLength(1);
+    const response = answered[0]!.response;
+    expect(typeof response).toBe('string');
+    for (const reply of replies.filter((r) => r.receipt !== undefined)) {
+      expect(reply.response).toBe(response);
+      const { keys } = (await (await b.request('GET', '/.well-known/jwks.json')).json()) as {
+        keys: PublicSigningJwk[];
+      };
+      const key = await importPublicKey(keys.find((k) => k.kid === receiptKid(reply.receipt!))!);
+      expect(await verifyReceipt(reply.receipt!, key)).toMatchObject({
+        status: 'duplicate',
+        code: 'REPLAYED',
+        of: c.id,
+      });
+    }
+    expect(await query('SELECT count(*)::int AS n FROM federation_inbox WHERE id = $1', [c.id])).toEqual([
+      { n: 1 },
+    ]);
+    const logged = await query<{ data: string }>(
+      `SELECT data FROM audit_entry WHERE kind = 'envelope-in' AND message_id = $1`,
+      [c.id],
+    );
+    const statuses = logged.map((r) => (JSON.parse(r.data) as { status: string }).status).sort();
+    expect(statuses).toEqual(['accepted', ...Array<string>(11).fill('duplicate')]);
+  });
+
+  it('records an id once when copies of it are written in the same batch', async () => {
+    const inbox = b.app.get(InboxRepository);
+    const record = (id: string) =>
+      Object.assign(new InboxMessageEntity(), {
+        id,
+        fromRegion: '330000',
+        type: 'federation.echo',
+        digest: 'd'.repeat(43),
+        envelope: 'envelope',
+        receipt: 'receipt',
+        response: 'response',
+        receivedAt: new Date(),
+      });
+    const [first, second] = [uuidv7(), uuidv7()];
+    // The first write is under way when the copies arrive, so the three copies share the next batch.
+    const results = await Promise.all(
+      [first, second, second, second].map((id) => inbox.recordAndApply(record(id))),
+    );
+    expect(results).toEqual([true, true, false, false]);
+    expect(
+      await query('SELECT count(*)::int AS n FROM federation_inbox WHERE id = ANY($1::uuid[])', [
+        [first, second],
+      ]),
+    ).toEqual([{ n: 2 }]);
   });
 
   it('refuses an oversize message before reading it', async () => {

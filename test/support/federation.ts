@@ -66,7 +66,7 @@ export async function bootNodes(
 }
 
 /** Has every node import every other node's card through the admin API, and allow it. */
-export async function connectAll(nodes: TestNode[]): Promise<void> {
+export async function connectAll(nodes: readonly Pick<TestNode, 'request' | 'adminToken'>[]): Promise<void> {
   const cards = await Promise.all(
     nodes.map(async (n) => (await n.request('GET', '/.well-known/regulink/node-card')).json()),
   );

@@ -25,6 +25,7 @@ import {
   signTreeHead,
   type StoredNode,
 } from '@regulink/protocol';
+import { WriteBatcher } from '@regulink/persistence';
 import { AuditErrorCode, AuditException } from './audit.exception';
 import { AuditTreeHeadEntity } from './audit-tree-head.entity';
 import { AuditRepository, type EntryRow } from './audit.repository';
@@ -55,12 +56,6 @@ interface Leaf {
   readonly messageId: string | null;
   readonly data: string;
   readonly leafHash: Uint8Array;
-}
-
-interface Pending {
-  readonly records: readonly Leaf[];
-  readonly resolve: (indexes: number[]) => void;
-  readonly reject: (error: unknown) => void;
 }
 
 /** Appends that arrive while a batch is being written go into the next batch, up to this many entries. */
@@ -104,8 +99,11 @@ function nextTip(tip: Tip, entries: readonly EntryRow[], nodes: readonly StoredN
 @Injectable()
 export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AuditLog.name);
-  private pending: Pending[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Appends from concurrent callers, written a batch at a time. */
+  private readonly batches = new WriteBatcher<readonly Leaf[], number[]>((items) => this.writeBatch(items), {
+    maxWeight: MAX_BATCH,
+    weight: (leaves) => leaves.length,
+  });
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners: ((head: SignedTreeHead) => void)[] = [];
   /** Held between batches; cleared whenever a write fails or is refused. */
@@ -128,7 +126,7 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.flushing;
+    await this.batches.settledSoFar();
   }
 
   /** Appends entries durably; resolves with their leaf indexes once the batch holding them is committed. */
@@ -140,10 +138,7 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
       const data = canonicalJson({ v: 1, node, ...record, at });
       return { kind: record.kind, messageId: record.messageId, data, leafHash: leafHash(Buffer.from(data)) };
     });
-    return new Promise((resolve, reject) => {
-      this.pending.push({ records: leaves, resolve, reject });
-      this.flushing ??= this.flush();
-    });
+    return this.batches.submit(leaves);
   }
 
   /** Called with each tree head this node signs (the federation sends them to peers). */
@@ -151,30 +146,15 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
     this.listeners.push(listener);
   }
 
-  private async flush(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch: Pending[] = [];
-      let count = 0;
-      while (
-        this.pending.length > 0 &&
-        (batch.length === 0 || count + this.pending[0]!.records.length <= MAX_BATCH)
-      ) {
-        const next = this.pending.shift()!;
-        batch.push(next);
-        count += next.records.length;
-      }
-      try {
-        const written = await this.write(batch.flatMap((p) => p.records));
-        let offset = 0;
-        for (const item of batch) {
-          item.resolve(written.slice(offset, offset + item.records.length).map((e) => e.seq));
-          offset += item.records.length;
-        }
-      } catch (error) {
-        for (const item of batch) item.reject(error);
-      }
-    }
-    this.flushing = undefined;
+  /** Writes the entries of several appends as one batch; each append gets its own leaf indexes back. */
+  private async writeBatch(appends: readonly (readonly Leaf[])[]): Promise<number[][]> {
+    const written = await this.write(appends.flat());
+    let offset = 0;
+    return appends.map((leaves) => {
+      const seqs = written.slice(offset, offset + leaves.length).map((e) => e.seq);
+      offset += leaves.length;
+      return seqs;
+    });
   }
 
   /**
@@ -208,13 +188,13 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async size(): Promise<number> {
-    await this.flushing;
+    await this.batches.settledSoFar();
     return this.repository.size();
   }
 
   /** Signs a tree head over the log as it is now, and tells the listeners. */
   async signTreeHead(): Promise<SignedTreeHead> {
-    await this.flushing;
+    await this.batches.settledSoFar();
     const size = await this.repository.size();
     const root = hashToBase64Url(rootFrom(size, await this.repository.fetch(rootPlan(size))));
     const signedAt = new Date();
@@ -293,7 +273,7 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
    * and the root of every tree head this node signed. Any edit of a stored row shows up here.
    */
   async verify(): Promise<{ entries: number; treeHeads: number; problems: string[] }> {
-    await this.flushing;
+    await this.batches.settledSoFar();
     const problems: string[] = [];
     const leaves: Uint8Array[] = [];
     for (let from = 0; ;) {

@@ -2,3 +2,4 @@ export { EmbeddedDatabase, freePort, type EmbeddedDatabaseOptions } from './embe
 export { runMigrationsLocked } from './migration-runner';
 export { dataSourceOptions, type DataSourceParts } from './data-source-options';
 export { isUniqueViolation } from './database-errors';
+export { WriteBatcher, type WriteBatcherOptions } from './write-batcher';

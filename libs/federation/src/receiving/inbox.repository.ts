@@ -1,14 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { WriteBatcher } from '@regulink/persistence';
 import { InboxMessageEntity } from './inbox-message.entity';
 
 /** Every envelope received goes through here: plain SQL, the one statement each step needs. */
 const INSERT = `INSERT INTO federation_inbox (id, from_region, type, digest, envelope, receipt, response, received_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`;
 
+/** The same for many envelopes at once, one array per column; a repeated id is recorded once. */
+const INSERT_MANY = `INSERT INTO federation_inbox (id, from_region, type, digest, envelope, receipt, response, received_at)
+                     SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[],
+                                          $6::text[], $7::text[], $8::timestamptz[])
+                     ON CONFLICT (id) DO NOTHING RETURNING id`;
+
+/** Envelopes recorded in one statement at most. */
+const MAX_BATCH = 500;
+
+type InboxRow = readonly [string, string, string, string, string, string, string | null, Date];
+
 @Injectable()
 export class InboxRepository {
+  /** Envelopes with nothing to apply (queries), recorded together when they arrive together. */
+  private readonly records = new WriteBatcher<InboxRow, boolean>((rows) => this.insertMany(rows), {
+    maxWeight: MAX_BATCH,
+  });
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async findById(id: string): Promise<InboxMessageEntity | null> {
@@ -39,7 +56,7 @@ export class InboxRepository {
     message: InboxMessageEntity,
     apply?: (manager: EntityManager) => Promise<void>,
   ): Promise<boolean> {
-    const values = [
+    const values: InboxRow = [
       message.id,
       message.fromRegion,
       message.type,
@@ -49,16 +66,21 @@ export class InboxRepository {
       message.response,
       message.receivedAt,
     ];
-    if (!apply) {
-      // Nothing to apply (a query): one statement, no transaction around it.
-      const inserted: unknown[] = await this.dataSource.query(INSERT, values);
-      return inserted.length === 1;
-    }
+    // Nothing to apply (a query): no transaction, and one statement for all that arrive together.
+    if (!apply) return this.records.submit(values);
     return this.dataSource.transaction(async (manager) => {
-      const inserted: unknown[] = await manager.query(INSERT, values);
+      const inserted: unknown[] = await manager.query(INSERT, [...values]);
       if (inserted.length !== 1) return false;
       await apply(manager);
       return true;
     });
+  }
+
+  /** One result per row: true for the first row of an id not recorded before, false otherwise. */
+  private async insertMany(rows: readonly InboxRow[]): Promise<boolean[]> {
+    const columns = rows[0]!.map((_, c) => rows.map((row) => row[c]));
+    const inserted: { id: string }[] = await this.dataSource.query(INSERT_MANY, columns);
+    const fresh = new Set(inserted.map((r) => r.id));
+    return rows.map((row) => fresh.delete(row[0]));
   }
 }

@@ -34,8 +34,12 @@ export abstract class FederationTransport {
   abstract close(): Promise<void>;
 }
 
-/** The message pattern envelopes travel under on point-to-point transports. */
-export const ENVELOPE_PATTERN = 'regulink.envelope';
+/**
+ * The message pattern envelopes travel under on point-to-point transports. An object, because the
+ * receiving server first tries the pattern as JSON: a plain string fails that and costs a thrown
+ * exception on every message.
+ */
+export const ENVELOPE_PATTERN = { regulink: 'envelope' } as const;
 
 /** Errors of the transport itself (connection refused, timeout): the envelope may be retried. */
 export class TransportError extends Error {

@@ -1,0 +1,38 @@
+/**
+ * Node B of `npm run bench`, in a process of its own as it would be in a real federation. Started
+ * by bench/run.ts through `fork` (with bench/register.js), on the PostgreSQL server named in
+ * TEST_DATABASE_URL. Tells the parent its URL once it is up; closes and exits when told to stop
+ * or when the parent goes away.
+ */
+import 'reflect-metadata';
+import { rm } from 'node:fs/promises';
+import { bootNodes } from '../test/support/federation';
+
+export interface PeerReady {
+  readonly url: string;
+  readonly databaseUrl: string;
+}
+
+async function main(): Promise<void> {
+  const region = process.argv[2];
+  if (!region || !process.send)
+    throw new Error('usage: fork bench/peer-node.ts <region> with an IPC channel');
+  const [node] = await bootNodes([region], 'tcp');
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= node!
+      .close()
+      .then(() => rm(node!.config.node.dataDir, { recursive: true, force: true }))
+      .finally(() => process.exit(0)));
+  process.on('message', (message) => message === 'stop' && void stop());
+  process.on('disconnect', () => void stop());
+  // Ctrl-C reaches this process too: close as on 'stop', and leave no data folder behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
+  const ready: PeerReady = { url: node!.url, databaseUrl: node!.config.database.url ?? '' };
+  process.send(ready);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench peer node failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
