@@ -348,6 +348,65 @@ describe('cooperation agreements', () => {
     });
   });
 
+  it('counts only what is recorded: a replay, a refused body or an undone transaction costs no quota', async () => {
+    // A fresh day's counters on both sides (the test before used the quota up).
+    for (const node of [a, b]) await sql(node, 'DELETE FROM agreement_usage');
+    const used = async (node: TestNode, from: string, to: string) =>
+      (
+        await sql<{ count: number }>(
+          node,
+          `SELECT count FROM agreement_usage WHERE agreement_id = $1 AND scope = 'landing.result' AND from_region = $2 AND to_region = $3`,
+          [agreement.id, from, to],
+        )
+      )[0]?.count ?? 0;
+
+    // The receiver: one message counts once, however often it is replayed.
+    const now = a.app.get(Clock).nowSeconds();
+    const landing: EnvelopeClaims = {
+      v: 1,
+      id: uuidv7(),
+      type: 'test.landing',
+      from: A,
+      to: B,
+      agreement: agreement.id,
+      iat: now,
+      exp: now + 300,
+      body: { shopId: 'counted-once' },
+    };
+    const envelope = await signEnvelope(landing, a.app.get(NodeIdentityService).signer());
+    const wire = a.app.get(FederationTransport);
+    for (const expected of ['accepted', 'duplicate', 'duplicate']) {
+      const reply = await wire.request(b.config.federation.publicEndpoint, { envelope }, 10_000);
+      expect(JSON.parse(Buffer.from(reply.receipt!.split('.')[1]!, 'base64url').toString())).toMatchObject({
+        status: expected,
+      });
+    }
+    expect(await used(b, A, B)).toBe(1);
+    // A body that fails its schema is refused, and counts nothing.
+    expect(
+      await direct(a, b, { type: 'test.landing', agreement: agreement.id, body: { shopId: 'NOT VALID' } }),
+    ).toMatchObject({ status: 'rejected', code: 'BODY_INVALID' });
+    expect(await used(b, A, B)).toBe(1);
+
+    // The sender: a message whose transaction is undone was never queued, and counts nothing.
+    const outbox = a.app.get(OutboxService);
+    const signed = await outbox.prepare({ to: B, type: 'test.landing', body: { shopId: 'undone' } });
+    const undone = await a.app
+      .get(DataSource)
+      .transaction(async (manager) => {
+        await outbox.enqueue(manager, signed);
+        throw new Error('the business change failed');
+      })
+      .catch((e: unknown) => e);
+    expect(undone).toEqual(new Error('the business change failed'));
+    expect(await used(a, A, B)).toBe(0);
+    expect(await sql(a, 'SELECT id FROM federation_outbox WHERE id = $1', [signed.claims.id])).toEqual([]);
+    // What is queued is counted, and delivered.
+    expect(await sendFromA('test.landing', { shopId: 'queued' })).toMatchObject({ status: 'delivered' });
+    expect(await used(a, A, B)).toBe(1);
+    expect(await used(b, A, B)).toBe(2);
+  });
+
   it('suspends from either side; only the suspending party resumes', async () => {
     expect(
       (await api<AgreementView>(b, 'POST', `/agreements/${agreement.id}/suspend`, { reason: 'audit' })).json

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import {
   applyFieldPolicy,
   chinaCalendarDate,
@@ -13,6 +14,8 @@ import {
   type OutgoingDecision,
   type PeerEntity,
   type PolicyDecision,
+  type QuotaCharge,
+  type Refusal,
 } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import { EnvelopeErrorCode, keyedHash, type EnvelopeClaims } from '@regulink/protocol';
@@ -22,9 +25,10 @@ import { AgreementRepository } from './agreement.repository';
 
 /**
  * The agreements' side of every exchange of business data. The sender picks the agreement that
- * covers the message, masks personal fields per its field policy before signing and counts the
- * quota; the outbox asks again before each delivery; the receiver checks it all once more,
- * whatever the sender claims.
+ * covers the message and masks personal fields per its field policy before signing; the outbox
+ * asks again before each delivery; the receiver checks it all once more, whatever the sender
+ * claims. Each side counts the quota where it records the message (see {@link QuotaCharge}), and
+ * refuses at once what is already over it.
  */
 @Injectable()
 export class AgreementGate implements ExchangeGate, OnModuleInit {
@@ -78,9 +82,9 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
       terms.fieldPolicy as FieldPolicy,
       (_field, value) => keyedHash(terms.matchingKey, value),
     ) as Record<string, unknown>;
-    const quota = await this.count(chosen.agreement, exchange, today);
+    const quota = await this.quota(chosen.agreement, exchange, today);
     if (!quota.allowed) return quota;
-    return { allowed: true, agreement: chosen.agreement.id, body };
+    return { allowed: true, agreement: chosen.agreement.id, body, charge: quota.charge };
   }
 
   async incoming(
@@ -112,7 +116,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
         violations.map((v) => `${v.path}: ${v.problem}`).join('; '),
       );
     }
-    return this.count(agreement, exchange, today);
+    return this.quota(agreement, exchange, today);
   }
 
   async deliverable(claims: EnvelopeClaims, definition: MessageDefinition): Promise<PolicyDecision> {
@@ -126,26 +130,30 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     );
   }
 
-  private async count(
+  /**
+   * Refuses at once when the day's quota is already used up; otherwise allows, with the charge
+   * that counts the message (and refuses it if others used the last of the quota meanwhile).
+   */
+  private async quota(
     agreement: AgreementEntity,
     exchange: { scope: string; from: string; to: string },
     day: string,
   ): Promise<PolicyDecision> {
     const limit = dailyQuota(agreement.terms, exchange.scope, exchange.from, exchange.to);
     if (limit === null) return { allowed: true };
-    const counted = await this.agreements.countUsage({ agreementId: agreement.id, ...exchange, day }, limit);
-    return counted
-      ? { allowed: true }
-      : this.refused(
-          EnvelopeErrorCode.QuotaExceeded,
-          `the daily quota of ${limit} ${exchange.scope} messages ${exchange.from} -> ${exchange.to} is used up for ${day}`,
-        );
+    const key = { agreementId: agreement.id, ...exchange, day };
+    const usedUp = () =>
+      this.refused(
+        EnvelopeErrorCode.QuotaExceeded,
+        `the daily quota of ${limit} ${exchange.scope} messages ${exchange.from} -> ${exchange.to} is used up for ${day}`,
+      );
+    if ((await this.agreements.usage(key)) >= limit) return usedUp();
+    const charge: QuotaCharge = async (manager?: EntityManager) =>
+      (await this.agreements.countUsage(key, limit, manager)) ? { allowed: true } : usedUp();
+    return { allowed: true, charge };
   }
 
-  private refused(
-    code: EnvelopeErrorCode,
-    reason: string,
-  ): { allowed: false; code: EnvelopeErrorCode; reason: string } {
+  private refused(code: EnvelopeErrorCode, reason: string): Refusal {
     this.logger.warn({ code, reason }, 'exchange refused by agreement');
     return { allowed: false, code, reason };
   }

@@ -6,6 +6,15 @@ import { AgreementEntity } from './agreement.entity';
 
 export type NewEvent = Omit<AgreementEventEntity, 'id' | 'at'>;
 
+/** One counter of messages: an agreement's scope, in one direction, on one day (China time). */
+export interface UsageKey {
+  readonly agreementId: string;
+  readonly scope: string;
+  readonly from: string;
+  readonly to: string;
+  readonly day: string;
+}
+
 @Injectable()
 export class AgreementRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -60,11 +69,22 @@ export class AgreementRepository {
    * Counts one message against a daily quota; false (and nothing counted) when the quota is used up.
    * One statement: concurrent senders never overshoot.
    */
-  async countUsage(
-    key: { agreementId: string; scope: string; from: string; to: string; day: string },
-    limit: number,
-  ): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+  /** How many messages were counted under `key` so far. */
+  async usage(key: UsageKey): Promise<number> {
+    const rows: { count: number }[] = await this.dataSource.query(
+      `SELECT count FROM agreement_usage
+        WHERE agreement_id = $1 AND scope = $2 AND from_region = $3 AND to_region = $4 AND day = $5`,
+      [key.agreementId, key.scope, key.from, key.to, key.day],
+    );
+    return rows[0]?.count ?? 0;
+  }
+
+  /**
+   * Counts one message under `key` unless `limit` is reached; true when counted. With `manager`,
+   * in its transaction: the count is undone with it, and holds the counter row until it ends.
+   */
+  async countUsage(key: UsageKey, limit: number, manager?: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await (manager ?? this.dataSource).query(
       `INSERT INTO agreement_usage (agreement_id, scope, from_region, to_region, day, count)
        VALUES ($1, $2, $3, $4, $5, 1)
        ON CONFLICT (agreement_id, scope, from_region, to_region, day)

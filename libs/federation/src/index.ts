@@ -11,6 +11,8 @@ export {
   type ExchangeGate,
   type OutgoingDecision,
   type PolicyDecision,
+  type QuotaCharge,
+  type Refusal,
 } from './receiving/exchange-policy';
 export { PeersService } from './peers/peers.service';
 export { PeerEntity } from './peers/peer.entity';

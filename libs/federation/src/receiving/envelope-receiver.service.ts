@@ -97,7 +97,7 @@ export class EnvelopeReceiver {
       if (seen) return this.duplicate(envelope, seen, receivedAt);
       throw error;
     }
-    const { definition, message } = checked;
+    const { definition, message, charge } = checked;
     // A query is acknowledged by its signed response, which names the request's digest (the
     // response is its receipt); an event by a signed receipt.
     const response =
@@ -115,7 +115,14 @@ export class EnvelopeReceiver {
         response,
         receivedAt,
       }),
-      definition.kind === 'event' ? (manager) => definition.apply(message, manager) : undefined,
+      // The quota is counted with the record, so a replay or a refusal before this point costs none.
+      definition.kind === 'event' || charge
+        ? async (manager) => {
+            const counted = charge ? await charge(manager) : { allowed: true as const };
+            if (!counted.allowed) throw new EnvelopeError(counted.code, counted.reason);
+            if (definition.kind === 'event') await definition.apply(message, manager);
+          }
+        : undefined,
     );
     if (!recorded) {
       const stored = await this.inbox.findById(claims.id);
@@ -158,7 +165,7 @@ export class EnvelopeReceiver {
     if (problems.length > 0) throw new EnvelopeError(EnvelopeErrorCode.BodyInvalid, problems.join('; '));
     const message = { claims, body, digest: envelope.digest };
     if (definition.kind === 'event' && definition.verify) await definition.verify(message);
-    return { definition, message };
+    return { definition, message, charge: decision.charge };
   }
 
   /** A redelivery of an envelope already applied: applied again never; the first receipt comes back with it. */

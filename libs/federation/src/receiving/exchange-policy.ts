@@ -1,26 +1,39 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { EnvelopeErrorCode, type EnvelopeClaims } from '@regulink/protocol';
 import type { MessageDefinition } from '../messages/message-registry';
 import type { PeerEntity } from '../peers/peer.entity';
 
-export type PolicyDecision =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly code: EnvelopeErrorCode; readonly reason: string };
+export type Refusal = { readonly allowed: false; readonly code: EnvelopeErrorCode; readonly reason: string };
+
+/**
+ * Counts an exchange against its agreement's quota, in the transaction that records it (the
+ * sender's outbox write, the receiver's inbox write), so that only what is actually queued or
+ * received is counted; without a transaction (a query being sent), on its own.
+ */
+export type QuotaCharge = (manager?: EntityManager) => Promise<PolicyDecision>;
+
+export type PolicyDecision = { readonly allowed: true; readonly charge?: QuotaCharge } | Refusal;
 
 /** What the sender may send: the agreement it goes under and the body as it may cross. */
 export type OutgoingDecision =
-  | { readonly allowed: true; readonly agreement: string | null; readonly body: Record<string, unknown> }
-  | { readonly allowed: false; readonly code: EnvelopeErrorCode; readonly reason: string };
+  | {
+      readonly allowed: true;
+      readonly agreement: string | null;
+      readonly body: Record<string, unknown>;
+      readonly charge?: QuotaCharge;
+    }
+  | Refusal;
 
 /** Decides on exchanges of business data (types with a scope); the agreements module provides it. */
 export interface ExchangeGate {
-  /** Sender, before signing: chooses the agreement, applies its field policy, counts the quota. */
+  /** Sender, before signing: chooses the agreement, applies its field policy, checks the quota and says how to count it. */
   outgoing(
     claims: EnvelopeClaims,
     definition: MessageDefinition,
     peer: PeerEntity,
   ): Promise<OutgoingDecision>;
-  /** Receiver, before the body schema: agreement, scope, direction, field policy, quota. */
+  /** Receiver, before the body schema: agreement, scope, direction, field policy; says how to count the quota. */
   incoming(claims: EnvelopeClaims, definition: MessageDefinition, peer: PeerEntity): Promise<PolicyDecision>;
   /** Outbox, before each delivery attempt: whether the agreement still allows it (no quota counted). */
   deliverable(claims: EnvelopeClaims, definition: MessageDefinition): Promise<PolicyDecision>;
@@ -81,7 +94,7 @@ export class ExchangePolicy {
         };
   }
 
-  private noGate(definition: MessageDefinition): { allowed: false; code: EnvelopeErrorCode; reason: string } {
+  private noGate(definition: MessageDefinition): Refusal {
     return {
       allowed: false,
       code: EnvelopeErrorCode.NoAgreement,

@@ -8,6 +8,7 @@ import { MessageRegistry } from '../messages/message-registry';
 import { ExchangePolicy } from '../receiving/exchange-policy';
 import { PeersService } from '../peers/peers.service';
 import type { PeerEntity } from '../peers/peer.entity';
+import type { QuotaCharge } from '../receiving/exchange-policy';
 
 export interface OutgoingMessage {
   readonly to: string;
@@ -23,6 +24,8 @@ export interface SignedOutgoing {
   readonly envelope: string;
   readonly digest: string;
   readonly peer: PeerEntity;
+  /** Counts the message against its agreement's quota; run where it is queued or sent. */
+  readonly charge?: QuotaCharge;
 }
 
 /**
@@ -67,6 +70,6 @@ export class EnvelopeFactory {
     // The agreement chosen, and the body as its field policy lets it cross, are what gets signed.
     const claims: EnvelopeClaims = { ...draft, agreement: decision.agreement, body: decision.body };
     const envelope = await signEnvelope(claims, this.identity.signer());
-    return { claims, envelope, digest: sha256Base64Url(envelope), peer };
+    return { claims, envelope, digest: sha256Base64Url(envelope), peer, charge: decision.charge };
   }
 }

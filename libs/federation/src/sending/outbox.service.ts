@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../clock';
+import { ExchangeRefusedException } from '../federation.exception';
 import { EnvelopeFactory, type OutgoingMessage, type SignedOutgoing } from './envelope-factory';
 import { OutboxMessageEntity } from './outbox-message.entity';
 import { OutboxRepository } from './outbox.repository';
@@ -28,8 +29,13 @@ export class OutboxService {
     return this.factory.build({ ...message, ttlSeconds: message.ttlSeconds ?? DEFAULT_EVENT_TTL_SECONDS });
   }
 
-  /** Writes a prepared envelope with the caller's transaction; returns its id. */
+  /**
+   * Writes a prepared envelope with the caller's transaction, counting it against its agreement's
+   * quota there; returns its id. Over the quota, it throws and the caller's transaction is undone.
+   */
   async enqueue(manager: EntityManager, signed: SignedOutgoing): Promise<string> {
+    const counted = signed.charge ? await signed.charge(manager) : { allowed: true as const };
+    if (!counted.allowed) throw new ExchangeRefusedException(counted.code, counted.reason);
     const now = this.clock.now();
     await this.outbox.insert(
       manager,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditLog, type AuditRecord } from '@regulink/audit';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import { sha256Base64Url } from '@regulink/protocol';
-import { FederationErrorCode, FederationException } from '../federation.exception';
+import { ExchangeRefusedException, FederationErrorCode, FederationException } from '../federation.exception';
 import { FederationTransport, TransportError } from '../transport/federation-transport';
 import { EnvelopeFactory } from './envelope-factory';
 import { ReplyVerifier } from './reply-verifier';
@@ -48,6 +48,8 @@ export class QueryClient {
     if (!this.transport.canReach(peer.federationEndpoint)) {
       throw new FederationException(FederationErrorCode.NoRoute, `no route to ${peer.federationEndpoint}`);
     }
+    const counted = signed.charge ? await signed.charge() : { allowed: true as const };
+    if (!counted.allowed) throw new ExchangeRefusedException(counted.code, counted.reason);
     const sent: AuditRecord = {
       kind: 'envelope-out',
       messageId: claims.id,
