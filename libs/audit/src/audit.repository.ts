@@ -1,9 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { isUniqueViolation } from '@regulink/persistence';
+import { isUniqueViolation, runPrepared, type PreparedStatement } from '@regulink/persistence';
 import { StoredHashMap, type MerklePlan, type StoredNode } from '@regulink/protocol';
 import { AuditTreeHeadEntity } from './audit-tree-head.entity';
+
+/** A batch of entries and the interior nodes they complete, one array per column. */
+const INSERT_BATCH: PreparedStatement = {
+  name: 'regulink-audit-insert-batch',
+  text: `WITH entries AS (
+           INSERT INTO audit_entry (seq, kind, message_id, data, leaf_hash, recorded_at)
+           SELECT s, k, m, d, h, now()
+             FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::bytea[]) AS t(s, k, m, d, h))
+         INSERT INTO audit_node (level, idx, hash)
+         SELECT * FROM unnest($6::smallint[], $7::bigint[], $8::bytea[])`,
+};
 
 export interface EntryRow {
   readonly seq: number;
@@ -24,24 +35,16 @@ export class AuditRepository {
    */
   async insertBatch(entries: readonly EntryRow[], nodes: readonly StoredNode[]): Promise<boolean> {
     try {
-      await this.dataSource.query(
-        `WITH entries AS (
-           INSERT INTO audit_entry (seq, kind, message_id, data, leaf_hash, recorded_at)
-           SELECT s, k, m, d, h, now()
-             FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::bytea[]) AS t(s, k, m, d, h))
-         INSERT INTO audit_node (level, idx, hash)
-         SELECT * FROM unnest($6::smallint[], $7::bigint[], $8::bytea[])`,
-        [
-          entries.map((e) => e.seq),
-          entries.map((e) => e.kind),
-          entries.map((e) => e.messageId),
-          entries.map((e) => e.data),
-          entries.map((e) => Buffer.from(e.leafHash)),
-          nodes.map((n) => n.level),
-          nodes.map((n) => n.index),
-          nodes.map((n) => Buffer.from(n.hash)),
-        ],
-      );
+      await runPrepared(this.dataSource, INSERT_BATCH, [
+        entries.map((e) => e.seq),
+        entries.map((e) => e.kind),
+        entries.map((e) => e.messageId),
+        entries.map((e) => e.data),
+        entries.map((e) => Buffer.from(e.leafHash)),
+        nodes.map((n) => n.level),
+        nodes.map((n) => n.index),
+        nodes.map((n) => Buffer.from(n.hash)),
+      ]);
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;

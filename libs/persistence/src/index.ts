@@ -3,3 +3,4 @@ export { runMigrationsLocked } from './migration-runner';
 export { dataSourceOptions, type DataSourceParts } from './data-source-options';
 export { isUniqueViolation } from './database-errors';
 export { WriteBatcher, type WriteBatcherOptions } from './write-batcher';
+export { runPrepared, type PreparedStatement } from './prepared';

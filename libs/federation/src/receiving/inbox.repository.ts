@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { WriteBatcher } from '@regulink/persistence';
+import { runPrepared, WriteBatcher, type PreparedStatement } from '@regulink/persistence';
 import { InboxMessageEntity } from './inbox-message.entity';
 
 /** Every envelope received goes through here: plain SQL, the one statement each step needs. */
@@ -9,10 +9,13 @@ const INSERT = `INSERT INTO federation_inbox (id, from_region, type, digest, env
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`;
 
 /** The same for many envelopes at once, one array per column; a repeated id is recorded once. */
-const INSERT_MANY = `INSERT INTO federation_inbox (id, from_region, type, digest, envelope, receipt, response, received_at)
-                     SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[],
-                                          $6::text[], $7::text[], $8::timestamptz[])
-                     ON CONFLICT (id) DO NOTHING RETURNING id`;
+const INSERT_MANY: PreparedStatement = {
+  name: 'regulink-inbox-insert-many',
+  text: `INSERT INTO federation_inbox (id, from_region, type, digest, envelope, receipt, response, received_at)
+         SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[],
+                              $6::text[], $7::text[], $8::timestamptz[])
+         ON CONFLICT (id) DO NOTHING RETURNING id`,
+};
 
 /** Envelopes recorded in one statement at most. */
 const MAX_BATCH = 500;
@@ -79,7 +82,7 @@ export class InboxRepository {
   /** One result per row: true for the first row of an id not recorded before, false otherwise. */
   private async insertMany(rows: readonly InboxRow[]): Promise<boolean[]> {
     const columns = rows[0]!.map((_, c) => rows.map((row) => row[c]));
-    const inserted: { id: string }[] = await this.dataSource.query(INSERT_MANY, columns);
+    const inserted = await runPrepared<{ id: string }>(this.dataSource, INSERT_MANY, columns);
     const fresh = new Set(inserted.map((r) => r.id));
     return rows.map((row) => fresh.delete(row[0]));
   }
