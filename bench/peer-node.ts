@@ -2,10 +2,12 @@
  * Node B of `npm run bench`, in a process of its own as it would be in a real federation. Started
  * by bench/run.ts through `fork` (with bench/register.js), on the PostgreSQL server named in
  * TEST_DATABASE_URL. Tells the parent its URL once it is up; closes and exits when told to stop
- * or when the parent goes away.
+ * or when the parent goes away. With BENCH_PROFILE, records a CPU profile of a phase when the
+ * parent asks ({ profile: 'start' }, then { profile: 'stop', file }).
  */
 import 'reflect-metadata';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
 import { bootNodes } from '../test/support/federation';
 
 export interface PeerReady {
@@ -24,7 +26,23 @@ async function main(): Promise<void> {
       .close()
       .then(() => rm(node!.config.node.dataDir, { recursive: true, force: true }))
       .finally(() => process.exit(0)));
-  process.on('message', (message) => message === 'stop' && void stop());
+  const profiler = new Session();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      profiler.post(method, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  process.on('message', (message: unknown) => {
+    if (message === 'stop') return void stop();
+    const { profile, file } = (message ?? {}) as { profile?: string; file?: string };
+    if (profile === 'start') {
+      profiler.connect();
+      void post('Profiler.enable').then(() => post('Profiler.start'));
+    } else if (profile === 'stop' && file) {
+      void post('Profiler.stop')
+        .then((result) => writeFile(file, JSON.stringify((result as { profile: unknown }).profile)))
+        .finally(() => profiler.disconnect());
+    }
+  });
   process.on('disconnect', () => void stop());
   // Ctrl-C reaches this process too: close as on 'stop', and leave no data folder behind.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());

@@ -273,6 +273,7 @@ async function metered<T>(work: () => Promise<T>, label?: string): Promise<{ val
     session.connect();
     await post(session, 'Profiler.enable');
     await post(session, 'Profiler.start');
+    peer?.child.send({ profile: 'start' });
   }
   const e0 = performance.eventLoopUtilization();
   const n0 = process.cpuUsage();
@@ -298,7 +299,9 @@ async function metered<T>(work: () => Promise<T>, label?: string): Promise<{ val
     const file = join(profileDir, `bench-${++profileSeq}-${label!.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`);
     await mkdir(profileDir, { recursive: true });
     await writeFile(file, JSON.stringify(profile));
-    progress(`wrote ${file}`);
+    const peerFile = resolve(file.replace(/\.cpuprofile$/, '-node-B.cpuprofile'));
+    peer?.child.send({ profile: 'stop', file: peerFile });
+    progress(`wrote ${file} (node A) and ${peerFile} (node B)`);
   }
   return { value, cpu };
 }

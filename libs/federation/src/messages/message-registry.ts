@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
+import { validateSync } from 'class-validator';
 import type { EntityManager } from 'typeorm';
 import type { PersonalFieldMap } from '@regulink/domain';
 import type { EnvelopeClaims } from '@regulink/protocol';
@@ -14,11 +14,6 @@ export interface ReceivedMessage<B> {
 }
 
 /**
- * One message type: its body schema and what receiving it does. An event's `apply` runs inside
- * the transaction that records the envelope, so it takes effect exactly once. A query's `answer`
- * returns the body of the signed response.
- */
-/**
  * What an exchange of a type needs besides its schema. A type with a `scope` carries business
  * data: it crosses only under an active agreement granting that scope in that direction, and
  * its `personalFields` (body path -> personal field) are treated per the agreement's field
@@ -29,6 +24,11 @@ interface Exchange {
   readonly personalFields?: PersonalFieldMap;
 }
 
+/**
+ * One message type: its body schema and what receiving it does. An event's `apply` runs inside
+ * the transaction that records the envelope, so it takes effect exactly once. A query's `answer`
+ * returns the body of the signed response.
+ */
 export type MessageDefinition<B extends object = object> = Exchange &
   (
     | {
@@ -62,13 +62,13 @@ export class MessageRegistry {
     return this.definitions.get(type);
   }
 
-  /** Validates a body against its type's schema with the same rules as the HTTP API; returns the problems. */
-  async validateBody(
-    definition: MessageDefinition,
-    body: unknown,
-  ): Promise<{ body: object; problems: string[] }> {
+  /**
+   * Validates a body against its type's schema with the same rules as the HTTP API; returns the
+   * problems. Synchronous: no body schema has asynchronous rules, and it runs on every envelope.
+   */
+  validateBody(definition: MessageDefinition, body: unknown): { body: object; problems: string[] } {
     const instance = plainToInstance(definition.body, body) as object;
-    const errors = await validate(instance, {
+    const errors = validateSync(instance, {
       whitelist: true,
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,

@@ -161,7 +161,7 @@ export class EnvelopeReceiver {
     if (!definition) throw new EnvelopeError(EnvelopeErrorCode.UnknownType, `no message type ${claims.type}`);
     const decision = await this.policy.incoming(claims, definition, peer);
     if (!decision.allowed) throw new EnvelopeError(decision.code, decision.reason);
-    const { body, problems } = await this.registry.validateBody(definition, claims.body);
+    const { body, problems } = this.registry.validateBody(definition, claims.body);
     if (problems.length > 0) throw new EnvelopeError(EnvelopeErrorCode.BodyInvalid, problems.join('; '));
     const message = { claims, body, digest: envelope.digest };
     if (definition.kind === 'event' && definition.verify) await definition.verify(message);

@@ -50,7 +50,7 @@ export class EnvelopeFactory {
         FederationErrorCode.UnknownMessageType,
         `no message type ${message.type}`,
       );
-    const { problems } = await this.registry.validateBody(definition, message.body);
+    const { problems } = this.registry.validateBody(definition, message.body);
     if (problems.length > 0)
       throw new FederationException(FederationErrorCode.MessageBodyInvalid, problems.join('; '));
     const iat = this.clock.nowSeconds();
