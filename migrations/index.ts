@@ -1,10 +1,16 @@
 import { Foundation1795438668343 } from './1795438668343-Foundation';
 import { Federation1795440810958 } from './1795440810958-Federation';
 import { Agreements1795447370377 } from './1795447370377-Agreements';
+import { AgreementEventNoEffect1795450691781 } from './1795450691781-AgreementEventNoEffect';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
  * migrations/<Name>` against a database at the previous migration), data changes hand-written;
  * a landed migration is never edited. The drift test fails when entities and migrations disagree.
  */
-export const MIGRATIONS = [Foundation1795438668343, Federation1795440810958, Agreements1795447370377];
+export const MIGRATIONS = [
+  Foundation1795438668343,
+  Federation1795440810958,
+  Agreements1795447370377,
+  AgreementEventNoEffect1795450691781,
+];

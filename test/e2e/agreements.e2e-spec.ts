@@ -2,13 +2,7 @@ import { IsOptional, IsString, Matches } from 'class-validator';
 import { generateKeyPair } from 'jose';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import {
-  Clock,
-  ExchangeRefusedException,
-  FederationTransport,
-  MessageRegistry,
-  OutboxService,
-} from '@regulink/federation';
+import { Clock, FederationTransport, MessageRegistry, OutboxService } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import {
   canonicalJson,
@@ -16,18 +10,25 @@ import {
   importPublicKey,
   keyedHash,
   proposeAgreement,
-  receiptKid,
   signEnvelope,
   toPublicSigningJwk,
   verifyAgreementDocument,
-  verifyReceipt,
   type AgreementDocument,
   type AgreementTerms,
   type EnvelopeClaims,
   type PublicSigningJwk,
-  type ReceiptClaims,
 } from '@regulink/protocol';
 import { bootNodes, connectAll, eventually } from '../support/federation';
+import {
+  adminApi,
+  agreementInState,
+  chinaDay,
+  publicKeys,
+  refusedAtSender,
+  sendAndSettle,
+  sendDirect,
+  type AgreementView,
+} from '../support/agreements';
 import { sql, type TestNode } from '../support/test-node';
 
 /** A business message of the `shop.sync` scope carrying personal fields, as the registry will send. */
@@ -52,26 +53,6 @@ const A = '330000';
 const B = '370000';
 const RESIDENT_ID = '11010519491231002X';
 const DAY_MS = 86_400_000;
-
-/** YYYY-MM-DD in China time, `days` from now. */
-function chinaDay(days = 0): string {
-  return new Date(Date.now() + days * DAY_MS + 8 * 3600_000).toISOString().slice(0, 10);
-}
-
-interface AgreementView {
-  id: string;
-  state: string;
-  parties: string[];
-  signers: { region: string; kid: string }[];
-  document: AgreementDocument | null;
-  history: {
-    action: string;
-    region: string;
-    actor: string;
-    reason: string | null;
-    messageId: string | null;
-  }[];
-}
 
 /**
  * Two regions negotiate a cooperation agreement through their admin APIs, then every exchange of
@@ -111,26 +92,11 @@ describe('cooperation agreements', () => {
     await Promise.all([a?.close(), b?.close()]);
   });
 
-  async function api<T>(
-    node: TestNode,
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: T }> {
-    const response = await node.request(method, path, { token: await node.adminToken(), body });
-    return { status: response.status, json: (await response.json()) as T };
-  }
-
-  function stateOf(node: TestNode, id: string, state: string): Promise<AgreementView> {
-    return eventually(
-      async () => {
-        const { json } = await api<AgreementView>(node, 'GET', `/agreements/${id}`);
-        return json.state === state ? json : undefined;
-      },
-      15_000,
-      `agreement ${id} to become ${state} on ${node.config.node.region}`,
-    );
-  }
+  const api = adminApi;
+  const stateOf = agreementInState;
+  const sendFromA = (type: string, body: Record<string, unknown>) => sendAndSettle(a, B, type, body);
+  const direct = (from: TestNode, to: TestNode, overrides: Partial<EnvelopeClaims>) =>
+    sendDirect(from, to, { type: 'test.shop-record', body: { shopId: 'direct' }, ...overrides });
 
   /** Drafts on A, proposes, countersigns on B; returns the agreement as A holds it. */
   async function negotiate(overrides: Record<string, unknown> = {}): Promise<AgreementView> {
@@ -158,77 +124,6 @@ describe('cooperation agreements', () => {
     return stateOf(a, id, 'active');
   }
 
-  /** Sends through A's outbox and waits for the outcome of delivery. */
-  async function sendFromA(
-    type: string,
-    body: Record<string, unknown>,
-  ): Promise<{ id: string; status: string; code: string | null }> {
-    const id = await a.app.get(OutboxService).send({ to: B, type, body });
-    return eventually(
-      async () => {
-        const [row] = await sql<{ status: string; receipt_code: string | null }>(
-          a,
-          'SELECT status, receipt_code FROM federation_outbox WHERE id = $1',
-          [id],
-        );
-        return row && row.status !== 'pending'
-          ? { id, status: row.status, code: row.receipt_code }
-          : undefined;
-      },
-      15_000,
-      `delivery of ${id}`,
-    );
-  }
-
-  async function refusedAtSender(
-    node: TestNode,
-    to: string,
-    type: string,
-    body: Record<string, unknown>,
-  ): Promise<string> {
-    const error = await node.app
-      .get(OutboxService)
-      .send({ to, type, body })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    expect(error).toBeInstanceOf(ExchangeRefusedException);
-    return (error as ExchangeRefusedException).code;
-  }
-
-  /** Signs an envelope with the sender's real key, skipping the sender's own checks, and returns the receiver's verified receipt. */
-  async function direct(
-    from: TestNode,
-    to: TestNode,
-    overrides: Partial<EnvelopeClaims>,
-  ): Promise<ReceiptClaims> {
-    const now = from.app.get(Clock).nowSeconds();
-    const claims: EnvelopeClaims = {
-      v: 1,
-      id: uuidv7(),
-      type: 'test.shop-record',
-      from: from.config.node.region,
-      to: to.config.node.region,
-      agreement: null,
-      iat: now,
-      exp: now + 300,
-      body: { shopId: 'direct' },
-      ...overrides,
-    };
-    const envelope = await signEnvelope(claims, from.app.get(NodeIdentityService).signer());
-    const reply = await from.app
-      .get(FederationTransport)
-      .request(to.config.federation.publicEndpoint, { envelope }, 10_000);
-    const { keys } = (await (await to.request('GET', '/.well-known/jwks.json')).json()) as {
-      keys: PublicSigningJwk[];
-    };
-    return verifyReceipt(
-      reply.receipt!,
-      await importPublicKey(keys.find((k) => k.kid === receiptKid(reply.receipt!))!),
-    );
-  }
-
   let agreement: AgreementView;
 
   it('is negotiated end to end: both nodes hold the same document with both valid signatures', async () => {
@@ -237,10 +132,7 @@ describe('cooperation agreements', () => {
     expect(agreement.document).toEqual(onB.document);
     expect(agreement.document!.signatures).toHaveLength(2);
     // Verified here from the nodes' published keys alone, as anyone holding the document could.
-    const jwks = async (node: TestNode) =>
-      ((await (await node.request('GET', '/.well-known/jwks.json')).json()) as { keys: PublicSigningJwk[] })
-        .keys;
-    const keys: Record<string, PublicSigningJwk[]> = { [A]: await jwks(a), [B]: await jwks(b) };
+    const keys: Record<string, PublicSigningJwk[]> = { [A]: await publicKeys(a), [B]: await publicKeys(b) };
     const verified = await verifyAgreementDocument(agreement.document, (region, kid) => {
       const jwk = keys[region]?.find((k) => k.kid === kid);
       return jwk ? importPublicKey(jwk) : undefined;
@@ -506,9 +398,7 @@ describe('cooperation agreements', () => {
   describe('documents that must not be accepted', () => {
     async function terms(): Promise<AgreementTerms> {
       const aKid = a.app.get(NodeIdentityService).signer().kid;
-      const bKeys = (
-        (await (await b.request('GET', '/.well-known/jwks.json')).json()) as { keys: PublicSigningJwk[] }
-      ).keys;
+      const bKeys = await publicKeys(b);
       return {
         v: 1,
         id: uuidv7(),

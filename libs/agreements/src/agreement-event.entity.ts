@@ -25,6 +25,13 @@ export class AgreementEventEntity {
   @Column('text', { nullable: true })
   reason!: string | null;
 
+  /**
+   * Set when another party's step arrived too late to change anything here (the agreement had
+   * meanwhile been declined, revoked...): why, e.g. `was declined`. Null for a step that took effect.
+   */
+  @Column('varchar', { name: 'no_effect', length: 64, nullable: true })
+  noEffect!: string | null;
+
   /** The envelope that carried the step, sent or received. */
   @Column('uuid', { name: 'message_id', nullable: true })
   messageId!: string | null;

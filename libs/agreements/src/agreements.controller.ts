@@ -149,6 +149,7 @@ export class AgreementsController {
         region: e.region,
         actor: e.actor,
         reason: e.reason,
+        noEffect: e.noEffect,
         messageId: e.messageId,
         at: e.at.toISOString(),
       })),

@@ -348,6 +348,23 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
     const incoming = await this.verifyReceived(body.document);
     const local = await this.agreements.findForUpdate(incoming.terms.id, manager);
     if (!local?.document) return;
+    if (local.state !== 'proposed' && local.state !== 'pending') {
+      // Crossed with a decline or a revocation: recorded, but the signature is not added to a
+      // document that will never be in force.
+      await this.event(
+        manager,
+        local.id,
+        'countersigned',
+        `node ${claims.from}`,
+        null,
+        claims.id,
+        claims.from,
+        {
+          noEffect: `was ${local.state}`,
+        },
+      );
+      return;
+    }
     const mine = await this.verifyReceived(local.document);
     const have = new Set(mine.signers.map((s) => s.region));
     const added = body.document.signatures.filter((_, i) => !have.has(incoming.signers[i]!.region));
@@ -408,11 +425,12 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
     await this.event(
       manager,
       agreement.id,
-      changed ? action : `${action} (no effect: was ${before})`.slice(0, 24),
+      action,
       `node ${claims.from}`,
       body.reason ?? null,
       claims.id,
       claims.from,
+      { noEffect: changed ? null : `was ${before}` },
     );
   }
 
@@ -548,9 +566,10 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
     reason: string | null,
     messageId: string | null,
     region = this.region,
+    { noEffect = null }: { noEffect?: string | null } = {},
   ): Promise<void> {
     return this.agreements.addEvent(
-      { agreementId, action, actor, region, reason, messageId },
+      { agreementId, action, actor, region, reason, messageId, noEffect },
       manager,
       this.clock.now(),
     );

@@ -1,0 +1,280 @@
+import { Matches } from 'class-validator';
+import { MessageRegistry } from '@regulink/federation';
+import { NodeIdentityService } from '@regulink/identity';
+import {
+  countersignAgreement,
+  importPublicKey,
+  verifyAgreementDocument,
+  type EnvelopeClaims,
+  type PublicSigningJwk,
+} from '@regulink/protocol';
+import { bootNodes, connectAll, eventually } from '../support/federation';
+import {
+  adminApi,
+  agreementInState,
+  chinaDay,
+  publicKeys,
+  refusedAtSender,
+  sendAndSettle,
+  sendDirect,
+  type AgreementView,
+} from '../support/agreements';
+import { sql, type TestNode } from '../support/test-node';
+
+/** The body of every test message type below; only its scope differs. */
+class RecordBody {
+  @Matches(/^[a-z0-9-]{1,32}$/)
+  ref!: string;
+}
+
+const A = '330000';
+const B = '370000';
+const C = '360000';
+
+/**
+ * The parts of an agreement's life beyond its first signature: a partner declining a proposal, a
+ * renewal that takes over from the version it supersedes, and an agreement between three regions
+ * that is in force only once all three have signed, and ends for all when one revokes it.
+ */
+describe('cooperation agreements: decline, renewal, three parties', () => {
+  let a: TestNode;
+  let b: TestNode;
+  let c: TestNode;
+
+  beforeAll(async () => {
+    [a, b, c] = (await bootNodes([A, B, C], 'tcp')) as [TestNode, TestNode, TestNode];
+    await connectAll([a, b, c]);
+    for (const node of [a, b, c]) {
+      for (const [type, scope] of [
+        ['test.shop-record', 'shop.sync'],
+        ['test.landing', 'landing.result'],
+        ['test.clue', 'clue.transfer'],
+        ['test.assist', 'assist.request'],
+      ] as const) {
+        node.app.get(MessageRegistry).register<RecordBody>({
+          type,
+          kind: 'event',
+          scope,
+          body: RecordBody,
+          apply: async () => undefined,
+        });
+      }
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close(), c?.close()]);
+  });
+
+  const api = adminApi;
+  const stateOf = agreementInState;
+  const send = sendAndSettle;
+  const direct = (from: TestNode, to: TestNode, overrides: Partial<EnvelopeClaims>) =>
+    sendDirect(from, to, { type: 'test.shop-record', body: { ref: 'direct' }, ...overrides });
+
+  /** Drafts on A and proposes to the partners; returns the id once every partner holds it as pending. */
+  async function propose(partners: TestNode[], overrides: Record<string, unknown>): Promise<string> {
+    const drafted = await api<AgreementView>(a, 'POST', '/agreements', {
+      title: 'lifecycle',
+      partners: partners.map((p) => p.config.node.region),
+      validFrom: chinaDay(0),
+      validUntil: chinaDay(30),
+      ...overrides,
+    });
+    expect(drafted.status).toBe(201);
+    const { id } = drafted.json;
+    expect((await api<AgreementView>(a, 'POST', `/agreements/${id}/propose`)).json.state).toBe('proposed');
+    for (const partner of partners) await stateOf(partner, id, 'pending');
+    return id;
+  }
+
+  /** The claims of an envelope as a node stored it, sent or received. */
+  async function storedClaims(
+    node: TestNode,
+    table: 'federation_outbox' | 'federation_inbox',
+    id: string,
+  ): Promise<EnvelopeClaims> {
+    const [row] = await sql<{ envelope: string }>(node, `SELECT envelope FROM ${table} WHERE id = $1`, [id]);
+    return JSON.parse(Buffer.from(row!.envelope.split('.')[1]!, 'base64url').toString()) as EnvelopeClaims;
+  }
+
+  it('lets a partner decline a pending proposal: declined on both nodes, the reason in both trails, never in force', async () => {
+    const id = await propose([b], {
+      title: 'to be declined',
+      scopes: [{ scope: 'clue.transfer', from: A, to: B }],
+    });
+    const { json: pending } = await api<AgreementView>(b, 'GET', `/agreements/${id}`);
+
+    const declined = await api<AgreementView>(b, 'POST', `/agreements/${id}/decline`, {
+      reason: 'scope too broad',
+    });
+    expect(declined.status).toBe(200);
+    expect(declined.json.state).toBe('declined');
+    const onB = declined.json.history.at(-1)!;
+    expect(onB).toMatchObject({ action: 'declined', region: B, actor: 'admin', reason: 'scope too broad' });
+    // A learns it from B's signed envelope, the same one B recorded sending.
+    const onA = await stateOf(a, id, 'declined');
+    expect(onA.history.at(-1)).toMatchObject({
+      action: 'declined',
+      region: B,
+      actor: `node ${B}`,
+      reason: 'scope too broad',
+      messageId: onB.messageId,
+    });
+    expect(onB.messageId).not.toBeNull();
+
+    expect(await api(b, 'POST', `/agreements/${id}/countersign`)).toMatchObject({
+      status: 409,
+      json: { code: 'AGREEMENT_WRONG_STATE' },
+    });
+    expect(await api(a, 'POST', `/agreements/${id}/propose`)).toMatchObject({
+      status: 409,
+      json: { code: 'AGREEMENT_WRONG_STATE' },
+    });
+    // Even a genuine countersignature by B arriving after the decline does not bring it into force:
+    // it is in A's trail as having had no effect, and not added to A's document.
+    const late = await countersignAgreement(pending.document!, B, b.app.get(NodeIdentityService).signer());
+    await direct(b, a, { type: 'agreement.countersign', body: { document: late } });
+    const afterLate = (await api<AgreementView>(a, 'GET', `/agreements/${id}`)).json;
+    expect(afterLate.state).toBe('declined');
+    expect(afterLate.signers.map((s) => s.region)).toEqual([A]);
+    expect(afterLate.history.at(-1)).toMatchObject({
+      action: 'countersigned',
+      region: B,
+      noEffect: 'was declined',
+    });
+
+    expect(await refusedAtSender(a, B, 'test.clue', { ref: 'x' })).toBe('AGREEMENT_NOT_ACTIVE');
+    expect(await direct(a, b, { type: 'test.clue', agreement: id })).toMatchObject({
+      status: 'rejected',
+      code: 'AGREEMENT_NOT_ACTIVE',
+    });
+  });
+
+  it('renews an agreement: the new version takes over on both nodes once signed, and the old one is refused', async () => {
+    const oldId = await propose([b], {
+      title: 'to be renewed',
+      scopes: [
+        { scope: 'shop.sync', from: A, to: B },
+        { scope: 'landing.result', from: A, to: B },
+      ],
+    });
+    await api(b, 'POST', `/agreements/${oldId}/countersign`);
+    await stateOf(a, oldId, 'active');
+
+    const renewed = await api<AgreementView>(a, 'POST', `/agreements/${oldId}/renew`, {
+      scopes: [
+        { scope: 'shop.sync', from: A, to: B },
+        { scope: 'landing.result', from: A, to: B, dailyQuota: 1 },
+      ],
+      validUntil: chinaDay(90),
+    });
+    expect(renewed.status).toBe(201);
+    expect(renewed.json).toMatchObject({
+      state: 'draft',
+      supersedes: oldId,
+      parties: [A, B],
+      validUntil: chinaDay(90),
+    });
+    const newId = renewed.json.id;
+    expect(newId).not.toBe(oldId);
+
+    // Until every party has signed the renewal, the old version carries the exchanges.
+    const before = await send(a, B, 'test.shop-record', { ref: 'before-renewal' });
+    expect(before.status).toBe('delivered');
+    expect((await storedClaims(a, 'federation_outbox', before.id)).agreement).toBe(oldId);
+
+    await api(a, 'POST', `/agreements/${newId}/propose`);
+    expect((await stateOf(b, newId, 'pending')).supersedes).toBe(oldId);
+    expect((await api<AgreementView>(b, 'GET', `/agreements/${oldId}`)).json.state).toBe('active');
+    const signed = await api<AgreementView>(b, 'POST', `/agreements/${newId}/countersign`);
+    expect(signed.json.state).toBe('active');
+    await stateOf(a, newId, 'active');
+    for (const node of [a, b]) {
+      const retired = await stateOf(node, oldId, 'superseded');
+      expect(retired.history.at(-1)).toMatchObject({ action: 'superseded', reason: `renewed as ${newId}` });
+    }
+
+    const after = await send(a, B, 'test.shop-record', { ref: 'after-renewal' });
+    expect(after.status).toBe('delivered');
+    expect((await storedClaims(a, 'federation_outbox', after.id)).agreement).toBe(newId);
+    expect((await storedClaims(b, 'federation_inbox', after.id)).agreement).toBe(newId);
+    // The renewed terms are the ones applied: one landing result a day.
+    expect(await send(a, B, 'test.landing', { ref: 'landing-1' })).toMatchObject({ status: 'delivered' });
+    expect(await refusedAtSender(a, B, 'test.landing', { ref: 'landing-2' })).toBe('QUOTA_EXCEEDED');
+
+    expect(await direct(a, b, { agreement: oldId })).toMatchObject({
+      status: 'rejected',
+      code: 'AGREEMENT_NOT_ACTIVE',
+    });
+  });
+
+  it('binds three regions only once all three have signed, and ends for all when one of them revokes', async () => {
+    const id = await propose([b, c], {
+      title: 'three regions',
+      scopes: [
+        { scope: 'assist.request', from: A, to: B },
+        { scope: 'assist.request', from: B, to: C },
+      ],
+    });
+    const signers = (view: AgreementView) => view.signers.map((s) => s.region).sort();
+
+    expect((await api<AgreementView>(b, 'POST', `/agreements/${id}/countersign`)).status).toBe(200);
+    // Once A and C hold B's signature, they have applied it: still waiting for C.
+    for (const node of [a, c]) {
+      await eventually(
+        async () => {
+          const { json } = await api<AgreementView>(node, 'GET', `/agreements/${id}`);
+          return signers(json).includes(B) ? json : undefined;
+        },
+        15_000,
+        `B's signature on ${node.config.node.region}`,
+      );
+    }
+    const states = await Promise.all(
+      [a, b, c].map(async (n) => (await api<AgreementView>(n, 'GET', `/agreements/${id}`)).json.state),
+    );
+    expect(states).toEqual(['proposed', 'proposed', 'pending']);
+    expect(await refusedAtSender(a, B, 'test.assist', { ref: 'x' })).toBe('AGREEMENT_NOT_ACTIVE');
+
+    const last = await api<AgreementView>(c, 'POST', `/agreements/${id}/countersign`);
+    expect(last.json.state).toBe('active');
+    const views = [last.json, await stateOf(a, id, 'active'), await stateOf(b, id, 'active')];
+    // Each node's copy verifies, from the three nodes' published keys alone, with all three signatures.
+    const keys: Record<string, PublicSigningJwk[]> = {
+      [A]: await publicKeys(a),
+      [B]: await publicKeys(b),
+      [C]: await publicKeys(c),
+    };
+    for (const view of views) {
+      expect(view.parties).toEqual([A, B, C].sort());
+      expect(signers(view)).toEqual([A, B, C].sort());
+      const verified = await verifyAgreementDocument(view.document, (region, kid) => {
+        const jwk = keys[region]?.find((k) => k.kid === kid);
+        return jwk ? importPublicKey(jwk) : undefined;
+      });
+      expect(verified.complete).toBe(true);
+      expect(verified.signers.map((s) => s.region).sort()).toEqual([A, B, C].sort());
+    }
+    const sent = await send(a, B, 'test.assist', { ref: 'three-party' });
+    expect(sent.status).toBe('delivered');
+    expect((await storedClaims(a, 'federation_outbox', sent.id)).agreement).toBe(id);
+
+    const revoked = await api<AgreementView>(c, 'POST', `/agreements/${id}/revoke`, { reason: 'pilot over' });
+    expect(revoked.json.state).toBe('revoked');
+    for (const node of [a, b]) {
+      const view = await stateOf(node, id, 'revoked');
+      expect(view.history.at(-1)).toMatchObject({
+        action: 'revoked',
+        region: C,
+        actor: `node ${C}`,
+        reason: 'pilot over',
+      });
+    }
+    expect(await refusedAtSender(a, B, 'test.assist', { ref: 'x' })).toBe('AGREEMENT_REVOKED');
+    expect(await direct(a, b, { type: 'test.assist', agreement: id })).toMatchObject({
+      status: 'rejected',
+      code: 'AGREEMENT_REVOKED',
+    });
+  });
+});

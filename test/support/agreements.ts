@@ -1,0 +1,143 @@
+import { v7 as uuidv7 } from 'uuid';
+import { Clock, ExchangeRefusedException, FederationTransport, OutboxService } from '@regulink/federation';
+import { NodeIdentityService } from '@regulink/identity';
+import {
+  importPublicKey,
+  receiptKid,
+  signEnvelope,
+  verifyReceipt,
+  type AgreementDocument,
+  type EnvelopeClaims,
+  type PublicSigningJwk,
+  type ReceiptClaims,
+} from '@regulink/protocol';
+import { eventually } from './federation';
+import { sql, type TestNode } from './test-node';
+
+/** Helpers of the multi-node agreement tests: the admin API, sending, and crafting envelopes. */
+
+const DAY_MS = 86_400_000;
+
+/** YYYY-MM-DD in China time, `days` from now. */
+export function chinaDay(days = 0): string {
+  return new Date(Date.now() + days * DAY_MS + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** An agreement as `GET /agreements/:id` shows it (the fields the tests read). */
+export interface AgreementView {
+  id: string;
+  state: string;
+  parties: string[];
+  supersedes: string | null;
+  validUntil: string;
+  signers: { region: string; kid: string }[];
+  document: AgreementDocument | null;
+  history: {
+    action: string;
+    region: string;
+    actor: string;
+    reason: string | null;
+    noEffect: string | null;
+    messageId: string | null;
+  }[];
+}
+
+/** Calls a node's API as its administrator. */
+export async function adminApi<T>(
+  node: TestNode,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
+  const response = await node.request(method, path, { token: await node.adminToken(), body });
+  return { status: response.status, json: (await response.json()) as T };
+}
+
+/** Waits until the node holds the agreement in `state`; returns it then. */
+export function agreementInState(node: TestNode, id: string, state: string): Promise<AgreementView> {
+  return eventually(
+    async () => {
+      const { json } = await adminApi<AgreementView>(node, 'GET', `/agreements/${id}`);
+      return json.state === state ? json : undefined;
+    },
+    15_000,
+    `agreement ${id} to become ${state} on ${node.config.node.region}`,
+  );
+}
+
+/** Sends through the node's outbox and waits for the outcome of delivery. */
+export async function sendAndSettle(
+  from: TestNode,
+  to: string,
+  type: string,
+  body: Record<string, unknown>,
+): Promise<{ id: string; status: string; code: string | null }> {
+  const id = await from.app.get(OutboxService).send({ to, type, body });
+  return eventually(
+    async () => {
+      const [row] = await sql<{ status: string; receipt_code: string | null }>(
+        from,
+        'SELECT status, receipt_code FROM federation_outbox WHERE id = $1',
+        [id],
+      );
+      return row && row.status !== 'pending' ? { id, status: row.status, code: row.receipt_code } : undefined;
+    },
+    15_000,
+    `delivery of ${id}`,
+  );
+}
+
+/** Expects the sender to refuse the message before queueing it; returns the code. */
+export async function refusedAtSender(
+  node: TestNode,
+  to: string,
+  type: string,
+  body: Record<string, unknown>,
+): Promise<string> {
+  const error = await node.app
+    .get(OutboxService)
+    .send({ to, type, body })
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  expect(error).toBeInstanceOf(ExchangeRefusedException);
+  return (error as ExchangeRefusedException).code;
+}
+
+export async function publicKeys(node: TestNode): Promise<PublicSigningJwk[]> {
+  return (
+    (await (await node.request('GET', '/.well-known/jwks.json')).json()) as { keys: PublicSigningJwk[] }
+  ).keys;
+}
+
+/**
+ * Signs an envelope with the sender's real key, skipping the sender's own checks, puts it on the
+ * receiver's federation listener, and returns the receiver's verified receipt.
+ */
+export async function sendDirect(
+  from: TestNode,
+  to: TestNode,
+  overrides: Partial<EnvelopeClaims> & Pick<EnvelopeClaims, 'type' | 'body'>,
+): Promise<ReceiptClaims> {
+  const now = from.app.get(Clock).nowSeconds();
+  const claims: EnvelopeClaims = {
+    v: 1,
+    id: uuidv7(),
+    from: from.config.node.region,
+    to: to.config.node.region,
+    agreement: null,
+    iat: now,
+    exp: now + 300,
+    ...overrides,
+  };
+  const envelope = await signEnvelope(claims, from.app.get(NodeIdentityService).signer());
+  const reply = await from.app
+    .get(FederationTransport)
+    .request(to.config.federation.publicEndpoint, { envelope }, 10_000);
+  const keys = await publicKeys(to);
+  return verifyReceipt(
+    reply.receipt!,
+    await importPublicKey(keys.find((k) => k.kid === receiptKid(reply.receipt!))!),
+  );
+}
