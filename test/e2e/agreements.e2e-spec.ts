@@ -3,6 +3,7 @@ import { generateKeyPair } from 'jose';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { Clock, FederationTransport, MessageRegistry, OutboxService } from '@regulink/federation';
+import { AgreementsService } from '@regulink/agreements';
 import { NodeIdentityService } from '@regulink/identity';
 import {
   canonicalJson,
@@ -390,6 +391,15 @@ describe('cooperation agreements', () => {
         status: 'rejected',
         code: 'AGREEMENT_EXPIRED',
       });
+      // The sweep marks it expired, and only it: the first agreement (revoked by now) is left alone.
+      expect(await a.app.get(AgreementsService).expireDue()).toBe(1);
+      expect(await a.app.get(AgreementsService).expireDue()).toBe(0);
+      const expired = (await api<AgreementView>(a, 'GET', `/agreements/${short.id}`)).json;
+      expect(expired.state).toBe('expired');
+      expect(expired.history.filter((e) => e.action === 'expired')).toHaveLength(1);
+      const other = (await api<AgreementView>(a, 'GET', `/agreements/${agreement.id}`)).json;
+      expect(other.state).toBe('revoked');
+      expect(other.history.map((e) => e.action)).not.toContain('expired');
     } finally {
       for (const node of [a, b]) Reflect.deleteProperty(node.app.get(Clock), 'now');
     }

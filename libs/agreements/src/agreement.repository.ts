@@ -97,12 +97,13 @@ export class AgreementRepository {
 
   /** Marks as expired every agreement in force whose last day is before `today`; returns them. */
   async expireBefore(today: string, manager: EntityManager): Promise<AgreementEntity[]> {
-    const rows: { id: string }[] = await manager.query(
+    // An UPDATE … RETURNING answers [rows, affected count].
+    const [rows] = (await manager.query(
       `UPDATE agreement SET state = 'expired', updated_at = now()
         WHERE state IN ('active', 'suspended') AND (terms->>'validUntil') < $1
         RETURNING id`,
       [today],
-    );
+    )) as [{ id: string }[], number];
     return rows.length === 0
       ? []
       : manager.getRepository(AgreementEntity).findBy(rows.map((r) => ({ id: r.id })));
