@@ -2,6 +2,7 @@ import { Foundation1795438668343 } from './1795438668343-Foundation';
 import { Federation1795440810958 } from './1795440810958-Federation';
 import { Agreements1795447370377 } from './1795447370377-Agreements';
 import { AgreementEventNoEffect1795450691781 } from './1795450691781-AgreementEventNoEffect';
+import { Registry1795451778592 } from './1795451778592-Registry';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Federation1795440810958,
   Agreements1795447370377,
   AgreementEventNoEffect1795450691781,
+  Registry1795451778592,
 ];

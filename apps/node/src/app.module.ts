@@ -8,6 +8,7 @@ import { AgreementsModule } from '@regulink/agreements';
 import { FederationModule } from '@regulink/federation';
 import { MetricsModule } from '@regulink/metrics';
 import { dataSourceOptions, runMigrationsLocked } from '@regulink/persistence';
+import { RegistryModule } from '@regulink/registry';
 import { MIGRATIONS } from '../../../migrations';
 import { ENTITIES } from './entities';
 import { HealthModule } from './health/health.module';
@@ -37,6 +38,7 @@ export class AppModule {
         AccessModule,
         FederationModule,
         AgreementsModule,
+        RegistryModule,
       ],
       providers: [
         {

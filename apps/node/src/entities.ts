@@ -7,6 +7,7 @@ import {
   PeerEntity,
   PeerTreeHeadEntity,
 } from '@regulink/federation';
+import { ImportJobEntity, ImportRejectionEntity, ImportSeenEntity, MarketEntity } from '@regulink/registry';
 
 /** Every table the node maps; the data source of the app, the migration CLI and the tests. */
 export const ENTITIES = [
@@ -21,4 +22,8 @@ export const ENTITIES = [
   AgreementEntity,
   AgreementEventEntity,
   AgreementUsageEntity,
+  MarketEntity,
+  ImportJobEntity,
+  ImportRejectionEntity,
+  ImportSeenEntity,
 ];

@@ -3,6 +3,7 @@ import { HttpException } from '@nestjs/common';
 import { AccessErrorCode, AccessException } from '@regulink/access';
 import { AuditErrorCode, AuditException } from '@regulink/audit';
 import { AgreementErrorCode, AgreementException } from '@regulink/agreements';
+import { RegistryErrorCode, RegistryException } from '@regulink/registry';
 import { ExchangeRefusedException, FederationErrorCode, FederationException } from '@regulink/federation';
 import { EnvelopeErrorCode } from '@regulink/protocol';
 import { RequestValidationException } from './request-validation.exception';
@@ -63,6 +64,22 @@ function agreementStatus(code: AgreementErrorCode): number {
     case AgreementErrorCode.DocumentInvalid:
     case AgreementErrorCode.NotParty:
       return 409;
+    default:
+      return assertUnreachable(code);
+  }
+}
+
+function registryStatus(code: RegistryErrorCode): number {
+  switch (code) {
+    case RegistryErrorCode.ImportNotFound:
+      return 404;
+    case RegistryErrorCode.ImportFileInvalid:
+    case RegistryErrorCode.UploadIncomplete:
+      return 400;
+    case RegistryErrorCode.ImportNotResumable:
+      return 409;
+    case RegistryErrorCode.ImportFormatUnsupported:
+      return 415;
     default:
       return assertUnreachable(code);
   }
@@ -155,6 +172,8 @@ export function mapError(error: unknown, correlationId: string): MappedError {
   if (error instanceof AuditException) return expected(auditStatus(error.code), error.code, error.message);
   if (error instanceof AgreementException)
     return expected(agreementStatus(error.code), error.code, error.message);
+  if (error instanceof RegistryException)
+    return expected(registryStatus(error.code), error.code, error.message);
   if (error instanceof ExchangeRefusedException)
     return expected(refusalStatus(error.code), error.code, error.message);
   if (error instanceof RequestValidationException) return expected(400, error.code, error.message);

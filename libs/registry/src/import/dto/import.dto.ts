@@ -1,0 +1,29 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+
+export class ImportIdParamDto {
+  @IsUUID()
+  id!: string;
+}
+
+export class ImportStartQueryDto {
+  /** The id of an interrupted or failed import of the same file, to go on after its last committed line. */
+  @IsOptional()
+  @IsUUID()
+  resume?: string;
+}
+
+export class ImportRejectionsQueryDto {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  afterLine?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  lines?: number;
+}

@@ -1,0 +1,50 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type ImportState = 'running' | 'completed' | 'failed' | 'interrupted';
+
+/** One bulk import, with its progress: the counters grow with every committed batch. */
+@Entity('registry_import')
+export class ImportJobEntity {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  /** What is imported: `entities` (the register). */
+  @Column('varchar', { length: 16 })
+  kind!: string;
+
+  /** csv or ndjson. */
+  @Column('varchar', { length: 8 })
+  format!: string;
+
+  @Column('varchar', { length: 16 })
+  state!: ImportState;
+
+  @Column('varchar', { name: 'started_by', length: 128 })
+  startedBy!: string;
+
+  @Column('timestamptz', { name: 'started_at' })
+  startedAt!: Date;
+
+  @Column('timestamptz', { name: 'finished_at', nullable: true })
+  finishedAt!: Date | null;
+
+  /** The last line of the file whose outcome is committed: a resumed import starts after it. */
+  @Column('integer', { name: 'last_line' })
+  lastLine!: number;
+
+  @Column('integer')
+  accepted!: number;
+
+  @Column('integer')
+  updated!: number;
+
+  @Column('integer')
+  unchanged!: number;
+
+  @Column('integer')
+  rejected!: number;
+
+  /** Why the import stopped, when it failed. */
+  @Column('text', { nullable: true })
+  error!: string | null;
+}

@@ -1,0 +1,221 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { RegistryErrorCode, RegistryException } from '../registry.exception';
+import { ImportJobEntity } from './import-job.entity';
+import { ImportJobRepository } from './import-job.repository';
+import type { CheckedLine, ImportTarget, LineProblem } from './import-target';
+import { ImportFileError, readRecords, type ImportFormat } from './record-reader';
+
+/** Rejections a report lists at most; the rest are paged from the job. */
+export const REPORT_REJECTIONS = 1000;
+
+export interface ImportReport {
+  readonly id: string;
+  readonly kind: string;
+  readonly format: string;
+  readonly state: string;
+  readonly startedBy: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  /** The last line whose outcome is committed. */
+  readonly lastLine: number;
+  readonly accepted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly rejected: number;
+  readonly error: string | null;
+}
+
+/**
+ * Runs bulk imports of any size: reads the file as it streams in, checks each line, and commits
+ * a batch at a time together with the batch's outcome and the job's progress, so a crash loses
+ * at most the batch in flight and the same job can be resumed after the last committed line.
+ * A bad line is rejected with its line number, field and reason; it never stops the others.
+ */
+@Injectable()
+export class ImportRunner implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ImportRunner.name);
+
+  constructor(private readonly jobs: ImportJobRepository) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const interrupted = await this.jobs.interruptRunning();
+    if (interrupted > 0)
+      this.logger.warn({ interrupted }, 'imports left running by the last start can be resumed');
+  }
+
+  async run<R>(
+    target: ImportTarget<R>,
+    source: AsyncIterable<Uint8Array>,
+    format: ImportFormat,
+    actor: string,
+    resumeId?: string,
+  ): Promise<ImportReport> {
+    const job = resumeId
+      ? await this.resume(target, format, resumeId)
+      : await this.start(target, format, actor);
+    let columnsChecked = false;
+    try {
+      for await (const items of readRecords(source, { format })) {
+        const rejections: { line: number; field: string | null; reason: string }[] = [];
+        const checked: CheckedLine<R>[] = [];
+        const firstInBatch = new Map<string, number>();
+        let lastLine = job.lastLine;
+        for (const item of items) {
+          if (item.line <= job.lastLine) continue; // committed before the interruption
+          lastLine = Math.max(lastLine, item.line);
+          if (item.kind === 'rejected') {
+            rejections.push({ line: item.line, field: null, reason: item.reason });
+            continue;
+          }
+          if (!columnsChecked && format === 'csv') {
+            this.checkColumns(target, Object.keys(item.values));
+            columnsChecked = true;
+          }
+          const outcome = target.check(item.values);
+          if ('problems' in outcome) {
+            rejections.push(...outcome.problems.map((p: LineProblem) => ({ line: item.line, ...p })));
+            continue;
+          }
+          const first = firstInBatch.get(outcome.key);
+          if (first !== undefined) {
+            rejections.push({ line: item.line, field: null, reason: duplicate(outcome.key, first) });
+            continue;
+          }
+          firstInBatch.set(outcome.key, item.line);
+          checked.push({ key: outcome.key, line: item.line, record: outcome.record });
+        }
+        if (lastLine === job.lastLine) continue;
+        await this.jobs.transaction(async (manager) => {
+          const seen = await this.jobs.markSeen(
+            manager,
+            job.id,
+            checked.map((c) => ({ key: c.key, line: c.line })),
+          );
+          const fresh = checked.filter((c) => !seen.has(c.key));
+          for (const c of checked) {
+            if (seen.has(c.key))
+              rejections.push({ line: c.line, field: null, reason: duplicate(c.key, seen.get(c.key)!) });
+          }
+          const written =
+            fresh.length > 0
+              ? await target.write(manager, job.id, fresh)
+              : { accepted: new Set(), updated: new Set() };
+          rejections.sort((x, y) => x.line - y.line);
+          await this.jobs.recordBatch(manager, job.id, {
+            lastLine,
+            accepted: written.accepted.size,
+            updated: written.updated.size,
+            unchanged: fresh.length - written.accepted.size - written.updated.size,
+            rejections,
+          });
+        });
+        job.lastLine = lastLine;
+        if (rejections.length > 0) {
+          this.logger.warn(
+            { import: job.id, kind: target.kind, lines: rejections.length },
+            'import lines rejected',
+          );
+        }
+      }
+    } catch (error) {
+      const message =
+        error instanceof ImportFileError || error instanceof RegistryException
+          ? error.message
+          : 'the import stopped on an internal error; resume it to go on after the last committed line';
+      await this.jobs.finish(job.id, 'failed', message);
+      if (error instanceof ImportFileError) {
+        throw new RegistryException(RegistryErrorCode.ImportFileInvalid, error.message);
+      }
+      throw error;
+    }
+    await this.jobs.finish(job.id, 'completed', null);
+    return this.report(job.id);
+  }
+
+  async report(id: string): Promise<ImportReport> {
+    const job = await this.jobs.find(id);
+    if (!job) throw new RegistryException(RegistryErrorCode.ImportNotFound, `no import ${id}`);
+    return {
+      id: job.id,
+      kind: job.kind,
+      format: job.format,
+      state: job.state,
+      startedBy: job.startedBy,
+      startedAt: job.startedAt.toISOString(),
+      finishedAt: job.finishedAt?.toISOString() ?? null,
+      lastLine: job.lastLine,
+      accepted: job.accepted,
+      updated: job.updated,
+      unchanged: job.unchanged,
+      rejected: job.rejected,
+      error: job.error,
+    };
+  }
+
+  async rejections(id: string, afterLine: number, lines: number) {
+    if (!(await this.jobs.find(id)))
+      throw new RegistryException(RegistryErrorCode.ImportNotFound, `no import ${id}`);
+    const rows = await this.jobs.rejections(id, afterLine, lines);
+    return rows.map((r) => ({ line: r.line, field: r.field, reason: r.reason }));
+  }
+
+  private async start<R>(
+    target: ImportTarget<R>,
+    format: ImportFormat,
+    actor: string,
+  ): Promise<ImportJobEntity> {
+    const job = Object.assign(new ImportJobEntity(), {
+      id: uuidv7(),
+      kind: target.kind,
+      format,
+      state: 'running' as const,
+      startedBy: actor,
+      startedAt: new Date(),
+      finishedAt: null,
+      lastLine: 0,
+      accepted: 0,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
+      error: null,
+    });
+    await this.jobs.create(job);
+    return job;
+  }
+
+  private async resume<R>(
+    target: ImportTarget<R>,
+    format: ImportFormat,
+    id: string,
+  ): Promise<ImportJobEntity> {
+    const job = await this.jobs.resume(id, target.kind, format);
+    if (!job) {
+      throw new RegistryException(
+        RegistryErrorCode.ImportNotResumable,
+        `import ${id} is not an interrupted or failed ${target.kind} import of a ${format} file`,
+      );
+    }
+    return job;
+  }
+
+  private checkColumns<R>(target: ImportTarget<R>, columns: readonly string[]): void {
+    const unknown = columns.filter((c) => !target.columns.includes(c));
+    const missing = target.columns.filter((c) => !target.optionalColumns.includes(c) && !columns.includes(c));
+    if (unknown.length > 0 || missing.length > 0) {
+      throw new RegistryException(
+        RegistryErrorCode.ImportFileInvalid,
+        [
+          unknown.length > 0 ? `unknown columns: ${unknown.join(', ')}` : '',
+          missing.length > 0 ? `missing columns: ${missing.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; ') + ` (expected ${target.columns.join(', ')})`,
+      );
+    }
+  }
+}
+
+function duplicate(key: string, firstLine: number): string {
+  return `duplicate: ${key} is already on line ${firstLine}`;
+}

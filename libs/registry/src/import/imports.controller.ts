@@ -1,0 +1,89 @@
+import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Role, Roles, type AuthenticatedUser } from '@regulink/access';
+import { RegisterImportTarget } from '../register/register-import.target';
+import { RegistryErrorCode, RegistryException } from '../registry.exception';
+import { ImportIdParamDto, ImportRejectionsQueryDto, ImportStartQueryDto } from './dto/import.dto';
+import { ImportRunner, REPORT_REJECTIONS } from './import-runner.service';
+import type { ImportFormat } from './record-reader';
+
+/** The raw request as the streaming content types leave it: the body is the unread upload. */
+interface UploadRequest {
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: unknown;
+}
+
+/** The upload's bytes; fails at the end when the connection closed before the whole body came. */
+async function* wholeUpload(body: AsyncIterable<Uint8Array> & { complete?: boolean }) {
+  yield* body;
+  if (body.complete === false) {
+    throw new RegistryException(
+      RegistryErrorCode.UploadIncomplete,
+      'the upload ended before the file did; send the file again with ?resume=<import id>',
+    );
+  }
+}
+
+const FORMATS: Record<string, ImportFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson' };
+
+/**
+ * Bulk imports: a provincial system streams its file (CSV or NDJSON, any size) and gets the
+ * report when it is read; an import's progress and rejected lines can be read meanwhile.
+ */
+@ApiTags('registry')
+@ApiBearerAuth()
+@Controller('registry/imports')
+export class ImportsController {
+  constructor(
+    private readonly runner: ImportRunner,
+    private readonly register: RegisterImportTarget,
+  ) {}
+
+  /** Imports the entity register (full load or update); `?resume=<id>` goes on with an interrupted import of the same file. */
+  @Post('entities')
+  @Roles(Role.System)
+  @ApiConsumes('text/csv', 'application/x-ndjson')
+  async importEntities(
+    @Req() request: UploadRequest,
+    @Query() query: ImportStartQueryDto,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
+  ) {
+    const contentType = String(request.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    const format = FORMATS[contentType];
+    const body = request.body as (AsyncIterable<Uint8Array> & { complete?: boolean }) | undefined;
+    if (!format || !body || typeof body[Symbol.asyncIterator] !== 'function') {
+      throw new RegistryException(
+        RegistryErrorCode.ImportFormatUnsupported,
+        `send the file as text/csv or application/x-ndjson (got ${contentType || 'no content type'})`,
+      );
+    }
+    let report;
+    try {
+      report = await this.runner.run(this.register, wholeUpload(body), format, user.username, query.resume);
+    } catch (error) {
+      // The rest of the upload is not wanted: close the connection after the answer rather than
+      // read the file to its end.
+      reply.header('connection', 'close');
+      throw error;
+    }
+    return { ...report, rejections: await this.runner.rejections(report.id, 0, REPORT_REJECTIONS) };
+  }
+
+  /** An import's state and counters, also while it runs. */
+  @Get(':id')
+  @Roles(Role.System, Role.Admin)
+  report(@Param() { id }: ImportIdParamDto) {
+    return this.runner.report(id);
+  }
+
+  /** Rejected lines, in line order, `lines` lines after `afterLine`. */
+  @Get(':id/rejections')
+  @Roles(Role.System, Role.Admin)
+  rejections(@Param() { id }: ImportIdParamDto, @Query() query: ImportRejectionsQueryDto) {
+    return this.runner.rejections(id, query.afterLine ?? 0, query.lines ?? REPORT_REJECTIONS);
+  }
+}

@@ -1,0 +1,7 @@
+export { RegistryModule } from './registry.module';
+export { RegistryException, RegistryErrorCode } from './registry.exception';
+export { MarketEntity } from './register/market-entity.entity';
+export { ImportJobEntity } from './import/import-job.entity';
+export { ImportRejectionEntity } from './import/import-rejection.entity';
+export { ImportSeenEntity } from './import/import-seen.entity';
+export { ImportRunner, type ImportReport } from './import/import-runner.service';

@@ -1,0 +1,18 @@
+export enum RegistryErrorCode {
+  ImportNotFound = 'IMPORT_NOT_FOUND',
+  ImportFileInvalid = 'IMPORT_FILE_INVALID',
+  ImportFormatUnsupported = 'IMPORT_FORMAT_UNSUPPORTED',
+  ImportNotResumable = 'IMPORT_NOT_RESUMABLE',
+  UploadIncomplete = 'IMPORT_UPLOAD_INCOMPLETE',
+}
+
+/** Failures of a registry operation asked for through the API. */
+export class RegistryException extends Error {
+  constructor(
+    readonly code: RegistryErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RegistryException';
+  }
+}

@@ -1,0 +1,295 @@
+import { connect } from 'node:net';
+import { Role } from '@regulink/access';
+import {
+  csvLine,
+  newCreditCode,
+  newRegisterLine,
+  registerCsv,
+  REGISTER_COLUMNS,
+  type RegisterLine,
+} from '../factories/market-entity.factory';
+import { newUser, type TestUser } from '../factories/user.factory';
+import { eventually } from '../support/federation';
+import { bootTestNode, sql, type TestNode } from '../support/test-node';
+
+interface Report {
+  id: string;
+  state: string;
+  lastLine: number;
+  accepted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  error: string | null;
+  rejections: { line: number; field: string | null; reason: string }[];
+}
+
+/**
+ * The provincial registration system loads the entity register into its node: streamed files of
+ * any size, every good line taken, every bad one reported by line and reason, re-imports that
+ * change nothing, newer versions that replace older ones, and an interrupted import resumed.
+ */
+describe('entity register import (real node, real PostgreSQL)', () => {
+  let node: TestNode;
+  let system: TestUser;
+
+  beforeAll(async () => {
+    node = await bootTestNode();
+    system = await newUser(node, [Role.System]);
+  });
+
+  afterAll(async () => {
+    await node?.close();
+  });
+
+  async function upload(
+    body: string | Uint8Array,
+    contentType = 'text/csv',
+    query = '',
+    token = system.token,
+  ): Promise<{ status: number; json: Report & { code?: string; message?: string } }> {
+    const response = await fetch(`${node.url}/registry/imports/entities${query}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+      body,
+    });
+    return { status: response.status, json: (await response.json()) as Report };
+  }
+
+  async function stored(codes: string[]): Promise<Record<string, unknown>[]> {
+    return sql(
+      node,
+      `SELECT credit_code, name, registered_address, status, business_scope, source_updated_at, updated_at
+         FROM registry_entity WHERE credit_code = ANY($1::varchar[]) ORDER BY credit_code`,
+      [codes],
+    );
+  }
+
+  it('takes a full load, and a second import of the same file changes nothing', async () => {
+    const lines = [
+      newRegisterLine(),
+      newRegisterLine({ businessScope: '网络技术开发\n第二行："引号", 逗号' }),
+      newRegisterLine({ status: 'deregistered', statusChangedOn: '2024-03-01' }),
+      newRegisterLine({ entityType: '个体工商户', creditCode: newCreditCode('330106', '2') }),
+    ];
+    const first = await upload(registerCsv(lines));
+    expect(first.status).toBe(201);
+    expect(first.json).toMatchObject({
+      state: 'completed',
+      accepted: 4,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
+    });
+    const codes = lines.map((l) => l.creditCode);
+    const before = await stored(codes);
+    expect(before.map((r) => r.credit_code)).toEqual([...codes].sort());
+    expect(before.find((r) => r.credit_code === lines[1]!.creditCode)!.business_scope).toBe(
+      '网络技术开发\n第二行："引号", 逗号',
+    );
+
+    const again = await upload(registerCsv(lines));
+    expect(again.json).toMatchObject({
+      state: 'completed',
+      accepted: 0,
+      updated: 0,
+      unchanged: 4,
+      rejected: 0,
+    });
+    expect(await stored(codes)).toEqual(before);
+  });
+
+  it('takes every good line of a file seeded with bad ones, reports each bad one, and changes nothing on a rerun', async () => {
+    const good = Array.from({ length: 6 }, () => newRegisterLine());
+    const header = `${REGISTER_COLUMNS.join(',')}\n`;
+    const malformedCode = csvLine(newRegisterLine({ creditCode: '91330106MA2H2G2X1' }));
+    const unknownDivision = csvLine(newRegisterLine({ divisionCode: '339999' }));
+    const missingName = csvLine(newRegisterLine({ name: '' }));
+    const brokenQuote = csvLine(newRegisterLine()).replace(/,有限责任公司,/, ',"有限"责任公司,');
+    const oversizeField = csvLine(newRegisterLine({ name: '名'.repeat(201) }));
+    const hugeLine = `${'x'.repeat(200_000)}\n`;
+    const fewFields = '91330106MA2H2G2X1Q,only two\n';
+    const badDate = csvLine(newRegisterLine({ establishedOn: '2023-02-30' }));
+    const text = [
+      header, // line 1
+      csvLine(good[0]!), // 2
+      malformedCode, // 3
+      csvLine(good[1]!), // 4
+      unknownDivision, // 5
+      missingName, // 6
+      csvLine(good[2]!), // 7
+      brokenQuote, // 8
+      csvLine(good[3]!), // 9
+      csvLine(good[0]!), // 10: a repeated row
+      oversizeField, // 11
+      hugeLine, // 12
+      fewFields, // 13
+      badDate, // 14
+    ].join('');
+    const invalidUtf8 = Buffer.from(csvLine(newRegisterLine()).replace('张三', 'INVALID'));
+    invalidUtf8[invalidUtf8.indexOf('INVALID')] = 0xff; // line 15
+    const file = Buffer.concat([
+      Buffer.from(text),
+      invalidUtf8,
+      Buffer.from(csvLine(good[4]!) + csvLine(good[5]!)),
+    ]);
+
+    const report = await upload(file);
+    expect(report.status).toBe(201);
+    expect(report.json).toMatchObject({
+      state: 'completed',
+      accepted: 6,
+      updated: 0,
+      unchanged: 0,
+      rejected: 10,
+    });
+    const byLine = new Map<number, { field: string | null; reason: string }[]>();
+    for (const { line, field, reason } of report.json.rejections)
+      byLine.set(line, [...(byLine.get(line) ?? []), { field, reason }]);
+    expect([...byLine.keys()]).toEqual([3, 5, 6, 8, 10, 11, 12, 13, 14, 15]);
+    expect(byLine.get(3)).toEqual([{ field: 'creditCode', reason: expect.stringMatching(/credit code/) }]);
+    expect(byLine.get(5)).toEqual([
+      { field: 'divisionCode', reason: expect.stringMatching(/unknown division/) },
+    ]);
+    expect(byLine.get(6)).toEqual([{ field: 'name', reason: expect.stringMatching(/name/) }]);
+    expect(byLine.get(8)![0]!.reason).toMatch(/quote/i);
+    expect(byLine.get(10)).toEqual([{ field: null, reason: expect.stringMatching(/already on line 2/) }]);
+    expect(byLine.get(11)).toEqual([{ field: 'name', reason: expect.stringMatching(/200/) }]);
+    expect(byLine.get(12)![0]!.reason).toMatch(/bytes/);
+    expect(byLine.get(13)![0]!.reason).toMatch(/fields/);
+    expect(byLine.get(14)).toEqual([
+      { field: 'establishedOn', reason: expect.stringMatching(/calendar date/) },
+    ]);
+    expect(byLine.get(15)![0]!.reason).toMatch(/UTF-8/);
+    expect((await stored(good.map((g) => g.creditCode))).length).toBe(6);
+
+    const before = await stored(good.map((g) => g.creditCode));
+    const rerun = await upload(file);
+    expect(rerun.json).toMatchObject({ accepted: 0, updated: 0, unchanged: 6, rejected: 10 });
+    expect(rerun.json.rejections).toEqual(report.json.rejections);
+    expect(await stored(good.map((g) => g.creditCode))).toEqual(before);
+  });
+
+  it('lets a newer version of a record replace an older one, never the reverse (NDJSON)', async () => {
+    const line = newRegisterLine({ updatedAt: '2026-03-01T10:00:00+08:00' });
+    const ndjson = (l: RegisterLine) => `${JSON.stringify(l)}\n`;
+    expect((await upload(ndjson(line), 'application/x-ndjson')).json.accepted).toBe(1);
+    const newer = {
+      ...line,
+      registeredAddress: '浙江省杭州市西湖区新地址2号',
+      updatedAt: '2026-04-01T10:00:00+08:00',
+    };
+    expect((await upload(ndjson(newer), 'application/x-ndjson')).json).toMatchObject({
+      updated: 1,
+      unchanged: 0,
+    });
+    const older = {
+      ...line,
+      status: 'revoked',
+      statusChangedOn: '2026-02-01',
+      updatedAt: '2026-02-01T10:00:00+08:00',
+    };
+    expect((await upload(ndjson(older), 'application/x-ndjson')).json).toMatchObject({
+      updated: 0,
+      unchanged: 1,
+    });
+    const [row] = await stored([line.creditCode]);
+    expect(row).toMatchObject({ registered_address: '浙江省杭州市西湖区新地址2号', status: 'active' });
+    // A key the register does not have is refused for that line only.
+    const extra = await upload(
+      `${JSON.stringify({ ...newRegisterLine(), shoeSize: 42 })}\nnot json\n`,
+      'application/x-ndjson',
+    );
+    expect(extra.json.rejections.map((r) => r.line)).toEqual([1, 2]);
+    expect(extra.json.rejections[0]!.reason).toMatch(/shoeSize/);
+  });
+
+  it('refuses a file whose header is not the register’s, and writes nothing', async () => {
+    const line = newRegisterLine();
+    const text = `${REGISTER_COLUMNS.join(',')},colour\n${csvLine(line).trimEnd()},red\n`;
+    const refused = await upload(text);
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({
+      code: 'IMPORT_FILE_INVALID',
+      message: expect.stringMatching(/colour/),
+    });
+    expect(await stored([line.creditCode])).toEqual([]);
+  });
+
+  it('is open to the system role only, and to the two bulk formats only', async () => {
+    const officer = await newUser(node, [Role.Officer]);
+    expect((await upload(registerCsv([newRegisterLine()]), 'text/csv', '', officer.token)).status).toBe(403);
+    const json = await upload(JSON.stringify([newRegisterLine()]), 'application/json');
+    expect(json.status).toBe(415);
+    expect(json.json.code).toBe('IMPORT_FORMAT_UNSUPPORTED');
+  });
+
+  it('resumes an interrupted import after its last committed batch, losing and repeating nothing', async () => {
+    const lines = Array.from({ length: 2500 }, () => newRegisterLine());
+    const text = registerCsv(lines);
+    const cut = text.split('\n').slice(0, 1600).join('\n').length + 1; // 1,599 records and the header
+    // A raw connection that sends part of the file and then breaks, as a failing network would.
+    const { port } = new URL(node.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const part = Buffer.from(text.slice(0, cut));
+    socket.write(
+      [
+        'POST /registry/imports/entities HTTP/1.1',
+        `host: 127.0.0.1:${port}`,
+        `authorization: Bearer ${system.token}`,
+        'content-type: text/csv',
+        'transfer-encoding: chunked',
+        '',
+        `${part.length.toString(16)}`,
+        '',
+      ].join('\r\n'),
+    );
+    socket.write(part);
+    socket.write('\r\n');
+    // Wait until the first batch is committed, then break the connection.
+    let id: string | undefined;
+    for (let i = 0; i < 200 && !id; i++) {
+      const [row] = await sql<{ id: string }>(
+        node,
+        `SELECT id FROM registry_import WHERE started_by = $1 AND state = 'running' AND last_line > 1 LIMIT 1`,
+        [system.username],
+      );
+      id = row?.id;
+      if (!id) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(id).toBeDefined();
+    socket.destroy();
+    await eventually(async () => {
+      const [row] = await sql<{ state: string }>(node, 'SELECT state FROM registry_import WHERE id = $1', [
+        id,
+      ]);
+      return row?.state === 'running' ? undefined : row;
+    });
+    const failed = (await (
+      await node.request('GET', `/registry/imports/${id}`, { token: system.token })
+    ).json()) as Report;
+    expect(failed.state).toBe('failed');
+    expect(failed.lastLine).toBeGreaterThanOrEqual(1001);
+    expect(failed.lastLine).toBeLessThan(1601);
+    const committed = failed.accepted;
+    expect(committed).toBe(failed.lastLine - 1);
+
+    const resumed = await upload(text, 'text/csv', `?resume=${id}`);
+    expect(resumed.status).toBe(201);
+    expect(resumed.json).toMatchObject({
+      id,
+      state: 'completed',
+      accepted: 2500,
+      rejected: 0,
+      lastLine: 2501,
+    });
+    const [count] = await sql<{ n: number }>(
+      node,
+      'SELECT count(*)::int AS n FROM registry_entity WHERE credit_code = ANY($1::varchar[])',
+      [lines.map((l) => l.creditCode)],
+    );
+    expect(count!.n).toBe(2500);
+    expect((await upload(text, 'text/csv', `?resume=${id}`)).json.code).toBe('IMPORT_NOT_RESUMABLE');
+  });
+});
