@@ -55,14 +55,19 @@ export class ImportRunner implements OnApplicationBootstrap {
       ? await this.resume(target, format, resumeId)
       : await this.start(target, format, actor);
     let columnsChecked = false;
+    // Lines up to here were committed before an interruption; `checkedUpTo` follows the reading.
+    const resumeAfter = job.lastLine;
+    let checkedUpTo = job.lastLine;
+    // The batch being written: the next one is read and checked meanwhile, then waits for it.
+    let writing: Promise<void> = Promise.resolve();
     try {
       for await (const items of readRecords(source, { format })) {
         const rejections: { line: number; field: string | null; reason: string }[] = [];
         const checked: CheckedLine<R>[] = [];
         const firstInBatch = new Map<string, number>();
-        let lastLine = job.lastLine;
+        let lastLine = checkedUpTo;
         for (const item of items) {
-          if (item.line <= job.lastLine) continue; // committed before the interruption
+          if (item.line <= resumeAfter) continue;
           lastLine = Math.max(lastLine, item.line);
           if (item.kind === 'rejected') {
             rejections.push({ line: item.line, field: null, reason: item.reason });
@@ -85,40 +90,17 @@ export class ImportRunner implements OnApplicationBootstrap {
           firstInBatch.set(outcome.key, item.line);
           checked.push({ key: outcome.key, line: item.line, record: outcome.record });
         }
-        if (lastLine === job.lastLine) continue;
-        await this.jobs.transaction(async (manager) => {
-          const seen = await this.jobs.markSeen(
-            manager,
-            job.id,
-            checked.map((c) => ({ key: c.key, line: c.line })),
-          );
-          const fresh = checked.filter((c) => !seen.has(c.key));
-          for (const c of checked) {
-            if (seen.has(c.key))
-              rejections.push({ line: c.line, field: null, reason: duplicate(c.key, seen.get(c.key)!) });
-          }
-          const written =
-            fresh.length > 0
-              ? await target.write(manager, job.id, fresh)
-              : { accepted: new Set(), updated: new Set() };
-          rejections.sort((x, y) => x.line - y.line);
-          await this.jobs.recordBatch(manager, job.id, {
-            lastLine,
-            accepted: written.accepted.size,
-            updated: written.updated.size,
-            unchanged: fresh.length - written.accepted.size - written.updated.size,
-            rejections,
-          });
-        });
-        job.lastLine = lastLine;
-        if (rejections.length > 0) {
-          this.logger.warn(
-            { import: job.id, kind: target.kind, lines: rejections.length },
-            'import lines rejected',
-          );
-        }
+        if (lastLine === checkedUpTo) continue;
+        checkedUpTo = lastLine;
+        await writing;
+        writing = this.writeBatch(target, job.id, checked, rejections, lastLine);
+        // Seen through the await above or after the loop; never left unhandled meanwhile.
+        writing.catch(() => undefined);
       }
+      await writing;
     } catch (error) {
+      // A batch still being written settles first, so the job's last line is final when it fails.
+      await writing.catch(() => undefined);
       const message =
         error instanceof ImportFileError || error instanceof RegistryException
           ? error.message
@@ -131,6 +113,50 @@ export class ImportRunner implements OnApplicationBootstrap {
     }
     await this.jobs.finish(job.id, 'completed', null);
     return this.report(job.id);
+  }
+
+  /**
+   * Writes one checked batch in one transaction: refuses the keys an earlier batch already had,
+   * writes the rest, and records the rejections and the job's progress with them.
+   */
+  private async writeBatch<R>(
+    target: ImportTarget<R>,
+    importId: string,
+    checked: readonly CheckedLine<R>[],
+    rejections: { line: number; field: string | null; reason: string }[],
+    lastLine: number,
+  ): Promise<void> {
+    await this.jobs.transaction(async (manager) => {
+      const seen = await this.jobs.markSeen(
+        manager,
+        importId,
+        checked.map((c) => ({ key: c.key, line: c.line })),
+      );
+      const fresh = checked.filter((c) => !seen.has(c.key));
+      for (const c of checked) {
+        const first = seen.get(c.key);
+        if (first !== undefined)
+          rejections.push({ line: c.line, field: null, reason: duplicate(c.key, first) });
+      }
+      const written =
+        fresh.length > 0
+          ? await target.write(manager, importId, fresh)
+          : { accepted: new Set(), updated: new Set() };
+      rejections.sort((x, y) => x.line - y.line);
+      await this.jobs.recordBatch(manager, importId, {
+        lastLine,
+        accepted: written.accepted.size,
+        updated: written.updated.size,
+        unchanged: fresh.length - written.accepted.size - written.updated.size,
+        rejections,
+      });
+    });
+    if (rejections.length > 0) {
+      this.logger.warn(
+        { import: importId, kind: target.kind, lines: rejections.length },
+        'import lines rejected',
+      );
+    }
   }
 
   async report(id: string): Promise<ImportReport> {
@@ -217,5 +243,7 @@ export class ImportRunner implements OnApplicationBootstrap {
 }
 
 function duplicate(key: string, firstLine: number): string {
-  return `duplicate: ${key} is already on line ${firstLine}`;
+  // A key may join its parts with control characters, which a stored reason cannot hold.
+  const printable = key.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return `duplicate: ${printable} is already on line ${firstLine}`;
 }

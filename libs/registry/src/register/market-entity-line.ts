@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { isAcceptedCreditCode, isKnownDivision, parseCreditCode } from '@regulink/domain';
-import { canonicalJson, sha256Base64Url } from '@regulink/protocol';
+import { sha256Base64Url } from '@regulink/protocol';
 import type { LineProblem } from '../import/import-target';
 import { MarketEntityLineDto } from './dto/market-entity-line.dto';
 
@@ -78,7 +78,8 @@ export function checkMarketEntityLine(
       ...content,
       creditCodeCheckFailed: code.status === 'check-failed',
       sourceUpdatedAt: new Date(line.updatedAt),
-      contentHash: sha256Base64Url(canonicalJson(content)),
+      // Fields in a fixed order: the hash only has to tell this node's own versions apart.
+      contentHash: sha256Base64Url(JSON.stringify(Object.values(content))),
     },
   };
 }
