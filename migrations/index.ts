@@ -3,6 +3,7 @@ import { Federation1795440810958 } from './1795440810958-Federation';
 import { Agreements1795447370377 } from './1795447370377-Agreements';
 import { AgreementEventNoEffect1795450691781 } from './1795450691781-AgreementEventNoEffect';
 import { Registry1795451778592 } from './1795451778592-Registry';
+import { Shops1795453132036 } from './1795453132036-Shops';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Agreements1795447370377,
   AgreementEventNoEffect1795450691781,
   Registry1795451778592,
+  Shops1795453132036,
 ];

@@ -10,19 +10,8 @@ import {
 } from '../factories/market-entity.factory';
 import { newUser, type TestUser } from '../factories/user.factory';
 import { eventually } from '../support/federation';
+import { uploadImport, type ImportReportBody } from '../support/imports';
 import { bootTestNode, sql, type TestNode } from '../support/test-node';
-
-interface Report {
-  id: string;
-  state: string;
-  lastLine: number;
-  accepted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  error: string | null;
-  rejections: { line: number; field: string | null; reason: string }[];
-}
 
 /**
  * The provincial registration system loads the entity register into its node: streamed files of
@@ -42,19 +31,8 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     await node?.close();
   });
 
-  async function upload(
-    body: string | Uint8Array,
-    contentType = 'text/csv',
-    query = '',
-    token = system.token,
-  ): Promise<{ status: number; json: Report & { code?: string; message?: string } }> {
-    const response = await fetch(`${node.url}/registry/imports/entities${query}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
-      body,
-    });
-    return { status: response.status, json: (await response.json()) as Report };
-  }
+  const upload = (body: string | Uint8Array, contentType = 'text/csv', query = '', token = system.token) =>
+    uploadImport(node, 'entities', body, { token, contentType, query });
 
   async function stored(codes: string[]): Promise<Record<string, unknown>[]> {
     return sql(
@@ -268,7 +246,7 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     });
     const failed = (await (
       await node.request('GET', `/registry/imports/${id}`, { token: system.token })
-    ).json()) as Report;
+    ).json()) as ImportReportBody;
     expect(failed.state).toBe('failed');
     expect(failed.lastLine).toBeGreaterThanOrEqual(1001);
     expect(failed.lastLine).toBeLessThan(1601);

@@ -7,7 +7,13 @@ import {
   PeerEntity,
   PeerTreeHeadEntity,
 } from '@regulink/federation';
-import { ImportJobEntity, ImportRejectionEntity, ImportSeenEntity, MarketEntity } from '@regulink/registry';
+import {
+  ImportJobEntity,
+  ImportRejectionEntity,
+  ImportSeenEntity,
+  MarketEntity,
+  ShopEntity,
+} from '@regulink/registry';
 
 /** Every table the node maps; the data source of the app, the migration CLI and the tests. */
 export const ENTITIES = [
@@ -23,6 +29,7 @@ export const ENTITIES = [
   AgreementEventEntity,
   AgreementUsageEntity,
   MarketEntity,
+  ShopEntity,
   ImportJobEntity,
   ImportRejectionEntity,
   ImportSeenEntity,

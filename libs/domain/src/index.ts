@@ -62,6 +62,8 @@ export type {
   Sex,
   ValidResidentId,
 } from './resident-id/resident-id';
+export { SHOP_URL_MAX_LENGTH, normalizeShopUrl } from './shop-url/shop-url';
+export type { ShopUrlParse } from './shop-url/shop-url';
 export {
   FIELD_RULES,
   KEYED_HASH_PATTERN,

@@ -9,14 +9,33 @@ import { ImportsController } from './import/imports.controller';
 import { MarketEntity } from './register/market-entity.entity';
 import { MarketEntityRepository } from './register/market-entity.repository';
 import { RegisterImportTarget } from './register/register-import.target';
+import { ShopReportImportTarget } from './shops/shop-report-import.target';
+import { ShopEntity } from './shops/shop.entity';
+import { ShopRepository } from './shops/shop.repository';
 
-/** The merchant registry: the node's entity register and the bulk imports that feed it. */
+/**
+ * The merchant registry: the node's entity register, the shops its platforms report, and the bulk
+ * imports that feed them.
+ */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([MarketEntity, ImportJobEntity, ImportRejectionEntity, ImportSeenEntity]),
+    TypeOrmModule.forFeature([
+      MarketEntity,
+      ShopEntity,
+      ImportJobEntity,
+      ImportRejectionEntity,
+      ImportSeenEntity,
+    ]),
   ],
   controllers: [ImportsController],
-  providers: [ImportJobRepository, ImportRunner, MarketEntityRepository, RegisterImportTarget],
+  providers: [
+    ImportJobRepository,
+    ImportRunner,
+    MarketEntityRepository,
+    RegisterImportTarget,
+    ShopRepository,
+    ShopReportImportTarget,
+  ],
   exports: [ImportRunner],
 })
 export class RegistryModule {}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sha256Base64Url } from '@regulink/protocol';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ImportJobEntity, type ImportState } from './import-job.entity';
 import { ImportRejectionEntity } from './import-rejection.entity';
@@ -43,27 +44,29 @@ export class ImportJobRepository {
 
   /**
    * Records the keys of a batch as met by the import; returns, for each key met before (in an
-   * earlier batch), the line where it was first met.
+   * earlier batch), the line where it was first met. A key is stored as its SHA-256, so that a key
+   * of any length and any characters (a shop's is a platform, a NUL and a URL) fits the table.
    */
   async markSeen(
     manager: EntityManager,
     importId: string,
     keys: readonly { key: string; line: number }[],
   ): Promise<Map<string, number>> {
+    const byDigest = new Map(keys.map((k) => [sha256Base64Url(k.key), k.key]));
     const fresh: { key: string }[] = await manager.query(
       `INSERT INTO registry_import_seen (import_id, key, line)
        SELECT $1, k, l FROM unnest($2::varchar[], $3::integer[]) AS t(k, l)
        ON CONFLICT (import_id, key) DO NOTHING RETURNING key`,
-      [importId, keys.map((k) => k.key), keys.map((k) => k.line)],
+      [importId, [...byDigest.keys()], keys.map((k) => k.line)],
     );
     const added = new Set(fresh.map((r) => r.key));
-    const repeated = keys.filter((k) => !added.has(k.key)).map((k) => k.key);
+    const repeated = [...byDigest.keys()].filter((digest) => !added.has(digest));
     if (repeated.length === 0) return new Map();
     const first: { key: string; line: number }[] = await manager.query(
       'SELECT key, line FROM registry_import_seen WHERE import_id = $1 AND key = ANY($2::varchar[])',
       [importId, repeated],
     );
-    return new Map(first.map((r) => [r.key, r.line]));
+    return new Map(first.map((r) => [byDigest.get(r.key)!, r.line]));
   }
 
   /** Adds a batch's outcome to the job, with its rejected lines, in the batch's transaction. */

@@ -244,6 +244,6 @@ export class ImportRunner implements OnApplicationBootstrap {
 
 function duplicate(key: string, firstLine: number): string {
   // A key may join its parts with control characters, which a stored reason cannot hold.
-  const printable = key.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  const printable = Array.from(key, (c) => (c < ' ' || c === '\u007f' ? ' ' : c)).join('');
   return `duplicate: ${printable} is already on line ${firstLine}`;
 }

@@ -9,6 +9,7 @@ export class ImportSeenEntity {
   @PrimaryColumn('uuid', { name: 'import_id' })
   importId!: string;
 
+  /** SHA-256 (base64url) of the key, whatever its length. */
   @PrimaryColumn('varchar', { length: 64 })
   key!: string;
 

@@ -3,14 +3,20 @@ import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Role, Roles, type AuthenticatedUser } from '@regulink/access';
 import { RegisterImportTarget } from '../register/register-import.target';
 import { RegistryErrorCode, RegistryException } from '../registry.exception';
+import { ShopReportImportTarget } from '../shops/shop-report-import.target';
 import { ImportIdParamDto, ImportRejectionsQueryDto, ImportStartQueryDto } from './dto/import.dto';
 import { ImportRunner, REPORT_REJECTIONS } from './import-runner.service';
+import type { ImportTarget } from './import-target';
 import type { ImportFormat } from './record-reader';
 
 /** The raw request as the streaming content types leave it: the body is the unread upload. */
 interface UploadRequest {
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: unknown;
+}
+
+interface UploadReply {
+  header(name: string, value: string): unknown;
 }
 
 /** The upload's bytes; fails at the end when the connection closed before the whole body came. */
@@ -37,17 +43,55 @@ export class ImportsController {
   constructor(
     private readonly runner: ImportRunner,
     private readonly register: RegisterImportTarget,
+    private readonly shops: ShopReportImportTarget,
   ) {}
 
   /** Imports the entity register (full load or update); `?resume=<id>` goes on with an interrupted import of the same file. */
   @Post('entities')
   @Roles(Role.System)
   @ApiConsumes('text/csv', 'application/x-ndjson')
-  async importEntities(
+  importEntities(
     @Req() request: UploadRequest,
     @Query() query: ImportStartQueryDto,
     @CurrentUser() user: AuthenticatedUser,
-    @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
+    @Res({ passthrough: true }) reply: UploadReply,
+  ) {
+    return this.importFile(this.register, request, query, user, reply);
+  }
+
+  /** Imports a platform's half-yearly report of its sellers' shops; `?resume=<id>` as for entities. */
+  @Post('shops')
+  @Roles(Role.System)
+  @ApiConsumes('text/csv', 'application/x-ndjson')
+  importShops(
+    @Req() request: UploadRequest,
+    @Query() query: ImportStartQueryDto,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) reply: UploadReply,
+  ) {
+    return this.importFile(this.shops, request, query, user, reply);
+  }
+
+  /** An import's state and counters, also while it runs. */
+  @Get(':id')
+  @Roles(Role.System, Role.Admin)
+  report(@Param() { id }: ImportIdParamDto) {
+    return this.runner.report(id);
+  }
+
+  /** Rejected lines, in line order, `lines` lines after `afterLine`. */
+  @Get(':id/rejections')
+  @Roles(Role.System, Role.Admin)
+  rejections(@Param() { id }: ImportIdParamDto, @Query() query: ImportRejectionsQueryDto) {
+    return this.runner.rejections(id, query.afterLine ?? 0, query.lines ?? REPORT_REJECTIONS);
+  }
+
+  private async importFile<R>(
+    target: ImportTarget<R>,
+    request: UploadRequest,
+    query: ImportStartQueryDto,
+    user: AuthenticatedUser,
+    reply: UploadReply,
   ) {
     const contentType = String(request.headers['content-type'] ?? '')
       .split(';')[0]!
@@ -63,7 +107,7 @@ export class ImportsController {
     }
     let report;
     try {
-      report = await this.runner.run(this.register, wholeUpload(body), format, user.username, query.resume);
+      report = await this.runner.run(target, wholeUpload(body), format, user.username, query.resume);
     } catch (error) {
       // The rest of the upload is not wanted: close the connection after the answer rather than
       // read the file to its end.
@@ -71,19 +115,5 @@ export class ImportsController {
       throw error;
     }
     return { ...report, rejections: await this.runner.rejections(report.id, 0, REPORT_REJECTIONS) };
-  }
-
-  /** An import's state and counters, also while it runs. */
-  @Get(':id')
-  @Roles(Role.System, Role.Admin)
-  report(@Param() { id }: ImportIdParamDto) {
-    return this.runner.report(id);
-  }
-
-  /** Rejected lines, in line order, `lines` lines after `afterLine`. */
-  @Get(':id/rejections')
-  @Roles(Role.System, Role.Admin)
-  rejections(@Param() { id }: ImportIdParamDto, @Query() query: ImportRejectionsQueryDto) {
-    return this.runner.rejections(id, query.afterLine ?? 0, query.lines ?? REPORT_REJECTIONS);
   }
 }

@@ -1,8 +1,7 @@
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import { isAcceptedCreditCode, isKnownDivision, parseCreditCode } from '@regulink/domain';
 import { sha256Base64Url } from '@regulink/protocol';
 import type { LineProblem } from '../import/import-target';
+import { checkLineShape } from '../import/line-shape';
 import { MarketEntityLineDto } from './dto/market-entity-line.dto';
 
 /** A register line as it is stored: checked, normalized, with the hash of its content. */
@@ -27,23 +26,10 @@ export interface MarketEntityRecord {
 export function checkMarketEntityLine(
   values: Readonly<Record<string, unknown>>,
 ): { key: string; record: MarketEntityRecord } | { problems: LineProblem[] } {
-  // Surrounding spaces are not data; an empty CSV field is an absent value.
-  const cleaned: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(values)) {
-    const trimmed = typeof value === 'string' ? value.trim() : value;
-    if (trimmed !== '' && trimmed !== null && trimmed !== undefined) cleaned[field] = trimmed;
-  }
-  const line = plainToInstance(MarketEntityLineDto, cleaned);
-  const errors = validateSync(line, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-  });
-  const problems: LineProblem[] = errors.map((e) => ({
-    field: e.property,
-    reason: Object.values(e.constraints ?? {}).join('; ') || `${e.property} is invalid`,
-  }));
-  if (problems.length > 0) return { problems };
+  const shape = checkLineShape(MarketEntityLineDto, values);
+  if ('problems' in shape) return shape;
+  const { line } = shape;
+  const problems: LineProblem[] = [];
 
   const code = parseCreditCode(line.creditCode);
   if (!isAcceptedCreditCode(code)) {

@@ -1,0 +1,158 @@
+import fc from 'fast-check';
+import { normalizeShopUrl } from './shop-url';
+
+const valid = (url: string) => ({ status: 'valid', url });
+
+describe('normalizeShopUrl', () => {
+  it.each([
+    ['https://shop123.taobao.com/', 'https://shop123.taobao.com'],
+    ['shop123.taobao.com', 'https://shop123.taobao.com'],
+    ['//shop123.taobao.com/', 'https://shop123.taobao.com'],
+    ['HTTP://Shop123.TaoBao.com', 'https://shop123.taobao.com'],
+    ['  https://mall.jd.com/index-1000001.html  ', 'https://mall.jd.com/index-1000001.html'],
+    ['ｈｔｔｐｓ：／／ｍａｌｌ．ｊｄ．ｃｏｍ／ｉｎｄｅｘ－１．ｈｔｍｌ', 'https://mall.jd.com/index-1.html'],
+    ['\u3000www.jd.com/shop\u3000', 'https://jd.com/shop'],
+    ['https://m.tmall.com/shop/', 'https://tmall.com/shop'],
+    ['https://wap.example.cn/s/12', 'https://example.cn/s/12'],
+    ['https://www.m.example.cn/s/12', 'https://example.cn/s/12'],
+    ['https://m.cn/shop', 'https://m.cn/shop'],
+    ['https://jd.com./shop', 'https://jd.com/shop'],
+    ['http://jd.com:80/shop', 'https://jd.com/shop'],
+    ['https://jd.com:443/shop', 'https://jd.com/shop'],
+    ['http://jd.com:443/shop', 'https://jd.com/shop'],
+    ['https://jd.com:8443/shop', 'https://jd.com:8443/shop'],
+    ['jd.com:8443/shop', 'https://jd.com:8443/shop'],
+    ['https://jd.com/shop#reviews', 'https://jd.com/shop'],
+    ['https://jd.com/shop//', 'https://jd.com/shop'],
+    ['https://jd.com/Shop/ABC', 'https://jd.com/Shop/ABC'],
+    [
+      'https://shop.example.com/?spm=a21.1&utm_source=wx&utm_medium=x&from=timeline&scm=1&share_token=t&shareId=9&ref=home',
+      'https://shop.example.com',
+    ],
+    ['https://shop.example.com/?UTM_Source=wx&SPM=1&id=7', 'https://shop.example.com?id=7'],
+    ['https://shop.example.com/s?b=2&a=1&c=3', 'https://shop.example.com/s?a=1&b=2&c=3'],
+    ['https://shop.example.com/s?a=2&a=1', 'https://shop.example.com/s?a=1&a=2'],
+    ['https://shop.example.com/s?referrer=x&fromage=1', 'https://shop.example.com/s?fromage=1&referrer=x'],
+    ['https://shop.example.com/s?q=a b&name=店', 'https://shop.example.com/s?name=%E5%BA%97&q=a+b'],
+    ['https://shop.example.com/店铺/%e5%ba%97', 'https://shop.example.com/%E5%BA%97%E9%93%BA/%E5%BA%97'],
+    ['https://淘宝.example.com/', 'https://xn--pbt173b.example.com'],
+    ['http://192.168.10.2:8080/shop/', 'https://192.168.10.2:8080/shop'],
+    ['http://[2001:DB8::1]/shop', 'https://[2001:db8::1]/shop'],
+  ])('normalizes %j to %j', (input, expected) => {
+    expect(normalizeShopUrl(input)).toEqual(valid(expected));
+  });
+
+  it.each([
+    ['', /empty/],
+    ['\u3000  ', /empty/],
+    ['ftp://files.example.com/shop', /ftp/],
+    ['javascript:alert(1)', /javascript/],
+    ['mailto:shop@example.com', /mailto/],
+    ['https://', /URL/],
+    ['https:///', /URL/],
+    ['localhost/shop', /not a domain name/],
+    ['无', /not a domain name/],
+    ['https://user:pass@shop.example.com/', /user name/],
+    ['https://shop example.com/', /URL/],
+  ])('rejects %j', (input, reason) => {
+    const parsed = normalizeShopUrl(input);
+    expect(parsed.status).toBe('malformed');
+    expect(parsed.status === 'malformed' && parsed.reason).toMatch(reason);
+  });
+
+  it('rejects a URL over 2,000 characters, as given or once percent-encoded', () => {
+    expect(normalizeShopUrl(`https://shop.example.com/${'a'.repeat(2000)}`)).toEqual({
+      status: 'malformed',
+      reason: 'longer than 2000 characters',
+    });
+    expect(normalizeShopUrl(`https://shop.example.com/${'a'.repeat(1970)}`).status).toBe('valid');
+    expect(normalizeShopUrl(`https://shop.example.com/?q=${'店'.repeat(400)}`)).toEqual({
+      status: 'malformed',
+      reason: 'longer than 2000 characters once normalized',
+    });
+  });
+
+  it('rejects a non-string (from untyped JSON) without throwing', () => {
+    expect(normalizeShopUrl(42 as unknown as string)).toEqual({
+      status: 'malformed',
+      reason: 'not a string',
+    });
+  });
+
+  it('never throws, and normalizing twice equals normalizing once', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.webUrl({ withQueryParameters: true, withFragments: true, validSchemes: ['http', 'https'] }),
+          fc.string(),
+          fc.string({ unit: 'grapheme' }).map((s) => `https://shop.example.com/${s}`),
+        ),
+        (input) => {
+          const once = normalizeShopUrl(input);
+          if (once.status === 'valid') expect(normalizeShopUrl(once.url)).toEqual(once);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  const TRACKING = [
+    'spm=a21.1.2',
+    'utm_source=wechat',
+    'utm_campaign=x',
+    'from=timeline',
+    'scm=1.2',
+    'share_token=z',
+    'shareId=9',
+    'ref=home',
+  ];
+  const parameterName = fc
+    .stringMatching(/^[a-z][a-z0-9_]{0,7}$/)
+    .filter((n) => !['spm', 'scm', 'from', 'ref'].includes(n) && !/^(utm_|share)/.test(n));
+  const shop = fc.record({
+    host: fc.domain().filter((d) => !d.includes('xn--')),
+    segments: fc.array(
+      fc.webSegment().filter((s) => s !== '' && s !== '.' && s !== '..'),
+      { maxLength: 4 },
+    ),
+    parameters: fc.array(fc.tuple(parameterName, fc.string({ maxLength: 8 })), { maxLength: 4 }),
+  });
+  const variant = shop.chain((base) =>
+    fc.record({
+      base: fc.constant(base),
+      scheme: fc.constantFrom('https://', 'http://', 'HTTPS://', '//', ''),
+      prefix: fc.constantFrom('', 'www.', 'm.', 'wap.', 'WWW.'),
+      hostCase: fc.array(fc.boolean(), { minLength: base.host.length, maxLength: base.host.length }),
+      order: fc.shuffledSubarray(base.parameters, {
+        minLength: base.parameters.length,
+        maxLength: base.parameters.length,
+      }),
+      tracking: fc.shuffledSubarray(TRACKING),
+      trailingSlash: fc.boolean(),
+      fragment: fc.option(fc.webFragments(), { nil: undefined }),
+    }),
+  );
+
+  it('gives one URL for every spelling of the same shop', () => {
+    fc.assert(
+      fc.property(variant, ({ base, scheme, prefix, hostCase, order, tracking, trailingSlash, fragment }) => {
+        const query = (pairs: readonly (readonly [string, string])[], extra: readonly string[] = []) => {
+          const all = [...pairs.map(([n, v]) => `${n}=${encodeURIComponent(v)}`), ...extra];
+          return all.length > 0 ? `?${all.join('&')}` : '';
+        };
+        const path = base.segments.map((s) => `/${s}`).join('');
+        const reference = normalizeShopUrl(`https://${base.host}${path}${query(base.parameters)}`);
+        expect(reference.status).toBe('valid');
+
+        const host = [...base.host].map((c, i) => (hostCase[i] ? c.toUpperCase() : c)).join('');
+        const mixed = [...order.map(([n, v]) => `${n}=${encodeURIComponent(v)}`)];
+        for (const t of tracking) mixed.splice(mixed.length > 0 ? t.length % (mixed.length + 1) : 0, 0, t);
+        const spelled = `${scheme}${prefix}${host}${path}${trailingSlash ? '/' : ''}${query([], mixed)}${
+          fragment === undefined ? '' : `#${fragment}`
+        }`;
+        expect(normalizeShopUrl(spelled)).toEqual(reference);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

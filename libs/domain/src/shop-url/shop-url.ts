@@ -1,0 +1,75 @@
+import { toHalfWidth } from '../normalize/normalize-code';
+
+/** The longest shop URL accepted, before and after normalization. */
+export const SHOP_URL_MAX_LENGTH = 2000;
+
+export type ShopUrlParse = { status: 'valid'; url: string } | { status: 'malformed'; reason: string };
+
+/** Query parameters that say how a visitor came to the shop, not which shop it is. */
+const TRACKING_PARAMETERS: ReadonlySet<string> = new Set(['spm', 'scm', 'from', 'ref']);
+const TRACKING_PREFIXES = ['utm_', 'share'] as const;
+
+/** Leading host labels that name the same site in another form (desktop `www.`, mobile `m.`, `wap.`). */
+const SAME_SITE_LABELS = /^(?:www|m|wap)\./;
+
+/** Either scheme's default port: once http and https are one, both are defaults. */
+const DEFAULT_PORTS: ReadonlySet<string> = new Set(['80', '443']);
+
+const IPV4_HOST = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+function isTracking(name: string): boolean {
+  const lower = name.toLowerCase();
+  return TRACKING_PARAMETERS.has(lower) || TRACKING_PREFIXES.some((prefix) => lower.startsWith(prefix));
+}
+
+function malformed(reason: string): ShopUrlParse {
+  return { status: 'malformed', reason };
+}
+
+/**
+ * Normalizes a shop URL (店铺网址) as a platform reports it, so that the same shop written several
+ * ways is one shop: full-width forms become half-width, a missing scheme is https, http and https
+ * are one, the host is lower-case without a leading `www.`, `m.` or `wap.`, default ports,
+ * fragments, trailing slashes and tracking parameters go, the other query parameters are sorted, and
+ * percent-encoding is as the WHATWG URL parser leaves it (with upper-case hex in the path).
+ * Never throws.
+ */
+export function normalizeShopUrl(input: string): ShopUrlParse {
+  if (typeof input !== 'string') return malformed('not a string');
+  let text = toHalfWidth(input).trim();
+  if (text.length === 0) return malformed('empty');
+  if (text.length > SHOP_URL_MAX_LENGTH) {
+    return malformed(`longer than ${SHOP_URL_MAX_LENGTH} characters`);
+  }
+  // A scheme is letters before a colon not followed by a digit (`shop.example.com:8080` has none).
+  const scheme = /^([a-z][a-z0-9+.-]*):(?!\d)/i.exec(text)?.[1]?.toLowerCase();
+  if (scheme === undefined) text = `https://${text.replace(/^\/\//, '')}`;
+  else if (scheme !== 'http' && scheme !== 'https') return malformed(`not a web address (${scheme}:)`);
+
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return malformed('not a URL');
+  }
+  if (url.username !== '' || url.password !== '') return malformed('carries a user name or password');
+  let host = url.hostname.replace(/\.$/, '');
+  if (host === '') return malformed('no host');
+  if (!host.startsWith('[') && !IPV4_HOST.test(host)) {
+    if (!host.includes('.')) return malformed(`host ${host} is not a domain name or an IP address`);
+    while (SAME_SITE_LABELS.test(host) && host.replace(SAME_SITE_LABELS, '').includes('.')) {
+      host = host.replace(SAME_SITE_LABELS, '');
+    }
+  }
+  const port = DEFAULT_PORTS.has(url.port) ? '' : url.port;
+  const path = url.pathname.replace(/\/+$/, '').replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase());
+  const parameters = [...url.searchParams].filter(([name]) => !isTracking(name));
+  parameters.sort(([n1, v1], [n2, v2]) => (n1 < n2 ? -1 : n1 > n2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0));
+  const query = new URLSearchParams(parameters).toString();
+
+  const normalized = `https://${host}${port ? `:${port}` : ''}${path}${query ? `?${query}` : ''}`;
+  if (normalized.length > SHOP_URL_MAX_LENGTH) {
+    return malformed(`longer than ${SHOP_URL_MAX_LENGTH} characters once normalized`);
+  }
+  return { status: 'valid', url: normalized };
+}

@@ -1,0 +1,101 @@
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+
+/**
+ * One line of a platform's shop report (CSV columns or NDJSON keys of the same names). The URL,
+ * the operator's codes and the division are checked against the domain rules after these.
+ */
+export class ShopReportLineDto {
+  /** The platform's name or code, as it names itself in its reports. */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  platform!: string;
+
+  /** The shop's identifier on the platform. */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  shopId!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  shopName!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  shopUrl!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  operatorName!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  operatorCreditCode?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  operatorRegistrationNumber?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  operatorResidentId?: string;
+
+  /** Why an unregistered seller need not register (own farm products, sporadic small trade…). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  exemptionGround?: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
+  operatingAddress!: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^\d{6}$/, { message: 'operatingDivisionCode must be six digits' })
+  operatingDivisionCode?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  contact?: string;
+
+  /** The half-year reported: `2026-H1` (reported in July) or `2026-H2` (in January). */
+  @IsString()
+  @Matches(/^\d{4}-H[12]$/, { message: 'reportPeriod must be YYYY-H1 or YYYY-H2' })
+  reportPeriod!: string;
+}
+
+/** The column names of a shop report, in the order a report is expected to have them. */
+export const SHOP_REPORT_COLUMNS = [
+  'platform',
+  'shopId',
+  'shopName',
+  'shopUrl',
+  'operatorName',
+  'operatorCreditCode',
+  'operatorRegistrationNumber',
+  'operatorResidentId',
+  'exemptionGround',
+  'operatingAddress',
+  'operatingDivisionCode',
+  'contact',
+  'reportPeriod',
+] as const;
+
+/** Columns a shop report may leave out. */
+export const OPTIONAL_SHOP_REPORT_COLUMNS: readonly string[] = [
+  'operatorCreditCode',
+  'operatorRegistrationNumber',
+  'operatorResidentId',
+  'exemptionGround',
+  'operatingDivisionCode',
+  'contact',
+];

@@ -1,0 +1,83 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * An in-platform shop (平台内经营者的店铺) as its platform last reported it in the half-yearly
+ * report of its sellers, kept at the node of the platform's region. One shop is a platform and a
+ * normalized URL, however the URL was written.
+ */
+@Entity('registry_shop')
+export class ShopEntity {
+  /** The platform's name or code, as it names itself in its reports. */
+  @PrimaryColumn('varchar', { length: 64 })
+  platform!: string;
+
+  /** The shop URL normalized (`normalizeShopUrl`). */
+  @PrimaryColumn('varchar', { length: 2000 })
+  url!: string;
+
+  /** The shop's identifier on the platform. */
+  @Column('varchar', { name: 'shop_id', length: 128 })
+  shopId!: string;
+
+  @Column('varchar', { name: 'shop_name', length: 200 })
+  shopName!: string;
+
+  /** The URL as the platform wrote it. */
+  @Column('varchar', { name: 'reported_url', length: 2000 })
+  reportedUrl!: string;
+
+  @Column('varchar', { name: 'operator_name', length: 200 })
+  operatorName!: string;
+
+  /** A registered seller's unified social credit code, 18 characters, upper case. */
+  @Column('varchar', { name: 'operator_credit_code', length: 18, nullable: true })
+  operatorCreditCode!: string | null;
+
+  /** The credit code's check characters fail, yet it is accepted (some early pilot codes are legal so). */
+  @Column('boolean', { name: 'operator_credit_code_check_failed' })
+  operatorCreditCodeCheckFailed!: boolean;
+
+  /** The 15-digit registration number (注册号) of an older individual business. */
+  @Column('varchar', { name: 'operator_registration_number', length: 15, nullable: true })
+  operatorRegistrationNumber!: string | null;
+
+  /**
+   * An unregistered seller's resident ID, in clear: it never leaves this node as it is; the
+   * agreement's field policy decides what of it is sent.
+   */
+  @Column('varchar', { name: 'operator_resident_id', length: 18, nullable: true })
+  operatorResidentId!: string | null;
+
+  /** Why an unregistered seller need not register. */
+  @Column('varchar', { name: 'exemption_ground', length: 200, nullable: true })
+  exemptionGround!: string | null;
+
+  /** Where the seller actually operates (实际经营地): what decides the regulator in charge. */
+  @Column('varchar', { name: 'operating_address', length: 300 })
+  operatingAddress!: string;
+
+  /** GB/T 2260 division code of the operating address, when the platform gives it. */
+  @Column('varchar', { name: 'operating_division_code', length: 6, nullable: true })
+  operatingDivisionCode!: string | null;
+
+  @Column('varchar', { length: 100, nullable: true })
+  contact!: string | null;
+
+  /** The half-year of the report (`2026-H1`): a report of a later half-year replaces an earlier one. */
+  @Column('varchar', { name: 'report_period', length: 7 })
+  reportPeriod!: string;
+
+  /** SHA-256 (base64url) of the record's fields: an import of the same content changes nothing. */
+  @Column('varchar', { name: 'content_hash', length: 43 })
+  contentHash!: string;
+
+  /** The import, and its line, that last wrote this record. */
+  @Column('uuid', { name: 'import_id' })
+  importId!: string;
+
+  @Column('integer', { name: 'import_line' })
+  importLine!: number;
+
+  @Column('timestamptz', { name: 'updated_at' })
+  updatedAt!: Date;
+}
