@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { checkLineShape } from './line-shape';
+
+class SampleLineDto {
+  @IsString()
+  @MaxLength(5)
+  code!: string;
+
+  @IsOptional()
+  @IsString()
+  note?: string;
+}
+
+describe('checkLineShape', () => {
+  it('trims values and treats an empty one as absent', () => {
+    expect(checkLineShape(SampleLineDto, { code: '  ab ', note: '   ' })).toEqual({
+      line: Object.assign(new SampleLineDto(), { code: 'ab' }),
+    });
+  });
+
+  it('names each field at fault, including a missing one and an unknown one', () => {
+    const result = checkLineShape(SampleLineDto, { code: '', colour: 'red' });
+    expect('problems' in result && result.problems.map((p) => p.field).sort()).toEqual(['code', 'colour']);
+  });
+
+  it('refuses a value that is too long', () => {
+    const result = checkLineShape(SampleLineDto, { code: 'abcdef' });
+    expect(result).toEqual({ problems: [{ field: 'code', reason: expect.stringMatching(/5/) }] });
+  });
+
+  it('refuses names that reach the object machinery, and leaves the prototype alone', () => {
+    for (const line of [
+      JSON.parse('{"code":"ab","__proto__":{"polluted":true}}') as Record<string, unknown>,
+      { code: 'ab', constructor: 'x' },
+      { code: 'ab', prototype: 'x' },
+    ]) {
+      const result = checkLineShape(SampleLineDto, line);
+      expect('problems' in result && result.problems).toEqual([
+        { field: expect.stringMatching(/^(__proto__|constructor|prototype)$/), reason: expect.any(String) },
+      ]);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(new SampleLineDto())).toBe(SampleLineDto.prototype);
+  });
+});
