@@ -4,6 +4,7 @@ import { Agreements1795447370377 } from './1795447370377-Agreements';
 import { AgreementEventNoEffect1795450691781 } from './1795450691781-AgreementEventNoEffect';
 import { Registry1795451778592 } from './1795451778592-Registry';
 import { Shops1795453132036 } from './1795453132036-Shops';
+import { ShopHome1795453935047 } from './1795453935047-ShopHome';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AgreementEventNoEffect1795450691781,
   Registry1795451778592,
   Shops1795453132036,
+  ShopHome1795453935047,
 ];

@@ -42,7 +42,7 @@ describe('platform shop report import (real node, real PostgreSQL)', () => {
       node,
       `SELECT platform, url, shop_id, reported_url, operator_credit_code, operator_credit_code_check_failed,
               operator_registration_number, operator_resident_id, exemption_ground, operating_address,
-              operating_division_code, report_period, content_hash, updated_at
+              operating_division_code, report_period, home_division, home_source, content_hash, updated_at
          FROM registry_shop WHERE shop_id = ANY($1::varchar[]) ORDER BY shop_id`,
       [shopIds],
     );
@@ -60,13 +60,14 @@ describe('platform shop report import (real node, real PostgreSQL)', () => {
         shopUrl: `WWW.Pilot-${pilot}.example.com/?spm=1`,
       }),
       newUnregisteredShopLine({ operatorResidentId: residentId, operatingDivisionCode: '' }),
+      newUnregisteredShopLine({ operatingDivisionCode: '370102' }),
     ];
     const first = await upload(shopReportCsv(lines));
     expect(first.status).toBe(201);
     expect(first.json).toMatchObject({
       kind: 'shops',
       state: 'completed',
-      accepted: 4,
+      accepted: 5,
       updated: 0,
       unchanged: 0,
       rejected: 0,
@@ -81,17 +82,24 @@ describe('platform shop report import (real node, real PostgreSQL)', () => {
       operator_credit_code: lines[0]!.operatorCreditCode.trim().toUpperCase(),
       operator_credit_code_check_failed: false,
       operator_registration_number: null,
+      // At home where the credit code was issued.
+      home_division: '330106',
+      home_source: 'credit-code',
       operator_resident_id: null,
       exemption_ground: null,
     });
     expect(row(lines[1]!)).toMatchObject({
       operator_credit_code: null,
       operator_registration_number: lines[1]!.operatorRegistrationNumber,
+      home_division: lines[1]!.operatorRegistrationNumber.slice(0, 6),
+      home_source: 'registration-number',
     });
     expect(row(lines[2]!)).toMatchObject({
       url: `https://pilot-${pilot}.example.com`,
       operator_credit_code: '91350211M0000XUF46',
       operator_credit_code_check_failed: true,
+      home_division: '350211',
+      home_source: 'credit-code',
     });
     expect(row(lines[3]!)).toMatchObject({
       operator_credit_code: null,
@@ -99,10 +107,14 @@ describe('platform shop report import (real node, real PostgreSQL)', () => {
       exemption_ground: '销售自产农副产品',
       operating_division_code: null,
       report_period: '2026-H1',
+      // Nothing locates this seller: no code, no operating division.
+      home_division: null,
+      home_source: null,
     });
+    expect(row(lines[4]!)).toMatchObject({ home_division: '370102', home_source: 'operating-division' });
 
     const again = await upload(shopReportCsv(lines));
-    expect(again.json).toMatchObject({ accepted: 0, updated: 0, unchanged: 4, rejected: 0 });
+    expect(again.json).toMatchObject({ accepted: 0, updated: 0, unchanged: 5, rejected: 0 });
     expect(await stored(ids)).toEqual(before);
   });
 

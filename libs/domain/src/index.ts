@@ -83,3 +83,5 @@ export type {
   PersonalField,
   PersonalFieldMap,
 } from './personal-data/personal-data';
+export { regionHolding, sellerHome } from './routing/home-region';
+export type { HomeSource, SellerHome, SellerIdentity } from './routing/home-region';

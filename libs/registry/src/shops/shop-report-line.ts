@@ -6,6 +6,8 @@ import {
   parseCreditCode,
   parseRegistrationNumber,
   parseResidentId,
+  sellerHome,
+  type HomeSource,
 } from '@regulink/domain';
 import { canonicalJson, sha256Base64Url } from '@regulink/protocol';
 import type { LineProblem } from '../import/import-target';
@@ -33,6 +35,9 @@ export interface ShopRecord {
   readonly operatingDivisionCode: string | null;
   readonly contact: string | null;
   readonly reportPeriod: string;
+  /** Where the operator is at home (its region has jurisdiction), and what said so; null when nothing does. */
+  readonly homeDivision: string | null;
+  readonly homeSource: HomeSource | null;
   readonly contentHash: string;
 }
 
@@ -137,7 +142,21 @@ export function checkShopReportLine(
     record: {
       ...content,
       operatorCreditCodeCheckFailed: acceptedCode?.status === 'check-failed',
+      ...homeOf(content),
       contentHash: sha256Base64Url(canonicalJson(content)),
     },
   };
+}
+
+function homeOf(content: {
+  operatorCreditCode: string | null;
+  operatorRegistrationNumber: string | null;
+  operatingDivisionCode: string | null;
+}): { homeDivision: string | null; homeSource: HomeSource | null } {
+  const home = sellerHome({
+    creditCode: content.operatorCreditCode,
+    registrationNumber: content.operatorRegistrationNumber,
+    operatingDivisionCode: content.operatingDivisionCode,
+  });
+  return { homeDivision: home?.division ?? null, homeSource: home?.source ?? null };
 }

@@ -67,6 +67,17 @@ export class ShopEntity {
   @Column('varchar', { name: 'report_period', length: 7 })
   reportPeriod!: string;
 
+  /**
+   * The division where the operator is at home, whose region has jurisdiction: from its credit
+   * code or registration number, else its operating division. Null when nothing locates it.
+   */
+  @Column('varchar', { name: 'home_division', length: 6, nullable: true })
+  homeDivision!: string | null;
+
+  /** What said where the operator is at home: credit-code, registration-number or operating-division. */
+  @Column('varchar', { name: 'home_source', length: 24, nullable: true })
+  homeSource!: string | null;
+
   /** SHA-256 (base64url) of the record's fields: an import of the same content changes nothing. */
   @Column('varchar', { name: 'content_hash', length: 43 })
   contentHash!: string;

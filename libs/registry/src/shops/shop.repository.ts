@@ -12,12 +12,13 @@ const UPSERT = `
   INSERT INTO registry_shop AS s (platform, url, shop_id, shop_name, reported_url, operator_name,
     operator_credit_code, operator_credit_code_check_failed, operator_registration_number,
     operator_resident_id, exemption_ground, operating_address, operating_division_code, contact,
-    report_period, content_hash, import_id, import_line, updated_at)
-  SELECT p, u, si, sn, ru, o, cc, cf, rn, ri, eg, oa, od, ct, rp, h, $17, li, now()
+    report_period, content_hash, import_id, import_line, updated_at, home_division, home_source)
+  SELECT p, u, si, sn, ru, o, cc, cf, rn, ri, eg, oa, od, ct, rp, h, $17, li, now(), hd, hs
     FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
                 $7::varchar[], $8::boolean[], $9::varchar[], $10::varchar[], $11::varchar[], $12::varchar[],
-                $13::varchar[], $14::varchar[], $15::varchar[], $16::varchar[], $18::integer[])
-      AS r(p, u, si, sn, ru, o, cc, cf, rn, ri, eg, oa, od, ct, rp, h, li)
+                $13::varchar[], $14::varchar[], $15::varchar[], $16::varchar[], $18::integer[],
+                $19::varchar[], $20::varchar[])
+      AS r(p, u, si, sn, ru, o, cc, cf, rn, ri, eg, oa, od, ct, rp, h, li, hd, hs)
   ON CONFLICT (platform, url) DO UPDATE SET
     shop_id = excluded.shop_id, shop_name = excluded.shop_name, reported_url = excluded.reported_url,
     operator_name = excluded.operator_name, operator_credit_code = excluded.operator_credit_code,
@@ -27,7 +28,8 @@ const UPSERT = `
     operating_address = excluded.operating_address,
     operating_division_code = excluded.operating_division_code, contact = excluded.contact,
     report_period = excluded.report_period, content_hash = excluded.content_hash,
-    import_id = excluded.import_id, import_line = excluded.import_line, updated_at = excluded.updated_at
+    import_id = excluded.import_id, import_line = excluded.import_line, updated_at = excluded.updated_at,
+    home_division = excluded.home_division, home_source = excluded.home_source
   WHERE s.content_hash <> excluded.content_hash
     AND s.report_period COLLATE "C" <= excluded.report_period COLLATE "C"
   RETURNING platform, url, (xmax = 0) AS inserted`;
@@ -61,6 +63,8 @@ export class ShopRepository {
       column((r) => r.contentHash),
       importId,
       lines.map((l) => l.line),
+      column((r) => r.homeDivision),
+      column((r) => r.homeSource),
     ]);
     const accepted = new Set<string>();
     const updated = new Set<string>();

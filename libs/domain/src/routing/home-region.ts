@@ -1,0 +1,60 @@
+import { provinceOf } from '../divisions/divisions';
+
+/** What told a seller's home: the code it registered under, or where it says it operates. */
+export type HomeSource = 'credit-code' | 'registration-number' | 'operating-division';
+
+export interface SellerHome {
+  /** GB/T 2260 code: the registering authority's division, or the operating division. */
+  readonly division: string;
+  readonly source: HomeSource;
+}
+
+/** What a shop record says about its operator, as stored (codes already normalized and checked). */
+export interface SellerIdentity {
+  readonly creditCode?: string | null;
+  readonly registrationNumber?: string | null;
+  readonly operatingDivisionCode?: string | null;
+}
+
+/**
+ * The division where a seller is at home, whose region has jurisdiction: the registering
+ * authority's division inside its credit code (positions 3–8) or its 15-digit registration number
+ * (digits 1–6); otherwise the division it declares it operates in. A code whose province is not a
+ * known one is passed over. `undefined` when nothing locates the seller.
+ */
+export function sellerHome(seller: SellerIdentity): SellerHome | undefined {
+  const candidates: [string | null | undefined, HomeSource][] = [
+    [seller.creditCode?.slice(2, 8), 'credit-code'],
+    [seller.registrationNumber?.slice(0, 6), 'registration-number'],
+    [seller.operatingDivisionCode, 'operating-division'],
+  ];
+  for (const [division, source] of candidates) {
+    if (division && provinceOf(division) !== undefined) return { division, source };
+  }
+  return undefined;
+}
+
+/** The digits of a region code that count for matching: `330000` → `33`, `330100` → `3301`. */
+function significantPrefix(region: string): string {
+  if (region.endsWith('0000')) return region.slice(0, 2);
+  if (region.endsWith('00')) return region.slice(0, 4);
+  return region;
+}
+
+/**
+ * The node whose region holds `division`: the longest region prefix that matches, so a city's
+ * node wins over its province's, and a county's over its city's. `undefined` when no region
+ * of `regions` (node region codes) holds it.
+ */
+export function regionHolding(division: string, regions: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestLength = 0;
+  for (const region of regions) {
+    const prefix = significantPrefix(region);
+    if (division.startsWith(prefix) && prefix.length > bestLength) {
+      best = region;
+      bestLength = prefix.length;
+    }
+  }
+  return best;
+}
