@@ -56,25 +56,8 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
   ): Promise<OutgoingDecision> {
     const exchange = { scope: definition.scope!, from: this.identity.region, to: peer.region };
     const today = this.today();
-    let candidates = await this.agreements.between(exchange.from, exchange.to);
-    if (claims.agreement) candidates = candidates.filter((a) => a.id === claims.agreement);
-    candidates = candidates.filter((a) => a.document !== null && a.state !== 'draft');
-    if (candidates.length === 0) {
-      return this.refused(
-        EnvelopeErrorCode.NoAgreement,
-        `no agreement with ${peer.region} covers ${definition.type}`,
-      );
-    }
-    // The newest agreement that allows it; otherwise the newest one's reason.
-    const verdicts = candidates.map((agreement) => ({
-      agreement,
-      verdict: judgeExchange(agreement, exchange, today),
-    }));
-    const chosen = verdicts.find((v) => v.verdict.allowed);
-    if (!chosen) {
-      const { verdict } = verdicts[0]!;
-      return verdict.allowed ? this.refused(EnvelopeErrorCode.NoAgreement, 'unreachable') : verdict;
-    }
+    const chosen = await this.covering(exchange, today, claims.agreement, definition.type);
+    if ('allowed' in chosen) return chosen;
     const { terms } = chosen.agreement;
     const body = applyFieldPolicy(
       claims.body,
@@ -85,6 +68,37 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     const quota = await this.quota(chosen.agreement, exchange, today);
     if (!quota.allowed) return quota;
     return { allowed: true, agreement: chosen.agreement.id, body, charge: quota.charge };
+  }
+
+  /**
+   * The agreement this node would send under, to `to`, in `scope`, today: the newest one that
+   * allows it, or the refusal of the newest one (NO_AGREEMENT when there is none).
+   */
+  async senderAgreement(scope: string, to: string): Promise<{ agreement: AgreementEntity } | Refusal> {
+    return this.covering({ scope, from: this.identity.region, to }, this.today(), null, scope);
+  }
+
+  private async covering(
+    exchange: { scope: string; from: string; to: string },
+    today: string,
+    named: string | null,
+    what: string,
+  ): Promise<{ agreement: AgreementEntity } | Refusal> {
+    let candidates = await this.agreements.between(exchange.from, exchange.to);
+    if (named) candidates = candidates.filter((a) => a.id === named);
+    candidates = candidates.filter((a) => a.document !== null && a.state !== 'draft');
+    if (candidates.length === 0) {
+      return this.refused(EnvelopeErrorCode.NoAgreement, `no agreement with ${exchange.to} covers ${what}`);
+    }
+    // The newest agreement that allows it; otherwise the newest one's reason.
+    const verdicts = candidates.map((agreement) => ({
+      agreement,
+      verdict: judgeExchange(agreement, exchange, today),
+    }));
+    const chosen = verdicts.find((v) => v.verdict.allowed);
+    if (chosen) return { agreement: chosen.agreement };
+    const { verdict } = verdicts[0]!;
+    return verdict.allowed ? this.refused(EnvelopeErrorCode.NoAgreement, 'unreachable') : verdict;
   }
 
   async incoming(

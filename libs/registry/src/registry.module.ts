@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AgreementsModule } from '@regulink/agreements';
+import { FederationModule } from '@regulink/federation';
+import { IdentityModule } from '@regulink/identity';
 import { ImportJobEntity } from './import/import-job.entity';
 import { ImportJobRepository } from './import/import-job.repository';
 import { ImportRejectionEntity } from './import/import-rejection.entity';
@@ -11,11 +14,13 @@ import { MarketEntityRepository } from './register/market-entity.repository';
 import { RegisterImportTarget } from './register/register-import.target';
 import { ShopReportImportTarget } from './shops/shop-report-import.target';
 import { ShopEntity } from './shops/shop.entity';
+import { ShopRoutingService } from './shops/shop-routing.service';
 import { ShopRepository } from './shops/shop.repository';
+import { ShopsController } from './shops/shops.controller';
 
 /**
- * The merchant registry: the node's entity register, the shops its platforms report, and the bulk
- * imports that feed them.
+ * The merchant registry: the node's entity register, the shops its platforms report, the bulk
+ * imports that feed them, and where each shop belongs.
  */
 @Module({
   imports: [
@@ -26,8 +31,11 @@ import { ShopRepository } from './shops/shop.repository';
       ImportRejectionEntity,
       ImportSeenEntity,
     ]),
+    AgreementsModule,
+    FederationModule,
+    IdentityModule,
   ],
-  controllers: [ImportsController],
+  controllers: [ImportsController, ShopsController],
   providers: [
     ImportJobRepository,
     ImportRunner,
@@ -35,6 +43,7 @@ import { ShopRepository } from './shops/shop.repository';
     RegisterImportTarget,
     ShopRepository,
     ShopReportImportTarget,
+    ShopRoutingService,
   ],
   exports: [ImportRunner],
 })

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { CheckedLine } from '../import/import-target';
 import { shopKey, type ShopRecord } from './shop-report-line';
 
@@ -37,6 +38,8 @@ const UPSERT = `
 /** The shops the platforms of this node's region report. */
 @Injectable()
 export class ShopRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
   /** Writes a batch in the caller's transaction; returns which shop keys were new and which changed. */
   async upsertBatch(
     manager: EntityManager,
@@ -70,5 +73,13 @@ export class ShopRepository {
     const updated = new Set<string>();
     for (const row of rows) (row.inserted ? accepted : updated).add(shopKey(row.platform, row.url));
     return { accepted, updated };
+  }
+
+  /** How many shops are at home in each division; `null` counts those nothing locates. */
+  async countByHome(): Promise<{ division: string | null; shops: number }[]> {
+    const rows: { division: string | null; shops: string }[] = await this.dataSource.query(
+      'SELECT home_division AS division, count(*) AS shops FROM registry_shop GROUP BY home_division',
+    );
+    return rows.map((r) => ({ division: r.division, shops: Number(r.shops) }));
   }
 }
