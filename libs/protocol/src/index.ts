@@ -107,3 +107,14 @@ export {
   type AgreementKeyResolver,
   type VerifiedAgreement,
 } from './agreement/agreement-document';
+export {
+  isRecordInBatch,
+  MAX_BATCH_RECORDS,
+  RECORD_BATCH_TYP,
+  recordBatchKid,
+  recordLeafHash,
+  signRecordBatch,
+  verifyRecordBatchHead,
+  type RecordBatchHead,
+  type SignedRecordBatch,
+} from './record-batch/record-batch';
