@@ -10,12 +10,14 @@
 import 'reflect-metadata';
 import { hash, randomUUID } from 'node:crypto';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
-import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   CompactSign,
   compactVerify,
@@ -24,6 +26,8 @@ import {
   type CryptoKey,
 } from 'jose';
 import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Role } from '@regulink/access';
 import { AuditLog, type AuditRecord } from '@regulink/audit';
 import { FederationTransport, QueryClient } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
@@ -37,6 +41,13 @@ import {
   verifyTreeHead,
   type Signer,
 } from '@regulink/protocol';
+import {
+  csvLine,
+  newRegisterLine,
+  REGISTER_COLUMNS,
+  serialCreditCode,
+} from '../test/factories/market-entity.factory';
+import { newUser } from '../test/factories/user.factory';
 import { bootNodes, connectAll } from '../test/support/federation';
 import { TEST_ADMIN, type TestNode } from '../test/support/test-node';
 import type { PeerReady } from './peer-node';
@@ -46,7 +57,7 @@ import type { PeerReady } from './peer-node';
 // ---------------------------------------------------------------------------------------------
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1') > 0 ? Number(process.env.BENCH_SCALE ?? '1') : 1;
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'roundtrip,audit').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'roundtrip,audit,import').split(',').map((s) => s.trim()));
 const STRICT = process.env.BENCH_STRICT === '1';
 const WARMUP_MS = 3000 * SCALE;
 const RT_MS = 6000 * SCALE;
@@ -58,6 +69,8 @@ const AUDIT_PRODUCERS = 256;
 const PROOF_MS = 2000 * SCALE;
 const TARGET_RATIO = 0.6;
 const TARGET_AUDIT = 20_000;
+const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? '100000');
+const TARGET_IMPORT_RATIO = 0.8;
 const A = '330000';
 const B = '360000';
 
@@ -769,6 +782,89 @@ async function auditLog(node: TestNode): Promise<AuditFigures> {
 // Main
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// 4. Entity register import against a raw COPY of the same file
+// ---------------------------------------------------------------------------------------------
+
+interface ImportFigures {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly importSeconds: number;
+  readonly copySeconds: number;
+  readonly cpu: CpuUse;
+  readonly peakRssGrowthMb: number;
+}
+
+/**
+ * Writes IMPORT_ROWS generated register lines (valid credit codes) to a CSV file, streams it to
+ * node A's import API as a provincial system would, then COPYs the same file into a plain table
+ * of the same columns on the same server: the floor the import is held to.
+ */
+async function registerImport(node: TestNode): Promise<ImportFigures> {
+  const folder = await mkdtemp(join(tmpdir(), 'regulink-bench-'));
+  const file = join(folder, 'register.csv');
+  try {
+    progress(`import: writing ${IMPORT_ROWS.toLocaleString('en-US')} register lines`);
+    await pipeline(
+      Readable.from(
+        (function* () {
+          yield `${REGISTER_COLUMNS.join(',')}\n`;
+          for (let i = 0; i < IMPORT_ROWS; i++)
+            yield csvLine(newRegisterLine({ creditCode: serialCreditCode(i) }));
+        })(),
+      ),
+      createWriteStream(file),
+    );
+    const bytes = statSync(file).size;
+    const system = await newUser(node, [Role.System]);
+
+    progress('import: streaming the file to node A');
+    let peak = 0;
+    const base = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss - base)), 100);
+    const t0 = performance.now();
+    const { value: report, cpu } = await metered(async () => {
+      const response = await fetch(`${node.url}/registry/imports/entities`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${system.token}`, 'content-type': 'text/csv' },
+        body: Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>,
+        duplex: 'half',
+      } as RequestInit);
+      return (await response.json()) as { accepted?: number; rejected?: number; message?: string };
+    }, 'register import');
+    const importSeconds = (performance.now() - t0) / 1000;
+    clearInterval(sampler);
+    check(
+      report.accepted === IMPORT_ROWS && report.rejected === 0,
+      `the import answered ${JSON.stringify(report).slice(0, 300)}`,
+    );
+
+    progress('import: COPY of the same file into a plain table');
+    const client = new Client({ connectionString: node.config.database.url });
+    await client.connect();
+    let copySeconds: number;
+    try {
+      await client.query(
+        `CREATE TABLE bench_register_copy (${REGISTER_COLUMNS.map((c) => `"${c}" text`).join(', ')})`,
+      );
+      const t1 = performance.now();
+      await pipeline(
+        createReadStream(file),
+        client.query(copyFrom('COPY bench_register_copy FROM STDIN WITH (FORMAT csv, HEADER true)')),
+      );
+      copySeconds = (performance.now() - t1) / 1000;
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM bench_register_copy');
+      check(Number(rows[0]!.n) === IMPORT_ROWS, `COPY loaded ${rows[0]!.n} rows`);
+      await client.query('DROP TABLE bench_register_copy');
+    } finally {
+      await client.end();
+    }
+    return { rows: IMPORT_ROWS, bytes, importSeconds, copySeconds, cpu, peakRssGrowthMb: peak / 2 ** 20 };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
 function commandLine(): string {
   const npm = process.env.npm_lifecycle_event;
   const node = [
@@ -824,6 +920,7 @@ async function main(): Promise<void> {
   const idle = (await metered(() => new Promise((resolve) => setTimeout(resolve, 2000)))).cpu;
   const rt = ONLY.has('roundtrip') ? await roundTripsAndFloor(nodeA, signer, verifyKey) : undefined;
   const audit = ONLY.has('audit') ? await auditLog(nodeA) : undefined;
+  const imported = ONLY.has('import') ? await registerImport(nodeA) : undefined;
 
   progress('stopping nodes and PostgreSQL');
   await cleanup();
@@ -910,6 +1007,26 @@ async function main(): Promise<void> {
       `audit: log grew ${audit.startSize.toLocaleString('en-US')} -> ${audit.headSize.toLocaleString('en-US')}; ` +
         `${audit.inclusion.count} inclusion and ${audit.consistency.count} consistency proofs, all verified against the signed head`,
     );
+  }
+  if (imported) {
+    const s = 'register import';
+    const rate = imported.rows / imported.importSeconds;
+    const copyRate = imported.rows / imported.copySeconds;
+    row(
+      s,
+      `${imported.rows.toLocaleString('en-US')} lines (${(imported.bytes / 2 ** 20).toFixed(1)} MiB CSV), streamed`,
+      fmtRate(rate),
+    );
+    row(s, 'raw COPY of the same file', fmtRate(copyRate));
+    row(
+      s,
+      'import / COPY',
+      (rate / copyRate).toFixed(2),
+      `>= ${TARGET_IMPORT_RATIO}`,
+      rate / copyRate >= TARGET_IMPORT_RATIO,
+    );
+    row(s, 'bench process RSS growth during the import', `${imported.peakRssGrowthMb.toFixed(0)} MiB`);
+    cpuRows.push({ phase: 'register import (per line)', ops: imported.rows, cpu: imported.cpu });
   }
   printTable();
   if (cpuRows.length > 0) printCpuTable();

@@ -34,7 +34,18 @@ const ORG = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
 /** A valid unified social credit code of an enterprise registered by market regulation in `division`. */
 export function newCreditCode(division = '330106', kind: '1' | '2' = '1'): string {
-  const org8 = Array.from({ length: 8 }, () => ORG[randomInt(0, 10)]!).join('');
+  return creditCodeFrom(Array.from({ length: 8 }, () => ORG[randomInt(0, 31)]!).join(''), division, kind);
+}
+
+/** The valid credit code with serial number `serial` (distinct serials give distinct codes), for bulk data. */
+export function serialCreditCode(serial: number, division = '330106', kind: '1' | '2' = '1'): string {
+  let rest = serial;
+  let org8 = '';
+  for (let i = 0; i < 8; i++, rest = Math.floor(rest / 31)) org8 = ORG[rest % 31]! + org8;
+  return creditCodeFrom(org8, division, kind);
+}
+
+function creditCodeFrom(org8: string, division: string, kind: '1' | '2'): string {
   const first17 = `9${kind}${division}${org8}${organizationCodeCheckCharacter(org8)}`;
   return `${first17}${creditCodeCheckCharacter(first17)}`;
 }
