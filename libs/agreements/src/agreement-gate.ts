@@ -57,7 +57,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     const exchange = { scope: definition.scope!, from: this.identity.region, to: peer.region };
     const today = this.today();
     const chosen = await this.covering(exchange, today, claims.agreement, definition.type);
-    if ('allowed' in chosen) return chosen;
+    if ('allowed' in chosen) return this.logged(chosen);
     const { terms } = chosen.agreement;
     const body = applyFieldPolicy(
       claims.body,
@@ -72,7 +72,8 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
 
   /**
    * The agreement this node would send under, to `to`, in `scope`, today: the newest one that
-   * allows it, or the refusal of the newest one (NO_AGREEMENT when there is none).
+   * allows it, or the refusal of the newest one (NO_AGREEMENT when there is none). A question,
+   * not an exchange: nothing is logged.
    */
   async senderAgreement(scope: string, to: string): Promise<{ agreement: AgreementEntity } | Refusal> {
     return this.covering({ scope, from: this.identity.region, to }, this.today(), null, scope);
@@ -88,7 +89,11 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     if (named) candidates = candidates.filter((a) => a.id === named);
     candidates = candidates.filter((a) => a.document !== null && a.state !== 'draft');
     if (candidates.length === 0) {
-      return this.refused(EnvelopeErrorCode.NoAgreement, `no agreement with ${exchange.to} covers ${what}`);
+      return {
+        allowed: false,
+        code: EnvelopeErrorCode.NoAgreement,
+        reason: `no agreement with ${exchange.to} covers ${what}`,
+      };
     }
     // The newest agreement that allows it; otherwise the newest one's reason.
     const verdicts = candidates.map((agreement) => ({
@@ -98,7 +103,9 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     const chosen = verdicts.find((v) => v.verdict.allowed);
     if (chosen) return { agreement: chosen.agreement };
     const { verdict } = verdicts[0]!;
-    return verdict.allowed ? this.refused(EnvelopeErrorCode.NoAgreement, 'unreachable') : verdict;
+    return verdict.allowed
+      ? { allowed: false, code: EnvelopeErrorCode.NoAgreement, reason: 'unreachable' }
+      : verdict;
   }
 
   async incoming(
@@ -168,7 +175,11 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
   }
 
   private refused(code: EnvelopeErrorCode, reason: string): Refusal {
-    this.logger.warn({ code, reason }, 'exchange refused by agreement');
-    return { allowed: false, code, reason };
+    return this.logged({ allowed: false, code, reason });
+  }
+
+  private logged(refusal: Refusal): Refusal {
+    this.logger.warn({ code: refusal.code, reason: refusal.reason }, 'exchange refused by agreement');
+    return refusal;
   }
 }
