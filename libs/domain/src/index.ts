@@ -85,3 +85,17 @@ export type {
 } from './personal-data/personal-data';
 export { regionHolding, sellerHome } from './routing/home-region';
 export type { HomeSource, SellerHome, SellerIdentity } from './routing/home-region';
+export {
+  CANDIDATE_SCORE,
+  landOperator,
+  normalizeEntityText,
+  SAME_TEXT,
+  textSimilarity,
+} from './landing/landing';
+export type {
+  ClaimedOperator,
+  LandingCandidate,
+  LandingField,
+  LandingOutcome,
+  RegisterEntry,
+} from './landing/landing';
