@@ -5,6 +5,7 @@ import { AgreementEventNoEffect1795450691781 } from './1795450691781-AgreementEv
 import { Registry1795451778592 } from './1795451778592-Registry';
 import { Shops1795453132036 } from './1795453132036-Shops';
 import { ShopHome1795453935047 } from './1795453935047-ShopHome';
+import { Landing1795455360433 } from './1795455360433-Landing';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Registry1795451778592,
   Shops1795453132036,
   ShopHome1795453935047,
+  Landing1795455360433,
 ];

@@ -11,6 +11,7 @@ import {
   ImportJobEntity,
   ImportRejectionEntity,
   ImportSeenEntity,
+  LandingResultEntity,
   MarketEntity,
   ShopEntity,
 } from '@regulink/registry';
@@ -33,4 +34,5 @@ export const ENTITIES = [
   ImportJobEntity,
   ImportRejectionEntity,
   ImportSeenEntity,
+  LandingResultEntity,
 ];

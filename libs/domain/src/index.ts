@@ -83,7 +83,7 @@ export type {
   PersonalField,
   PersonalFieldMap,
 } from './personal-data/personal-data';
-export { regionHolding, sellerHome } from './routing/home-region';
+export { regionHolding, regionPrefix, sellerHome } from './routing/home-region';
 export type { HomeSource, SellerHome, SellerIdentity } from './routing/home-region';
 export {
   CANDIDATE_SCORE,

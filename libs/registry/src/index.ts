@@ -6,3 +6,4 @@ export { ImportJobEntity } from './import/import-job.entity';
 export { ImportRejectionEntity } from './import/import-rejection.entity';
 export { ImportSeenEntity } from './import/import-seen.entity';
 export { ImportRunner, type ImportReport } from './import/import-runner.service';
+export { LandingResultEntity } from './landing/landing-result.entity';

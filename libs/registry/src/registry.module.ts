@@ -9,6 +9,10 @@ import { ImportRejectionEntity } from './import/import-rejection.entity';
 import { ImportRunner } from './import/import-runner.service';
 import { ImportSeenEntity } from './import/import-seen.entity';
 import { ImportsController } from './import/imports.controller';
+import { LandingResultEntity } from './landing/landing-result.entity';
+import { LandingController } from './landing/landing.controller';
+import { LandingRepository } from './landing/landing.repository';
+import { LandingService } from './landing/landing.service';
 import { MarketEntity } from './register/market-entity.entity';
 import { MarketEntityRepository } from './register/market-entity.repository';
 import { RegisterImportTarget } from './register/register-import.target';
@@ -30,12 +34,13 @@ import { ShopsController } from './shops/shops.controller';
       ImportJobEntity,
       ImportRejectionEntity,
       ImportSeenEntity,
+      LandingResultEntity,
     ]),
     AgreementsModule,
     FederationModule,
     IdentityModule,
   ],
-  controllers: [ImportsController, ShopsController],
+  controllers: [ImportsController, ShopsController, LandingController],
   providers: [
     ImportJobRepository,
     ImportRunner,
@@ -44,6 +49,8 @@ import { ShopsController } from './shops/shops.controller';
     ShopRepository,
     ShopReportImportTarget,
     ShopRoutingService,
+    LandingRepository,
+    LandingService,
   ],
   exports: [ImportRunner],
 })

@@ -35,7 +35,7 @@ export function sellerHome(seller: SellerIdentity): SellerHome | undefined {
 }
 
 /** The digits of a region code that count for matching: `330000` → `33`, `330100` → `3301`. */
-function significantPrefix(region: string): string {
+export function regionPrefix(region: string): string {
   if (region.endsWith('0000')) return region.slice(0, 2);
   if (region.endsWith('00')) return region.slice(0, 4);
   return region;
@@ -50,7 +50,7 @@ export function regionHolding(division: string, regions: readonly string[]): str
   let best: string | undefined;
   let bestLength = 0;
   for (const region of regions) {
-    const prefix = significantPrefix(region);
+    const prefix = regionPrefix(region);
     if (division.startsWith(prefix) && prefix.length > bestLength) {
       best = region;
       bestLength = prefix.length;

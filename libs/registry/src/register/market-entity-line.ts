@@ -1,4 +1,9 @@
-import { isAcceptedCreditCode, isKnownDivision, parseCreditCode } from '@regulink/domain';
+import {
+  isAcceptedCreditCode,
+  isKnownDivision,
+  normalizeEntityText,
+  parseCreditCode,
+} from '@regulink/domain';
 import { sha256Base64Url } from '@regulink/protocol';
 import type { LineProblem } from '../import/import-target';
 import { checkLineShape } from '../import/line-shape';
@@ -7,6 +12,8 @@ import { MarketEntityLineDto } from './dto/market-entity-line.dto';
 /** A register line as it is stored: checked, normalized, with the hash of its content. */
 export interface MarketEntityRecord {
   readonly creditCode: string;
+  /** The name reduced for matching. */
+  readonly nameKey: string;
   /** The check characters do not verify, yet the code is accepted (early pilot codes). */
   readonly creditCodeCheckFailed: boolean;
   readonly name: string;
@@ -63,6 +70,7 @@ export function checkMarketEntityLine(
     record: {
       ...content,
       creditCodeCheckFailed: code.status === 'check-failed',
+      nameKey: normalizeEntityText(line.name),
       sourceUpdatedAt: new Date(line.updatedAt),
       // Fields in a fixed order: the hash only has to tell this node's own versions apart.
       contentHash: sha256Base64Url(JSON.stringify(Object.values(content))),

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * A market entity (市场主体) of this node's own register: an enterprise or an individual business,
@@ -16,6 +16,11 @@ export class MarketEntity {
 
   @Column('varchar', { length: 200 })
   name!: string;
+
+  /** The name reduced for matching (normalizeEntityText): how landing finds an operator without a code. */
+  @Index('ix_registry_entity_name_key')
+  @Column('varchar', { name: 'name_key', length: 200 })
+  nameKey!: string;
 
   /** The registration type as the register words it (e.g. 有限责任公司, 个体工商户). */
   @Column('varchar', { name: 'entity_type', length: 64 })

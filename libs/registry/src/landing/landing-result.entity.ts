@@ -1,0 +1,40 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** The outcome of landing (网店落地) one shop on this node's register: the latest for each shop. */
+@Entity('registry_landing')
+@Index('ix_registry_landing_outcome', ['outcome', 'landedAt'])
+export class LandingResultEntity {
+  @PrimaryColumn('varchar', { length: 64 })
+  platform!: string;
+
+  /** The shop's normalized URL: with the platform, the shop. */
+  @PrimaryColumn('varchar', { length: 2000 })
+  url!: string;
+
+  /** matched, mismatch, not-found, deregistered, revoked or ambiguous. */
+  @Column('varchar', { length: 16 })
+  outcome!: string;
+
+  /** The entity landed on (or found closed), when there is one. */
+  @Column('varchar', { name: 'credit_code', length: 18, nullable: true })
+  creditCode!: string | null;
+
+  /** For a mismatch, the fields that differ. */
+  @Column('jsonb', { nullable: true })
+  differing!: string[] | null;
+
+  /** For an ambiguous outcome, the candidates with their scores. */
+  @Column('jsonb', { nullable: true })
+  candidates!: { creditCode: string; score: number }[] | null;
+
+  /** The entity is on the list of abnormal operations. */
+  @Column('boolean')
+  abnormal!: boolean;
+
+  /** The shop's content hash when it was landed: a changed shop is landed again. */
+  @Column('varchar', { name: 'shop_hash', length: 43 })
+  shopHash!: string;
+
+  @Column('timestamptz', { name: 'landed_at' })
+  landedAt!: Date;
+}

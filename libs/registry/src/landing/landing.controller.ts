@@ -1,0 +1,44 @@
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { Role, Roles } from '@regulink/access';
+import { LandingService } from './landing.service';
+
+const OUTCOMES = ['matched', 'mismatch', 'not-found', 'deregistered', 'revoked', 'ambiguous'] as const;
+
+export class LandingListQueryDto {
+  @IsOptional()
+  @IsIn(OUTCOMES)
+  outcome?: (typeof OUTCOMES)[number];
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  limit?: number;
+}
+
+/** Landing (网店落地) of the shops at home in this region, on its own register. */
+@ApiTags('registry')
+@ApiBearerAuth()
+@Controller('registry/landing')
+export class LandingController {
+  constructor(private readonly landing: LandingService) {}
+
+  /** Lands every local shop not landed since it last changed; answers how many, by outcome. */
+  @Post('run')
+  @HttpCode(200)
+  @Roles(Role.Admin, Role.System)
+  run() {
+    return this.landing.landLocal();
+  }
+
+  /** Landing results, newest first, of one outcome or all. */
+  @Get()
+  @Roles(Role.Admin, Role.System, Role.Officer)
+  list(@Query() query: LandingListQueryDto) {
+    return this.landing.list(query.outcome ?? null, query.limit ?? 1000);
+  }
+}

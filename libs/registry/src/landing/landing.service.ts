@@ -1,0 +1,78 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { landOperator, normalizeEntityText, regionPrefix, type RegisterEntry } from '@regulink/domain';
+import { PeersService } from '@regulink/federation';
+import { NodeIdentityService } from '@regulink/identity';
+import { LandingRepository, type LandingRow } from './landing.repository';
+
+const BATCH = 1000;
+
+/**
+ * Lands the shops whose operators are at home in this node's region on its own register, and
+ * keeps one result per shop: each shop is landed again when its record changes.
+ */
+@Injectable()
+export class LandingService {
+  private readonly logger = new Logger(LandingService.name);
+
+  constructor(
+    private readonly landings: LandingRepository,
+    private readonly peers: PeersService,
+    private readonly identity: NodeIdentityService,
+  ) {}
+
+  /** Lands every local shop not landed since it last changed; returns how many, by outcome. */
+  async landLocal(): Promise<{ landed: number; outcomes: Record<string, number> }> {
+    const own = regionPrefix(this.identity.region);
+    // Peers whose regions lie inside this one (a city node under a province node) take their part.
+    const carvedOut = (await this.peers.list())
+      .map((p) => regionPrefix(p.region))
+      .filter((prefix) => prefix.length > own.length && prefix.startsWith(own));
+    const outcomes: Record<string, number> = {};
+    let landed = 0;
+    let after: { platform: string; url: string } | null = null;
+    for (;;) {
+      const shops = await this.landings.shopsToLand(own, carvedOut, after, BATCH);
+      if (shops.length === 0) break;
+      const codes = shops.flatMap((s) => (s.operatorCreditCode ? [s.operatorCreditCode] : []));
+      const names = shops
+        .filter((s) => !s.operatorCreditCode)
+        .map((s) => normalizeEntityText(s.operatorName));
+      const entries = await this.landings.candidates(codes, names);
+      const byCode = new Map(entries.map((e) => [e.creditCode, e]));
+      const byName = new Map<string, RegisterEntry[]>();
+      for (const e of entries) byName.set(e.nameKey, [...(byName.get(e.nameKey) ?? []), e]);
+      const rows: LandingRow[] = shops.map((shop) => {
+        const claim = {
+          creditCode: shop.operatorCreditCode,
+          name: shop.operatorName,
+          address: shop.operatingAddress,
+        };
+        const candidates = shop.operatorCreditCode
+          ? [byCode.get(shop.operatorCreditCode)].filter((e): e is RegisterEntry & { nameKey: string } => !!e)
+          : (byName.get(normalizeEntityText(shop.operatorName)) ?? []);
+        const result = landOperator(claim, candidates);
+        outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
+        return {
+          platform: shop.platform,
+          url: shop.url,
+          outcome: result.outcome,
+          creditCode: 'creditCode' in result ? result.creditCode : null,
+          differing: result.outcome === 'mismatch' ? result.differing : null,
+          candidates: result.outcome === 'ambiguous' ? result.candidates : null,
+          abnormal: 'abnormal' in result ? result.abnormal : false,
+          shopHash: shop.contentHash,
+        };
+      });
+      await this.landings.save(rows);
+      landed += rows.length;
+      const last = shops[shops.length - 1]!;
+      after = { platform: last.platform, url: last.url };
+    }
+    if (landed > 0) this.logger.log({ landed, outcomes }, 'landed local shops');
+    return { landed, outcomes };
+  }
+
+  list(outcome: string | null, limit: number) {
+    return this.landings.list(outcome, limit);
+  }
+}

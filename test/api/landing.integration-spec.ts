@@ -1,0 +1,151 @@
+import { Role } from '@regulink/access';
+import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
+import { newRegistrationNumber, newShopLine, shopReportCsv } from '../factories/shop-report.factory';
+import { newUser, type TestUser } from '../factories/user.factory';
+import { uploadImport } from '../support/imports';
+import { bootTestNode, type TestNode } from '../support/test-node';
+
+interface Landed {
+  platform: string;
+  url: string;
+  shopId: string;
+  outcome: string;
+  creditCode: string | null;
+  differing: string[] | null;
+  candidates: { creditCode: string; score: number }[] | null;
+  abnormal: boolean;
+}
+
+/**
+ * The shops reported on this node whose operators are at home in its region are landed (网店落地)
+ * on its own register: one result per shop, of each kind, landed again when the shop changes.
+ */
+describe('landing local shops on the register (real node, real PostgreSQL)', () => {
+  let node: TestNode;
+  let system: TestUser;
+
+  beforeAll(async () => {
+    node = await bootTestNode();
+    system = await newUser(node, [Role.System]);
+  });
+
+  afterAll(async () => {
+    await node?.close();
+  });
+
+  const run = async () =>
+    (await node.request('POST', '/registry/landing/run', { token: system.token })).json() as Promise<{
+      landed: number;
+      outcomes: Record<string, number>;
+    }>;
+  const list = async (outcome: string) =>
+    (await (
+      await node.request('GET', `/registry/landing?outcome=${outcome}`, { token: system.token })
+    ).json()) as Landed[];
+
+  it('gives each local shop its outcome, and lands a shop again only when it changes', async () => {
+    const active = newRegisterLine({
+      name: '杭州一号网络科技有限公司',
+      registeredAddress: '浙江省杭州市西湖区文三路1号',
+    });
+    const revoked = newRegisterLine({ status: 'revoked', statusChangedOn: '2025-06-01' });
+    const abnormal = newRegisterLine({ status: 'abnormal', statusChangedOn: '2025-09-01' });
+    const twins = [newRegisterLine({ name: '杭州同名商行' }), newRegisterLine({ name: '杭州同名商行' })];
+    const unique = newRegisterLine({
+      name: '杭州独一商行',
+      registeredAddress: '浙江省杭州市西湖区古墩路8号',
+    });
+    const register = await uploadImport(
+      node,
+      'entities',
+      registerCsv([active, revoked, abnormal, ...twins, unique]),
+      {
+        token: system.token,
+      },
+    );
+    expect(register.json).toMatchObject({ accepted: 6, rejected: 0 });
+
+    const shops = {
+      matched: newShopLine({
+        operatorCreditCode: active.creditCode,
+        operatorName: active.name,
+        operatingAddress: active.registeredAddress,
+      }),
+      mismatch: newShopLine({
+        operatorCreditCode: abnormal.creditCode,
+        operatorName: '完全不同的网店名称',
+        operatingAddress: abnormal.registeredAddress,
+      }),
+      revoked: newShopLine({ operatorCreditCode: revoked.creditCode }),
+      notFound: newShopLine({ operatorCreditCode: newCreditCode('330106') }),
+      ambiguous: newShopLine({
+        operatorCreditCode: '',
+        operatorRegistrationNumber: newRegistrationNumber(),
+        operatorName: '杭州 同名商行',
+      }),
+      byName: newShopLine({
+        operatorCreditCode: '',
+        operatorRegistrationNumber: newRegistrationNumber(),
+        operatorName: '杭州独一商行',
+        operatingAddress: unique.registeredAddress,
+      }),
+      elsewhere: newShopLine({
+        operatorCreditCode: newCreditCode('370102'),
+        operatingDivisionCode: '370102',
+      }),
+    };
+    const report = await uploadImport(node, 'shops', shopReportCsv(Object.values(shops)), {
+      token: system.token,
+    });
+    expect(report.json).toMatchObject({ accepted: 7, rejected: 0 });
+
+    expect(await run()).toEqual({
+      landed: 6,
+      outcomes: { matched: 2, mismatch: 1, revoked: 1, 'not-found': 1, ambiguous: 1 },
+    });
+    const byShop = async (outcome: string) => new Map((await list(outcome)).map((l) => [l.shopId, l]));
+    const matched = await byShop('matched');
+    expect(matched.get(shops.matched.shopId)).toMatchObject({
+      creditCode: active.creditCode,
+      abnormal: false,
+    });
+    expect(matched.get(shops.byName.shopId)).toMatchObject({ creditCode: unique.creditCode });
+    expect((await byShop('mismatch')).get(shops.mismatch.shopId)).toMatchObject({
+      creditCode: abnormal.creditCode,
+      differing: ['name'],
+      abnormal: true,
+    });
+    expect((await byShop('revoked')).get(shops.revoked.shopId)).toMatchObject({
+      creditCode: revoked.creditCode,
+    });
+    expect((await byShop('not-found')).get(shops.notFound.shopId)).toMatchObject({ creditCode: null });
+    expect(
+      (await byShop('ambiguous'))
+        .get(shops.ambiguous.shopId)
+        ?.candidates?.map((c) => c.creditCode)
+        .sort(),
+    ).toEqual(twins.map((t) => t.creditCode).sort());
+    // The shop at home in Shandong is not landed here.
+    expect([...(await byShop('not-found')).keys()]).not.toContain(shops.elsewhere.shopId);
+
+    // Nothing changed: nothing to land. A later report renames one operator: that shop alone again.
+    expect(await run()).toEqual({ landed: 0, outcomes: {} });
+    const renamed = { ...shops.matched, operatorName: '李四网店', reportPeriod: '2026-H2' };
+    expect(
+      (await uploadImport(node, 'shops', shopReportCsv([renamed]), { token: system.token })).json,
+    ).toMatchObject({
+      updated: 1,
+    });
+    expect(await run()).toEqual({ landed: 1, outcomes: { mismatch: 1 } });
+    expect((await byShop('mismatch')).get(shops.matched.shopId)).toMatchObject({ differing: ['name'] });
+  });
+
+  it('lets officers read the results but not run the landing', async () => {
+    const officer = await newUser(node, [Role.Officer]);
+    expect((await node.request('GET', '/registry/landing', { token: officer.token })).status).toBe(200);
+    expect((await node.request('POST', '/registry/landing/run', { token: officer.token })).status).toBe(403);
+    expect(
+      (await node.request('GET', '/registry/landing?outcome=lost', { token: officer.token })).status,
+    ).toBe(400);
+  });
+});
