@@ -6,6 +6,7 @@ import { Registry1795451778592 } from './1795451778592-Registry';
 import { Shops1795453132036 } from './1795453132036-Shops';
 import { ShopHome1795453935047 } from './1795453935047-ShopHome';
 import { Landing1795455360433 } from './1795455360433-Landing';
+import { ShopHomeIndex1795455730265 } from './1795455730265-ShopHomeIndex';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Shops1795453132036,
   ShopHome1795453935047,
   Landing1795455360433,
+  ShopHomeIndex1795455730265,
 ];

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * An in-platform shop (平台内经营者的店铺) as its platform last reported it in the half-yearly
@@ -71,6 +71,7 @@ export class ShopEntity {
    * The division where the operator is at home, whose region has jurisdiction: from its credit
    * code or registration number, else its operating division. Null when nothing locates it.
    */
+  @Index('ix_registry_shop_home_division')
   @Column('varchar', { name: 'home_division', length: 6, nullable: true })
   homeDivision!: string | null;
 
