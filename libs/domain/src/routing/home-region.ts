@@ -1,4 +1,6 @@
+import { isAcceptedCreditCode, parseCreditCode } from '../credit-code/credit-code';
 import { provinceOf } from '../divisions/divisions';
+import { parseRegistrationNumber } from '../registration-number/registration-number';
 
 /** What told a seller's home: the code it registered under, or where it says it operates. */
 export type HomeSource = 'credit-code' | 'registration-number' | 'operating-division';
@@ -23,9 +25,11 @@ export interface SellerIdentity {
  * known one is passed over. `undefined` when nothing locates the seller.
  */
 export function sellerHome(seller: SellerIdentity): SellerHome | undefined {
+  const code = seller.creditCode ? parseCreditCode(seller.creditCode) : undefined;
+  const number = seller.registrationNumber ? parseRegistrationNumber(seller.registrationNumber) : undefined;
   const candidates: [string | null | undefined, HomeSource][] = [
-    [seller.creditCode?.slice(2, 8), 'credit-code'],
-    [seller.registrationNumber?.slice(0, 6), 'registration-number'],
+    [code && isAcceptedCreditCode(code) ? code.divisionCode : undefined, 'credit-code'],
+    [number && number.status !== 'malformed' ? number.authorityCode : undefined, 'registration-number'],
     [seller.operatingDivisionCode, 'operating-division'],
   ];
   for (const [division, source] of candidates) {

@@ -4,7 +4,7 @@ import {
   normalizeEntityText,
   parseCreditCode,
 } from '@regulink/domain';
-import { sha256Base64Url } from '@regulink/protocol';
+import { contentHash } from '../import/imported-row';
 import type { LineProblem } from '../import/import-target';
 import { checkLineShape } from '../import/line-shape';
 import { MarketEntityLineDto } from './dto/market-entity-line.dto';
@@ -72,8 +72,7 @@ export function checkMarketEntityLine(
       creditCodeCheckFailed: code.status === 'check-failed',
       nameKey: normalizeEntityText(line.name),
       sourceUpdatedAt: new Date(line.updatedAt),
-      // Fields in a fixed order: the hash only has to tell this node's own versions apart.
-      contentHash: sha256Base64Url(JSON.stringify(Object.values(content))),
+      contentHash: contentHash(content),
     },
   };
 }

@@ -1,11 +1,12 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { ImportedRow } from '../import/imported-row';
 
 /**
  * A market entity (市场主体) of this node's own register: an enterprise or an individual business,
  * as the provincial registration system last reported it. Authoritative here, at its home node.
  */
 @Entity('registry_entity')
-export class MarketEntity {
+export class MarketEntity extends ImportedRow {
   /** Unified social credit code, 18 characters, upper case. */
   @PrimaryColumn('varchar', { name: 'credit_code', length: 18 })
   creditCode!: string;
@@ -54,18 +55,4 @@ export class MarketEntity {
   /** When the registration system last changed this record: a newer version replaces an older one. */
   @Column('timestamptz', { name: 'source_updated_at' })
   sourceUpdatedAt!: Date;
-
-  /** SHA-256 (base64url) of the record's fields: an import of the same content changes nothing. */
-  @Column('varchar', { name: 'content_hash', length: 43 })
-  contentHash!: string;
-
-  /** The import, and its line, that last wrote this record. */
-  @Column('uuid', { name: 'import_id' })
-  importId!: string;
-
-  @Column('integer', { name: 'import_line' })
-  importLine!: number;
-
-  @Column('timestamptz', { name: 'updated_at' })
-  updatedAt!: Date;
 }

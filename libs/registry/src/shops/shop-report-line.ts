@@ -9,7 +9,7 @@ import {
   sellerHome,
   type HomeSource,
 } from '@regulink/domain';
-import { canonicalJson, sha256Base64Url } from '@regulink/protocol';
+import { contentHash } from '../import/imported-row';
 import type { LineProblem } from '../import/import-target';
 import { checkLineShape } from '../import/line-shape';
 import { ShopReportLineDto } from './dto/shop-report-line.dto';
@@ -143,7 +143,7 @@ export function checkShopReportLine(
       ...content,
       operatorCreditCodeCheckFailed: acceptedCode?.status === 'check-failed',
       ...homeOf(content),
-      contentHash: sha256Base64Url(canonicalJson(content)),
+      contentHash: contentHash(content),
     },
   };
 }

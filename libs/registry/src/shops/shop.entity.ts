@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { ImportedRow } from '../import/imported-row';
 
 /**
  * An in-platform shop (平台内经营者的店铺) as its platform last reported it in the half-yearly
@@ -6,7 +7,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * normalized URL, however the URL was written.
  */
 @Entity('registry_shop')
-export class ShopEntity {
+export class ShopEntity extends ImportedRow {
   /** The platform's name or code, as it names itself in its reports. */
   @PrimaryColumn('varchar', { length: 64 })
   platform!: string;
@@ -78,18 +79,4 @@ export class ShopEntity {
   /** What said where the operator is at home: credit-code, registration-number or operating-division. */
   @Column('varchar', { name: 'home_source', length: 24, nullable: true })
   homeSource!: string | null;
-
-  /** SHA-256 (base64url) of the record's fields: an import of the same content changes nothing. */
-  @Column('varchar', { name: 'content_hash', length: 43 })
-  contentHash!: string;
-
-  /** The import, and its line, that last wrote this record. */
-  @Column('uuid', { name: 'import_id' })
-  importId!: string;
-
-  @Column('integer', { name: 'import_line' })
-  importLine!: number;
-
-  @Column('timestamptz', { name: 'updated_at' })
-  updatedAt!: Date;
 }
