@@ -7,6 +7,7 @@ import { Shops1795453132036 } from './1795453132036-Shops';
 import { ShopHome1795453935047 } from './1795453935047-ShopHome';
 import { Landing1795455360433 } from './1795455360433-Landing';
 import { ShopHomeIndex1795455730265 } from './1795455730265-ShopHomeIndex';
+import { Sync1795456951363 } from './1795456951363-Sync';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   ShopHome1795453935047,
   Landing1795455360433,
   ShopHomeIndex1795455730265,
+  Sync1795456951363,
 ];

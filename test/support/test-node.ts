@@ -18,6 +18,8 @@ export interface TestNode extends RunningNode {
   ): Promise<Response>;
   /** A fresh bearer token for the configured first administrator. */
   adminToken(): Promise<string>;
+  /** The settings the node was started with (to start it again on the same database and keys). */
+  readonly env: Record<string, string>;
 }
 
 /**
@@ -28,22 +30,20 @@ export async function bootTestNode(env: Record<string, string> = {}): Promise<Te
   const dataDir = await mkdtemp(join(process.env.REGULINK_TEST_TMP ?? tmpdir(), 'node-'));
   const port = String(await freePort());
   const federationPort = String(await freePort());
-  const config = loadConfig({
-    env: {
-      REGULINK_REGION: '330000',
-      REGULINK_NODE_NAME: 'Zhejiang (test)',
-      REGULINK_DATA_DIR: dataDir,
-      REGULINK_HTTP_PORT: port,
-      REGULINK_FEDERATION_PORT: federationPort,
-      REGULINK_KEY_PASSPHRASE: 'test key passphrase',
-      REGULINK_ADMIN_USERNAME: TEST_ADMIN.username,
-      REGULINK_ADMIN_PASSWORD: TEST_ADMIN.password,
-      REGULINK_LOG_LEVEL: 'silent',
-      DATABASE_URL: await createTestDatabase(),
-      ...env,
-    },
-  });
-  const node = await startNode(config);
+  const settings: Record<string, string> = {
+    REGULINK_REGION: '330000',
+    REGULINK_NODE_NAME: 'Zhejiang (test)',
+    REGULINK_DATA_DIR: dataDir,
+    REGULINK_HTTP_PORT: port,
+    REGULINK_FEDERATION_PORT: federationPort,
+    REGULINK_KEY_PASSPHRASE: 'test key passphrase',
+    REGULINK_ADMIN_USERNAME: TEST_ADMIN.username,
+    REGULINK_ADMIN_PASSWORD: TEST_ADMIN.password,
+    REGULINK_LOG_LEVEL: 'silent',
+    DATABASE_URL: env.DATABASE_URL ?? (await createTestDatabase()),
+    ...env,
+  };
+  const node = await startNode(loadConfig({ env: settings }));
   const request: TestNode['request'] = (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -56,6 +56,7 @@ export async function bootTestNode(env: Record<string, string> = {}): Promise<Te
   };
   return {
     ...node,
+    env: settings,
     request,
     async adminToken() {
       const response = await request('POST', '/auth/token', { body: TEST_ADMIN });
@@ -63,6 +64,12 @@ export async function bootTestNode(env: Record<string, string> = {}): Promise<Te
       return ((await response.json()) as { accessToken: string }).accessToken;
     },
   };
+}
+
+/** Stops a node and starts it again on the same database, keys, ports and settings. */
+export async function restartTestNode(node: TestNode): Promise<TestNode> {
+  await node.close();
+  return bootTestNode(node.env);
 }
 
 /** Runs one statement on a node's own database (to look behind its API, or to stage a state). */

@@ -14,6 +14,8 @@ import {
   LandingResultEntity,
   MarketEntity,
   ShopEntity,
+  SyncBatchEntity,
+  SyncCursorEntity,
 } from '@regulink/registry';
 
 /** Every table the node maps; the data source of the app, the migration CLI and the tests. */
@@ -35,4 +37,6 @@ export const ENTITIES = [
   ImportRejectionEntity,
   ImportSeenEntity,
   LandingResultEntity,
+  SyncBatchEntity,
+  SyncCursorEntity,
 ];

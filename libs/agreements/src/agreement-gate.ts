@@ -5,6 +5,7 @@ import {
   chinaCalendarDate,
   findFieldPolicyViolations,
   type FieldPolicy,
+  type PersonalFieldMap,
 } from '@regulink/domain';
 import {
   Clock,
@@ -54,7 +55,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     definition: MessageDefinition,
     peer: PeerEntity,
   ): Promise<OutgoingDecision> {
-    const exchange = { scope: definition.scope!, from: this.identity.region, to: peer.region };
+    const exchange = this.direction(definition, this.identity.region, peer.region);
     const today = this.today();
     const chosen = await this.covering(exchange, today, claims.agreement, definition.type);
     if ('allowed' in chosen) return this.logged(chosen);
@@ -77,6 +78,71 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
    */
   async senderAgreement(scope: string, to: string): Promise<{ agreement: AgreementEntity } | Refusal> {
     return this.covering({ scope, from: this.identity.region, to }, this.today(), null, scope);
+  }
+
+  /**
+   * The regions this node may exchange `scope` with today, in the given direction: those it may
+   * send to (`to`), or those that may send to it (`from`).
+   */
+  async partners(scope: string, direction: 'to' | 'from'): Promise<string[]> {
+    const own = this.identity.region;
+    const today = this.today();
+    const regions = new Set<string>();
+    for (const agreement of await this.agreements.list()) {
+      if (agreement.document === null) continue;
+      for (const party of agreement.terms.parties) {
+        if (party === own || regions.has(party)) continue;
+        const exchange =
+          direction === 'to' ? { scope, from: own, to: party } : { scope, from: party, to: own };
+        if (judgeExchange(agreement, exchange, today).allowed) regions.add(party);
+      }
+    }
+    return [...regions].sort();
+  }
+
+  /** Whether agreement `agreementId` lets `scope` data go from `from` to `to` today (the caller counts nothing). */
+  async permits(
+    agreementId: string,
+    exchange: { scope: string; from: string; to: string },
+  ): Promise<PolicyDecision> {
+    const agreement = await this.agreements.find(agreementId);
+    if (!agreement || agreement.document === null)
+      return {
+        allowed: false,
+        code: EnvelopeErrorCode.NoAgreement,
+        reason: `no agreement ${agreementId} here`,
+      };
+    return judgeExchange(agreement, exchange, this.today());
+  }
+
+  /**
+   * The field policy of an agreement as two functions over records of a kind whose personal data
+   * sits at `fields`: `treat`, which the sending side applies before it signs a record, and
+   * `violations`, which the receiving side runs on what it received. Undefined for an unknown
+   * agreement.
+   */
+  async fieldPolicy(
+    agreementId: string,
+    fields: PersonalFieldMap,
+  ): Promise<
+    | {
+        treat: (record: Record<string, unknown>) => Record<string, unknown>;
+        violations: (record: unknown) => string[];
+      }
+    | undefined
+  > {
+    const agreement = await this.agreements.find(agreementId);
+    if (!agreement || agreement.document === null) return undefined;
+    const { terms } = agreement;
+    const policy = terms.fieldPolicy as FieldPolicy;
+    return {
+      treat: (record) =>
+        applyFieldPolicy(record, fields, policy, (_field, value) =>
+          keyedHash(terms.matchingKey, value),
+        ) as Record<string, unknown>,
+      violations: (record) =>
+        findFieldPolicyViolations(record, fields, policy).map((v) => `${v.path}: ${v.problem}`),
+    };
   }
 
   private async covering(
@@ -113,7 +179,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     definition: MessageDefinition,
     peer: PeerEntity,
   ): Promise<PolicyDecision> {
-    const exchange = { scope: definition.scope!, from: peer.region, to: this.identity.region };
+    const exchange = this.direction(definition, peer.region, this.identity.region);
     const agreement = claims.agreement ? await this.agreements.find(claims.agreement) : null;
     if (!agreement || agreement.document === null) {
       return this.refused(
@@ -172,6 +238,17 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     const charge: QuotaCharge = async (manager?: EntityManager) =>
       (await this.agreements.countUsage(key, limit, manager)) ? { allowed: true } : usedUp();
     return { allowed: true, charge };
+  }
+
+  /** Which way the data of a message from `sender` to `receiver` goes (see `flow`). */
+  private direction(
+    definition: MessageDefinition,
+    sender: string,
+    receiver: string,
+  ): { scope: string; from: string; to: string } {
+    return definition.flow === 'answer'
+      ? { scope: definition.scope!, from: receiver, to: sender }
+      : { scope: definition.scope!, from: sender, to: receiver };
   }
 
   private refused(code: EnvelopeErrorCode, reason: string): Refusal {

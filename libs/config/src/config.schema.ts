@@ -188,6 +188,11 @@ class FederationSchema {
   @IsInt()
   @Min(1)
   treeHeadIntervalSeconds!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  syncPollSeconds!: number;
 }
 
 class LogSchema {

@@ -61,6 +61,7 @@ describe('loadConfig', () => {
         retryBaseMs: 1000,
         retryMaxMs: 300000,
         treeHeadIntervalSeconds: 60,
+        syncPollSeconds: 60,
       },
       log: { level: 'info' },
     });

@@ -106,6 +106,12 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'int',
     fallback: () => 60,
   },
+  {
+    key: 'federation.syncPollSeconds',
+    env: 'REGULINK_SYNC_POLL_SECONDS',
+    kind: 'int',
+    fallback: () => 60,
+  },
   { key: 'log.level', env: 'REGULINK_LOG_LEVEL', kind: 'string', fallback: () => 'info' },
 ];
 

@@ -72,6 +72,8 @@ export interface FederationSection {
   readonly retryMaxMs: number;
   /** How often a new signed tree head of the audit log is made and sent to peers, in seconds. */
   readonly treeHeadIntervalSeconds: number;
+  /** How often the feeds of peers are pulled without a nudge (a lost nudge delays by at most this), in seconds. */
+  readonly syncPollSeconds: number;
 }
 
 export interface NodeConfig {

@@ -83,7 +83,7 @@ export type {
   PersonalField,
   PersonalFieldMap,
 } from './personal-data/personal-data';
-export { regionHolding, regionPrefix, sellerHome } from './routing/home-region';
+export { nestedPrefixes, regionHolding, regionPrefix, sellerHome } from './routing/home-region';
 export type { HomeSource, SellerHome, SellerIdentity } from './routing/home-region';
 export {
   CANDIDATE_SCORE,

@@ -46,6 +46,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Records received in signed batches, by kind and outcome: stored or refused. */
+  readonly syncedRecords = new Counter({
+    name: 'regulink_sync_records_total',
+    help: 'Records received in signed batches, by kind and outcome',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Pulls of a peer's feed that failed, by kind and code. */
+  readonly failedPulls = new Counter({
+    name: 'regulink_sync_pulls_failed_total',
+    help: 'Pulls of a peer feed that failed, by kind and code',
+    labelNames: ['kind', 'code'] as const,
+    registers: [this.registry],
+  });
+
   /** Requests that failed on an unexpected error (500). */
   readonly failedRequests = new Counter({
     name: 'regulink_http_requests_failed_total',

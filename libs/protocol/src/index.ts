@@ -112,9 +112,18 @@ export {
   MAX_BATCH_RECORDS,
   RECORD_BATCH_TYP,
   recordBatchKid,
+  recordBatchTree,
   recordLeafHash,
   signRecordBatch,
   verifyRecordBatchHead,
   type RecordBatchHead,
   type SignedRecordBatch,
 } from './record-batch/record-batch';
+export {
+  EVIDENCE_BUNDLE_VERSION,
+  EvidenceError,
+  verifyEvidenceBundle,
+  type EvidenceBundle,
+  type EvidenceProblem,
+  type VerifiedEvidence,
+} from './evidence/evidence-bundle';

@@ -7,3 +7,5 @@ export { ImportRejectionEntity } from './import/import-rejection.entity';
 export { ImportSeenEntity } from './import/import-seen.entity';
 export { ImportRunner, type ImportReport } from './import/import-runner.service';
 export { LandingResultEntity } from './landing/landing-result.entity';
+export { SyncBatchEntity } from './sync/sync-batch.entity';
+export { SyncCursorEntity } from './sync/sync-cursor.entity';

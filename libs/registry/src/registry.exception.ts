@@ -4,6 +4,7 @@ export enum RegistryErrorCode {
   ImportFormatUnsupported = 'IMPORT_FORMAT_UNSUPPORTED',
   ImportNotResumable = 'IMPORT_NOT_RESUMABLE',
   UploadIncomplete = 'IMPORT_UPLOAD_INCOMPLETE',
+  EvidenceNotFound = 'EVIDENCE_NOT_FOUND',
 }
 
 /** Failures of a registry operation asked for through the API. */

@@ -1,8 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgreementsModule } from '@regulink/agreements';
 import { FederationModule } from '@regulink/federation';
 import { IdentityModule } from '@regulink/identity';
+import { MetricsModule } from '@regulink/metrics';
+import { EvidenceController } from './evidence/evidence.controller';
+import { EvidenceService } from './evidence/evidence.service';
 import { ImportJobEntity } from './import/import-job.entity';
 import { ImportJobRepository } from './import/import-job.repository';
 import { ImportRejectionEntity } from './import/import-rejection.entity';
@@ -11,6 +14,7 @@ import { ImportSeenEntity } from './import/import-seen.entity';
 import { ImportsController } from './import/imports.controller';
 import { LandingResultEntity } from './landing/landing-result.entity';
 import { LandingController } from './landing/landing.controller';
+import { LandingFeed } from './landing/landing-feed';
 import { LandingRepository } from './landing/landing.repository';
 import { LandingService } from './landing/landing.service';
 import { MarketEntity } from './register/market-entity.entity';
@@ -18,13 +22,20 @@ import { MarketEntityRepository } from './register/market-entity.repository';
 import { RegisterImportTarget } from './register/register-import.target';
 import { ShopReportImportTarget } from './shops/shop-report-import.target';
 import { ShopEntity } from './shops/shop.entity';
+import { ShopFeed } from './shops/shop-feed';
 import { ShopRoutingService } from './shops/shop-routing.service';
 import { ShopRepository } from './shops/shop.repository';
 import { ShopsController } from './shops/shops.controller';
+import { SyncBatchEntity } from './sync/sync-batch.entity';
+import { SyncController } from './sync/sync.controller';
+import { SyncCursorEntity } from './sync/sync-cursor.entity';
+import { SyncRepository } from './sync/sync.repository';
+import { SyncService } from './sync/sync.service';
 
 /**
  * The merchant registry: the node's entity register, the shops its platforms report, the bulk
- * imports that feed them, and where each shop belongs.
+ * imports that feed them, where each shop belongs, the signed batches that take shops to their
+ * home region and landing results back, and the landing itself.
  */
 @Module({
   imports: [
@@ -35,12 +46,15 @@ import { ShopsController } from './shops/shops.controller';
       ImportRejectionEntity,
       ImportSeenEntity,
       LandingResultEntity,
+      SyncBatchEntity,
+      SyncCursorEntity,
     ]),
     AgreementsModule,
     FederationModule,
     IdentityModule,
+    MetricsModule,
   ],
-  controllers: [ImportsController, ShopsController, LandingController],
+  controllers: [ImportsController, ShopsController, LandingController, SyncController, EvidenceController],
   providers: [
     ImportJobRepository,
     ImportRunner,
@@ -51,7 +65,23 @@ import { ShopsController } from './shops/shops.controller';
     ShopRoutingService,
     LandingRepository,
     LandingService,
+    SyncRepository,
+    SyncService,
+    EvidenceService,
+    ShopFeed,
+    LandingFeed,
   ],
   exports: [ImportRunner],
 })
-export class RegistryModule {}
+export class RegistryModule implements OnModuleInit {
+  constructor(
+    private readonly sync: SyncService,
+    private readonly shopFeed: ShopFeed,
+    private readonly landingFeed: LandingFeed,
+  ) {}
+
+  onModuleInit(): void {
+    this.sync.register(this.shopFeed);
+    this.sync.register(this.landingFeed);
+  }
+}

@@ -72,6 +72,7 @@ function agreementStatus(code: AgreementErrorCode): number {
 function registryStatus(code: RegistryErrorCode): number {
   switch (code) {
     case RegistryErrorCode.ImportNotFound:
+    case RegistryErrorCode.EvidenceNotFound:
       return 404;
     case RegistryErrorCode.ImportFileInvalid:
     case RegistryErrorCode.UploadIncomplete:

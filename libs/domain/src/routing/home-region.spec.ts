@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { regionHolding, sellerHome } from './home-region';
+import { nestedPrefixes, regionHolding, sellerHome } from './home-region';
 
 describe('sellerHome', () => {
   it('takes the registering authority inside the credit code first', () => {
@@ -69,5 +69,16 @@ describe('regionHolding', () => {
         },
       ),
     );
+  });
+});
+
+describe('nestedPrefixes', () => {
+  it('names the regions inside a region, and none of those beside or above it', () => {
+    expect(nestedPrefixes('330000', ['330100', '330200', '370000', '330000', '000000'])).toEqual([
+      '3301',
+      '3302',
+    ]);
+    expect(nestedPrefixes('330100', ['330000', '330106', '330200'])).toEqual(['330106']);
+    expect(nestedPrefixes('330000', [])).toEqual([]);
   });
 });

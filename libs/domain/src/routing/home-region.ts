@@ -62,3 +62,12 @@ export function regionHolding(division: string, regions: readonly string[]): str
   }
   return best;
 }
+
+/**
+ * The prefixes of the regions among `others` that lie inside `region` (a city node inside a
+ * province node): the divisions under them belong to those nodes, not to `region`'s.
+ */
+export function nestedPrefixes(region: string, others: readonly string[]): string[] {
+  const own = regionPrefix(region);
+  return others.map(regionPrefix).filter((prefix) => prefix.length > own.length && prefix.startsWith(own));
+}

@@ -18,9 +18,15 @@ export interface ReceivedMessage<B> {
  * data: it crosses only under an active agreement granting that scope in that direction, and
  * its `personalFields` (body path -> personal field) are treated per the agreement's field
  * policy. A type without a scope is federation control (ping, tree heads, agreement lifecycle).
+ *
+ * The data of most exchanges flows with the message, from sender to receiver. A query with
+ * `flow: 'answer'` asks the other node for its data (a pull): the agreement must grant the scope
+ * from the answering node to the asking one, and the answer's personal fields are the answering
+ * context's to treat, since it signs them in its own records.
  */
 interface Exchange {
   readonly scope?: string;
+  readonly flow?: 'message' | 'answer';
   readonly personalFields?: PersonalFieldMap;
 }
 

@@ -44,6 +44,26 @@ export function recordLeafHash(record: unknown): Uint8Array {
 }
 
 /**
+ * The Merkle tree of a batch, in batch order: its root and each record's inclusion proof. The
+ * sender signs the root; the receiver, holding the whole batch, rebuilds the tree to check the
+ * signed root and to keep each record's proof without having to trust the sender's.
+ */
+export function recordBatchTree(records: readonly unknown[]): { root: string; proofs: string[][] } {
+  if (records.length === 0 || records.length > MAX_BATCH_RECORDS) {
+    throw new RangeError(`a record batch holds 1 to ${MAX_BATCH_RECORDS} records`);
+  }
+  const leaves = records.map(recordLeafHash);
+  const hashes = new StoredHashMap();
+  leaves.forEach((hash, index) => hashes.addLeaf(index, hash));
+  for (const node of appendLeaves(0, leaves, hashes).nodes) hashes.addNode(node.level, node.index, node.hash);
+  const size = leaves.length;
+  return {
+    root: hashToBase64Url(rootFrom(size, hashes)),
+    proofs: leaves.map((_, index) => inclusionProofFrom(index, size, hashes).map(hashToBase64Url)),
+  };
+}
+
+/**
  * Signs a batch of records: one signature over the Merkle root, and an inclusion proof per record,
  * so that any one record can later be checked against the signed head alone.
  */
@@ -53,25 +73,15 @@ export async function signRecordBatch(
   signer: Signer,
   signedAt: Date = new Date(),
 ): Promise<SignedRecordBatch> {
-  if (records.length === 0 || records.length > MAX_BATCH_RECORDS) {
-    throw new RangeError(`a record batch holds 1 to ${MAX_BATCH_RECORDS} records`);
-  }
-  const leaves = records.map(recordLeafHash);
-  const hashes = new StoredHashMap();
-  leaves.forEach((hash, index) => hashes.addLeaf(index, hash));
-  for (const node of appendLeaves(0, leaves, hashes).nodes) hashes.addNode(node.level, node.index, node.hash);
-  const size = leaves.length;
+  const { root, proofs } = recordBatchTree(records);
   const signed: RecordBatchHead = {
     v: 1,
     ...head,
-    size,
-    root: hashToBase64Url(rootFrom(size, hashes)),
+    size: records.length,
+    root,
     signedAt: signedAt.toISOString(),
   };
-  return {
-    head: await signCanonical(signed, RECORD_BATCH_TYP, signer),
-    proofs: leaves.map((_, index) => inclusionProofFrom(index, size, hashes).map(hashToBase64Url)),
-  };
+  return { head: await signCanonical(signed, RECORD_BATCH_TYP, signer), proofs };
 }
 
 /** The key id a batch head names, to choose the sender's key that verifies it. */

@@ -126,6 +126,7 @@ export class ImportRunner implements OnApplicationBootstrap {
     rejections: { line: number; field: string | null; reason: string }[],
     lastLine: number,
   ): Promise<void> {
+    let changed = 0;
     await this.jobs.transaction(async (manager) => {
       const seen = await this.jobs.markSeen(
         manager,
@@ -142,6 +143,7 @@ export class ImportRunner implements OnApplicationBootstrap {
         fresh.length > 0
           ? await target.write(manager, importId, fresh)
           : { accepted: new Set(), updated: new Set() };
+      changed = written.accepted.size + written.updated.size;
       rejections.sort((x, y) => x.line - y.line);
       await this.jobs.recordBatch(manager, importId, {
         lastLine,
@@ -151,6 +153,7 @@ export class ImportRunner implements OnApplicationBootstrap {
         rejections,
       });
     });
+    if (changed > 0) target.committed?.();
     if (rejections.length > 0) {
       this.logger.warn(
         { import: importId, kind: target.kind, lines: rejections.length },

@@ -30,4 +30,6 @@ export interface ImportTarget<R> {
     importId: string,
     lines: readonly CheckedLine<R>[],
   ): Promise<{ accepted: ReadonlySet<string>; updated: ReadonlySet<string> }>;
+  /** Called after a batch that changed records has committed (to land them, or to tell peers). */
+  committed?(): void;
 }

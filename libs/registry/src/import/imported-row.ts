@@ -10,7 +10,10 @@ export abstract class ImportedRow {
   @Column('varchar', { name: 'content_hash', length: 43 })
   contentHash!: string;
 
-  /** The import, and its line, that last wrote this row. */
+  /**
+   * The import, and its line, that last wrote this row; for a row received from another node, the
+   * signed batch it came in and its index there.
+   */
   @Column('uuid', { name: 'import_id' })
   importId!: string;
 

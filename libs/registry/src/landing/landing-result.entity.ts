@@ -37,4 +37,26 @@ export class LandingResultEntity {
 
   @Column('timestamptz', { name: 'landed_at' })
   landedAt!: Date;
+
+  /** The region whose node landed the shop and returned this result; null when landed here. */
+  @Column('varchar', { name: 'landed_by', length: 6, nullable: true })
+  landedBy!: string | null;
+
+  /** A returned result as its home node signed it, the batch it came in, its index and inclusion proof. */
+  @Column('jsonb', { nullable: true })
+  record!: Record<string, unknown> | null;
+
+  @Column('uuid', { name: 'batch_id', nullable: true })
+  batchId!: string | null;
+
+  @Column('integer', { name: 'batch_index', nullable: true })
+  batchIndex!: number | null;
+
+  @Column('jsonb', { nullable: true })
+  proof!: string[] | null;
+
+  /** Position in this node's change feed: taken anew each time the result changes. */
+  @Index('ix_registry_landing_change_seq')
+  @Column('bigint', { name: 'change_seq', default: () => "nextval('registry_landing_change_seq')" })
+  changeSeq!: string;
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { RegisterEntry } from '@regulink/domain';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { lockFeed } from '../sync/feed-lock';
 
 /** A shop waiting to be landed, with what landing needs of it. */
 export interface ShopToLand {
@@ -65,35 +66,101 @@ export class LandingRepository {
     );
   }
 
+  /** Saves results landed here; each takes a new position in the landing feed. */
   async save(rows: readonly LandingRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const column = <T>(pick: (r: LandingRow) => T) => rows.map(pick);
-    await this.dataSource.query(
-      `INSERT INTO registry_landing (platform, url, outcome, credit_code, differing, candidates, abnormal, shop_hash, landed_at)
-       SELECT p, u, o, c, d::jsonb, k::jsonb, a, h, now()
+    await this.dataSource.transaction(async (manager) => {
+      await lockFeed(manager, 'landing');
+      await this.upsert(manager, rows, null);
+    });
+  }
+
+  /** Saves results returned by the node of `landedBy`, each with its signed record and proof. */
+  async saveReturned(
+    manager: EntityManager,
+    landedBy: string,
+    batchId: string,
+    rows: readonly (LandingRow & {
+      landedAt: string;
+      record: object;
+      index: number;
+      proof: readonly string[];
+    })[],
+  ): Promise<void> {
+    await this.upsert(manager, rows, { landedBy, batchId });
+  }
+
+  private async upsert(
+    manager: EntityManager,
+    rows: readonly (LandingRow & {
+      landedAt?: string;
+      record?: object;
+      index?: number;
+      proof?: readonly string[];
+    })[],
+    returned: { landedBy: string; batchId: string } | null,
+  ): Promise<void> {
+    const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
+    const json = (value: unknown) => (value ? JSON.stringify(value) : null);
+    await manager.query(
+      `INSERT INTO registry_landing (platform, url, outcome, credit_code, differing, candidates, abnormal, shop_hash,
+         landed_at, landed_by, batch_id, record, batch_index, proof)
+       SELECT p, u, o, c, d::jsonb, k::jsonb, a, h, coalesce(t, now()), $9, $10, r::jsonb, i, f::jsonb
          FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[], $6::text[],
-                     $7::boolean[], $8::varchar[]) AS r(p, u, o, c, d, k, a, h)
+                     $7::boolean[], $8::varchar[], $11::timestamptz[], $12::text[], $13::integer[], $14::text[])
+           AS x(p, u, o, c, d, k, a, h, t, r, i, f)
        ON CONFLICT (platform, url) DO UPDATE SET outcome = excluded.outcome, credit_code = excluded.credit_code,
          differing = excluded.differing, candidates = excluded.candidates, abnormal = excluded.abnormal,
-         shop_hash = excluded.shop_hash, landed_at = excluded.landed_at`,
+         shop_hash = excluded.shop_hash, landed_at = excluded.landed_at, batch_id = excluded.batch_id,
+         record = excluded.record, batch_index = excluded.batch_index, proof = excluded.proof,
+         change_seq = nextval('registry_landing_change_seq')
+       WHERE registry_landing.landed_by IS NOT DISTINCT FROM excluded.landed_by`,
       [
         column((r) => r.platform),
         column((r) => r.url),
         column((r) => r.outcome),
         column((r) => r.creditCode),
-        column((r) => (r.differing ? JSON.stringify(r.differing) : null)),
-        column((r) => (r.candidates ? JSON.stringify(r.candidates) : null)),
+        column((r) => json(r.differing)),
+        column((r) => json(r.candidates)),
         column((r) => r.abnormal),
         column((r) => r.shopHash),
+        returned?.landedBy ?? null,
+        returned?.batchId ?? null,
+        column((r) => r.landedAt ?? null),
+        column((r) => json(r.record)),
+        column((r) => r.index ?? null),
+        column((r) => json(r.proof)),
       ],
     );
   }
 
-  /** Landing results with this outcome (all when null), newest first, with the shop's identity. */
+  /** Results landed here for shops received from `origin`, changed after feed position `after`, in feed order. */
+  feed(
+    origin: string,
+    after: string,
+    limit: number,
+  ): Promise<(LandingRow & { landedAt: Date; changeSeq: string })[]> {
+    return this.dataSource.query(
+      `SELECT l.platform, l.url, l.outcome, l.credit_code AS "creditCode", l.differing, l.candidates, l.abnormal,
+              l.shop_hash AS "shopHash", l.landed_at AS "landedAt", l.change_seq AS "changeSeq"
+         FROM registry_landing l JOIN registry_shop s ON s.platform = l.platform AND s.url = l.url
+        WHERE l.change_seq > $2::bigint AND l.landed_by IS NULL AND s.origin = $1
+        ORDER BY l.change_seq
+        LIMIT $3`,
+      [origin, after, limit],
+    );
+  }
+
+  /**
+   * Landing results with this outcome (all when null), newest first, with the shop's identity:
+   * `landedBy` is the region that returned the result (null: landed here), `reportedBy` the region
+   * a landed shop came from (null: reported here), `batchId` the signed batch a returned result came in.
+   */
   list(outcome: string | null, limit: number): Promise<Record<string, unknown>[]> {
     return this.dataSource.query(
       `SELECT l.platform, l.url, s.shop_id AS "shopId", s.shop_name AS "shopName", s.operator_name AS "operatorName",
-              l.outcome, l.credit_code AS "creditCode", l.differing, l.candidates, l.abnormal, l.landed_at AS "landedAt"
+              l.outcome, l.credit_code AS "creditCode", l.differing, l.candidates, l.abnormal, l.landed_at AS "landedAt",
+              l.landed_by AS "landedBy", s.origin AS "reportedBy", l.batch_id AS "batchId"
          FROM registry_landing l JOIN registry_shop s ON s.platform = l.platform AND s.url = l.url
         WHERE $1::text IS NULL OR l.outcome = $1
         ORDER BY l.landed_at DESC, l.platform, l.url

@@ -1,7 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { landOperator, normalizeEntityText, regionPrefix, type RegisterEntry } from '@regulink/domain';
+import {
+  landOperator,
+  nestedPrefixes,
+  normalizeEntityText,
+  regionPrefix,
+  type RegisterEntry,
+} from '@regulink/domain';
 import { PeersService } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
+import { SyncService } from '../sync/sync.service';
 import { LandingRepository, type LandingRow } from './landing.repository';
 
 const BATCH = 1000;
@@ -14,19 +21,47 @@ const BATCH = 1000;
 export class LandingService {
   private readonly logger = new Logger(LandingService.name);
 
+  /** Landing rounds run one after another, never side by side. */
+  private rounds: Promise<unknown> = Promise.resolve();
+  /** A background round is queued and has not started yet. */
+  private queued = false;
+
   constructor(
     private readonly landings: LandingRepository,
     private readonly peers: PeersService,
     private readonly identity: NodeIdentityService,
+    private readonly sync: SyncService,
   ) {}
 
-  /** Lands every local shop not landed since it last changed; returns how many, by outcome. */
-  async landLocal(): Promise<{ landed: number; outcomes: Record<string, number> }> {
+  /** Lands what is waiting, in the background (after an import or a received batch). */
+  landSoon(): void {
+    if (this.queued) return;
+    this.queued = true;
+    this.landLocal().catch((error: unknown) =>
+      this.logger.error({ err: error }, 'landing failed; it is tried again at the next change'),
+    );
+  }
+
+  /**
+   * Lands every shop at home here not landed since it last changed, after any round under way;
+   * returns how many, by outcome.
+   */
+  landLocal(): Promise<{ landed: number; outcomes: Record<string, number> }> {
+    const round = this.rounds.then(() => {
+      this.queued = false;
+      return this.landRound();
+    });
+    this.rounds = round.catch(() => undefined);
+    return round;
+  }
+
+  private async landRound(): Promise<{ landed: number; outcomes: Record<string, number> }> {
     const own = regionPrefix(this.identity.region);
     // Peers whose regions lie inside this one (a city node under a province node) take their part.
-    const carvedOut = (await this.peers.list())
-      .map((p) => regionPrefix(p.region))
-      .filter((prefix) => prefix.length > own.length && prefix.startsWith(own));
+    const carvedOut = nestedPrefixes(
+      this.identity.region,
+      (await this.peers.list()).map((p) => p.region),
+    );
     const outcomes: Record<string, number> = {};
     let landed = 0;
     let after: { platform: string; url: string } | null = null;
@@ -68,7 +103,11 @@ export class LandingService {
       const last = shops[shops.length - 1]!;
       after = { platform: last.platform, url: last.url };
     }
-    if (landed > 0) this.logger.log({ landed, outcomes }, 'landed local shops');
+    if (landed > 0) {
+      this.logger.log({ landed, outcomes }, 'landed shops at home here');
+      // Results for shops received from other regions go back to them.
+      this.sync.announce('landing');
+    }
     return { landed, outcomes };
   }
 

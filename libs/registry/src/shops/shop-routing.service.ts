@@ -3,10 +3,8 @@ import { AgreementGate } from '@regulink/agreements';
 import { regionHolding } from '@regulink/domain';
 import { PeersService } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
+import { SHOP_SYNC_SCOPE } from './shop-feed';
 import { ShopRepository } from './shop.repository';
-
-/** The scope under which shop records cross to their home region. */
-export const SHOP_SYNC_SCOPE = 'shop.sync';
 
 /** Where the shops of one home region go, and whether they can. */
 export interface RouteSummary {

@@ -44,9 +44,10 @@ export class ShopEntity extends ImportedRow {
 
   /**
    * An unregistered seller's resident ID, in clear: it never leaves this node as it is; the
-   * agreement's field policy decides what of it is sent.
+   * agreement's field policy decides what of it is sent (so a received shop may hold it masked,
+   * as a keyed hash, or not at all).
    */
-  @Column('varchar', { name: 'operator_resident_id', length: 18, nullable: true })
+  @Column('varchar', { name: 'operator_resident_id', length: 64, nullable: true })
   operatorResidentId!: string | null;
 
   /** Why an unregistered seller need not register. */
@@ -79,4 +80,23 @@ export class ShopEntity extends ImportedRow {
   /** What said where the operator is at home: credit-code, registration-number or operating-division. */
   @Column('varchar', { name: 'home_source', length: 24, nullable: true })
   homeSource!: string | null;
+
+  /** For a shop received from the node of its platform's region: that region. Null for shops reported here. */
+  @Column('varchar', { length: 6, nullable: true })
+  origin!: string | null;
+
+  /**
+   * A received shop's record exactly as its sender signed it, and the record's inclusion proof in
+   * the batch (the batch is `importId`, the record's index `importLine`): what proves it later.
+   */
+  @Column('jsonb', { nullable: true })
+  record!: Record<string, unknown> | null;
+
+  @Column('jsonb', { nullable: true })
+  proof!: string[] | null;
+
+  /** Position in this node's change feed: taken anew each time the shop changes. */
+  @Index('ix_registry_shop_change_seq')
+  @Column('bigint', { name: 'change_seq', default: () => "nextval('registry_shop_change_seq')" })
+  changeSeq!: string;
 }

@@ -2,24 +2,30 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CheckedLine } from '../import/import-target';
+import { lockFeed } from '../sync/feed-lock';
 import { shopKey, type ShopRecord } from './shop-report-line';
+
+/** A shop as the change feed reads it, with its feed position. */
+export type FeedShop = ShopRecord & { readonly changeSeq: string };
 
 /**
  * A batch of shop records, one array per column. A record replaces the stored one only when its
- * content differs and its report period is not older (`YYYY-Hn` compares as a string, byte-wise);
- * `xmax = 0` tells a new row from an updated one.
+ * content differs, its report period is not older (`YYYY-Hn` compares as a string, byte-wise) and
+ * it comes from the same place (reported here, or received from the same region); `xmax = 0`
+ * tells a new row from an updated one.
  */
 const UPSERT = `
   INSERT INTO registry_shop AS s (platform, url, shop_id, shop_name, reported_url, operator_name,
     operator_credit_code, operator_credit_code_check_failed, operator_registration_number,
     operator_resident_id, exemption_ground, operating_address, operating_division_code, contact,
-    report_period, content_hash, import_id, import_line, updated_at, home_division, home_source)
-  SELECT p, u, si, sn, ru, o, cc, cf, rn, ri, eg, oa, od, ct, rp, h, $17, li, now(), hd, hs
+    report_period, content_hash, import_id, import_line, updated_at, home_division, home_source, origin,
+    record, proof)
+  SELECT p, u, si, sn, ru, o, cc, cf, rn, ri, eg, oa, od, ct, rp, h, $17, li, now(), hd, hs, $21, rc::jsonb, pf::jsonb
     FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
                 $7::varchar[], $8::boolean[], $9::varchar[], $10::varchar[], $11::varchar[], $12::varchar[],
                 $13::varchar[], $14::varchar[], $15::varchar[], $16::varchar[], $18::integer[],
-                $19::varchar[], $20::varchar[])
-      AS r(p, u, si, sn, ru, o, cc, cf, rn, ri, eg, oa, od, ct, rp, h, li, hd, hs)
+                $19::varchar[], $20::varchar[], $22::text[], $23::text[])
+      AS r(p, u, si, sn, ru, o, cc, cf, rn, ri, eg, oa, od, ct, rp, h, li, hd, hs, rc, pf)
   ON CONFLICT (platform, url) DO UPDATE SET
     shop_id = excluded.shop_id, shop_name = excluded.shop_name, reported_url = excluded.reported_url,
     operator_name = excluded.operator_name, operator_credit_code = excluded.operator_credit_code,
@@ -30,9 +36,11 @@ const UPSERT = `
     operating_division_code = excluded.operating_division_code, contact = excluded.contact,
     report_period = excluded.report_period, content_hash = excluded.content_hash,
     import_id = excluded.import_id, import_line = excluded.import_line, updated_at = excluded.updated_at,
-    home_division = excluded.home_division, home_source = excluded.home_source
+    home_division = excluded.home_division, home_source = excluded.home_source, record = excluded.record,
+    proof = excluded.proof, change_seq = nextval('registry_shop_change_seq')
   WHERE s.content_hash <> excluded.content_hash
     AND s.report_period COLLATE "C" <= excluded.report_period COLLATE "C"
+    AND s.origin IS NOT DISTINCT FROM excluded.origin
   RETURNING platform, url, (xmax = 0) AS inserted`;
 
 /** The shops the platforms of this node's region report. */
@@ -40,14 +48,47 @@ const UPSERT = `
 export class ShopRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Writes a batch in the caller's transaction; returns which shop keys were new and which changed. */
+  /**
+   * Writes a batch of reported shops in the caller's transaction (holding the shop feed's lock to
+   * its end); returns which shop keys were new and which changed.
+   */
   async upsertBatch(
     manager: EntityManager,
     importId: string,
     lines: readonly CheckedLine<ShopRecord>[],
   ): Promise<{ accepted: Set<string>; updated: Set<string> }> {
-    const column = <T>(pick: (r: ShopRecord) => T) => lines.map((l) => pick(l.record));
-    const rows: { platform: string; url: string; inserted: boolean }[] = await manager.query(UPSERT, [
+    await lockFeed(manager, 'shop');
+    return this.upsert(
+      manager,
+      importId,
+      lines.map((l) => ({ shop: l.record, line: l.line, record: null, proof: null })),
+      null,
+    );
+  }
+
+  /** Writes shops received from `origin` in a signed batch, each with its record and proof. */
+  async upsertReceived(
+    manager: EntityManager,
+    batchId: string,
+    origin: string,
+    shops: readonly { shop: ShopRecord; line: number; record: object; proof: readonly string[] }[],
+  ): Promise<void> {
+    await this.upsert(manager, batchId, shops, origin);
+  }
+
+  private async upsert(
+    manager: EntityManager,
+    importId: string,
+    rows: readonly {
+      shop: ShopRecord;
+      line: number;
+      record: object | null;
+      proof: readonly string[] | null;
+    }[],
+    origin: string | null,
+  ): Promise<{ accepted: Set<string>; updated: Set<string> }> {
+    const column = <T>(pick: (r: ShopRecord) => T) => rows.map((r) => pick(r.shop));
+    const result: { platform: string; url: string; inserted: boolean }[] = await manager.query(UPSERT, [
       column((r) => r.platform),
       column((r) => r.url),
       column((r) => r.shopId),
@@ -65,14 +106,52 @@ export class ShopRepository {
       column((r) => r.reportPeriod),
       column((r) => r.contentHash),
       importId,
-      lines.map((l) => l.line),
+      rows.map((r) => r.line),
       column((r) => r.homeDivision),
       column((r) => r.homeSource),
+      origin,
+      rows.map((r) => (r.record ? JSON.stringify(r.record) : null)),
+      rows.map((r) => (r.proof ? JSON.stringify(r.proof) : null)),
     ]);
     const accepted = new Set<string>();
     const updated = new Set<string>();
-    for (const row of rows) (row.inserted ? accepted : updated).add(shopKey(row.platform, row.url));
+    for (const row of result) (row.inserted ? accepted : updated).add(shopKey(row.platform, row.url));
     return { accepted, updated };
+  }
+
+  /**
+   * The shops reported here that are at home under `prefix` (and not under `carvedOut`), changed
+   * after feed position `after`, in feed order.
+   */
+  feed(prefix: string, carvedOut: readonly string[], after: string, limit: number): Promise<FeedShop[]> {
+    return this.dataSource.query(
+      `SELECT platform, url, shop_id AS "shopId", shop_name AS "shopName", reported_url AS "reportedUrl",
+              operator_name AS "operatorName", operator_credit_code AS "operatorCreditCode",
+              operator_credit_code_check_failed AS "operatorCreditCodeCheckFailed",
+              operator_registration_number AS "operatorRegistrationNumber",
+              operator_resident_id AS "operatorResidentId", exemption_ground AS "exemptionGround",
+              operating_address AS "operatingAddress", operating_division_code AS "operatingDivisionCode",
+              contact, report_period AS "reportPeriod", home_division AS "homeDivision",
+              home_source AS "homeSource", content_hash AS "contentHash", change_seq AS "changeSeq"
+         FROM registry_shop
+        WHERE change_seq > $1::bigint AND origin IS NULL
+          AND home_division LIKE $2 || '%'
+          AND NOT home_division LIKE ANY (SELECT p || '%' FROM unnest($3::text[]) AS p)
+        ORDER BY change_seq
+        LIMIT $4`,
+      [after, prefix, carvedOut, limit],
+    );
+  }
+
+  /** Shops reported here, by key, with where they are at home (to check results returned for them). */
+  async homes(keys: readonly { platform: string; url: string }[]): Promise<Map<string, string | null>> {
+    const rows: { platform: string; url: string; home: string | null }[] = await this.dataSource.query(
+      `SELECT s.platform, s.url, s.home_division AS home
+         FROM unnest($1::varchar[], $2::varchar[]) AS k(platform, url)
+         JOIN registry_shop s ON s.platform = k.platform AND s.url = k.url AND s.origin IS NULL`,
+      [keys.map((k) => k.platform), keys.map((k) => k.url)],
+    );
+    return new Map(rows.map((r) => [shopKey(r.platform, r.url), r.home]));
   }
 
   /** How many shops are at home in each division; `null` counts those nothing locates. */

@@ -1,0 +1,113 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BATCH_ID,
+  evidenceWorld,
+  RECEIVER,
+  SENDER,
+  type EvidenceWorld,
+} from '../../../test/support/evidence';
+import type { EvidenceBundle } from '@regulink/protocol';
+import { run } from './main';
+
+/** Captures what a command writes. */
+function capture() {
+  const logged: string[] = [];
+  const errors: string[] = [];
+  return {
+    logged,
+    errors,
+    out: { log: (s: string) => logged.push(s), error: (s: string) => errors.push(s) },
+  };
+}
+
+describe('regulink command line', () => {
+  let dir: string;
+  let world: EvidenceWorld;
+  let bundle: EvidenceBundle;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'regulink-cli-'));
+    world = await evidenceWorld();
+    bundle = world.bundle(await world.signBatch(), 1);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  async function file(name: string, content: string): Promise<string> {
+    const path = join(dir, name);
+    await writeFile(path, content);
+    return path;
+  }
+
+  describe('verify-evidence', () => {
+    it('accepts a good bundle and summarizes it, with the keys to compare', async () => {
+      const { logged, errors, out } = capture();
+      const path = await file('good.json', JSON.stringify(bundle));
+      expect(await run(['verify-evidence', path], out)).toBe(0);
+      expect(errors).toEqual([]);
+      const text = logged.join('\n');
+      expect(text).toContain(BATCH_ID);
+      expect(text).toContain(`${SENDER} → ${RECEIVER}`);
+      expect(text).toContain(world.terms.id);
+      expect(text).toContain(`${SENDER}: ${world.sender.signer.kid}`);
+      expect(text).toContain(`${RECEIVER}: ${world.receiver.signer.kid}`);
+      expect(text).toMatch(/compare these thumbprints/i);
+      // The record may hold personal data: the summary leaves it out.
+      expect(text).not.toContain(String(world.records[1]!.url));
+    });
+
+    it('prints the verified evidence as JSON with --json', async () => {
+      const { logged, out } = capture();
+      const path = await file('good-json.json', JSON.stringify(bundle));
+      expect(await run(['verify-evidence', '--json', path], out)).toBe(0);
+      const printed = JSON.parse(logged.join('\n')) as Record<string, unknown>;
+      expect(printed).toMatchObject({
+        kind: 'shop',
+        index: 1,
+        record: world.records[1],
+        batch: { id: BATCH_ID, from: SENDER, to: RECEIVER, size: 5 },
+        agreement: { id: world.terms.id },
+      });
+    });
+
+    it('refuses a tampered bundle with exit code 1, naming the problem', async () => {
+      const { logged, errors, out } = capture();
+      const tampered = { ...bundle, record: { ...world.records[1], operator: 'someone else' } };
+      const path = await file('tampered.json', JSON.stringify(tampered));
+      expect(await run(['verify-evidence', path], out)).toBe(1);
+      expect(logged).toEqual([]);
+      expect(errors).toEqual([expect.stringMatching(/^evidence does NOT verify: inclusion: /)]);
+    });
+
+    it('exits with 2 for a missing file or one that is not JSON', async () => {
+      const missing = capture();
+      expect(await run(['verify-evidence', join(dir, 'absent.json')], missing.out)).toBe(2);
+      expect(missing.errors[0]).toMatch(/^cannot read /);
+      const broken = capture();
+      const path = await file('broken.json', '{"v": 1,');
+      expect(await run(['verify-evidence', path], broken.out)).toBe(2);
+      expect(broken.errors[0]).toMatch(/is not JSON/);
+    });
+
+    it.each([
+      [[]],
+      [['verify-evidence']],
+      [['verify-evidence', 'a', 'b']],
+      [['verify-evidence', '--yaml', 'a']],
+    ])('exits with 2 on a usage error: %j', async (argv) => {
+      const { errors, out } = capture();
+      expect(await run(argv, out)).toBe(2);
+      expect(errors.join('\n')).toMatch(/usage/);
+    });
+  });
+
+  it('exits with 2 for an unknown command and 0 for help', async () => {
+    const unknown = capture();
+    expect(await run(['sign-evidence'], unknown.out)).toBe(2);
+    expect(unknown.errors[0]).toBe('unknown command: sign-evidence');
+    const help = capture();
+    expect(await run(['--help'], help.out)).toBe(0);
+    expect(help.logged.join('\n')).toContain('verify-evidence <file>');
+  });
+});

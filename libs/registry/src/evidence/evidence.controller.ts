@@ -1,0 +1,40 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { Role, Roles } from '@regulink/access';
+import { EvidenceService } from './evidence.service';
+
+export class ShopKeyQueryDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  platform!: string;
+
+  /** The shop's normalized URL, as listed. */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  url!: string;
+}
+
+/** Evidence bundles of records received from other regions, to keep or to hand to a court. */
+@ApiTags('registry')
+@ApiBearerAuth()
+@Controller('registry/evidence')
+export class EvidenceController {
+  constructor(private readonly evidence: EvidenceService) {}
+
+  /** A shop synced here from the platform's region. */
+  @Get('shop')
+  @Roles(Role.Admin, Role.Officer)
+  shop(@Query() query: ShopKeyQueryDto) {
+    return this.evidence.shop(query.platform, query.url);
+  }
+
+  /** A landing result returned here by the shop's home region. */
+  @Get('landing')
+  @Roles(Role.Admin, Role.Officer)
+  landing(@Query() query: ShopKeyQueryDto) {
+    return this.evidence.landing(query.platform, query.url);
+  }
+}

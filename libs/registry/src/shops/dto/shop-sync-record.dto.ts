@@ -1,0 +1,120 @@
+import { Type } from 'class-transformer';
+import {
+  Equals,
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+
+/** A registered seller as a shop record names it (no personal data: a business's public identity). */
+export class SyncedOperatorDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name!: string;
+
+  @ValidateIf((_, value) => value !== null)
+  @Matches(/^[0-9A-HJ-NPQRTUWXY]{18}$/)
+  creditCode!: string | null;
+
+  @IsBoolean()
+  creditCodeCheckFailed!: boolean;
+
+  @ValidateIf((_, value) => value !== null)
+  @Matches(/^[0-9]{15}$/)
+  registrationNumber!: string | null;
+}
+
+/** An unregistered seller: personal data, each field as the agreement's field policy let it cross. */
+export class SyncedPersonDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  residentId?: string | null;
+}
+
+/**
+ * A shop record as it crosses from the platform region's node to the operator's home region, in
+ * a signed batch. Exactly one of `operator` (registered) and `person` (unregistered) is set.
+ */
+export class ShopSyncRecordDto {
+  @Equals(1)
+  v!: 1;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  platform!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  url!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  shopId!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  shopName!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  reportedUrl!: string;
+
+  @ValidateIf((_, value) => value !== null)
+  @ValidateNested()
+  @Type(() => SyncedOperatorDto)
+  operator!: SyncedOperatorDto | null;
+
+  @ValidateIf((_, value) => value !== null)
+  @ValidateNested()
+  @Type(() => SyncedPersonDto)
+  person!: SyncedPersonDto | null;
+
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(200)
+  exemptionGround!: string | null;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
+  operatingAddress!: string;
+
+  @ValidateIf((_, value) => value !== null)
+  @Matches(/^[0-9]{6}$/)
+  operatingDivisionCode!: string | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  contact?: string | null;
+
+  @Matches(/^[0-9]{4}-H[12]$/)
+  reportPeriod!: string;
+
+  @Matches(/^[0-9]{6}$/)
+  homeDivision!: string;
+
+  @IsIn(['credit-code', 'registration-number', 'operating-division'])
+  homeSource!: string;
+
+  @Matches(/^[0-9]{6}$/)
+  reportedBy!: string;
+}

@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  nestedPrefixes,
+  regionHolding,
+  regionPrefix,
+  type HomeSource,
+  type PersonalFieldMap,
+} from '@regulink/domain';
+import { PeersService } from '@regulink/federation';
+import { NodeIdentityService } from '@regulink/identity';
+import { recordLeafHash } from '@regulink/protocol';
+import { LandingService } from '../landing/landing.service';
+import type { FeedEntry, ReceivedRecord, RecordFeed } from '../sync/record-feed';
+import { recordShapeProblem } from '../sync/record-shape';
+import { ShopSyncRecordDto } from './dto/shop-sync-record.dto';
+import type { ShopRecord } from './shop-report-line';
+import { ShopRepository, type FeedShop } from './shop.repository';
+
+/** The scope under which shop records cross to their home region. */
+export const SHOP_SYNC_SCOPE = 'shop.sync';
+
+/** Where a shop record carries personal data: only unregistered sellers (and any seller's contact) do. */
+export const SHOP_PERSONAL_FIELDS: PersonalFieldMap = {
+  'person.name': 'personName',
+  'person.residentId': 'residentId',
+  contact: 'phone',
+};
+
+/**
+ * Reported shops, as they go from the platform region's node to the node of each operator's home
+ * region, which lands them on its register. A record says who reported it; the home node checks
+ * that the shop is at home with it before it keeps it.
+ */
+@Injectable()
+export class ShopFeed implements RecordFeed {
+  readonly kind = 'shop';
+  readonly scope = SHOP_SYNC_SCOPE;
+  readonly personalFields = SHOP_PERSONAL_FIELDS;
+
+  constructor(
+    private readonly shops: ShopRepository,
+    private readonly peers: PeersService,
+    private readonly identity: NodeIdentityService,
+    private readonly landing: LandingService,
+  ) {}
+
+  async read(peer: string, after: string, limit: number): Promise<FeedEntry[]> {
+    const others = [this.identity.region, ...(await this.peers.list()).map((p) => p.region)];
+    const rows = await this.shops.feed(regionPrefix(peer), nestedPrefixes(peer, others), after, limit);
+    return rows.map((row) => ({ record: this.toRecord(row), position: row.changeSeq }));
+  }
+
+  async check(records: readonly unknown[], from: string): Promise<(string | null)[]> {
+    const own = this.identity.region;
+    const regions = [own, ...(await this.peers.list()).map((p) => p.region)];
+    return records.map((record) => {
+      const shape = recordShapeProblem(ShopSyncRecordDto, record);
+      if (shape) return shape;
+      const shop = record as ShopSyncRecordDto;
+      if ((shop.operator === null) === (shop.person === null))
+        return 'exactly one of operator and person must be set';
+      if (shop.reportedBy !== from) return `reportedBy is ${shop.reportedBy}, but the batch is from ${from}`;
+      if (regionHolding(shop.homeDivision, regions) !== own) {
+        return `the operator is at home in ${shop.homeDivision}, which is not this node's`;
+      }
+      return null;
+    });
+  }
+
+  async store(manager: EntityManager, from: string, batchId: string, records: readonly ReceivedRecord[]) {
+    await this.shops.upsertReceived(
+      manager,
+      batchId,
+      from,
+      records.map(({ record, index, proof }) => ({
+        shop: fromRecord(record as unknown as ShopSyncRecordDto),
+        line: index,
+        record,
+        proof,
+      })),
+    );
+  }
+
+  stored(): void {
+    this.landing.landSoon();
+  }
+
+  private toRecord(row: FeedShop): Record<string, unknown> {
+    const registered = row.operatorCreditCode !== null || row.operatorRegistrationNumber !== null;
+    return {
+      v: 1,
+      platform: row.platform,
+      url: row.url,
+      shopId: row.shopId,
+      shopName: row.shopName,
+      reportedUrl: row.reportedUrl,
+      operator: registered
+        ? {
+            name: row.operatorName,
+            creditCode: row.operatorCreditCode,
+            creditCodeCheckFailed: row.operatorCreditCodeCheckFailed,
+            registrationNumber: row.operatorRegistrationNumber,
+          }
+        : null,
+      person: registered ? null : { name: row.operatorName, residentId: row.operatorResidentId },
+      exemptionGround: row.exemptionGround,
+      operatingAddress: row.operatingAddress,
+      operatingDivisionCode: row.operatingDivisionCode,
+      contact: row.contact,
+      reportPeriod: row.reportPeriod,
+      homeDivision: row.homeDivision,
+      homeSource: row.homeSource,
+      reportedBy: this.identity.region,
+    };
+  }
+}
+
+/**
+ * The row a received record is kept as. Its content hash is the record's Merkle leaf hash, which
+ * the landing result names to say exactly which record it landed.
+ */
+function fromRecord(record: ShopSyncRecordDto): ShopRecord {
+  return {
+    platform: record.platform,
+    url: record.url,
+    shopId: record.shopId,
+    shopName: record.shopName,
+    reportedUrl: record.reportedUrl,
+    operatorName: record.operator?.name ?? record.person?.name ?? '',
+    operatorCreditCode: record.operator?.creditCode ?? null,
+    operatorCreditCodeCheckFailed: record.operator?.creditCodeCheckFailed ?? false,
+    operatorRegistrationNumber: record.operator?.registrationNumber ?? null,
+    operatorResidentId: record.person?.residentId ?? null,
+    exemptionGround: record.exemptionGround,
+    operatingAddress: record.operatingAddress,
+    operatingDivisionCode: record.operatingDivisionCode,
+    contact: record.contact ?? null,
+    reportPeriod: record.reportPeriod,
+    homeDivision: record.homeDivision,
+    homeSource: record.homeSource as HomeSource,
+    contentHash: shopRecordHash(record),
+  };
+}
+
+/** The leaf hash of a shop record, base64url: what a landing result names the landed record by. */
+export function shopRecordHash(record: unknown): string {
+  return Buffer.from(recordLeafHash(record)).toString('base64url');
+}

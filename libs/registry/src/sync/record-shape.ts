@@ -1,0 +1,24 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+
+/**
+ * What is wrong with a received record's shape, checked against its DTO with the API's rules
+ * (nested objects included, unknown fields refused); null when nothing. Never quotes a value.
+ */
+export function recordShapeProblem(dto: new () => object, record: unknown): string | null {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return 'not an object';
+  const errors = validateSync(plainToInstance(dto, record), {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+  });
+  const problems = errors.flatMap((e) => flatten(e, ''));
+  return problems.length === 0 ? null : problems.join('; ');
+}
+
+function flatten(error: ValidationError, parent: string): string[] {
+  const path = parent ? `${parent}.${error.property}` : error.property;
+  const own = Object.values(error.constraints ?? {}).map((c) => (parent ? `${parent}.${c}` : c));
+  return [...own, ...(error.children ?? []).flatMap((child) => flatten(child, path))];
+}

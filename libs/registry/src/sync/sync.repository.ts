@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { SyncBatchEntity } from './sync-batch.entity';
+import { SyncCursorEntity } from './sync-cursor.entity';
+
+/** Where each peer's feed has been pulled to, and the signed batches sent and received. */
+@Injectable()
+export class SyncRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** The position pulled to so far (0 before the first pull). */
+  async position(peer: string, kind: string): Promise<string> {
+    const cursor = await this.dataSource.getRepository(SyncCursorEntity).findOneBy({ peer, kind });
+    return cursor?.position ?? '0';
+  }
+
+  /**
+   * Moves the cursor from `from` to `to` in the caller's transaction; false when another pull
+   * (another replica) moved it first, and then the caller must undo its transaction.
+   */
+  async advance(
+    manager: EntityManager,
+    peer: string,
+    kind: string,
+    from: string,
+    to: string,
+  ): Promise<boolean> {
+    const moved: unknown[] = await manager.query(
+      `INSERT INTO registry_sync_cursor AS c (peer, kind, position, failures, last_error, pulled_at)
+       VALUES ($1, $2, $4, 0, NULL, now())
+       ON CONFLICT (peer, kind) DO UPDATE SET position = excluded.position, failures = 0, last_error = NULL,
+         pulled_at = excluded.pulled_at
+       WHERE c.position = $3
+       RETURNING 1`,
+      [peer, kind, from, to],
+    );
+    return moved.length === 1;
+  }
+
+  /** Records a failed pull; returns how many have failed in a row. */
+  async failed(peer: string, kind: string, error: string): Promise<number> {
+    const rows: { failures: number }[] = await this.dataSource.query(
+      `INSERT INTO registry_sync_cursor AS c (peer, kind, position, failures, last_error, pulled_at)
+       VALUES ($1, $2, 0, 1, $3, now())
+       ON CONFLICT (peer, kind) DO UPDATE SET failures = c.failures + 1, last_error = $3, pulled_at = now()
+       RETURNING failures`,
+      [peer, kind, error.slice(0, 2000)],
+    );
+    return rows[0]!.failures;
+  }
+
+  async addBatch(batch: SyncBatchEntity, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.insert(SyncBatchEntity, batch);
+  }
+
+  findBatch(id: string): Promise<SyncBatchEntity | null> {
+    return this.dataSource.getRepository(SyncBatchEntity).findOneBy({ id });
+  }
+
+  /** Each peer's cursor, with the batches and records received from it, per kind. */
+  status(): Promise<Record<string, unknown>[]> {
+    return this.dataSource.query(
+      `SELECT c.peer, c.kind, c.position, c.failures, c.last_error AS "lastError", c.pulled_at AS "pulledAt",
+              count(b.id)::int AS batches, coalesce(sum(b.size), 0)::int AS records,
+              coalesce(sum(jsonb_array_length(b.rejected)), 0)::int AS rejected
+         FROM registry_sync_cursor c
+         LEFT JOIN registry_sync_batch b ON b.peer = c.peer AND b.kind = c.kind AND b.direction = 'in'
+        GROUP BY c.peer, c.kind ORDER BY c.peer, c.kind`,
+    );
+  }
+}

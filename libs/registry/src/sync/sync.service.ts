@@ -1,0 +1,393 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { IsISO8601, Matches } from 'class-validator';
+import { v7 as uuidv7 } from 'uuid';
+import { AgreementGate } from '@regulink/agreements';
+import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
+import {
+  MessageRegistry,
+  OutboxService,
+  PeersService,
+  QueryClient,
+  type ReceivedMessage,
+} from '@regulink/federation';
+import { NodeIdentityService } from '@regulink/identity';
+import { MetricsService } from '@regulink/metrics';
+import {
+  MAX_BATCH_RECORDS,
+  recordBatchKid,
+  recordBatchTree,
+  signRecordBatch,
+  verifyRecordBatchHead,
+  type RecordBatchHead,
+} from '@regulink/protocol';
+import type { ReceivedRecord, RecordFeed } from './record-feed';
+import { SyncRepository } from './sync.repository';
+
+/** `<scope>.ready`: the sender has new records for the receiver; a nudge to pull now. */
+export class FeedReadyBody {
+  @IsISO8601()
+  at!: string;
+}
+
+/** `<scope>.pull`: the next batch after a feed position. */
+export class FeedPullBody {
+  @Matches(/^(0|[1-9][0-9]{0,18})$/)
+  after!: string;
+}
+
+/** What a pull is answered with: the next signed batch (none when up to date) and where the feed now stands. */
+interface PullAnswer {
+  readonly batch: { readonly head: string; readonly records: Record<string, unknown>[] } | null;
+  readonly position: string;
+  readonly more: boolean;
+}
+
+/** A pull refused by this node's checks of the answer. */
+export class SyncError extends Error {
+  constructor(
+    readonly code:
+      'ANSWER_MALFORMED' | 'BATCH_SIGNATURE' | 'BATCH_MISMATCH' | 'ROOT_MISMATCH' | 'CURSOR_MOVED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SyncError';
+  }
+}
+
+/** Most records one batch takes; fewer when they would not fit in one envelope. */
+const BATCH_RECORDS = 2000;
+/** How long a pull may take to be answered. */
+const PULL_DEADLINE_MS = 30_000;
+/** Nudges for one kind are sent at most this often. */
+const NUDGE_COALESCE_MS = 250;
+
+/**
+ * Moves records between nodes as signed batches, by pull. Each node keeps a change feed per kind
+ * of record; a peer entitled to part of it pulls the next batch after its cursor, checks the batch
+ * (signature by a key pinned for the sender, the agreement, the Merkle root rebuilt from the
+ * records, each record's shape and field policy) and stores the records with their inclusion
+ * proofs and its new cursor in one transaction. A push nudge says new data is ready; a lost one
+ * only delays until the next poll, and a batch lost on the way is pulled again from the same
+ * cursor. A crash on either side loses nothing: the cursor only moves with what it covers.
+ */
+@Injectable()
+export class SyncService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SyncService.name);
+  private readonly feeds = new Map<string, RecordFeed>();
+  /** Pulls running now, by peer and kind; a pull asked for meanwhile runs once more after it. */
+  private readonly pulling = new Map<string, { again: boolean; done: Promise<void> }>();
+  private readonly retries = new Map<string, NodeJS.Timeout>();
+  private readonly nudges = new Map<string, NodeJS.Timeout>();
+  private poller: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly messages: MessageRegistry,
+    private readonly queries: QueryClient,
+    private readonly outbox: OutboxService,
+    private readonly gate: AgreementGate,
+    private readonly peers: PeersService,
+    private readonly identity: NodeIdentityService,
+    private readonly repository: SyncRepository,
+    private readonly metrics: MetricsService,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  /** Makes a kind of record movable: its nudge and pull message types, under the feed's scope. */
+  register(feed: RecordFeed): void {
+    this.feeds.set(feed.kind, feed);
+    this.messages.register<FeedReadyBody>({
+      type: `${feed.scope}.ready`,
+      kind: 'event',
+      scope: feed.scope,
+      body: FeedReadyBody,
+      apply: async ({ claims }) => {
+        // Pull once the nudge is recorded; the pull does not depend on it.
+        setImmediate(() => this.pull(feed.kind, claims.from));
+      },
+    });
+    this.messages.register<FeedPullBody>({
+      type: `${feed.scope}.pull`,
+      kind: 'query',
+      scope: feed.scope,
+      flow: 'answer',
+      body: FeedPullBody,
+      answer: (message) => this.answer(feed, message) as unknown as Promise<Record<string, unknown>>,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    // Catch up at start (after a crash, or nudges lost while down), then poll.
+    setImmediate(() => void this.pullAll());
+    this.poller = setInterval(() => void this.pullAll(), this.config.federation.syncPollSeconds * 1000);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.poller);
+    for (const timer of [...this.retries.values(), ...this.nudges.values()]) clearTimeout(timer);
+    await Promise.allSettled([...this.pulling.values()].map((p) => p.done));
+  }
+
+  /** Tells every peer entitled to records of this kind that new ones are ready (coalesced). */
+  announce(kind: string): void {
+    if (this.nudges.has(kind) || this.stopping) return;
+    this.nudges.set(
+      kind,
+      setTimeout(() => {
+        this.nudges.delete(kind);
+        void this.sendNudges(this.feeds.get(kind)!);
+      }, NUDGE_COALESCE_MS),
+    );
+  }
+
+  /** Pulls every feed from every peer entitled to send it here. */
+  async pullAll(): Promise<void> {
+    if (this.stopping) return;
+    const pulls: Promise<void>[] = [];
+    for (const feed of this.feeds.values()) {
+      for (const peer of await this.gate.partners(feed.scope, 'from')) pulls.push(this.pull(feed.kind, peer));
+    }
+    await Promise.all(pulls);
+  }
+
+  /**
+   * Pulls one peer's feed of one kind until it is up to date; one pull per peer and kind runs at
+   * a time here, and a request meanwhile makes it go round once more. Failures are recorded on the
+   * cursor and retried with backoff; they never throw.
+   */
+  pull(kind: string, peer: string): Promise<void> {
+    const key = `${peer}/${kind}`;
+    const running = this.pulling.get(key);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const state = { again: true, done: Promise.resolve() };
+    state.done = (async () => {
+      try {
+        while (state.again && !this.stopping) {
+          state.again = false;
+          await this.pullUntilCurrent(this.feeds.get(kind)!, peer);
+        }
+      } finally {
+        this.pulling.delete(key);
+      }
+    })();
+    this.pulling.set(key, state);
+    return state.done;
+  }
+
+  status(): Promise<Record<string, unknown>[]> {
+    return this.repository.status();
+  }
+
+  private async pullUntilCurrent(feed: RecordFeed, peer: string): Promise<void> {
+    const key = `${peer}/${feed.kind}`;
+    clearTimeout(this.retries.get(key));
+    this.retries.delete(key);
+    try {
+      let more = true;
+      while (more && !this.stopping) more = await this.pullOnce(feed, peer);
+    } catch (error) {
+      const code =
+        error instanceof SyncError ? error.code : ((error as { code?: string }).code ?? 'PULL_FAILED');
+      const message = error instanceof Error ? error.message : String(error);
+      this.metrics.failedPulls.inc({ kind: feed.kind, code });
+      const failures = await this.repository.failed(peer, feed.kind, `${code}: ${message}`).catch(() => 1);
+      const { retryBaseMs, retryMaxMs } = this.config.federation;
+      const delay =
+        Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(failures - 1, 20)) * (0.5 + Math.random() / 2);
+      this.logger.warn(
+        { peer, kind: feed.kind, code, failures, retryInMs: Math.round(delay) },
+        `pull failed: ${message}`,
+      );
+      if (!this.stopping)
+        this.retries.set(
+          key,
+          setTimeout(() => void this.pull(feed.kind, peer), delay),
+        );
+    }
+  }
+
+  /** One pull: the next batch after the cursor, checked and stored; returns whether there is more. */
+  private async pullOnce(feed: RecordFeed, peer: string): Promise<boolean> {
+    const after = await this.repository.position(peer, feed.kind);
+    const { result } = await this.queries.query(peer, `${feed.scope}.pull`, { after }, PULL_DEADLINE_MS);
+    const answer = readAnswer(result, after);
+    if (answer.batch === null) return false;
+    const { head, records, proofs } = await this.checkBatch(feed, peer, answer.batch);
+    const problems = await feed.check(records, peer);
+    const policy = await this.gate.fieldPolicy(head.agreement, feed.personalFields);
+    const accepted: ReceivedRecord[] = [];
+    const rejected: { index: number; reason: string }[] = [];
+    records.forEach((record, index) => {
+      const reason = problems[index] ?? policy!.violations(record).join('; ');
+      if (reason) rejected.push({ index, reason });
+      else accepted.push({ record, index, proof: proofs[index]! });
+    });
+    await this.repository.transaction(async (manager) => {
+      if (!(await this.repository.advance(manager, peer, feed.kind, after, answer.position))) {
+        throw new SyncError('CURSOR_MOVED', `another pull of ${peer}'s ${feed.kind} feed moved the cursor`);
+      }
+      await this.repository.addBatch(
+        {
+          id: head.id,
+          direction: 'in',
+          kind: feed.kind,
+          peer,
+          agreement: head.agreement,
+          head: answer.batch!.head,
+          size: head.size,
+          position: answer.position,
+          rejected,
+          createdAt: new Date(),
+        },
+        manager,
+      );
+      if (accepted.length > 0) await feed.store(manager, peer, head.id, accepted);
+    });
+    this.metrics.syncedRecords.inc({ kind: feed.kind, outcome: 'stored' }, accepted.length);
+    if (rejected.length > 0) {
+      this.metrics.syncedRecords.inc({ kind: feed.kind, outcome: 'refused' }, rejected.length);
+      this.logger.warn(
+        { peer, kind: feed.kind, batch: head.id, refused: rejected.length, first: rejected[0] },
+        'records of a received batch were refused',
+      );
+    }
+    feed.stored?.(peer);
+    return answer.more;
+  }
+
+  /**
+   * A received batch is the peer's, for this node, of this kind, under an agreement that lets the
+   * scope go from the peer to here, and its records are exactly what the signed root covers.
+   */
+  private async checkBatch(
+    feed: RecordFeed,
+    peer: string,
+    batch: NonNullable<PullAnswer['batch']>,
+  ): Promise<{ head: RecordBatchHead; records: Record<string, unknown>[]; proofs: string[][] }> {
+    const sender = await this.peers.require(peer);
+    const kid = recordBatchKid(batch.head);
+    const key = kid ? await this.peers.pinnedKey(sender, kid) : undefined;
+    if (!key) throw new SyncError('BATCH_SIGNATURE', `the batch is not signed by a key pinned for ${peer}`);
+    let head: RecordBatchHead;
+    try {
+      head = await verifyRecordBatchHead(batch.head, key);
+    } catch (error) {
+      throw new SyncError('BATCH_SIGNATURE', `the batch head does not verify: ${(error as Error).message}`);
+    }
+    const own = this.identity.region;
+    if (
+      head.kind !== feed.kind ||
+      head.from !== peer ||
+      head.to !== own ||
+      head.size !== batch.records.length
+    ) {
+      throw new SyncError(
+        'BATCH_MISMATCH',
+        `the batch says ${head.size} ${head.kind} records ${head.from} -> ${head.to}; expected ${batch.records.length} ${feed.kind} records ${peer} -> ${own}`,
+      );
+    }
+    const permitted = await this.gate.permits(head.agreement, { scope: feed.scope, from: peer, to: own });
+    if (!permitted.allowed) throw new SyncError('BATCH_MISMATCH', permitted.reason);
+    const tree = recordBatchTree(batch.records);
+    if (tree.root !== head.root) {
+      throw new SyncError('ROOT_MISMATCH', 'the records do not hash to the signed root');
+    }
+    return { head, records: batch.records, proofs: tree.proofs };
+  }
+
+  /** Answers a peer's pull: the next batch of its records after its cursor, signed. */
+  private async answer(feed: RecordFeed, message: ReceivedMessage<FeedPullBody>): Promise<PullAnswer> {
+    const { claims, body } = message;
+    const peer = claims.from;
+    const agreement = claims.agreement!;
+    const policy = await this.gate.fieldPolicy(agreement, feed.personalFields);
+    if (!policy) throw new Error(`no agreement ${agreement}`);
+    const entries = await feed.read(peer, body.after, BATCH_RECORDS);
+    // Fill the batch up to what one signed answer can carry (base64url adds a third).
+    const budget = Math.floor(this.config.federation.maxEnvelopeBytes * 0.7) - 4096;
+    const records: Record<string, unknown>[] = [];
+    let bytes = 0;
+    let position = body.after;
+    for (const entry of entries) {
+      const record = policy.treat(entry.record);
+      bytes += Buffer.byteLength(JSON.stringify(record)) + 1;
+      if (records.length > 0 && bytes > budget) break;
+      records.push(record);
+      position = entry.position;
+    }
+    if (records.length === 0) return { batch: null, position, more: false };
+    const id = uuidv7();
+    const signed = await signRecordBatch(
+      { id, kind: feed.kind, from: this.identity.region, to: peer, agreement },
+      records,
+      this.identity.signer(),
+    );
+    await this.repository.addBatch({
+      id,
+      direction: 'out',
+      kind: feed.kind,
+      peer,
+      agreement,
+      head: signed.head,
+      size: records.length,
+      position,
+      rejected: [],
+      createdAt: new Date(),
+    });
+    return {
+      batch: { head: signed.head, records },
+      position,
+      more: records.length < entries.length || entries.length === BATCH_RECORDS,
+    };
+  }
+
+  private async sendNudges(feed: RecordFeed): Promise<void> {
+    for (const peer of await this.gate.partners(feed.scope, 'to')) {
+      try {
+        await this.outbox.send({
+          to: peer,
+          type: `${feed.scope}.ready`,
+          body: { at: new Date().toISOString() },
+          agreement: null,
+        });
+      } catch (error) {
+        // A nudge that cannot go only delays: the peer polls.
+        this.logger.warn({ peer, kind: feed.kind, err: error }, 'could not nudge a peer');
+      }
+    }
+  }
+}
+
+/** The answer to a pull, checked for shape: a batch of at most MAX_BATCH_RECORDS, a position not behind the cursor. */
+function readAnswer(result: Record<string, unknown>, after: string): PullAnswer {
+  const { batch, position, more } = result;
+  const fail = (why: string) => new SyncError('ANSWER_MALFORMED', `the pull was answered with ${why}`);
+  if (typeof position !== 'string' || !/^(0|[1-9][0-9]{0,18})$/.test(position))
+    throw fail('no valid position');
+  if (typeof more !== 'boolean') throw fail('no valid "more"');
+  if (BigInt(position) < BigInt(after)) throw fail('a position behind the cursor');
+  if (batch === null) return { batch: null, position, more };
+  if (typeof batch !== 'object' || batch === undefined) throw fail('no valid batch');
+  const { head, records } = batch as { head?: unknown; records?: unknown };
+  if (typeof head !== 'string') throw fail('a batch without a head');
+  if (
+    !Array.isArray(records) ||
+    records.length === 0 ||
+    records.length > MAX_BATCH_RECORDS ||
+    !records.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))
+  ) {
+    throw fail('a batch without valid records');
+  }
+  if (BigInt(position) === BigInt(after)) throw fail('records but no new position');
+  return { batch: { head, records: records as Record<string, unknown>[] }, position, more };
+}

@@ -1,0 +1,295 @@
+import { Role } from '@regulink/access';
+import { isMaskedPersonalValue, isKeyedHash } from '@regulink/domain';
+import { EvidenceError, verifyEvidenceBundle, type EvidenceBundle } from '@regulink/protocol';
+import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
+import {
+  newRegistrationNumber,
+  newResidentId,
+  newShopLine,
+  newUnregisteredShopLine,
+  shopReportCsv,
+  type ShopReportLine,
+} from '../factories/shop-report.factory';
+import { newUser } from '../factories/user.factory';
+import { adminApi, agreementInState, chinaDay, type AgreementView } from '../support/agreements';
+import { bootNodes, connectAll, eventually } from '../support/federation';
+import { uploadImport } from '../support/imports';
+import { sql, type TestNode } from '../support/test-node';
+
+const A = '330000'; // the platform's region, where the shop report arrives
+const B = '370000';
+const C = '350000';
+const D = '440000';
+
+interface Landed {
+  platform: string;
+  url: string;
+  shopId: string;
+  outcome: string;
+  creditCode: string | null;
+  differing: string[] | null;
+  candidates: { creditCode: string; score: number }[] | null;
+  landedBy: string | null;
+  reportedBy: string | null;
+  batchId: string | null;
+}
+
+/** The URL a node keys a reported shop by (the factories write it already normalized, with a slash). */
+const keyUrl = (line: ShopReportLine) => line.shopUrl.replace(/\/$/, '');
+
+/**
+ * The main bulk flow across four real nodes over TCP: the platform region's node imports a shop
+ * report whose operators are at home in three other regions; each home node pulls exactly its own
+ * shops as signed batches, lands them on its register and returns signed landing results, which
+ * the reporting node keeps with their proofs. Evidence of any one record verifies offline; a
+ * record altered in a database no longer does.
+ */
+describe('shop records to their home regions and landing results back (four real nodes)', () => {
+  let a: TestNode;
+  let b: TestNode;
+  let c: TestNode;
+  let d: TestNode;
+
+  beforeAll(async () => {
+    [a, b, c, d] = (await bootNodes([A, B, C, D], 'tcp')) as [TestNode, TestNode, TestNode, TestNode];
+    await connectAll([a, b, c, d]);
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close(), c?.close(), d?.close()]);
+  });
+
+  /** An agreement between A and `home`: shops go A -> home, landing results come back. */
+  async function agree(home: TestNode, fieldPolicy: Record<string, string>): Promise<string> {
+    const region = home.config.node.region;
+    const { json } = await adminApi<AgreementView>(a, 'POST', '/agreements', {
+      title: `Shop sync ${A}–${region}`,
+      partners: [region],
+      scopes: [
+        { scope: 'shop.sync', from: A, to: region },
+        { scope: 'landing.result', from: region, to: A },
+      ],
+      fieldPolicy,
+      validFrom: chinaDay(0),
+      validUntil: chinaDay(30),
+    });
+    await adminApi(a, 'POST', `/agreements/${json.id}/propose`);
+    await agreementInState(home, json.id, 'pending');
+    await adminApi(home, 'POST', `/agreements/${json.id}/countersign`);
+    await agreementInState(a, json.id, 'active');
+    return json.id;
+  }
+
+  async function registerAt(node: TestNode, lines: ReturnType<typeof newRegisterLine>[]): Promise<void> {
+    const system = await newUser(node, [Role.System]);
+    const report = await uploadImport(node, 'entities', registerCsv(lines), { token: system.token });
+    expect(report.json).toMatchObject({ accepted: lines.length, rejected: 0 });
+  }
+
+  const landedAt = async (node: TestNode) =>
+    (await adminApi<Landed[]>(node, 'GET', '/registry/landing')).json;
+  const evidence = async (node: TestNode, kind: 'shop' | 'landing', line: ShopReportLine) => {
+    const query = new URLSearchParams({ platform: line.platform, url: keyUrl(line) });
+    const response = await adminApi<EvidenceBundle>(node, 'GET', `/registry/evidence/${kind}?${query}`);
+    expect(response.status).toBe(200);
+    return response.json;
+  };
+  const problemOf = async (bundle: EvidenceBundle) =>
+    verifyEvidenceBundle(bundle).then(
+      () => 'verifies',
+      (error: unknown) => (error instanceof EvidenceError ? error.problem : `threw ${String(error)}`),
+    );
+
+  it('routes, lands and returns every shop exactly once, with proofs that hold offline', async () => {
+    await agree(b, {});
+    await agree(c, { personName: 'clear' });
+    await agree(d, { personName: 'mask', residentId: 'hash', phone: 'omit' });
+
+    // Each home region's register.
+    const matched = newRegisterLine({
+      creditCode: newCreditCode('370102'),
+      name: '济南一号网络科技有限公司',
+      registeredAddress: '山东省济南市历下区泉城路1号',
+      divisionCode: '370102',
+    });
+    const renamed = newRegisterLine({ creditCode: newCreditCode('370102'), divisionCode: '370102' });
+    const closed = newRegisterLine({
+      creditCode: newCreditCode('370102'),
+      divisionCode: '370102',
+      status: 'deregistered',
+      statusChangedOn: '2025-03-01',
+    });
+    await registerAt(b, [matched, renamed, closed]);
+    const revoked = newRegisterLine({
+      creditCode: newCreditCode('350102'),
+      divisionCode: '350102',
+      status: 'revoked',
+      statusChangedOn: '2025-06-01',
+    });
+    const twins = [1, 2].map(() =>
+      newRegisterLine({ creditCode: newCreditCode('350102'), divisionCode: '350102', name: '福州同名商行' }),
+    );
+    await registerAt(c, [revoked, ...twins]);
+
+    // The platform's report: shops at home in B, C and D, and one at home in A itself.
+    const shops = {
+      matched: newShopLine({
+        operatorCreditCode: matched.creditCode,
+        operatorName: matched.name,
+        operatingAddress: matched.registeredAddress,
+      }),
+      mismatch: newShopLine({
+        operatorCreditCode: renamed.creditCode,
+        operatorName: '完全不同的网店名称',
+        operatingAddress: renamed.registeredAddress,
+      }),
+      deregistered: newShopLine({ operatorCreditCode: closed.creditCode }),
+      revoked: newShopLine({ operatorCreditCode: revoked.creditCode }),
+      ambiguous: newShopLine({
+        operatorCreditCode: '',
+        operatorRegistrationNumber: newRegistrationNumber('350102'),
+        operatorName: '福州同名商行',
+        operatingAddress: twins[0]!.registeredAddress,
+      }),
+      notFound: newShopLine({ operatorCreditCode: newCreditCode('440106') }),
+      person: newUnregisteredShopLine({
+        operatorName: '赵六',
+        operatorResidentId: newResidentId('440106'),
+        operatingDivisionCode: '440106',
+        operatingAddress: '广东省广州市天河区体育西路1号',
+      }),
+      local: newShopLine(),
+    };
+    const home: Record<keyof typeof shops, string> = {
+      matched: B,
+      mismatch: B,
+      deregistered: B,
+      revoked: C,
+      ambiguous: C,
+      notFound: D,
+      person: D,
+      local: A,
+    };
+    const system = await newUser(a, [Role.System]);
+    const file = shopReportCsv(Object.values(shops));
+    const report = await uploadImport(a, 'shops', file, { token: system.token });
+    expect(report.json).toMatchObject({ accepted: 8, rejected: 0 });
+
+    // The reporting node ends with one result per remote shop, each returned by the shop's home.
+    const remote = Object.keys(shops).filter((k) => home[k as keyof typeof shops] !== A);
+    const results = await eventually(
+      async () => {
+        const landed = (await landedAt(a)).filter((l) => l.landedBy !== null);
+        return landed.length === remote.length ? landed : undefined;
+      },
+      30_000,
+      'every landing result back at the reporting node',
+    );
+    const resultOf = (name: keyof typeof shops) => {
+      const found = results.filter((r) => r.shopId === shops[name].shopId);
+      expect(found).toHaveLength(1);
+      return found[0]!;
+    };
+    for (const name of remote as (keyof typeof shops)[]) {
+      expect(resultOf(name)).toMatchObject({ landedBy: home[name], reportedBy: null });
+      expect(resultOf(name).batchId).toEqual(expect.any(String));
+    }
+    expect(resultOf('matched')).toMatchObject({ outcome: 'matched', creditCode: matched.creditCode });
+    expect(resultOf('mismatch')).toMatchObject({ outcome: 'mismatch', differing: ['name'] });
+    expect(resultOf('deregistered')).toMatchObject({
+      outcome: 'deregistered',
+      creditCode: closed.creditCode,
+    });
+    expect(resultOf('revoked')).toMatchObject({ outcome: 'revoked', creditCode: revoked.creditCode });
+    expect(resultOf('ambiguous').outcome).toBe('ambiguous');
+    expect(
+      resultOf('ambiguous')
+        .candidates!.map((x) => x.creditCode)
+        .sort(),
+    ).toEqual(twins.map((t) => t.creditCode).sort());
+    expect(resultOf('notFound').outcome).toBe('not-found');
+    expect(resultOf('person').outcome).toBe('not-found');
+    // The shop at home in A is landed by A itself and goes nowhere.
+    const local = (await landedAt(a)).find((l) => l.shopId === shops.local.shopId);
+    expect(local).toMatchObject({ landedBy: null, outcome: 'not-found' });
+
+    // Each home node holds exactly its own shops, each once, from A.
+    const held = async (node: TestNode) =>
+      (
+        await sql<{ shop_id: string; origin: string }>(
+          node,
+          'SELECT shop_id, origin FROM registry_shop ORDER BY shop_id',
+        )
+      ).map((r) => `${r.origin}:${r.shop_id}`);
+    const expected = (region: string) =>
+      (Object.keys(shops) as (keyof typeof shops)[])
+        .filter((k) => home[k] === region)
+        .map((k) => `${A}:${shops[k].shopId}`)
+        .sort();
+    expect(await held(b)).toEqual(expected(B));
+    expect(await held(c)).toEqual(expected(C));
+    expect(await held(d)).toEqual(expected(D));
+    // The sum of the batches received equals the records held: nothing was delivered twice.
+    for (const node of [b, c, d]) {
+      const [sums] = await sql<{ records: string; shops: string }>(
+        node,
+        `SELECT (SELECT coalesce(sum(size), 0) FROM registry_sync_batch WHERE direction = 'in') AS records,
+                (SELECT count(*) FROM registry_shop WHERE origin IS NOT NULL) AS shops`,
+      );
+      expect(Number(sums!.records)).toBe(Number(sums!.shops));
+    }
+
+    // Personal data crossed as each agreement's field policy says: D got the name masked, the
+    // resident ID as a keyed hash and no phone; A keeps them in clear.
+    const [person] = await sql<{
+      operator_name: string;
+      operator_resident_id: string;
+      contact: string | null;
+    }>(d, 'SELECT operator_name, operator_resident_id, contact FROM registry_shop WHERE shop_id = $1', [
+      shops.person.shopId,
+    ]);
+    expect(isMaskedPersonalValue('personName', person!.operator_name)).toBe(true);
+    expect(person!.operator_name).not.toBe(shops.person.operatorName);
+    expect(isKeyedHash(person!.operator_resident_id)).toBe(true);
+    expect(person!.contact).toBeNull();
+    const [atSource] = await sql<{ operator_resident_id: string }>(
+      a,
+      'SELECT operator_resident_id FROM registry_shop WHERE shop_id = $1',
+      [shops.person.shopId],
+    );
+    expect(atSource!.operator_resident_id).toBe(shops.person.operatorResidentId);
+
+    // Evidence of a synced shop (at its home) and of a returned result (at the reporting node)
+    // verifies offline, from the bundle alone.
+    const shopEvidence = await evidence(d, 'shop', shops.person);
+    const verified = await verifyEvidenceBundle(shopEvidence);
+    expect(verified.batch).toMatchObject({ from: A, to: D });
+    expect(verified.record).toMatchObject({ shopId: shops.person.shopId, reportedBy: A });
+    const resultEvidence = await evidence(a, 'landing', shops.matched);
+    expect((await verifyEvidenceBundle(resultEvidence)).record).toMatchObject({
+      outcome: 'matched',
+      landedBy: B,
+    });
+
+    // A record altered in the home node's database no longer verifies; its neighbours still do.
+    await sql(
+      b,
+      `UPDATE registry_shop SET record = jsonb_set(record, '{shopName}', '"改过的店名"') WHERE shop_id = $1`,
+      [shops.matched.shopId],
+    );
+    expect(await problemOf(await evidence(b, 'shop', shops.matched))).toBe('inclusion');
+    expect(await problemOf(await evidence(b, 'shop', shops.mismatch))).toBe('verifies');
+    expect(await problemOf(await evidence(b, 'shop', shops.deregistered))).toBe('verifies');
+
+    // Importing the same report again changes nothing anywhere.
+    const batches = async (node: TestNode) =>
+      Number((await sql<{ n: string }>(node, 'SELECT count(*) AS n FROM registry_sync_batch'))[0]!.n);
+    const before = await Promise.all([a, b, c, d].map(batches));
+    const again = await uploadImport(a, 'shops', file, { token: system.token });
+    expect(again.json).toMatchObject({ accepted: 0, updated: 0, unchanged: 8 });
+    for (const node of [b, c, d])
+      expect((await adminApi(node, 'POST', '/registry/sync/pull')).status).toBe(200);
+    expect((await adminApi(a, 'POST', '/registry/sync/pull')).status).toBe(200);
+    expect(await Promise.all([a, b, c, d].map(batches))).toEqual(before);
+  }, 120_000);
+});
