@@ -42,6 +42,14 @@ export class SyncRepository {
     return moved.length === 1;
   }
 
+  /** Records a pull that found nothing new: the peer is reachable and this node is up to date. */
+  async upToDate(peer: string, kind: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE registry_sync_cursor SET failures = 0, last_error = NULL, pulled_at = now() WHERE peer = $1 AND kind = $2`,
+      [peer, kind],
+    );
+  }
+
   /** Records a failed pull; returns how many have failed in a row. */
   async failed(peer: string, kind: string, error: string): Promise<number> {
     const rows: { failures: number }[] = await this.dataSource.query(

@@ -84,6 +84,8 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly pulling = new Map<string, { again: boolean; done: Promise<void> }>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
   private readonly nudges = new Map<string, NodeJS.Timeout>();
+  /** Mean bytes of the records of each kind in the last batch answered, to size the next read. */
+  private readonly recordBytes = new Map<string, number>();
   private poller: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -221,7 +223,10 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     const after = await this.repository.position(peer, feed.kind);
     const { result } = await this.queries.query(peer, `${feed.scope}.pull`, { after }, PULL_DEADLINE_MS);
     const answer = readAnswer(result, after);
-    if (answer.batch === null) return false;
+    if (answer.batch === null) {
+      await this.repository.upToDate(peer, feed.kind);
+      return false;
+    }
     const { head, records, proofs } = await this.checkBatch(feed, peer, answer.batch);
     const problems = await feed.check(records, peer);
     const policy = await this.gate.fieldPolicy(head.agreement, feed.personalFields);
@@ -312,20 +317,25 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     const agreement = claims.agreement!;
     const policy = await this.gate.fieldPolicy(agreement, feed.personalFields);
     if (!policy) throw new Error(`no agreement ${agreement}`);
-    const entries = await feed.read(peer, body.after, BATCH_RECORDS);
-    // Fill the batch up to what one signed answer can carry (base64url adds a third).
+    // Fill the batch up to what one signed answer can carry (base64url adds a third), reading
+    // about as many records as the last ones of this kind suggest will fit.
     const budget = Math.floor(this.config.federation.maxEnvelopeBytes * 0.7) - 4096;
+    const typical = this.recordBytes.get(feed.kind) ?? 512;
+    const limit = Math.max(1, Math.min(BATCH_RECORDS, Math.ceil((budget / typical) * 1.1)));
+    const entries = await feed.read(peer, body.after, limit);
     const records: Record<string, unknown>[] = [];
     let bytes = 0;
     let position = body.after;
     for (const entry of entries) {
       const record = policy.treat(entry.record);
-      bytes += Buffer.byteLength(JSON.stringify(record)) + 1;
-      if (records.length > 0 && bytes > budget) break;
+      const size = Buffer.byteLength(JSON.stringify(record)) + 1;
+      if (records.length > 0 && bytes + size > budget) break;
+      bytes += size;
       records.push(record);
       position = entry.position;
     }
     if (records.length === 0) return { batch: null, position, more: false };
+    this.recordBytes.set(feed.kind, Math.max(64, Math.ceil(bytes / Math.max(1, records.length))));
     const id = uuidv7();
     const signed = await signRecordBatch(
       { id, kind: feed.kind, from: this.identity.region, to: peer, agreement },
@@ -347,7 +357,7 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     return {
       batch: { head: signed.head, records },
       position,
-      more: records.length < entries.length || entries.length === BATCH_RECORDS,
+      more: records.length < entries.length || entries.length === limit,
     };
   }
 
