@@ -213,6 +213,15 @@ describe('shop records to their home regions and landing results back (four real
     const local = (await landedAt(a)).find((l) => l.shopId === shops.local.shopId);
     expect(local).toMatchObject({ landedBy: null, outcome: 'not-found' });
 
+    // Both sides keep the results and list them by outcome: the home node as landed here for A.
+    const atB = await landedAt(b);
+    expect(atB.map((l) => l.shopId).sort()).toEqual(
+      [shops.matched, shops.mismatch, shops.deregistered].map((l) => l.shopId).sort(),
+    );
+    expect(atB.every((l) => l.reportedBy === A && l.landedBy === null)).toBe(true);
+    const revokedAtA = (await adminApi<Landed[]>(a, 'GET', '/registry/landing?outcome=revoked')).json;
+    expect(revokedAtA.map((l) => l.shopId)).toEqual([shops.revoked.shopId]);
+
     // Each home node holds exactly its own shops, each once, from A.
     const held = async (node: TestNode) =>
       (
