@@ -8,6 +8,7 @@ import { ShopHome1795453935047 } from './1795453935047-ShopHome';
 import { Landing1795455360433 } from './1795455360433-Landing';
 import { ShopHomeIndex1795455730265 } from './1795455730265-ShopHomeIndex';
 import { Sync1795456951363 } from './1795456951363-Sync';
+import { Resolve1795457566567 } from './1795457566567-Resolve';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   Landing1795455360433,
   ShopHomeIndex1795455730265,
   Sync1795456951363,
+  Resolve1795457566567,
 ];

@@ -16,6 +16,7 @@ import {
   ShopEntity,
   SyncBatchEntity,
   SyncCursorEntity,
+  ResolveLookupEntity,
 } from '@regulink/registry';
 
 /** Every table the node maps; the data source of the app, the migration CLI and the tests. */
@@ -39,4 +40,5 @@ export const ENTITIES = [
   LandingResultEntity,
   SyncBatchEntity,
   SyncCursorEntity,
+  ResolveLookupEntity,
 ];

@@ -195,6 +195,13 @@ class FederationSchema {
   syncPollSeconds!: number;
 }
 
+class RegistrySchema {
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  resolveDailyQuotaPerOfficer!: number;
+}
+
 class LogSchema {
   @IsIn(LOG_LEVELS)
   level!: LogLevel;
@@ -228,6 +235,10 @@ export class NodeConfigSchema {
   @ValidateNested()
   @Type(() => FederationSchema)
   federation!: FederationSchema;
+
+  @ValidateNested()
+  @Type(() => RegistrySchema)
+  registry!: RegistrySchema;
 
   @ValidateNested()
   @Type(() => LogSchema)

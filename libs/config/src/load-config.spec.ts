@@ -63,6 +63,7 @@ describe('loadConfig', () => {
         treeHeadIntervalSeconds: 60,
         syncPollSeconds: 60,
       },
+      registry: { resolveDailyQuotaPerOfficer: 500 },
       log: { level: 'info' },
     });
   });

@@ -112,6 +112,12 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'int',
     fallback: () => 60,
   },
+  {
+    key: 'registry.resolveDailyQuotaPerOfficer',
+    env: 'REGULINK_RESOLVE_DAILY_QUOTA',
+    kind: 'int',
+    fallback: () => 500,
+  },
   { key: 'log.level', env: 'REGULINK_LOG_LEVEL', kind: 'string', fallback: () => 'info' },
 ];
 

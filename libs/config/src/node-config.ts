@@ -76,6 +76,11 @@ export interface FederationSection {
   readonly syncPollSeconds: number;
 }
 
+export interface RegistrySection {
+  /** Lookups one officer may make a day (China time), here and in other regions together. */
+  readonly resolveDailyQuotaPerOfficer: number;
+}
+
 export interface NodeConfig {
   readonly node: NodeSection;
   readonly http: HttpSection;
@@ -84,6 +89,7 @@ export interface NodeConfig {
   readonly admin: AdminSection;
   readonly auth: AuthSection;
   readonly federation: FederationSection;
+  readonly registry: RegistrySection;
   readonly log: { readonly level: LogLevel };
 }
 

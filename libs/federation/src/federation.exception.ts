@@ -22,6 +22,8 @@ export class FederationException extends Error {
   constructor(
     readonly code: FederationErrorCode,
     message: string,
+    /** For a query the peer refused: the code of its signed rejection receipt. */
+    readonly peerCode?: string,
   ) {
     super(message);
     this.name = 'FederationException';

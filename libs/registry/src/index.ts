@@ -9,3 +9,4 @@ export { ImportRunner, type ImportReport } from './import/import-runner.service'
 export { LandingResultEntity } from './landing/landing-result.entity';
 export { SyncBatchEntity } from './sync/sync-batch.entity';
 export { SyncCursorEntity } from './sync/sync-cursor.entity';
+export { ResolveLookupEntity } from './resolve/resolve-lookup.entity';

@@ -5,6 +5,9 @@ export enum RegistryErrorCode {
   ImportNotResumable = 'IMPORT_NOT_RESUMABLE',
   UploadIncomplete = 'IMPORT_UPLOAD_INCOMPLETE',
   EvidenceNotFound = 'EVIDENCE_NOT_FOUND',
+  PurposeRequired = 'PURPOSE_REQUIRED',
+  ResolveQueryInvalid = 'RESOLVE_QUERY_INVALID',
+  OfficerQuotaExceeded = 'OFFICER_QUOTA_EXCEEDED',
 }
 
 /** Failures of a registry operation asked for through the API. */

@@ -1,7 +1,7 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgreementsModule } from '@regulink/agreements';
-import { FederationModule } from '@regulink/federation';
+import { FederationModule, MessageRegistry } from '@regulink/federation';
 import { IdentityModule } from '@regulink/identity';
 import { MetricsModule } from '@regulink/metrics';
 import { EvidenceController } from './evidence/evidence.controller';
@@ -26,6 +26,10 @@ import { ShopFeed } from './shops/shop-feed';
 import { ShopRoutingService } from './shops/shop-routing.service';
 import { ShopRepository } from './shops/shop.repository';
 import { ShopsController } from './shops/shops.controller';
+import { ResolveLookupEntity } from './resolve/resolve-lookup.entity';
+import { ResolveController } from './resolve/resolve.controller';
+import { ResolveRepository } from './resolve/resolve.repository';
+import { ResolveService } from './resolve/resolve.service';
 import { SyncBatchEntity } from './sync/sync-batch.entity';
 import { SyncController } from './sync/sync.controller';
 import { SyncCursorEntity } from './sync/sync-cursor.entity';
@@ -35,7 +39,7 @@ import { SyncService } from './sync/sync.service';
 /**
  * The merchant registry: the node's entity register, the shops its platforms report, the bulk
  * imports that feed them, where each shop belongs, the signed batches that take shops to their
- * home region and landing results back, and the landing itself.
+ * home region and landing results back, the landing itself, and lookups across regions.
  */
 @Module({
   imports: [
@@ -48,13 +52,21 @@ import { SyncService } from './sync/sync.service';
       LandingResultEntity,
       SyncBatchEntity,
       SyncCursorEntity,
+      ResolveLookupEntity,
     ]),
     AgreementsModule,
     FederationModule,
     IdentityModule,
     MetricsModule,
   ],
-  controllers: [ImportsController, ShopsController, LandingController, SyncController, EvidenceController],
+  controllers: [
+    ImportsController,
+    ShopsController,
+    LandingController,
+    SyncController,
+    EvidenceController,
+    ResolveController,
+  ],
   providers: [
     ImportJobRepository,
     ImportRunner,
@@ -68,6 +80,8 @@ import { SyncService } from './sync/sync.service';
     SyncRepository,
     SyncService,
     EvidenceService,
+    ResolveRepository,
+    ResolveService,
     ShopFeed,
     LandingFeed,
   ],
@@ -78,10 +92,13 @@ export class RegistryModule implements OnModuleInit {
     private readonly sync: SyncService,
     private readonly shopFeed: ShopFeed,
     private readonly landingFeed: LandingFeed,
+    private readonly resolver: ResolveService,
+    private readonly messages: MessageRegistry,
   ) {}
 
   onModuleInit(): void {
     this.sync.register(this.shopFeed);
     this.sync.register(this.landingFeed);
+    this.resolver.register(this.messages);
   }
 }

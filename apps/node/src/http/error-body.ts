@@ -76,7 +76,11 @@ function registryStatus(code: RegistryErrorCode): number {
       return 404;
     case RegistryErrorCode.ImportFileInvalid:
     case RegistryErrorCode.UploadIncomplete:
+    case RegistryErrorCode.PurposeRequired:
+    case RegistryErrorCode.ResolveQueryInvalid:
       return 400;
+    case RegistryErrorCode.OfficerQuotaExceeded:
+      return 429;
     case RegistryErrorCode.ImportNotResumable:
       return 409;
     case RegistryErrorCode.ImportFormatUnsupported:

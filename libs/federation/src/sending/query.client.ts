@@ -93,6 +93,7 @@ export class QueryClient {
         throw new FederationException(
           FederationErrorCode.QueryRefused,
           `${to} refused the query: ${receipt.code ?? 'no answer'}`,
+          receipt.code ?? undefined,
         );
       }
     }

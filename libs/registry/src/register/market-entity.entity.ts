@@ -6,6 +6,8 @@ import { ImportedRow } from '../import/imported-row';
  * as the provincial registration system last reported it. Authoritative here, at its home node.
  */
 @Entity('registry_entity')
+// Name search: a GIN index over the character pairs of the name's core (see the migration).
+@Index('ix_registry_entity_name_grams', { synchronize: false })
 export class MarketEntity extends ImportedRow {
   /** Unified social credit code, 18 characters, upper case. */
   @PrimaryColumn('varchar', { name: 'credit_code', length: 18 })

@@ -15,7 +15,7 @@ import type { FeedEntry, ReceivedRecord, RecordFeed } from '../sync/record-feed'
 import { recordShapeProblem } from '../sync/record-shape';
 import { ShopSyncRecordDto } from './dto/shop-sync-record.dto';
 import type { ShopRecord } from './shop-report-line';
-import { ShopRepository, type FeedShop } from './shop.repository';
+import { ShopRepository } from './shop.repository';
 
 /** The scope under which shop records cross to their home region. */
 export const SHOP_SYNC_SCOPE = 'shop.sync';
@@ -48,7 +48,7 @@ export class ShopFeed implements RecordFeed {
   async read(peer: string, after: string, limit: number): Promise<FeedEntry[]> {
     const others = [this.identity.region, ...(await this.peers.list()).map((p) => p.region)];
     const rows = await this.shops.feed(regionPrefix(peer), nestedPrefixes(peer, others), after, limit);
-    return rows.map((row) => ({ record: this.toRecord(row), position: row.changeSeq }));
+    return rows.map((row) => ({ record: shopRecord(row, this.identity.region), position: row.changeSeq }));
   }
 
   async check(records: readonly unknown[], from: string): Promise<(string | null)[]> {
@@ -85,35 +85,43 @@ export class ShopFeed implements RecordFeed {
   stored(): void {
     this.landing.landSoon();
   }
+}
 
-  private toRecord(row: FeedShop): Record<string, unknown> {
-    const registered = row.operatorCreditCode !== null || row.operatorRegistrationNumber !== null;
-    return {
-      v: 1,
-      platform: row.platform,
-      url: row.url,
-      shopId: row.shopId,
-      shopName: row.shopName,
-      reportedUrl: row.reportedUrl,
-      operator: registered
-        ? {
-            name: row.operatorName,
-            creditCode: row.operatorCreditCode,
-            creditCodeCheckFailed: row.operatorCreditCodeCheckFailed,
-            registrationNumber: row.operatorRegistrationNumber,
-          }
-        : null,
-      person: registered ? null : { name: row.operatorName, residentId: row.operatorResidentId },
-      exemptionGround: row.exemptionGround,
-      operatingAddress: row.operatingAddress,
-      operatingDivisionCode: row.operatingDivisionCode,
-      contact: row.contact,
-      reportPeriod: row.reportPeriod,
-      homeDivision: row.homeDivision,
-      homeSource: row.homeSource,
-      reportedBy: this.identity.region,
-    };
-  }
+/**
+ * A shop as a record that crosses to another node (signed in a sync batch, or in a lookup's
+ * answer): the personal data of an unregistered seller under `person`, where the field policy
+ * finds it.
+ */
+export function shopRecord(
+  row: Omit<ShopRecord, 'contentHash'>,
+  reportedBy: string,
+): Record<string, unknown> {
+  const registered = row.operatorCreditCode !== null || row.operatorRegistrationNumber !== null;
+  return {
+    v: 1,
+    platform: row.platform,
+    url: row.url,
+    shopId: row.shopId,
+    shopName: row.shopName,
+    reportedUrl: row.reportedUrl,
+    operator: registered
+      ? {
+          name: row.operatorName,
+          creditCode: row.operatorCreditCode,
+          creditCodeCheckFailed: row.operatorCreditCodeCheckFailed,
+          registrationNumber: row.operatorRegistrationNumber,
+        }
+      : null,
+    person: registered ? null : { name: row.operatorName, residentId: row.operatorResidentId },
+    exemptionGround: row.exemptionGround,
+    operatingAddress: row.operatingAddress,
+    operatingDivisionCode: row.operatingDivisionCode,
+    contact: row.contact,
+    reportPeriod: row.reportPeriod,
+    homeDivision: row.homeDivision,
+    homeSource: row.homeSource,
+    reportedBy,
+  };
 }
 
 /**

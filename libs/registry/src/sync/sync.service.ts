@@ -19,6 +19,7 @@ import {
 import { NodeIdentityService } from '@regulink/identity';
 import { MetricsService } from '@regulink/metrics';
 import {
+  isRecordInBatch,
   MAX_BATCH_RECORDS,
   recordBatchKid,
   recordBatchTree,
@@ -46,6 +47,15 @@ interface PullAnswer {
   readonly batch: { readonly head: string; readonly records: Record<string, unknown>[] } | null;
   readonly position: string;
   readonly more: boolean;
+}
+
+/** Who signed a record held here, when, under which agreement, and whether that still verifies. */
+export interface HeldProvenance {
+  readonly signedBy: string | null;
+  readonly batch: string;
+  readonly signedAt: string | null;
+  readonly agreement: string | null;
+  readonly verified: boolean;
 }
 
 /** A pull refused by this node's checks of the answer. */
@@ -188,6 +198,43 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
 
   status(): Promise<Record<string, unknown>[]> {
     return this.repository.status();
+  }
+
+  /**
+   * Whether a record held here is what its sender signed: its batch head verifies with the key
+   * pinned for the sender, and its proof leads from the record to the signed root. Says who signed
+   * it, when and under which agreement.
+   */
+  async verifyHeld(held: {
+    record: unknown;
+    index: number;
+    proof: readonly string[];
+    batchId: string;
+  }): Promise<HeldProvenance> {
+    const batch = await this.repository.findBatch(held.batchId);
+    if (!batch)
+      return { signedBy: null, batch: held.batchId, signedAt: null, agreement: null, verified: false };
+    const unverified = {
+      signedBy: batch.peer,
+      batch: batch.id,
+      signedAt: null,
+      agreement: batch.agreement,
+      verified: false,
+    };
+    const peer = await this.peers.find(batch.peer);
+    const kid = recordBatchKid(batch.head);
+    const key = peer && kid ? await this.peers.pinnedKey(peer, kid) : undefined;
+    if (!key) return unverified;
+    try {
+      const head = await verifyRecordBatchHead(batch.head, key);
+      return {
+        ...unverified,
+        signedAt: head.signedAt,
+        verified: head.from === batch.peer && isRecordInBatch(held.record, held.index, held.proof, head),
+      };
+    } catch {
+      return unverified;
+    }
   }
 
   private async pullUntilCurrent(feed: RecordFeed, peer: string): Promise<void> {

@@ -1,0 +1,125 @@
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+
+/** Why an officer looks a shop or an entity up; every lookup names one (purpose limitation). */
+export const RESOLVE_PURPOSES = [
+  'case-investigation',
+  'complaint-handling',
+  'inspection',
+  'assistance-request',
+  'risk-monitoring',
+] as const;
+export type ResolvePurpose = (typeof RESOLVE_PURPOSES)[number];
+
+/** A case reference as case files write it: letters, digits, CJK and the usual brackets and dashes. */
+export const CASE_REFERENCE = /^[\p{L}\p{N}][\p{L}\p{N}\-_/.()（）〔〕[\]【】 ]{2,63}$/u;
+
+/**
+ * What an officer asks: one of a shop (its URL in any written form, or platform and shop id), a
+ * credit code, or an entity name; and always why (purpose and case reference). Purpose and case
+ * reference are checked by the service, so that their absence gets its own code.
+ */
+export class ResolveRequestDto {
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2000)
+  shopUrl?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  platform?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  shopId?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  creditCode?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(2)
+  @MaxLength(200)
+  name?: string;
+
+  @IsOptional()
+  @IsString()
+  purpose?: string;
+
+  @IsOptional()
+  @IsString()
+  caseReference?: string;
+
+  /** How long to wait for other regions, in milliseconds. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(500)
+  @Max(30_000)
+  deadlineMs?: number;
+}
+
+/** The query part of a lookup, as it travels to another region. */
+export class ResolveQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  shopUrl?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  platform?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  shopId?: string;
+
+  @IsOptional()
+  @Matches(/^[0-9A-HJ-NPQRTUWXY]{18}$/)
+  creditCode?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+}
+
+/** `entity.resolve`: a lookup by an officer of another region, with why and who. */
+export class ResolveMessageBody {
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ResolveQueryDto)
+  query!: ResolveQueryDto;
+
+  @IsIn(RESOLVE_PURPOSES)
+  purpose!: ResolvePurpose;
+
+  @Matches(CASE_REFERENCE)
+  caseReference!: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  officer!: string;
+}

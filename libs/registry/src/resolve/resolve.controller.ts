@@ -1,0 +1,50 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { CurrentUser, Role, Roles, type AuthenticatedUser } from '@regulink/access';
+import { ResolveRequestDto } from './dto/resolve-request.dto';
+import { ResolveService } from './resolve.service';
+
+export class LookupListQueryDto {
+  @IsOptional()
+  @Matches(/^[0-9A-HJ-NPQRTUWXY]{18}$/)
+  creditCode?: string;
+
+  @IsOptional()
+  @IsIn(['local', 'out', 'in'])
+  direction?: 'local' | 'out' | 'in';
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  limit?: number;
+}
+
+/** Resolving shops and entities across regions, and the record of every lookup. */
+@ApiTags('registry')
+@ApiBearerAuth()
+@Controller('resolve')
+export class ResolveController {
+  constructor(private readonly resolver: ResolveService) {}
+
+  /** One lookup: a shop (URL, or platform and shop id), a credit code or a name, with purpose and case reference. */
+  @Post()
+  @HttpCode(200)
+  @Roles(Role.Officer, Role.Admin)
+  resolve(@CurrentUser() user: AuthenticatedUser, @Body() body: ResolveRequestDto) {
+    return this.resolver.resolve(user, body);
+  }
+
+  /**
+   * Lookups recorded here, newest first: `direction=in` are other regions' officers' lookups of
+   * this region's data; `creditCode` narrows them to those that returned that entity.
+   */
+  @Get('lookups')
+  @Roles(Role.Admin)
+  lookups(@Query() query: LookupListQueryDto) {
+    return this.resolver.lookups(query.creditCode ?? null, query.direction ?? null, query.limit ?? 1000);
+  }
+}

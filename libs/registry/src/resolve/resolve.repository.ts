@@ -1,0 +1,173 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { ResolveLookupEntity } from './resolve-lookup.entity';
+
+/** An entity of this node's register, as a lookup returns it. */
+export interface EntityRow {
+  readonly creditCode: string;
+  readonly name: string;
+  readonly entityType: string;
+  readonly legalRepresentative: string;
+  readonly registeredAddress: string;
+  readonly divisionCode: string;
+  readonly status: string;
+  readonly establishedOn: string;
+  readonly statusChangedOn: string | null;
+  readonly businessScope: string | null;
+  readonly updatedAt: string;
+  /** For a name search: how closely the name agrees, 0 to 1. */
+  readonly score?: number;
+}
+
+/** A shop this node holds (reported here, or received), with its landing result if there is one. */
+export interface ShopRow {
+  readonly platform: string;
+  readonly url: string;
+  readonly shopId: string;
+  readonly shopName: string;
+  readonly reportedUrl: string;
+  readonly operatorName: string;
+  readonly operatorCreditCode: string | null;
+  readonly operatorCreditCodeCheckFailed: boolean;
+  readonly operatorRegistrationNumber: string | null;
+  readonly operatorResidentId: string | null;
+  readonly exemptionGround: string | null;
+  readonly operatingAddress: string;
+  readonly operatingDivisionCode: string | null;
+  readonly contact: string | null;
+  readonly reportPeriod: string;
+  readonly homeDivision: string | null;
+  readonly homeSource: string | null;
+  readonly origin: string | null;
+  readonly record: Record<string, unknown> | null;
+  readonly proof: string[] | null;
+  readonly importId: string;
+  readonly importLine: number;
+  readonly landing: {
+    outcome: string;
+    creditCode: string | null;
+    differing: string[] | null;
+    landedAt: string;
+    landedBy: string | null;
+    record: Record<string, unknown> | null;
+    proof: string[] | null;
+    batchId: string | null;
+    batchIndex: number | null;
+  } | null;
+}
+
+const ENTITY_COLUMNS = `e.credit_code AS "creditCode", e.name, e.entity_type AS "entityType",
+  e.legal_representative AS "legalRepresentative", e.registered_address AS "registeredAddress",
+  e.division_code AS "divisionCode", e.status, to_char(e.established_on, 'YYYY-MM-DD') AS "establishedOn",
+  to_char(e.status_changed_on, 'YYYY-MM-DD') AS "statusChangedOn", e.business_scope AS "businessScope",
+  e.source_updated_at AS "updatedAt"`;
+
+const SHOP_COLUMNS = `s.platform, s.url, s.shop_id AS "shopId", s.shop_name AS "shopName", s.reported_url AS "reportedUrl",
+  s.operator_name AS "operatorName", s.operator_credit_code AS "operatorCreditCode",
+  s.operator_credit_code_check_failed AS "operatorCreditCodeCheckFailed",
+  s.operator_registration_number AS "operatorRegistrationNumber", s.operator_resident_id AS "operatorResidentId",
+  s.exemption_ground AS "exemptionGround", s.operating_address AS "operatingAddress",
+  s.operating_division_code AS "operatingDivisionCode", s.contact, s.report_period AS "reportPeriod",
+  s.home_division AS "homeDivision", s.home_source AS "homeSource", s.origin, s.record, s.proof,
+  s.import_id AS "importId", s.import_line AS "importLine",
+  CASE WHEN l.platform IS NULL THEN NULL ELSE jsonb_build_object('outcome', l.outcome, 'creditCode', l.credit_code,
+    'differing', l.differing, 'landedAt', l.landed_at, 'landedBy', l.landed_by, 'record', l.record, 'proof', l.proof,
+    'batchId', l.batch_id, 'batchIndex', l.batch_index) END AS landing`;
+
+/** Most entities a name search returns, and most shops any lookup returns. */
+const NAME_HITS = 20;
+const SHOP_HITS = 200;
+
+/** Local lookups of the register and the shops, and the log of every lookup. */
+@Injectable()
+export class ResolveRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  entityByCode(creditCode: string): Promise<EntityRow[]> {
+    return this.dataSource.query(`SELECT ${ENTITY_COLUMNS} FROM registry_entity e WHERE e.credit_code = $1`, [
+      creditCode,
+    ]);
+  }
+
+  /**
+   * Entities whose name agrees with `nameKey` (a name reduced by normalizeEntityText): those
+   * holding every character pair of its core (legal-form suffix dropped) first; when there are
+   * none, those sharing most pairs. Scored by Dice over the pairs, best first.
+   */
+  async entitiesByName(nameKey: string): Promise<EntityRow[]> {
+    const search = (match: string) =>
+      this.dataSource.query(
+        `WITH q AS (SELECT registry_name_grams($1) AS g)
+         SELECT ${ENTITY_COLUMNS},
+                round(2.0 * cardinality(ARRAY(SELECT unnest(registry_name_grams(e.name_key)) INTERSECT SELECT unnest(q.g)))
+                  / greatest(cardinality(registry_name_grams(e.name_key)) + cardinality(q.g), 1), 3)::float AS score
+           FROM registry_entity e, q
+          WHERE cardinality(q.g) > 0 AND registry_name_grams(e.name_key) ${match} q.g
+          ORDER BY score DESC, e.credit_code
+          LIMIT $2`,
+        [nameKey, NAME_HITS],
+      ) as Promise<EntityRow[]>;
+    const exact = await search('@>');
+    if (exact.length > 0) return exact;
+    return (await search('&&')).filter((e) => (e.score ?? 0) >= 0.5);
+  }
+
+  /** Shops held here at this normalized URL (on any platform, or on `platform`). */
+  shopsByUrl(url: string, platform: string | null): Promise<ShopRow[]> {
+    return this.shops('s.url = $1 AND ($2::varchar IS NULL OR s.platform = $2)', [url, platform]);
+  }
+
+  shopsById(platform: string, shopId: string): Promise<ShopRow[]> {
+    return this.shops('s.platform = $1 AND s.shop_id = $2', [platform, shopId]);
+  }
+
+  /** Shops held here whose operator is, by its code or by landing, the entity `creditCode`. */
+  shopsOfEntity(creditCode: string): Promise<ShopRow[]> {
+    return this.shops('s.operator_credit_code = $1 OR l.credit_code = $1', [creditCode]);
+  }
+
+  private shops(where: string, params: unknown[]): Promise<ShopRow[]> {
+    return this.dataSource.query(
+      `SELECT ${SHOP_COLUMNS}
+         FROM registry_shop s LEFT JOIN registry_landing l ON l.platform = s.platform AND l.url = s.url
+        WHERE ${where}
+        ORDER BY s.platform, s.url
+        LIMIT ${SHOP_HITS}`,
+      params,
+    );
+  }
+
+  async log(lookup: ResolveLookupEntity): Promise<void> {
+    await this.dataSource.getRepository(ResolveLookupEntity).insert(lookup);
+  }
+
+  /** Lookups an officer has made since `since` (here and sent to other regions, one per query). */
+  async countByOfficer(officer: string, since: Date): Promise<number> {
+    const rows: { n: string }[] = await this.dataSource.query(
+      `SELECT count(DISTINCT request_id) AS n FROM registry_resolve_lookup
+        WHERE officer = $1 AND direction <> 'in' AND at >= $2`,
+      [officer, since],
+    );
+    return Number(rows[0]!.n);
+  }
+
+  /** Lookups that returned the entity `creditCode`, newest first; `direction` narrows them. */
+  lookupsOf(
+    creditCode: string | null,
+    direction: string | null,
+    limit: number,
+  ): Promise<ResolveLookupEntity[]> {
+    return this.dataSource.query(
+      `SELECT id, at, direction, officer, officer_region AS "officerRegion", peer, purpose,
+              case_reference AS "caseReference", query, outcome, credit_codes AS "creditCodes", shops,
+              request_id AS "requestId", message_id AS "messageId"
+         FROM registry_resolve_lookup
+        WHERE ($1::varchar IS NULL OR credit_codes @> ARRAY[$1::varchar])
+          AND ($2::varchar IS NULL OR direction = $2)
+        ORDER BY at DESC
+        LIMIT $3`,
+      [creditCode, direction, limit],
+    );
+  }
+}

@@ -1,0 +1,573 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import type { AuthenticatedUser } from '@regulink/access';
+import { AgreementGate } from '@regulink/agreements';
+import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
+import {
+  chinaCalendarDate,
+  isAcceptedCreditCode,
+  normalizeEntityText,
+  normalizeShopUrl,
+  parseCreditCode,
+  regionHolding,
+  type PersonalFieldMap,
+} from '@regulink/domain';
+import {
+  ExchangeRefusedException,
+  FederationErrorCode,
+  FederationException,
+  MessageRegistry,
+  PeersService,
+  QueryClient,
+  type ReceivedMessage,
+} from '@regulink/federation';
+import { NodeIdentityService } from '@regulink/identity';
+import { EnvelopeErrorCode, sha256Base64Url } from '@regulink/protocol';
+import { RegistryErrorCode, RegistryException } from '../registry.exception';
+import { SHOP_PERSONAL_FIELDS, shopRecord } from '../shops/shop-feed';
+import { SyncService, type HeldProvenance } from '../sync/sync.service';
+import {
+  CASE_REFERENCE,
+  RESOLVE_PURPOSES,
+  ResolveMessageBody,
+  type ResolvePurpose,
+  type ResolveQueryDto,
+  type ResolveRequestDto,
+} from './dto/resolve-request.dto';
+import { ResolveRepository, type EntityRow, type ShopRow } from './resolve.repository';
+
+/** The scope of lookups between regions: the answering region's data flows to the asking one. */
+export const ENTITY_RESOLVE_SCOPE = 'entity.resolve';
+
+/** Where a lookup's answer carries personal data, for the agreement's field policy. */
+const RESOLVE_PERSONAL_FIELDS: PersonalFieldMap = {
+  'entities[].legalRepresentative': 'personName',
+  ...Object.fromEntries(
+    Object.entries(SHOP_PERSONAL_FIELDS).map(([path, field]) => [`shops[].${path}`, field]),
+  ),
+};
+
+/** What one region knows of the query: entities, shops (with their landing), and why to trust it. */
+export interface RegionAnswer {
+  readonly region: string;
+  /** answered, or why not: refused (with the code), unreachable, timeout. */
+  readonly status: 'answered' | 'refused' | 'unreachable' | 'timeout';
+  readonly code: string | null;
+  readonly reason: string | null;
+  /**
+   * For another region's answer: the node that signed it, when, under which agreement, the
+   * digest of the signed answer, and that its signature verified with the key pinned for it.
+   * For this node's own data: `authoritative` (its register) and, per shop, the provenance of
+   * copies received from other regions.
+   */
+  readonly provenance: {
+    readonly signedBy: string;
+    readonly signedAt: string | null;
+    readonly agreement: string | null;
+    readonly digest: string | null;
+    readonly verified: boolean;
+  } | null;
+  readonly entities: Record<string, unknown>[];
+  readonly shops: Record<string, unknown>[];
+}
+
+export interface ResolveResult {
+  readonly request: string;
+  readonly query: Record<string, string>;
+  readonly purpose: string;
+  readonly caseReference: string;
+  readonly answers: RegionAnswer[];
+  /** Regions asked that gave no answer in time (down, or too slow). */
+  readonly missing: string[];
+}
+
+type Query =
+  | { kind: 'credit-code'; creditCode: string; division: string }
+  | { kind: 'shop-url'; url: string; platform: string | null }
+  | { kind: 'shop-id'; platform: string; shopId: string }
+  | { kind: 'name'; name: string; nameKey: string };
+
+/** How long an officer waits for other regions by default. */
+const DEFAULT_DEADLINE_MS = 5000;
+
+/**
+ * Resolving a shop or an entity across regions, for an officer. A credit code goes to the node of
+ * its home region; a shop is answered from the reports and copies held here, and its operator is
+ * then resolved at home; a name (or a shop unknown here) is asked of every region whose
+ * agreements allow `entity.resolve`, in parallel, with a deadline. Every lookup names its purpose
+ * and case reference and is logged at both ends; an answer from another region is signed by it,
+ * and personal data in it follows the agreement's field policy.
+ */
+@Injectable()
+export class ResolveService {
+  private readonly logger = new Logger(ResolveService.name);
+
+  constructor(
+    private readonly repository: ResolveRepository,
+    private readonly queries: QueryClient,
+    private readonly gate: AgreementGate,
+    private readonly peers: PeersService,
+    private readonly identity: NodeIdentityService,
+    private readonly sync: SyncService,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  /** Registers the `entity.resolve` query, answered from this node's data. */
+  register(registry: MessageRegistry): void {
+    registry.register<ResolveMessageBody>({
+      type: `${ENTITY_RESOLVE_SCOPE}.query`,
+      kind: 'query',
+      scope: ENTITY_RESOLVE_SCOPE,
+      flow: 'answer',
+      body: ResolveMessageBody,
+      answer: (message) => this.answerPeer(message),
+    });
+  }
+
+  async resolve(user: AuthenticatedUser, dto: ResolveRequestDto): Promise<ResolveResult> {
+    const { purpose, caseReference } = this.why(dto);
+    const query = this.queryOf(dto);
+    await this.checkOfficerQuota(user);
+    const request = uuidv7();
+    const deadlineMs = dto.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    const asked = { request, officer: user.username, purpose, caseReference, query: wire(query) };
+    const answers: RegionAnswer[] = [];
+    const own = this.identity.region;
+
+    if (query.kind === 'credit-code') {
+      const home = regionHolding(query.division, await this.regions()) ?? own;
+      const local = await this.localAnswer(query);
+      if (home !== own) {
+        // The entity is authoritative at home: a refusal there is the officer's answer.
+        answers.push(await this.ask(home, asked, deadlineMs, true));
+      }
+      answers.unshift(local);
+    } else if (query.kind === 'name') {
+      const local = await this.localAnswer(query);
+      const remote = await Promise.all(
+        (await this.gate.partners(ENTITY_RESOLVE_SCOPE, 'from')).map((region) =>
+          this.ask(region, asked, deadlineMs, false),
+        ),
+      );
+      answers.push(local, ...remote);
+    } else {
+      const local = await this.localAnswer(query);
+      answers.push(local);
+      if (local.shops.length === 0) {
+        // Not reported here, nor held as a copy: ask the regions that may answer.
+        const remote = await Promise.all(
+          (await this.gate.partners(ENTITY_RESOLVE_SCOPE, 'from')).map((region) =>
+            this.ask(region, asked, deadlineMs, false),
+          ),
+        );
+        answers.push(...remote);
+      } else {
+        // The operators behind the shops, each resolved at its home.
+        answers.push(...(await this.operatorsAtHome(local, asked, deadlineMs)));
+      }
+    }
+    await this.logLocal(asked, answers[0]!);
+    return {
+      request,
+      query: asked.query,
+      purpose,
+      caseReference,
+      answers,
+      missing: answers
+        .filter((a) => a.status === 'unreachable' || a.status === 'timeout')
+        .map((a) => a.region),
+    };
+  }
+
+  lookups(creditCode: string | null, direction: string | null, limit: number) {
+    return this.repository.lookupsOf(creditCode, direction, limit);
+  }
+
+  /** Purpose and case reference, both required (their own code when missing). */
+  private why(dto: ResolveRequestDto): { purpose: ResolvePurpose; caseReference: string } {
+    const purpose = dto.purpose?.trim();
+    const caseReference = dto.caseReference?.trim();
+    if (!purpose || !caseReference) {
+      throw new RegistryException(
+        RegistryErrorCode.PurposeRequired,
+        'every lookup states its purpose and a case reference',
+      );
+    }
+    if (!(RESOLVE_PURPOSES as readonly string[]).includes(purpose)) {
+      throw new RegistryException(
+        RegistryErrorCode.PurposeRequired,
+        `purpose must be one of ${RESOLVE_PURPOSES.join(', ')}`,
+      );
+    }
+    if (!CASE_REFERENCE.test(caseReference)) {
+      throw new RegistryException(
+        RegistryErrorCode.PurposeRequired,
+        'caseReference must be 3 to 64 letters, digits, brackets, dashes, slashes or dots',
+      );
+    }
+    return { purpose: purpose as ResolvePurpose, caseReference };
+  }
+
+  /** Exactly one way to name what is looked up, checked and normalized. */
+  private queryOf(
+    dto: Pick<ResolveQueryDto, 'shopUrl' | 'platform' | 'shopId' | 'creditCode' | 'name'>,
+  ): Query {
+    const invalid = (message: string) =>
+      new RegistryException(RegistryErrorCode.ResolveQueryInvalid, message);
+    const forms = [dto.shopUrl, dto.shopId, dto.creditCode, dto.name].filter((v) => v !== undefined);
+    if (forms.length !== 1) {
+      throw invalid('name exactly one of shopUrl, platform and shopId, creditCode, or name');
+    }
+    if (dto.creditCode !== undefined) {
+      const parsed = parseCreditCode(dto.creditCode);
+      if (!isAcceptedCreditCode(parsed)) throw invalid(`creditCode is not a credit code: ${parsed.reason}`);
+      return { kind: 'credit-code', creditCode: parsed.code, division: parsed.divisionCode };
+    }
+    if (dto.shopUrl !== undefined) {
+      const parsed = normalizeShopUrl(dto.shopUrl);
+      if (parsed.status !== 'valid') throw invalid(`shopUrl ${parsed.reason}`);
+      return { kind: 'shop-url', url: parsed.url, platform: dto.platform?.trim() || null };
+    }
+    if (dto.shopId !== undefined) {
+      if (!dto.platform?.trim()) throw invalid('a shopId needs its platform');
+      return { kind: 'shop-id', platform: dto.platform.trim(), shopId: dto.shopId.trim() };
+    }
+    const nameKey = normalizeEntityText(dto.name!);
+    if (nameKey.length < 2) throw invalid('name must hold at least two letters or characters');
+    return { kind: 'name', name: dto.name!.trim(), nameKey };
+  }
+
+  private async checkOfficerQuota(user: AuthenticatedUser): Promise<void> {
+    const limit = this.config.registry.resolveDailyQuotaPerOfficer;
+    const startOfDay = new Date(`${chinaCalendarDate(new Date())}T00:00:00+08:00`);
+    if ((await this.repository.countByOfficer(user.username, startOfDay)) >= limit) {
+      throw new RegistryException(
+        RegistryErrorCode.OfficerQuotaExceeded,
+        `${user.username} has made the ${limit} lookups allowed today`,
+      );
+    }
+  }
+
+  /** What this node itself holds for the query. */
+  private async localAnswer(query: Query): Promise<RegionAnswer> {
+    const found = await this.lookUp(query);
+    const shops = await Promise.all(found.shops.map((shop) => this.localShop(shop)));
+    return {
+      region: this.identity.region,
+      status: 'answered',
+      code: null,
+      reason: null,
+      provenance: null,
+      entities: found.entities.map((e) => ({ ...e, authoritative: true })),
+      shops,
+    };
+  }
+
+  /** The entities and shops held here for a query (here, or for a peer's officer). */
+  private async lookUp(query: Query): Promise<{ entities: EntityRow[]; shops: ShopRow[] }> {
+    switch (query.kind) {
+      case 'credit-code':
+        return {
+          entities: await this.repository.entityByCode(query.creditCode),
+          shops: await this.repository.shopsOfEntity(query.creditCode),
+        };
+      case 'name':
+        return { entities: await this.repository.entitiesByName(query.nameKey), shops: [] };
+      case 'shop-url':
+        return { entities: [], shops: await this.repository.shopsByUrl(query.url, query.platform) };
+      case 'shop-id':
+        return { entities: [], shops: await this.repository.shopsById(query.platform, query.shopId) };
+    }
+  }
+
+  /** A shop as this node answers it: reported here, or a copy whose signature is checked again now. */
+  private async localShop(shop: ShopRow): Promise<Record<string, unknown>> {
+    const own = this.identity.region;
+    const record =
+      shop.origin === null
+        ? shopRecord({ ...shop, homeSource: shop.homeSource as never }, own)
+        : shop.record!;
+    const provenance: HeldProvenance | { signedBy: string; reportedHere: true } =
+      shop.origin === null
+        ? { signedBy: own, reportedHere: true }
+        : await this.sync.verifyHeld({
+            record: shop.record,
+            index: shop.importLine,
+            proof: shop.proof ?? [],
+            batchId: shop.importId,
+          });
+    const landing = shop.landing;
+    return {
+      ...record,
+      provenance,
+      landing: landing && {
+        outcome: landing.outcome,
+        creditCode: landing.creditCode,
+        differing: landing.differing,
+        landedAt: landing.landedAt,
+        landedBy: landing.landedBy ?? own,
+        provenance:
+          landing.landedBy === null
+            ? { signedBy: own, landedHere: true }
+            : await this.sync.verifyHeld({
+                record: landing.record,
+                index: landing.batchIndex ?? -1,
+                proof: landing.proof ?? [],
+                batchId: landing.batchId!,
+              }),
+      },
+    };
+  }
+
+  /** Resolves at home the entities behind the shops of a local answer. */
+  private async operatorsAtHome(
+    local: RegionAnswer,
+    asked: Asked,
+    deadlineMs: number,
+  ): Promise<RegionAnswer[]> {
+    const own = this.identity.region;
+    const regions = await this.regions();
+    const codes = new Set<string>();
+    for (const shop of local.shops) {
+      const landed = (shop.landing as { creditCode: string | null } | null)?.creditCode;
+      const claimed = (shop.operator as { creditCode: string | null } | null)?.creditCode;
+      for (const code of [landed, claimed]) if (code) codes.add(code);
+    }
+    const answers: RegionAnswer[] = [];
+    for (const creditCode of codes) {
+      const parsed = parseCreditCode(creditCode);
+      if (!isAcceptedCreditCode(parsed)) continue;
+      const home = regionHolding(parsed.divisionCode, regions) ?? own;
+      if (home === own) {
+        local.entities.push(
+          ...(await this.repository.entityByCode(creditCode)).map((e) => ({ ...e, authoritative: true })),
+        );
+      } else {
+        answers.push(await this.ask(home, { ...asked, query: { creditCode } }, deadlineMs, false));
+      }
+    }
+    return answers;
+  }
+
+  /**
+   * Asks one region, logging the lookup here. A refusal by this node's own checks (no agreement,
+   * quota) is thrown when `single` (the officer asked that region alone), else reported.
+   */
+  private async ask(
+    region: string,
+    asked: Asked,
+    deadlineMs: number,
+    single: boolean,
+  ): Promise<RegionAnswer> {
+    const body = {
+      query: asked.query,
+      purpose: asked.purpose,
+      caseReference: asked.caseReference,
+      officer: asked.officer,
+    };
+    const empty = { region, provenance: null, entities: [], shops: [] };
+    let answer: RegionAnswer;
+    let messageId: string | null = null;
+    try {
+      const result = await this.queries.query(region, `${ENTITY_RESOLVE_SCOPE}.query`, body, deadlineMs);
+      messageId = result.id;
+      answer = await this.checked(region, result.result, result.response);
+    } catch (error) {
+      if (error instanceof ExchangeRefusedException) {
+        if (single) {
+          await this.logOut(asked, region, 'refused', null, empty);
+          throw error;
+        }
+        answer = { ...empty, status: 'refused', code: error.code, reason: error.message };
+      } else if (error instanceof FederationException) {
+        const status =
+          error.code === FederationErrorCode.QueryTimeout
+            ? 'timeout'
+            : error.code === FederationErrorCode.QueryRefused
+              ? 'refused'
+              : 'unreachable';
+        answer = { ...empty, status, code: error.peerCode ?? error.code, reason: error.message };
+      } else {
+        throw error;
+      }
+    }
+    await this.logOut(asked, region, answer.status, messageId, answer);
+    return answer;
+  }
+
+  /** Another region's signed answer, checked against the agreement's field policy. */
+  private async checked(
+    region: string,
+    result: Record<string, unknown>,
+    response: string,
+  ): Promise<RegionAnswer> {
+    const claims = JSON.parse(Buffer.from(response.split('.')[1]!, 'base64url').toString('utf8')) as {
+      iat: number;
+      agreement: string | null;
+    };
+    const entities = Array.isArray(result.entities) ? (result.entities as Record<string, unknown>[]) : [];
+    const shops = Array.isArray(result.shops) ? (result.shops as Record<string, unknown>[]) : [];
+    const provenance = {
+      signedBy: region,
+      signedAt: new Date(claims.iat * 1000).toISOString(),
+      agreement: claims.agreement,
+      digest: sha256Base64Url(response),
+      verified: true,
+    };
+    const policy = claims.agreement
+      ? await this.gate.fieldPolicy(claims.agreement, RESOLVE_PERSONAL_FIELDS)
+      : undefined;
+    const violations = policy ? policy.violations({ entities, shops }) : ['the answer names no agreement'];
+    if (violations.length > 0) {
+      this.logger.warn(
+        { region, violations: violations.length },
+        'an answer broke the field policy; it is withheld',
+      );
+      return {
+        region,
+        status: 'refused',
+        code: EnvelopeErrorCode.FieldNotAllowed,
+        reason: violations.join('; '),
+        provenance,
+        entities: [],
+        shops: [],
+      };
+    }
+    return { region, status: 'answered', code: null, reason: null, provenance, entities, shops };
+  }
+
+  /** Answers another region's officer from this node's data, logs it, and treats personal fields by the agreement. */
+  private async answerPeer(message: ReceivedMessage<ResolveMessageBody>): Promise<Record<string, unknown>> {
+    const { claims, body } = message;
+    const query = this.queryOf(body.query);
+    const found = await this.lookUp(query);
+    const own = this.identity.region;
+    const shops = found.shops.map((shop) =>
+      shop.origin === null
+        ? shopRecord({ ...shop, homeSource: shop.homeSource as never }, own)
+        : { ...shop.record! },
+    );
+    const landings = new Map(found.shops.map((s, i) => [i, s.landing]));
+    const answer = {
+      entities: found.entities.map((e) => ({ ...e })),
+      shops: shops.map((shop, i) => {
+        const landing = landings.get(i);
+        return {
+          ...shop,
+          landing: landing && {
+            outcome: landing.outcome,
+            creditCode: landing.creditCode,
+            differing: landing.differing,
+            landedAt: landing.landedAt,
+            landedBy: landing.landedBy ?? own,
+          },
+        };
+      }),
+    };
+    const policy = await this.gate.fieldPolicy(claims.agreement!, RESOLVE_PERSONAL_FIELDS);
+    const treated = policy!.treat(answer);
+    await this.repository.log({
+      id: uuidv7(),
+      at: new Date(),
+      direction: 'in',
+      officer: body.officer,
+      officerRegion: claims.from,
+      peer: claims.from,
+      purpose: body.purpose,
+      caseReference: body.caseReference,
+      query: wire(query),
+      outcome: 'answered',
+      creditCodes: codesOf(answer.entities, answer.shops),
+      shops: answer.shops.length,
+      requestId: claims.id,
+      messageId: claims.id,
+    });
+    return treated;
+  }
+
+  private async logLocal(asked: Asked, local: RegionAnswer): Promise<void> {
+    await this.repository.log({
+      id: uuidv7(),
+      at: new Date(),
+      direction: 'local',
+      officer: asked.officer,
+      officerRegion: this.identity.region,
+      peer: null,
+      purpose: asked.purpose,
+      caseReference: asked.caseReference,
+      query: asked.query,
+      outcome: local.status,
+      creditCodes: codesOf(local.entities, local.shops),
+      shops: local.shops.length,
+      requestId: asked.request,
+      messageId: null,
+    });
+  }
+
+  private async logOut(
+    asked: Asked,
+    region: string,
+    outcome: string,
+    messageId: string | null,
+    answer: Pick<RegionAnswer, 'entities' | 'shops'>,
+  ): Promise<void> {
+    await this.repository.log({
+      id: uuidv7(),
+      at: new Date(),
+      direction: 'out',
+      officer: asked.officer,
+      officerRegion: this.identity.region,
+      peer: region,
+      purpose: asked.purpose,
+      caseReference: asked.caseReference,
+      query: asked.query,
+      outcome,
+      creditCodes: codesOf(answer.entities, answer.shops),
+      shops: answer.shops.length,
+      requestId: asked.request,
+      messageId,
+    });
+  }
+
+  private async regions(): Promise<string[]> {
+    return [this.identity.region, ...(await this.peers.list()).map((p) => p.region)];
+  }
+}
+
+interface Asked {
+  readonly request: string;
+  readonly officer: string;
+  readonly purpose: ResolvePurpose;
+  readonly caseReference: string;
+  readonly query: Record<string, string>;
+}
+
+/** A query as it travels and is logged: the fields that name what was looked up. */
+function wire(query: Query): Record<string, string> {
+  switch (query.kind) {
+    case 'credit-code':
+      return { creditCode: query.creditCode };
+    case 'name':
+      return { name: query.name };
+    case 'shop-url':
+      return query.platform ? { shopUrl: query.url, platform: query.platform } : { shopUrl: query.url };
+    case 'shop-id':
+      return { platform: query.platform, shopId: query.shopId };
+  }
+}
+
+/** The credit codes an answer returned: its entities, and the operators of its shops. */
+function codesOf(
+  entities: readonly Record<string, unknown>[],
+  shops: readonly Record<string, unknown>[],
+): string[] {
+  const codes = new Set<string>();
+  for (const e of entities) if (typeof e.creditCode === 'string') codes.add(e.creditCode);
+  for (const s of shops) {
+    const operator = s.operator as { creditCode?: unknown } | null;
+    if (typeof operator?.creditCode === 'string') codes.add(operator.creditCode);
+    const landing = s.landing as { creditCode?: unknown } | null;
+    if (typeof landing?.creditCode === 'string') codes.add(landing.creditCode);
+  }
+  return [...codes].sort();
+}

@@ -1,0 +1,277 @@
+import { createServer } from 'node:net';
+import { Role } from '@regulink/access';
+import { isMaskedPersonalValue } from '@regulink/domain';
+import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
+import { newShopLine, shopReportCsv } from '../factories/shop-report.factory';
+import { newUser, type TestUser } from '../factories/user.factory';
+import { adminApi, agreementInState, chinaDay, type AgreementView } from '../support/agreements';
+import { bootNodes, connectAll, eventually } from '../support/federation';
+import { uploadImport } from '../support/imports';
+import type { TestNode } from '../support/test-node';
+
+const A = '330000'; // the platform's region, where the officer works
+const B = '370000';
+const C = '350000';
+const D = '440000';
+const E = '410000'; // a peer with no agreement
+
+interface RegionAnswer {
+  region: string;
+  status: string;
+  code: string | null;
+  provenance: { signedBy: string; agreement: string | null; digest: string | null; verified: boolean } | null;
+  entities: Record<string, unknown>[];
+  shops: (Record<string, unknown> & {
+    provenance: Record<string, unknown>;
+    landing: (Record<string, unknown> & { provenance: Record<string, unknown> }) | null;
+  })[];
+}
+
+interface ResolveResult {
+  request: string;
+  answers: RegionAnswer[];
+  missing: string[];
+}
+
+interface Lookup {
+  direction: string;
+  officer: string;
+  officerRegion: string;
+  peer: string | null;
+  purpose: string;
+  caseReference: string;
+  creditCodes: string[];
+}
+
+const WHY = { purpose: 'case-investigation', caseReference: '杭市监案〔2026〕118号' };
+
+/**
+ * Lookups across five real nodes over TCP: an officer at the platform region resolves a shop to
+ * the entity behind it, at home in another region, in one call, with signed provenance; a name
+ * search asks every region with an agreement and reports the one that is down; and lookups
+ * without a purpose, outside any agreement, over a quota or into withheld fields are refused or
+ * masked, each with its own code. Both ends keep a record of every lookup.
+ */
+describe('resolving shops and entities across regions (five real nodes)', () => {
+  let a: TestNode;
+  let b: TestNode;
+  let c: TestNode;
+  let d: TestNode;
+  let e: TestNode;
+  let officer: TestUser;
+
+  beforeAll(async () => {
+    [a, b, c, d, e] = (await bootNodes([A, B, C, D, E], 'tcp', undefined, {
+      REGULINK_RESOLVE_DAILY_QUOTA: '12',
+    })) as [TestNode, TestNode, TestNode, TestNode, TestNode];
+    await connectAll([a, b, c, d, e]);
+    officer = await newUser(a, [Role.Officer]);
+    // B, C and D answer A's officers; C also syncs A's shops and returns their landing; B allows
+    // a single lookup a day.
+    await agree(b, [{ scope: 'entity.resolve', from: B, to: A, dailyQuota: 1 }], {});
+    await agree(
+      c,
+      [
+        { scope: 'entity.resolve', from: C, to: A },
+        { scope: 'shop.sync', from: A, to: C },
+        { scope: 'landing.result', from: C, to: A },
+      ],
+      { personName: 'mask' },
+    );
+    await agree(d, [{ scope: 'entity.resolve', from: D, to: A }], {});
+  }, 120_000);
+
+  afterAll(async () => {
+    // D is closed by a test already.
+    await Promise.allSettled([a?.close(), b?.close(), c?.close(), d?.close(), e?.close()]);
+  });
+
+  async function agree(
+    home: TestNode,
+    scopes: { scope: string; from: string; to: string; dailyQuota?: number }[],
+    fieldPolicy: Record<string, string>,
+  ): Promise<void> {
+    const region = home.config.node.region;
+    const { json } = await adminApi<AgreementView>(a, 'POST', '/agreements', {
+      title: `Lookups ${A}–${region}`,
+      partners: [region],
+      scopes,
+      fieldPolicy,
+      validFrom: chinaDay(0),
+      validUntil: chinaDay(30),
+    });
+    await adminApi(a, 'POST', `/agreements/${json.id}/propose`);
+    await agreementInState(home, json.id, 'pending');
+    await adminApi(home, 'POST', `/agreements/${json.id}/countersign`);
+    await agreementInState(a, json.id, 'active');
+  }
+
+  async function registerAt(node: TestNode, lines: ReturnType<typeof newRegisterLine>[]): Promise<void> {
+    const system = await newUser(node, [Role.System]);
+    expect(
+      (await uploadImport(node, 'entities', registerCsv(lines), { token: system.token })).json,
+    ).toMatchObject({
+      accepted: lines.length,
+    });
+  }
+
+  const resolve = async (body: Record<string, unknown>, user: TestUser = officer) => {
+    const response = await a.request('POST', '/resolve', { token: user.token, body });
+    return { status: response.status, json: (await response.json()) as ResolveResult & { code?: string } };
+  };
+  const lookupsAt = async (node: TestNode, query: string) =>
+    (await adminApi<Lookup[]>(node, 'GET', `/resolve/lookups?${query}`)).json;
+
+  it('resolves a shop reported here to its operator at home in another region, in one call, with signed provenance', async () => {
+    const entity = newRegisterLine({
+      creditCode: newCreditCode('350102'),
+      name: '福州闽江电子商务有限公司',
+      legalRepresentative: '林海',
+      registeredAddress: '福建省福州市鼓楼区五四路1号',
+      divisionCode: '350102',
+    });
+    await registerAt(c, [entity]);
+    const shop = newShopLine({
+      operatorCreditCode: entity.creditCode,
+      operatorName: entity.name,
+      operatingAddress: entity.registeredAddress,
+    });
+    const system = await newUser(a, [Role.System]);
+    await uploadImport(a, 'shops', shopReportCsv([shop]), { token: system.token });
+    // The shop goes to C, is landed there, and its result comes back signed.
+    await eventually(
+      async () => {
+        const landed = (
+          await adminApi<{ shopId: string; landedBy: string | null }[]>(a, 'GET', '/registry/landing')
+        ).json;
+        return landed.find((l) => l.shopId === shop.shopId && l.landedBy === C);
+      },
+      30_000,
+      'the landing result back from C',
+    );
+
+    // The officer writes the URL another way (upper case, www., a tracking parameter).
+    const written = shop.shopUrl.replace('https://', 'HTTPS://www.').replace(/\/$/, '/?utm_source=weibo');
+    const { status, json } = await resolve({ shopUrl: written, ...WHY });
+    expect(status).toBe(200);
+    const [local, home] = json.answers;
+    expect(local).toMatchObject({ region: A, status: 'answered' });
+    expect(local!.shops).toHaveLength(1);
+    expect(local!.shops[0]).toMatchObject({
+      shopId: shop.shopId,
+      provenance: { signedBy: A, reportedHere: true },
+    });
+    expect(local!.shops[0]!.landing).toMatchObject({
+      outcome: 'matched',
+      creditCode: entity.creditCode,
+      landedBy: C,
+      provenance: { signedBy: C, verified: true },
+    });
+    // The entity comes from its home, signed by it, verified with the key A pinned for C.
+    expect(home).toMatchObject({
+      region: C,
+      status: 'answered',
+      provenance: { signedBy: C, verified: true },
+    });
+    expect(home!.provenance!.agreement).toEqual(expect.any(String));
+    expect(home!.entities).toEqual([
+      expect.objectContaining({ creditCode: entity.creditCode, name: entity.name, status: 'active' }),
+    ]);
+    // The agreement masks personal names: the legal representative arrives masked.
+    const representative = home!.entities[0]!.legalRepresentative as string;
+    expect(representative).not.toBe(entity.legalRepresentative);
+    expect(isMaskedPersonalValue('personName', representative)).toBe(true);
+
+    // The home region lists the lookup of its entity, with who asked, why and for which case.
+    const atHome = await lookupsAt(c, `creditCode=${entity.creditCode}&direction=in`);
+    expect(atHome).toEqual([
+      expect.objectContaining({
+        officer: officer.username,
+        officerRegion: A,
+        peer: A,
+        purpose: WHY.purpose,
+        caseReference: WHY.caseReference,
+      }),
+    ]);
+    // And the asking end keeps its side: the lookup here and the one sent to C.
+    const atA = await lookupsAt(a, `creditCode=${entity.creditCode}`);
+    expect(atA.map((l) => `${l.direction}:${l.peer ?? '-'}`).sort()).toEqual(['local:-', `out:${C}`]);
+  }, 60_000);
+
+  it('asks every region with an agreement for a name, and names the one that did not answer in time', async () => {
+    const twin = (division: string) =>
+      newRegisterLine({
+        creditCode: newCreditCode(division),
+        name: '华夏优选贸易有限公司',
+        divisionCode: division,
+      });
+    const [inB, inC] = [twin('370102'), twin('350102')];
+    await registerAt(b, [inB]);
+    await registerAt(c, [inC]);
+    // D is down, and something on its address accepts connections and never answers: only the
+    // deadline ends the wait for it.
+    await d.close();
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(d.config.federation.port, '127.0.0.1', resolve));
+
+    const started = Date.now();
+    // Written with a space, full-width brackets and another legal-form suffix.
+    const { status, json } = await resolve({
+      name: '华夏 优选贸易（有限责任公司）',
+      ...WHY,
+      deadlineMs: 3000,
+    });
+    const elapsed = Date.now() - started;
+    silent.close();
+    expect(elapsed).toBeGreaterThanOrEqual(2900);
+    expect(elapsed).toBeLessThan(5000);
+    expect(status).toBe(200);
+    const byRegion = new Map(json.answers.map((x) => [x.region, x]));
+    expect(byRegion.get(B)).toMatchObject({ status: 'answered', provenance: { verified: true } });
+    expect(byRegion.get(B)!.entities.map((x) => x.creditCode)).toEqual([inB.creditCode]);
+    expect(byRegion.get(C)!.entities.map((x) => x.creditCode)).toEqual([inC.creditCode]);
+    expect(byRegion.get(D)).toMatchObject({ status: 'timeout', code: 'QUERY_TIMEOUT' });
+    expect(json.missing).toEqual([D]);
+    // B's agreement withholds personal names: no legal representative at all.
+    expect(byRegion.get(B)!.entities[0]).not.toHaveProperty('legalRepresentative');
+    // E has no agreement with A: it is not asked.
+    expect(byRegion.has(E)).toBe(false);
+  }, 60_000);
+
+  it('refuses a lookup without purpose, outside any agreement or over a quota, each with its own code', async () => {
+    const someone = await newUser(a, [Role.Officer]);
+    const noPurpose = await resolve({ creditCode: newCreditCode('350102') }, someone);
+    expect(noPurpose).toMatchObject({ status: 400, json: { code: 'PURPOSE_REQUIRED' } });
+    const badPurpose = await resolve(
+      { creditCode: newCreditCode('350102'), ...WHY, purpose: 'curiosity' },
+      someone,
+    );
+    expect(badPurpose).toMatchObject({ status: 400, json: { code: 'PURPOSE_REQUIRED' } });
+    const twoThings = await resolve(
+      { creditCode: newCreditCode('350102'), name: '某某公司', ...WHY },
+      someone,
+    );
+    expect(twoThings).toMatchObject({ status: 400, json: { code: 'RESOLVE_QUERY_INVALID' } });
+
+    // An entity at home in E, with which A has no agreement.
+    const outside = await resolve({ creditCode: newCreditCode('410102'), ...WHY }, someone);
+    expect(outside).toMatchObject({ status: 403, json: { code: 'NO_AGREEMENT' } });
+
+    // B allows one lookup a day; the name search above used it.
+    const overB = await resolve({ creditCode: newCreditCode('370102'), ...WHY }, someone);
+    expect(overB).toMatchObject({ status: 429, json: { code: 'QUOTA_EXCEEDED' } });
+
+    // An officer's own daily quota (12 here) counts every lookup, answered or not.
+    const busy = await newUser(a, [Role.Officer]);
+    for (let i = 0; i < 12; i++) {
+      expect(
+        (await resolve({ shopUrl: `https://nowhere${i}.example.com/`, ...WHY, deadlineMs: 1000 }, busy))
+          .status,
+      ).toBe(200);
+    }
+    const over = await resolve({ shopUrl: 'https://nowhere.example.com/', ...WHY }, busy);
+    expect(over).toMatchObject({ status: 429, json: { code: 'OFFICER_QUOTA_EXCEEDED' } });
+    // Officers may look up; only administrators read the lookup record.
+    expect((await a.request('GET', '/resolve/lookups', { token: busy.token })).status).toBe(403);
+  }, 90_000);
+});
