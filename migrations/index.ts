@@ -9,6 +9,7 @@ import { Landing1795455360433 } from './1795455360433-Landing';
 import { ShopHomeIndex1795455730265 } from './1795455730265-ShopHomeIndex';
 import { Sync1795456951363 } from './1795456951363-Sync';
 import { Resolve1795457566567 } from './1795457566567-Resolve';
+import { ResolveReference1795458439202 } from './1795458439202-ResolveReference';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   ShopHomeIndex1795455730265,
   Sync1795456951363,
   Resolve1795457566567,
+  ResolveReference1795458439202,
 ];

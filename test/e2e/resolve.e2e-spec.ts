@@ -78,7 +78,10 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
       ],
       { personName: 'mask' },
     );
-    await agree(d, [{ scope: 'entity.resolve', from: D, to: A }], {});
+    // D discloses in two steps: hit or no hit first, the record only when asked by reference.
+    await agree(d, [{ scope: 'entity.resolve', from: D, to: A, disclosure: 'two-step' }], {
+      personName: 'clear',
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -88,7 +91,7 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
 
   async function agree(
     home: TestNode,
-    scopes: { scope: string; from: string; to: string; dailyQuota?: number }[],
+    scopes: { scope: string; from: string; to: string; dailyQuota?: number; disclosure?: string }[],
     fieldPolicy: Record<string, string>,
   ): Promise<void> {
     const region = home.config.node.region;
@@ -196,6 +199,67 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     // And the asking end keeps its side: the lookup here and the one sent to C.
     const atA = await lookupsAt(a, `creditCode=${entity.creditCode}`);
     expect(atA.map((l) => `${l.direction}:${l.peer ?? '-'}`).sort()).toEqual(['local:-', `out:${C}`]);
+  }, 60_000);
+
+  it('discloses in two steps where the agreement asks for it: a hit with a reference, then the record by it', async () => {
+    const entity = newRegisterLine({
+      creditCode: newCreditCode('440106'),
+      name: '广州天河跨境电商有限公司',
+      legalRepresentative: '陈明',
+      divisionCode: '440106',
+    });
+    await registerAt(d, [entity]);
+    const first = await resolve({ creditCode: entity.creditCode, ...WHY });
+    expect(first.status).toBe(200);
+    const atD = first.json.answers.find((x) => x.region === D)!;
+    expect(atD).toMatchObject({
+      status: 'hit',
+      hits: 1,
+      entities: [],
+      provenance: { signedBy: D, verified: true },
+    });
+    const reference = (atD as RegionAnswer & { reference: string }).reference;
+    expect(reference).toEqual(expect.any(String));
+    const none = await resolve({ creditCode: newCreditCode('440106'), ...WHY });
+    expect(none.json.answers.find((x) => x.region === D)).toMatchObject({ status: 'no-hit', hits: 0 });
+
+    // The second step names its own purpose; without one it is refused.
+    const disclose = (body: Record<string, unknown>) =>
+      a.request('POST', '/resolve/disclose', { token: officer.token, body });
+    expect((await disclose({ region: D, reference })).status).toBe(400);
+    const second = await disclose({
+      region: D,
+      reference,
+      purpose: 'inspection',
+      caseReference: '穗市监查〔2026〕7号',
+    });
+    expect(second.status).toBe(200);
+    const [record] = ((await second.json()) as ResolveResult).answers;
+    expect(record).toMatchObject({
+      region: D,
+      status: 'answered',
+      provenance: { signedBy: D, verified: true },
+    });
+    expect(record!.entities).toEqual([
+      expect.objectContaining({
+        creditCode: entity.creditCode,
+        legalRepresentative: entity.legalRepresentative,
+      }),
+    ]);
+    // A reference D never gave is refused by D.
+    const forged = await disclose({ region: D, reference: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', ...WHY });
+    expect(forged.status).toBe(200);
+    expect(((await forged.json()) as ResolveResult).answers[0]).toMatchObject({
+      status: 'refused',
+      code: 'BODY_INVALID',
+    });
+
+    // D's record of the lookups: the hit, and the disclosure with its own purpose.
+    const atHome = await lookupsAt(d, `creditCode=${entity.creditCode}`);
+    expect(atHome.map((l) => `${l.direction}:${l.purpose}`).sort()).toEqual([
+      'in:case-investigation',
+      'in:inspection',
+    ]);
   }, 60_000);
 
   it('asks every region with an agreement for a name, and names the one that did not answer in time', async () => {

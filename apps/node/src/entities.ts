@@ -17,6 +17,7 @@ import {
   SyncBatchEntity,
   SyncCursorEntity,
   ResolveLookupEntity,
+  ResolveReferenceEntity,
 } from '@regulink/registry';
 
 /** Every table the node maps; the data source of the app, the migration CLI and the tests. */
@@ -41,4 +42,5 @@ export const ENTITIES = [
   SyncBatchEntity,
   SyncCursorEntity,
   ResolveLookupEntity,
+  ResolveReferenceEntity,
 ];

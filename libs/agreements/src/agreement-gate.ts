@@ -115,6 +115,18 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     return judgeExchange(agreement, exchange, this.today());
   }
 
+  /** How the grant of `scope` from `from` to `to` in an agreement discloses records: at once, or in two steps. */
+  async disclosure(
+    agreementId: string,
+    exchange: { scope: string; from: string; to: string },
+  ): Promise<'direct' | 'two-step'> {
+    const agreement = await this.agreements.find(agreementId);
+    const grant = agreement?.terms.scopes.find(
+      (g) => g.scope === exchange.scope && g.from === exchange.from && g.to === exchange.to,
+    );
+    return grant?.disclosure ?? 'direct';
+  }
+
   /**
    * The field policy of an agreement as two functions over records of a kind whose personal data
    * sits at `fields`: `treat`, which the sending side applies before it signs a record, and

@@ -99,6 +99,7 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
         from: g.from,
         to: g.to,
         dailyQuota: g.dailyQuota ?? null,
+        ...(g.disclosure ? { disclosure: g.disclosure } : {}),
       })),
       fieldPolicy: { ...input.fieldPolicy },
       matchingKey: newMatchingKey(),

@@ -10,3 +10,4 @@ export { LandingResultEntity } from './landing/landing-result.entity';
 export { SyncBatchEntity } from './sync/sync-batch.entity';
 export { SyncCursorEntity } from './sync/sync-cursor.entity';
 export { ResolveLookupEntity } from './resolve/resolve-lookup.entity';
+export { ResolveReferenceEntity } from './resolve/resolve-reference.entity';

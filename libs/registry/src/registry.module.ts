@@ -27,6 +27,7 @@ import { ShopRoutingService } from './shops/shop-routing.service';
 import { ShopRepository } from './shops/shop.repository';
 import { ShopsController } from './shops/shops.controller';
 import { ResolveLookupEntity } from './resolve/resolve-lookup.entity';
+import { ResolveReferenceEntity } from './resolve/resolve-reference.entity';
 import { ResolveController } from './resolve/resolve.controller';
 import { ResolveRepository } from './resolve/resolve.repository';
 import { ResolveService } from './resolve/resolve.service';
@@ -53,6 +54,7 @@ import { SyncService } from './sync/sync.service';
       SyncBatchEntity,
       SyncCursorEntity,
       ResolveLookupEntity,
+      ResolveReferenceEntity,
     ]),
     AgreementsModule,
     FederationModule,

@@ -43,6 +43,15 @@ export class ScopeGrantDto {
   @Min(1)
   @Max(10_000_000)
   dailyQuota?: number | null;
+
+  @ApiPropertyOptional({
+    enum: ['two-step'],
+    description:
+      'entity.resolve only: answer a lookup with hit or no hit and a reference first, the record only when asked by that reference',
+  })
+  @IsOptional()
+  @IsIn(['two-step'])
+  disclosure?: 'two-step';
 }
 
 export class DeadlinesDto {

@@ -363,6 +363,34 @@ describe('agreementTermsProblems', () => {
     expectProblems(value, expected);
   });
 
+  it('takes two-step disclosure on an entity.resolve grant, and nowhere else', () => {
+    const twoStep = broken((t) => {
+      t.scopes.push({
+        scope: 'entity.resolve',
+        from: '330000',
+        to: '320000',
+        dailyQuota: null,
+        disclosure: 'two-step',
+      });
+    });
+    expect(agreementTermsProblems(twoStep)).toEqual([]);
+    expectProblems(broken(grant(0, { disclosure: 'two-step' })), [
+      /^scopes\[0\]\.disclosure: applies to entity.resolve only$/,
+    ]);
+    expectProblems(
+      broken((t) => {
+        t.scopes.push({
+          scope: 'entity.resolve',
+          from: '330000',
+          to: '320000',
+          dailyQuota: null,
+          disclosure: 'direct',
+        });
+      }),
+      [/^scopes\[3\]\.disclosure: must be two-step when present$/],
+    );
+  });
+
   it('lists every problem at once, not only the first', () => {
     const value = broken((t) => {
       t.v = 0;

@@ -31,6 +31,12 @@ export interface AgreementScopeGrant {
   readonly from: string;
   readonly to: string;
   readonly dailyQuota: number | null;
+  /**
+   * `entity.resolve` only: `two-step` when `from` first answers a lookup with hit or no hit and a
+   * reference, and discloses the record only when asked again by that reference (with its own
+   * purpose). Absent: the record is answered at once.
+   */
+  readonly disclosure?: 'two-step';
 }
 
 /** What the parties to a cooperation agreement sign: the payload of the agreement document. */
@@ -77,6 +83,7 @@ const TERMS_FIELDS = [
   'proposedAt',
 ] as const;
 const GRANT_FIELDS = ['scope', 'from', 'to', 'dailyQuota'] as const;
+const OPTIONAL_GRANT_FIELDS = ['disclosure'] as const;
 const DEADLINE_FIELDS = ['clueWorkingDays', 'assistWorkingDays'] as const;
 
 const REGION = /^\d{6}$/;
@@ -188,7 +195,12 @@ function checkScopes(scopes: unknown, parties: ReadonlySet<string> | undefined, 
   scopes.forEach((grant: unknown, i) => {
     const path = `scopes[${i}]`;
     if (!isRecord(grant)) return report(path, 'must be an object');
-    checkProperties(grant, GRANT_FIELDS, path, report);
+    checkProperties(grant, GRANT_FIELDS, path, report, OPTIONAL_GRANT_FIELDS);
+    if (has(grant, 'disclosure')) {
+      if (grant.disclosure !== 'two-step') report(`${path}.disclosure`, 'must be two-step when present');
+      else if (grant.scope !== 'entity.resolve')
+        report(`${path}.disclosure`, 'applies to entity.resolve only');
+    }
     if (has(grant, 'scope') && !isOneOf(grant.scope, AGREEMENT_SCOPES)) {
       report(`${path}.scope`, `must be one of ${AGREEMENT_SCOPES.join(', ')}`);
     }
@@ -254,14 +266,17 @@ function checkRegionRef(
 /** Reports each missing and each unexpected property of an object. */
 function checkProperties(
   value: Record<string, unknown>,
-  allowed: readonly string[],
+  required: readonly string[],
   path: string,
   report: Report,
+  optional: readonly string[] = [],
 ): void {
   const prefix = path === '' ? '' : `${path}.`;
-  for (const field of allowed) if (!has(value, field)) report(`${prefix}${field}`, 'is missing');
+  for (const field of required) if (!has(value, field)) report(`${prefix}${field}`, 'is missing');
   for (const field of Object.keys(value)) {
-    if (!allowed.includes(field)) report(`${prefix}${field}`, 'is not an allowed property');
+    if (!required.includes(field) && !optional.includes(field)) {
+      report(`${prefix}${field}`, 'is not an allowed property');
+    }
   }
 }
 

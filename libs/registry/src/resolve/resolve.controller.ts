@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CurrentUser, Role, Roles, type AuthenticatedUser } from '@regulink/access';
-import { ResolveRequestDto } from './dto/resolve-request.dto';
+import { DiscloseRequestDto, ResolveRequestDto } from './dto/resolve-request.dto';
 import { ResolveService } from './resolve.service';
 
 export class LookupListQueryDto {
@@ -36,6 +36,14 @@ export class ResolveController {
   @Roles(Role.Officer, Role.Admin)
   resolve(@CurrentUser() user: AuthenticatedUser, @Body() body: ResolveRequestDto) {
     return this.resolver.resolve(user, body);
+  }
+
+  /** Under two-step disclosure: the records of a hit, asked for by its reference, with purpose and case reference. */
+  @Post('disclose')
+  @HttpCode(200)
+  @Roles(Role.Officer, Role.Admin)
+  disclose(@CurrentUser() user: AuthenticatedUser, @Body() body: DiscloseRequestDto) {
+    return this.resolver.disclose(user, body);
   }
 
   /**

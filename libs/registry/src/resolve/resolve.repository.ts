@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ResolveLookupEntity } from './resolve-lookup.entity';
+import { ResolveReferenceEntity } from './resolve-reference.entity';
 
 /** An entity of this node's register, as a lookup returns it. */
 export interface EntityRow {
@@ -138,8 +139,32 @@ export class ResolveRepository {
     );
   }
 
+  /** Records a lookup; a lookup already recorded under its id (a replayed query) is kept once. */
   async log(lookup: ResolveLookupEntity): Promise<void> {
-    await this.dataSource.getRepository(ResolveLookupEntity).insert(lookup);
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(ResolveLookupEntity)
+      .values(lookup)
+      .orIgnore()
+      .execute();
+  }
+
+  async addReference(reference: ResolveReferenceEntity): Promise<void> {
+    await this.dataSource.getRepository(ResolveReferenceEntity).insert(reference);
+  }
+
+  /** A reference given to `peer` that has not expired, marked as used now; null otherwise. */
+  async useReference(id: string, peer: string): Promise<ResolveReferenceEntity | null> {
+    const rows: ResolveReferenceEntity[] = await this.dataSource
+      .query(
+        `UPDATE registry_resolve_reference SET disclosed_at = coalesce(disclosed_at, now())
+        WHERE id = $1 AND peer = $2 AND expires_at > now()
+        RETURNING id, peer, officer, query, hits`,
+        [id, peer],
+      )
+      .then(([rows]: [ResolveReferenceEntity[], number]) => rows);
+    return rows[0] ?? null;
   }
 
   /** Lookups an officer has made since `since` (here and sent to other regions, one per query). */

@@ -22,13 +22,14 @@ import {
   type ReceivedMessage,
 } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
-import { EnvelopeErrorCode, sha256Base64Url } from '@regulink/protocol';
+import { EnvelopeError, EnvelopeErrorCode, sha256Base64Url } from '@regulink/protocol';
 import { RegistryErrorCode, RegistryException } from '../registry.exception';
 import { SHOP_PERSONAL_FIELDS, shopRecord } from '../shops/shop-feed';
 import { SyncService, type HeldProvenance } from '../sync/sync.service';
 import {
   CASE_REFERENCE,
   RESOLVE_PURPOSES,
+  type DiscloseRequestDto,
   ResolveMessageBody,
   type ResolvePurpose,
   type ResolveQueryDto,
@@ -50,8 +51,11 @@ const RESOLVE_PERSONAL_FIELDS: PersonalFieldMap = {
 /** What one region knows of the query: entities, shops (with their landing), and why to trust it. */
 export interface RegionAnswer {
   readonly region: string;
-  /** answered, or why not: refused (with the code), unreachable, timeout. */
-  readonly status: 'answered' | 'refused' | 'unreachable' | 'timeout';
+  /**
+   * answered; or, under two-step disclosure, hit (with a reference to ask for the record by) or
+   * no-hit; or why not: refused (with the code), unreachable, timeout.
+   */
+  readonly status: 'answered' | 'hit' | 'no-hit' | 'refused' | 'unreachable' | 'timeout';
   readonly code: string | null;
   readonly reason: string | null;
   /**
@@ -69,6 +73,9 @@ export interface RegionAnswer {
   } | null;
   readonly entities: Record<string, unknown>[];
   readonly shops: Record<string, unknown>[];
+  /** Under two-step disclosure: how many records matched, and the reference to ask for them by. */
+  readonly hits?: number;
+  readonly reference?: string | null;
 }
 
 export interface ResolveResult {
@@ -86,6 +93,9 @@ type Query =
   | { kind: 'shop-url'; url: string; platform: string | null }
   | { kind: 'shop-id'; platform: string; shopId: string }
   | { kind: 'name'; name: string; nameKey: string };
+
+/** How long the reference of a hit can be used to ask for its record. */
+const REFERENCE_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** How long an officer waits for other regions by default. */
 const DEFAULT_DEADLINE_MS = 5000;
@@ -179,12 +189,38 @@ export class ResolveService {
     };
   }
 
+  /** The second step of a two-step disclosure: the records of a hit, asked for by its reference. */
+  async disclose(user: AuthenticatedUser, dto: DiscloseRequestDto): Promise<ResolveResult> {
+    const { purpose, caseReference } = this.why(dto);
+    await this.checkOfficerQuota(user);
+    const request = uuidv7();
+    const asked: Asked = {
+      request,
+      officer: user.username,
+      purpose,
+      caseReference,
+      query: { reference: dto.reference },
+    };
+    const answer = await this.ask(dto.region, asked, DEFAULT_DEADLINE_MS, true);
+    return {
+      request,
+      query: asked.query,
+      purpose,
+      caseReference,
+      answers: [answer],
+      missing: answer.status === 'unreachable' || answer.status === 'timeout' ? [dto.region] : [],
+    };
+  }
+
   lookups(creditCode: string | null, direction: string | null, limit: number) {
     return this.repository.lookupsOf(creditCode, direction, limit);
   }
 
   /** Purpose and case reference, both required (their own code when missing). */
-  private why(dto: ResolveRequestDto): { purpose: ResolvePurpose; caseReference: string } {
+  private why(dto: { purpose?: string; caseReference?: string }): {
+    purpose: ResolvePurpose;
+    caseReference: string;
+  } {
     const purpose = dto.purpose?.trim();
     const caseReference = dto.caseReference?.trim();
     if (!purpose || !caseReference) {
@@ -359,8 +395,9 @@ export class ResolveService {
     deadlineMs: number,
     single: boolean,
   ): Promise<RegionAnswer> {
+    const { reference, ...query } = asked.query;
     const body = {
-      query: asked.query,
+      ...(reference ? { reference } : { query }),
       purpose: asked.purpose,
       caseReference: asked.caseReference,
       officer: asked.officer,
@@ -405,6 +442,26 @@ export class ResolveService {
       iat: number;
       agreement: string | null;
     };
+    if (result.disclosure === 'two-step') {
+      const hits = typeof result.hits === 'number' ? result.hits : 0;
+      return {
+        region,
+        status: hits > 0 ? 'hit' : 'no-hit',
+        code: null,
+        reason: null,
+        provenance: {
+          signedBy: region,
+          signedAt: new Date(claims.iat * 1000).toISOString(),
+          agreement: claims.agreement,
+          digest: sha256Base64Url(response),
+          verified: true,
+        },
+        entities: [],
+        shops: [],
+        hits,
+        reference: typeof result.reference === 'string' ? result.reference : null,
+      };
+    }
     const entities = Array.isArray(result.entities) ? (result.entities as Record<string, unknown>[]) : [];
     const shops = Array.isArray(result.shops) ? (result.shops as Record<string, unknown>[]) : [];
     const provenance = {
@@ -439,9 +496,71 @@ export class ResolveService {
   /** Answers another region's officer from this node's data, logs it, and treats personal fields by the agreement. */
   private async answerPeer(message: ReceivedMessage<ResolveMessageBody>): Promise<Record<string, unknown>> {
     const { claims, body } = message;
-    const query = this.queryOf(body.query);
-    const found = await this.lookUp(query);
     const own = this.identity.region;
+    const refuse = (why: string) => new EnvelopeError(EnvelopeErrorCode.BodyInvalid, why);
+    if ((body.query === undefined) === (body.reference === undefined)) {
+      throw refuse('a lookup carries either a query or the reference of an earlier hit');
+    }
+    let asked: Record<string, string>;
+    if (body.reference !== undefined) {
+      const reference = await this.repository.useReference(body.reference, claims.from);
+      if (!reference) throw refuse('no hit was given to this region under that reference, or it has expired');
+      asked = reference.query;
+    } else {
+      asked = body.query as Record<string, string>;
+    }
+    let query: Query;
+    try {
+      query = this.queryOf(asked);
+    } catch (error) {
+      throw refuse((error as Error).message);
+    }
+    const found = await this.lookUp(query);
+    const log = (outcome: string, codes: string[], shops: number) =>
+      this.repository.log({
+        id: claims.id,
+        at: new Date(),
+        direction: 'in',
+        officer: body.officer,
+        officerRegion: claims.from,
+        peer: claims.from,
+        purpose: body.purpose,
+        caseReference: body.caseReference,
+        query: body.reference ? { ...wire(query), reference: body.reference } : wire(query),
+        outcome,
+        creditCodes: codes,
+        shops,
+        requestId: claims.id,
+        messageId: claims.id,
+      });
+    const exchange = { scope: ENTITY_RESOLVE_SCOPE, from: own, to: claims.from };
+    if (
+      body.reference === undefined &&
+      (await this.gate.disclosure(claims.agreement!, exchange)) === 'two-step'
+    ) {
+      // First step: say whether there is anything, and give a reference to ask for it by.
+      const hits = found.entities.length + found.shops.length;
+      const reference = hits > 0 ? uuidv7() : null;
+      if (reference) {
+        const now = new Date();
+        await this.repository.addReference({
+          id: reference,
+          peer: claims.from,
+          officer: body.officer,
+          query: wire(query),
+          hits,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + REFERENCE_TTL_MS),
+          disclosedAt: null,
+        });
+      }
+      const codes = new Set<string>(found.entities.map((e) => e.creditCode));
+      for (const shop of found.shops) {
+        for (const code of [shop.operatorCreditCode, shop.landing?.creditCode]) if (code) codes.add(code);
+      }
+      await log(hits > 0 ? 'hit' : 'no-hit', [...codes].sort(), 0);
+      return { disclosure: 'two-step', hits, reference };
+    }
     const shops = found.shops.map((shop) =>
       shop.origin === null
         ? shopRecord({ ...shop, homeSource: shop.homeSource as never }, own)
@@ -466,22 +585,11 @@ export class ResolveService {
     };
     const policy = await this.gate.fieldPolicy(claims.agreement!, RESOLVE_PERSONAL_FIELDS);
     const treated = policy!.treat(answer);
-    await this.repository.log({
-      id: uuidv7(),
-      at: new Date(),
-      direction: 'in',
-      officer: body.officer,
-      officerRegion: claims.from,
-      peer: claims.from,
-      purpose: body.purpose,
-      caseReference: body.caseReference,
-      query: wire(query),
-      outcome: 'answered',
-      creditCodes: codesOf(answer.entities, answer.shops),
-      shops: answer.shops.length,
-      requestId: claims.id,
-      messageId: claims.id,
-    });
+    await log(
+      body.reference ? 'disclosed' : 'answered',
+      codesOf(answer.entities, answer.shops),
+      answer.shops.length,
+    );
     return treated;
   }
 

@@ -3,6 +3,7 @@ import {
   IsIn,
   IsInt,
   IsObject,
+  IsUUID,
   IsOptional,
   IsString,
   Matches,
@@ -107,10 +108,17 @@ export class ResolveQueryDto {
 
 /** `entity.resolve`: a lookup by an officer of another region, with why and who. */
 export class ResolveMessageBody {
+  /** What is looked up; absent when the record of an earlier hit is asked for by its reference. */
+  @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => ResolveQueryDto)
-  query!: ResolveQueryDto;
+  query?: ResolveQueryDto;
+
+  /** Under two-step disclosure: the reference of the hit whose record is asked for. */
+  @IsOptional()
+  @IsUUID()
+  reference?: string;
 
   @IsIn(RESOLVE_PURPOSES)
   purpose!: ResolvePurpose;
@@ -122,4 +130,21 @@ export class ResolveMessageBody {
   @MinLength(1)
   @MaxLength(64)
   officer!: string;
+}
+
+/** The second step of a two-step disclosure: the record of an earlier hit, by its reference. */
+export class DiscloseRequestDto {
+  @Matches(/^\d{6}$/)
+  region!: string;
+
+  @IsUUID()
+  reference!: string;
+
+  @IsOptional()
+  @IsString()
+  purpose?: string;
+
+  @IsOptional()
+  @IsString()
+  caseReference?: string;
 }
