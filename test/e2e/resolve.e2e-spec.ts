@@ -4,7 +4,7 @@ import { isMaskedPersonalValue } from '@regulink/domain';
 import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
 import { newShopLine, shopReportCsv } from '../factories/shop-report.factory';
 import { newUser, type TestUser } from '../factories/user.factory';
-import { adminApi, agreementInState, chinaDay, type AgreementView } from '../support/agreements';
+import { activeAgreement, adminApi, type GrantSpec } from '../support/agreements';
 import { bootNodes, connectAll, eventually } from '../support/federation';
 import { uploadImport } from '../support/imports';
 import type { TestNode } from '../support/test-node';
@@ -79,7 +79,7 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
       { personName: 'mask' },
     );
     // D discloses in two steps: hit or no hit first, the record only when asked by reference.
-    await agree(d, [{ scope: 'entity.resolve', from: D, to: A, disclosure: 'two-step' }], {
+    await agree(d, [{ scope: 'entity.resolve', from: D, to: A, disclosure: 'two-step' as const }], {
       personName: 'clear',
     });
   }, 120_000);
@@ -89,25 +89,8 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     await Promise.allSettled([a?.close(), b?.close(), c?.close(), d?.close(), e?.close()]);
   });
 
-  async function agree(
-    home: TestNode,
-    scopes: { scope: string; from: string; to: string; dailyQuota?: number; disclosure?: string }[],
-    fieldPolicy: Record<string, string>,
-  ): Promise<void> {
-    const region = home.config.node.region;
-    const { json } = await adminApi<AgreementView>(a, 'POST', '/agreements', {
-      title: `Lookups ${A}–${region}`,
-      partners: [region],
-      scopes,
-      fieldPolicy,
-      validFrom: chinaDay(0),
-      validUntil: chinaDay(30),
-    });
-    await adminApi(a, 'POST', `/agreements/${json.id}/propose`);
-    await agreementInState(home, json.id, 'pending');
-    await adminApi(home, 'POST', `/agreements/${json.id}/countersign`);
-    await agreementInState(a, json.id, 'active');
-  }
+  const agree = (home: TestNode, scopes: GrantSpec[], fieldPolicy: Record<string, string>) =>
+    activeAgreement(a, home, { scopes, fieldPolicy });
 
   async function registerAt(node: TestNode, lines: ReturnType<typeof newRegisterLine>[]): Promise<void> {
     const system = await newUser(node, [Role.System]);

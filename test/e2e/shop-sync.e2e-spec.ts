@@ -11,7 +11,7 @@ import {
   type ShopReportLine,
 } from '../factories/shop-report.factory';
 import { newUser } from '../factories/user.factory';
-import { adminApi, agreementInState, chinaDay, type AgreementView } from '../support/agreements';
+import { activeAgreement, adminApi } from '../support/agreements';
 import { bootNodes, connectAll, eventually } from '../support/federation';
 import { uploadImport } from '../support/imports';
 import { sql, type TestNode } from '../support/test-node';
@@ -60,25 +60,16 @@ describe('shop records to their home regions and landing results back (four real
   });
 
   /** An agreement between A and `home`: shops go A -> home, landing results come back. */
-  async function agree(home: TestNode, fieldPolicy: Record<string, string>): Promise<string> {
+  const agree = (home: TestNode, fieldPolicy: Record<string, string>) => {
     const region = home.config.node.region;
-    const { json } = await adminApi<AgreementView>(a, 'POST', '/agreements', {
-      title: `Shop sync ${A}–${region}`,
-      partners: [region],
+    return activeAgreement(a, home, {
       scopes: [
         { scope: 'shop.sync', from: A, to: region },
         { scope: 'landing.result', from: region, to: A },
       ],
       fieldPolicy,
-      validFrom: chinaDay(0),
-      validUntil: chinaDay(30),
     });
-    await adminApi(a, 'POST', `/agreements/${json.id}/propose`);
-    await agreementInState(home, json.id, 'pending');
-    await adminApi(home, 'POST', `/agreements/${json.id}/countersign`);
-    await agreementInState(a, json.id, 'active');
-    return json.id;
-  }
+  };
 
   async function registerAt(node: TestNode, lines: ReturnType<typeof newRegisterLine>[]): Promise<void> {
     const system = await newUser(node, [Role.System]);

@@ -6,7 +6,8 @@
  * readable while a node is dead.
  */
 import { Role } from '@regulink/access';
-import { chinaDay } from '../support/agreements';
+import { newUser } from '../factories/user.factory';
+import { activeAgreement, adminApi } from '../support/agreements';
 import { serialCreditCode } from '../factories/market-entity.factory';
 import { newShopLine, shopReportCsv } from '../factories/shop-report.factory';
 import { connectAll, eventually } from '../support/federation';
@@ -17,12 +18,9 @@ import {
   withTranscript,
 } from '../support/node-process';
 import {
-  activeAgreement,
-  asAdmin,
   processNodeEnv,
   restartProcessNode,
   startProcessNode,
-  tokenWithRoles,
   type ProcessNode,
 } from '../support/process-node';
 import { sql } from '../support/test-node';
@@ -108,10 +106,8 @@ describe('the shop sync across a SIGKILL of either node (two real node processes
           { scope: 'shop.sync', from: A, to: B },
           { scope: 'landing.result', from: B, to: A },
         ],
-        validFrom: chinaDay(0),
-        validUntil: chinaDay(30),
       });
-      const system = await tokenWithRoles(a, [Role.System]);
+      const system = (await newUser(a, [Role.System])).token;
       const importShops = async (lines: ReturnType<typeof shopsAtHomeInB>) => {
         const response = await a.request('POST', '/registry/imports/shops', {
           token: system,
@@ -218,7 +214,7 @@ describe('the shop sync across a SIGKILL of either node (two real node processes
         'SELECT max(change_seq) AS position FROM registry_landing WHERE landed_by IS NULL',
       );
       const cursors = async (node: ProcessNode) =>
-        (await asAdmin<Record<string, unknown>[]>(node, 'GET', '/registry/sync')).json;
+        (await adminApi<Record<string, unknown>[]>(node, 'GET', '/registry/sync')).json;
       expect(await cursors(b)).toEqual([
         expect.objectContaining({
           peer: A,

@@ -10,7 +10,10 @@ export interface TestUser {
 }
 
 /** Creates a fresh account through the node's API (as its administrator) and signs it in. */
-export async function newUser(node: TestNode, roles: [Role, ...Role[]]): Promise<TestUser> {
+export async function newUser(
+  node: Pick<TestNode, 'request' | 'adminToken'>,
+  roles: [Role, ...Role[]],
+): Promise<TestUser> {
   const username = `u.${randomBytes(5).toString('hex')}`;
   const password = randomBytes(12).toString('base64url');
   const created = await node.request('POST', '/users', {

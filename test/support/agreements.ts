@@ -42,9 +42,12 @@ export interface AgreementView {
   }[];
 }
 
+/** What the API helpers need of a node: in this process (`TestNode`) or a child process. */
+export type ApiNode = Pick<TestNode, 'request' | 'adminToken' | 'config'>;
+
 /** Calls a node's API as its administrator. */
 export async function adminApi<T>(
-  node: TestNode,
+  node: ApiNode,
   method: string,
   path: string,
   body?: unknown,
@@ -54,7 +57,7 @@ export async function adminApi<T>(
 }
 
 /** Waits until the node holds the agreement in `state`; returns it then. */
-export function agreementInState(node: TestNode, id: string, state: string): Promise<AgreementView> {
+export function agreementInState(node: ApiNode, id: string, state: string): Promise<AgreementView> {
   return eventually(
     async () => {
       const { json } = await adminApi<AgreementView>(node, 'GET', `/agreements/${id}`);
@@ -63,6 +66,42 @@ export function agreementInState(node: TestNode, id: string, state: string): Pro
     15_000,
     `agreement ${id} to become ${state} on ${node.config.node.region}`,
   );
+}
+
+/** A scope an agreement grants, as the draft API takes it. */
+export interface GrantSpec {
+  scope: string;
+  from: string;
+  to: string;
+  dailyQuota?: number;
+  disclosure?: 'two-step';
+}
+
+/**
+ * Has `proposer` draft and propose an agreement with `partner` and the partner countersign it;
+ * waits until the proposer holds it active and returns its id. In force from today for 30 days.
+ */
+export async function activeAgreement(
+  proposer: ApiNode,
+  partner: ApiNode,
+  terms: { scopes: GrantSpec[]; fieldPolicy?: Record<string, string>; title?: string },
+): Promise<string> {
+  const region = partner.config.node.region;
+  const drafted = await adminApi<AgreementView>(proposer, 'POST', '/agreements', {
+    title: terms.title ?? `${proposer.config.node.region}–${region}`,
+    partners: [region],
+    scopes: terms.scopes,
+    fieldPolicy: terms.fieldPolicy ?? {},
+    validFrom: chinaDay(0),
+    validUntil: chinaDay(30),
+  });
+  if (drafted.status !== 201) throw new Error(`agreement draft failed: ${drafted.status}`);
+  const { id } = drafted.json;
+  await adminApi(proposer, 'POST', `/agreements/${id}/propose`);
+  await agreementInState(partner, id, 'pending');
+  await adminApi(partner, 'POST', `/agreements/${id}/countersign`);
+  await agreementInState(proposer, id, 'active');
+  return id;
 }
 
 /** Sends through the node's outbox and waits for the outcome of delivery. */
