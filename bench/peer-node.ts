@@ -3,12 +3,15 @@
  * by bench/run.ts through `fork` (with bench/register.js), on the PostgreSQL server named in
  * TEST_DATABASE_URL. Tells the parent its URL once it is up; closes and exits when told to stop
  * or when the parent goes away. With BENCH_PROFILE, records a CPU profile of a phase when the
- * parent asks ({ profile: 'start' }, then { profile: 'stop', file }).
+ * parent asks ({ profile: 'start' }, then { profile: 'stop', file }). Answers { heap: n } with the
+ * heap still in use after a full garbage collection ({ heap: n, used }), to tell memory the process
+ * keeps from garbage not collected yet.
  */
 import 'reflect-metadata';
 import { rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { bootNodes } from '../test/support/federation';
+import { liveHeap } from './live-heap';
 
 export interface PeerReady {
   readonly url: string;
@@ -33,7 +36,8 @@ async function main(): Promise<void> {
     );
   process.on('message', (message: unknown) => {
     if (message === 'stop') return void stop();
-    const { profile, file } = (message ?? {}) as { profile?: string; file?: string };
+    const { profile, file, heap } = (message ?? {}) as { profile?: string; file?: string; heap?: number };
+    if (heap !== undefined) return void liveHeap().then((used) => process.send?.({ heap, used }));
     if (profile === 'start') {
       profiler.connect();
       void post('Profiler.enable').then(() => post('Profiler.start'));

@@ -47,17 +47,43 @@ import {
   REGISTER_COLUMNS,
   serialCreditCode,
 } from '../test/factories/market-entity.factory';
+import { SHOP_REPORT_COLUMNS } from '../test/factories/shop-report.factory';
 import { newUser } from '../test/factories/user.factory';
 import { bootNodes, connectAll } from '../test/support/federation';
 import { TEST_ADMIN, type TestNode } from '../test/support/test-node';
+import { liveHeap } from './live-heap';
+import {
+  logicalReplicationBaseline,
+  stopReplicationServers,
+  type BaselineFigures,
+} from './logical-replication';
 import type { PeerReady } from './peer-node';
+import {
+  agree,
+  checkSync,
+  fileBytes,
+  mib,
+  procMemory,
+  REGISTERED_EVERY,
+  runSync,
+  SHOP_DIVISION,
+  streamImport,
+  syncShopKey,
+  systemToken,
+  writeHomeRegister,
+  writeShopReport,
+  type SyncRun,
+  type SyncTally,
+} from './sync';
 
 // ---------------------------------------------------------------------------------------------
 // Settings (seconds can be scaled with BENCH_SCALE=0.5 etc.; targets come from the brief)
 // ---------------------------------------------------------------------------------------------
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1') > 0 ? Number(process.env.BENCH_SCALE ?? '1') : 1;
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'roundtrip,audit,import').split(',').map((s) => s.trim()));
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? 'roundtrip,audit,import,sync').split(',').map((s) => s.trim()),
+);
 const STRICT = process.env.BENCH_STRICT === '1';
 const WARMUP_MS = 3000 * SCALE;
 const RT_MS = 6000 * SCALE;
@@ -71,6 +97,10 @@ const TARGET_RATIO = 0.6;
 const TARGET_AUDIT = 20_000;
 const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? '100000');
 const TARGET_IMPORT_RATIO = 0.8;
+const SYNC_ROWS = Number(process.env.BENCH_SYNC_ROWS ?? '1000000');
+const TARGET_SYNC_RATIO = 0.5;
+/** The watchdog's allowance for the sync section: its set-up, run, checks and baseline. */
+const SYNC_WATCHDOG_MS_PER_ROW = 3;
 const A = '330000';
 const B = '360000';
 
@@ -416,6 +446,29 @@ async function startPeer(
   return { child, ready };
 }
 
+let heapSeq = 0;
+
+/** Heap in use after a full collection in this process (node A and the bench) and in node B's. */
+async function liveHeaps(): Promise<{ a: number; b: number }> {
+  const a = await liveHeap();
+  const child = peer?.child;
+  if (!child) return { a, b: NaN };
+  const id = ++heapSeq;
+  const b = await new Promise<number>((resolveHeap) => {
+    const answered = (message: unknown) => {
+      const reply = message as { heap?: number; used?: number } | undefined;
+      if (reply?.heap !== id) return;
+      clearTimeout(timer);
+      child.off('message', answered);
+      resolveHeap(reply.used ?? NaN);
+    };
+    const timer = setTimeout(() => (child.off('message', answered), resolveHeap(NaN)), 30_000);
+    child.on('message', answered);
+    child.send({ heap: id });
+  });
+  return { a, b };
+}
+
 /** Stops node B: asks it to close, and kills it if it has not exited within 15 s. */
 async function stopPeer(): Promise<void> {
   const running = peer;
@@ -460,6 +513,9 @@ function cleanup(): Promise<void> {
       if (serverUrl && !embedded && node.config.database.url) await dropDatabase(node.config.database.url);
       await rm(node.config.node.dataDir, { recursive: true, force: true });
     }
+    await stopReplicationServers().catch((e: unknown) =>
+      progress(`stopping the baseline servers: ${String(e)}`),
+    );
     await embedded?.stop().catch((e: unknown) => progress(`stopping PostgreSQL: ${String(e)}`));
   })());
 }
@@ -865,6 +921,80 @@ async function registerImport(node: TestNode): Promise<ImportFigures> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// 5. Shop sync: import at A, delivery to B as signed batches, landing at B, results back at A,
+//    against PostgreSQL's own logical replication of the same rows
+// ---------------------------------------------------------------------------------------------
+
+interface SyncFigures {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly registered: number;
+  readonly run: SyncRun;
+  readonly tally: SyncTally;
+  readonly cpu: CpuUse;
+  readonly hwmB: number;
+  /** Heap each node still uses after a full collection, once the run is over. */
+  readonly kept: { readonly a: number; readonly b: number };
+  readonly baseline: BaselineFigures;
+}
+
+/**
+ * Writes SYNC_ROWS shop lines whose operators are all at home in B's region, sets up the agreement
+ * and B's register (not timed), then streams the report to A and follows the records to B and the
+ * results back (timed); checks every record went and came back exactly once; then replicates the
+ * same file between two PostgreSQL servers for the baseline.
+ */
+async function shopSync(
+  nodeA: TestNode,
+  b: { url: string; databaseUrl: string; pid: number },
+): Promise<SyncFigures> {
+  const folder = await mkdtemp(join(tmpdir(), 'regulink-bench-'));
+  const shops = join(folder, 'shops.csv');
+  const register = join(folder, 'register.csv');
+  const remoteB = remoteNode(b.url);
+  try {
+    progress(`sync: writing ${SYNC_ROWS.toLocaleString('en-US')} shop lines, operators at home in ${B}`);
+    await writeShopReport(shops, SYNC_ROWS);
+    const registered = await writeHomeRegister(register, SYNC_ROWS);
+
+    progress(`sync: agreement ${A} -> ${B} (shop.sync) and ${B} -> ${A} (landing.result)`);
+    await agree(nodeA, remoteB, A, B);
+    progress(`sync: importing ${registered.toLocaleString('en-US')} register entries at ${B} (not timed)`);
+    const onRegister = await streamImport(b.url, 'entities', register, await systemToken(remoteB));
+    check(
+      onRegister.accepted === registered && onRegister.rejected === 0,
+      `the register import at ${B} answered ${JSON.stringify(onRegister).slice(0, 300)}`,
+    );
+
+    progress(`sync: streaming the shop report to node ${A}; following the records to ${B} and back`);
+    const ends = {
+      urlA: nodeA.url,
+      databaseA: nodeA.config.database.url!,
+      databaseB: b.databaseUrl,
+      pidB: b.pid,
+      tokenA: await systemToken(nodeA),
+    };
+    const { value: run, cpu } = await metered(() => runSync(ends, shops, SYNC_ROWS, progress), 'shop sync');
+    const hwmB = procMemory(b.pid, 'VmHWM');
+    // After the clock: forcing a collection during the run would lower the RSS figures after it.
+    const kept = await liveHeaps();
+    progress('sync: checking that every record went to B and came back to A exactly once');
+    const tally = await checkSync(ends, A, B, SYNC_ROWS, check);
+
+    const baseline = await logicalReplicationBaseline(
+      shops,
+      SYNC_ROWS,
+      SHOP_REPORT_COLUMNS,
+      syncShopKey(SYNC_ROWS - 1),
+      progress,
+    );
+    return { rows: SYNC_ROWS, bytes: fileBytes(shops), registered, run, tally, cpu, hwmB, kept, baseline };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
 function commandLine(): string {
   const npm = process.env.npm_lifecycle_event;
   const node = [
@@ -872,7 +1002,7 @@ function commandLine(): string {
     ...process.execArgv,
     ...process.argv.slice(1).map((a) => a.replace(`${process.cwd()}/`, '')),
   ];
-  const env = ['BENCH_SCALE', 'BENCH_ONLY', 'BENCH_STRICT']
+  const env = ['BENCH_SCALE', 'BENCH_ONLY', 'BENCH_STRICT', 'BENCH_IMPORT_ROWS', 'BENCH_SYNC_ROWS']
     .filter((k) => process.env[k] !== undefined)
     .map((k) => `${k}=${process.env[k]} `)
     .join('');
@@ -880,15 +1010,16 @@ function commandLine(): string {
 }
 
 async function main(): Promise<void> {
-  const watchdog = setTimeout(
-    () => {
-      progress('the bench has run for 6 minutes: giving up');
-      void cleanup().finally(() => process.exit(3));
-    },
-    6 * 60 * 1000,
-  );
+  // 6 minutes for the fixed sections, and time in proportion to the sync's rows.
+  const limitMs = 6 * 60_000 + (ONLY.has('sync') ? SYNC_ROWS * SYNC_WATCHDOG_MS_PER_ROW : 0);
+  const watchdog = setTimeout(() => {
+    progress(`the bench has run for ${Math.round(limitMs / 60_000)} minutes: giving up`);
+    void cleanup().finally(() => process.exit(3));
+  }, limitMs);
   watchdog.unref();
 
+  if (ONLY.has('sync'))
+    check(Number.isInteger(SYNC_ROWS) && SYNC_ROWS > 0, 'BENCH_SYNC_ROWS is not a positive integer');
   process.env.REGULINK_LOG_LEVEL = 'silent';
   if (process.env.DATABASE_URL) {
     serverUrl = process.env.DATABASE_URL;
@@ -921,6 +1052,13 @@ async function main(): Promise<void> {
   const rt = ONLY.has('roundtrip') ? await roundTripsAndFloor(nodeA, signer, verifyKey) : undefined;
   const audit = ONLY.has('audit') ? await auditLog(nodeA) : undefined;
   const imported = ONLY.has('import') ? await registerImport(nodeA) : undefined;
+  const synced = ONLY.has('sync')
+    ? await shopSync(nodeA, {
+        url: peer.ready.url,
+        databaseUrl: peer.ready.databaseUrl,
+        pid: peer.child.pid!,
+      })
+    : undefined;
 
   progress('stopping nodes and PostgreSQL');
   await cleanup();
@@ -1027,6 +1165,65 @@ async function main(): Promise<void> {
     );
     row(s, 'bench process RSS growth during the import', `${imported.peakRssGrowthMb.toFixed(0)} MiB`);
     cpuRows.push({ phase: 'register import (per line)', ops: imported.rows, cpu: imported.cpu });
+  }
+  if (synced) {
+    const s = 'shop sync';
+    const { run, rows: n } = synced;
+    const window = (w: { start: number; end: number }) => `${w.start.toFixed(1)} -> ${w.end.toFixed(1)} s`;
+    const stage = (w: { start: number; end: number }) => fmtRate(n / Math.max(1e-3, w.end - w.start));
+    row(s, `${n.toLocaleString('en-US')} shop lines (${(synced.bytes / 2 ** 20).toFixed(1)} MiB CSV)`, '');
+    row(s, `import at ${A}, ${window(run.import)}`, stage(run.import));
+    row(s, `delivered to ${B} (signed, verified, stored), ${window(run.delivery)}`, stage(run.delivery));
+    row(s, `landed at ${B}, ${window(run.landing)}`, stage(run.landing));
+    row(s, `results back at ${A} (signed, verified, stored), ${window(run.back)}`, stage(run.back));
+    const e2e = n / run.endToEnd;
+    row(s, `end to end, import start -> last result at ${A}`, fmtRate(e2e));
+    row(s, 'end to end, seconds', `${run.endToEnd.toFixed(1)} s`);
+    row(
+      s,
+      `after the import: import end -> last result at ${A}`,
+      `${(run.endToEnd - run.import.end).toFixed(1)} s`,
+    );
+    const quarters = (peaks: readonly number[]) =>
+      `${peaks.map((q) => (Number.isNaN(q) ? '-' : String(Math.round(q / 2 ** 20)))).join(' / ')} MiB`;
+    const base = n / synced.baseline.seconds;
+    row(s, 'baseline: logical replication, COPY start -> last row visible', fmtRate(base));
+    row(
+      s,
+      'baseline: seconds (of which the COPY at the publisher)',
+      `${synced.baseline.seconds.toFixed(1)} s (${synced.baseline.copySeconds.toFixed(1)} s)`,
+    );
+    row(
+      s,
+      'end to end / baseline',
+      (e2e / base).toFixed(2),
+      `>= ${TARGET_SYNC_RATIO}`,
+      e2e / base >= TARGET_SYNC_RATIO,
+    );
+    row(s, `node ${A} peak RSS (bench process)`, mib(run.peakA));
+    row(s, `node ${A} peak RSS per quarter of the run`, quarters(run.quartersA));
+    row(s, `node ${B} peak RSS (process VmHWM)`, `${mib(run.peakB)} (${mib(synced.hwmB)})`);
+    row(s, `node ${B} peak RSS per quarter of the run`, quarters(run.quartersB));
+    row(
+      s,
+      `heap kept after the run (full GC): node ${A} / ${B}`,
+      `${mib(synced.kept.a)} / ${mib(synced.kept.b)}`,
+    );
+    row(
+      s,
+      'batches: shops to B / results to A (mean records)',
+      `${synced.tally.shopBatches} (${Math.round(n / synced.tally.shopBatches)}) / ${synced.tally.landingBatches} (${Math.round(n / synced.tally.landingBatches)})`,
+    );
+    cpuRows.push({ phase: 'shop sync end to end (per record)', ops: n, cpu: synced.cpu });
+    notes.push(
+      `sync: every operator at home in ${SHOP_DIVISION}; 1 in ${REGISTERED_EVERY} is on ${B}'s register ` +
+        `(${synced.registered.toLocaleString('en-US')} entries, imported before the clock starts) and lands as matched, ` +
+        `the others as not-found (${Object.entries(synced.tally.outcomes)
+          .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
+          .join(', ')}); ` +
+        `stages timed by polling every 250 ms (${run.polls} polls): A's newest shop feed position, the sizes of the batches ` +
+        `received at B and back at A, B's newest landing feed position`,
+    );
   }
   printTable();
   if (cpuRows.length > 0) printCpuTable();
