@@ -10,6 +10,7 @@ import { ShopHomeIndex1795455730265 } from './1795455730265-ShopHomeIndex';
 import { Sync1795456951363 } from './1795456951363-Sync';
 import { Resolve1795457566567 } from './1795457566567-Resolve';
 import { ResolveReference1795458439202 } from './1795458439202-ResolveReference';
+import { LandingShopSeq1795461152083 } from './1795461152083-LandingShopSeq';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   Sync1795456951363,
   Resolve1795457566567,
   ResolveReference1795458439202,
+  LandingShopSeq1795461152083,
 ];

@@ -55,6 +55,14 @@ export class LandingResultEntity {
   @Column('jsonb', { nullable: true })
   proof!: string[] | null;
 
+  /**
+   * For a shop landed here: its position in the shop feed when it was landed. Landing goes on
+   * from the highest one, so a round reads only the shops that changed since.
+   */
+  @Index('ix_registry_landing_shop_seq', { where: 'landed_by IS NULL' })
+  @Column('bigint', { name: 'shop_seq', nullable: true })
+  shopSeq!: string | null;
+
   /** Position in this node's change feed: taken anew each time the result changes. */
   @Index('ix_registry_landing_change_seq')
   @Column('bigint', { name: 'change_seq', default: () => "nextval('registry_landing_change_seq')" })

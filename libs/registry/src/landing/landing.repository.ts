@@ -12,6 +12,7 @@ export interface ShopToLand {
   readonly operatorCreditCode: string | null;
   readonly operatingAddress: string;
   readonly contentHash: string;
+  readonly changeSeq: string;
 }
 
 export interface LandingRow {
@@ -23,6 +24,8 @@ export interface LandingRow {
   readonly candidates: readonly { creditCode: string; score: number }[] | null;
   readonly abnormal: boolean;
   readonly shopHash: string;
+  /** For a shop landed here, its shop feed position. */
+  readonly shopSeq?: string | null;
 }
 
 /** Shops to land on the register, the register entries they may land on, and the results. */
@@ -30,27 +33,46 @@ export interface LandingRow {
 export class LandingRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /** The shop feed position up to which the shops at home here have been landed. */
+  async landedUpTo(): Promise<string> {
+    const rows: { seq: string | null }[] = await this.dataSource.query(
+      'SELECT max(shop_seq) AS seq FROM registry_landing WHERE landed_by IS NULL',
+    );
+    return rows[0]?.seq ?? '0';
+  }
+
+  /** The newest shop feed position: everything up to it has committed (feed writers hold its lock). */
+  async newestShop(): Promise<string> {
+    const rows: { seq: string | null }[] = await this.dataSource.query(
+      'SELECT max(change_seq) AS seq FROM registry_shop',
+    );
+    return rows[0]?.seq ?? '0';
+  }
+
   /**
    * Shops at home here (home division under `prefix`, not under any of `carvedOut`, the prefixes
-   * of peers inside this region) never landed or changed since, after the key `after`.
+   * of peers inside this region) that changed after shop feed position `after` and up to `until`,
+   * in feed order.
+   * The home test is written so that it cannot use the home-division index: walking the feed in
+   * order and filtering is cheap, sorting every shop at home here is not.
    */
   async shopsToLand(
     prefix: string,
     carvedOut: readonly string[],
-    after: { platform: string; url: string } | null,
+    after: string,
+    until: string,
     limit: number,
   ): Promise<ShopToLand[]> {
     return this.dataSource.query(
       `SELECT s.platform, s.url, s.operator_name AS "operatorName", s.operator_credit_code AS "operatorCreditCode",
-              s.operating_address AS "operatingAddress", s.content_hash AS "contentHash"
-         FROM registry_shop s LEFT JOIN registry_landing l ON l.platform = s.platform AND l.url = s.url
-        WHERE s.home_division LIKE $1 || '%'
+              s.operating_address AS "operatingAddress", s.content_hash AS "contentHash", s.change_seq AS "changeSeq"
+         FROM registry_shop s
+        WHERE s.change_seq > $3::bigint AND s.change_seq <= $5::bigint
+          AND (s.home_division || '') LIKE $1 || '%'
           AND NOT s.home_division LIKE ANY (SELECT p || '%' FROM unnest($2::text[]) AS p)
-          AND l.shop_hash IS DISTINCT FROM s.content_hash
-          AND ($3::varchar IS NULL OR (s.platform, s.url) > ($3::varchar, $4::varchar))
-        ORDER BY s.platform, s.url
-        LIMIT $5`,
-      [prefix, carvedOut, after?.platform ?? null, after?.url ?? null, limit],
+        ORDER BY s.change_seq
+        LIMIT $4`,
+      [prefix, carvedOut, after, limit, until],
     );
   }
 
@@ -104,16 +126,17 @@ export class LandingRepository {
     const json = (value: unknown) => (value ? JSON.stringify(value) : null);
     await manager.query(
       `INSERT INTO registry_landing (platform, url, outcome, credit_code, differing, candidates, abnormal, shop_hash,
-         landed_at, landed_by, batch_id, record, batch_index, proof)
-       SELECT p, u, o, c, d::jsonb, k::jsonb, a, h, coalesce(t, now()), $9, $10, r::jsonb, i, f::jsonb
+         landed_at, landed_by, batch_id, record, batch_index, proof, shop_seq)
+       SELECT p, u, o, c, d::jsonb, k::jsonb, a, h, coalesce(t, now()), $9, $10, r::jsonb, i, f::jsonb, q
          FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[], $6::text[],
-                     $7::boolean[], $8::varchar[], $11::timestamptz[], $12::text[], $13::integer[], $14::text[])
-           AS x(p, u, o, c, d, k, a, h, t, r, i, f)
+                     $7::boolean[], $8::varchar[], $11::timestamptz[], $12::text[], $13::integer[], $14::text[],
+                     $15::bigint[])
+           AS x(p, u, o, c, d, k, a, h, t, r, i, f, q)
        ON CONFLICT (platform, url) DO UPDATE SET outcome = excluded.outcome, credit_code = excluded.credit_code,
          differing = excluded.differing, candidates = excluded.candidates, abnormal = excluded.abnormal,
          shop_hash = excluded.shop_hash, landed_at = excluded.landed_at, batch_id = excluded.batch_id,
          record = excluded.record, batch_index = excluded.batch_index, proof = excluded.proof,
-         change_seq = nextval('registry_landing_change_seq')
+         shop_seq = excluded.shop_seq, change_seq = nextval('registry_landing_change_seq')
        WHERE registry_landing.landed_by IS NOT DISTINCT FROM excluded.landed_by`,
       [
         column((r) => r.platform),
@@ -130,6 +153,7 @@ export class LandingRepository {
         column((r) => json(r.record)),
         column((r) => r.index ?? null),
         column((r) => json(r.proof)),
+        column((r) => r.shopSeq ?? null),
       ],
     );
   }

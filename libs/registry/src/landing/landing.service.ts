@@ -25,6 +25,8 @@ export class LandingService {
   private rounds: Promise<unknown> = Promise.resolve();
   /** A background round is queued and has not started yet. */
   private queued = false;
+  /** The shop feed position the last round read up to. */
+  private scannedTo: string | undefined;
 
   constructor(
     private readonly landings: LandingRepository,
@@ -64,9 +66,12 @@ export class LandingService {
     );
     const outcomes: Record<string, number> = {};
     let landed = 0;
-    let after: { platform: string; url: string } | null = null;
+    // From where the last round got to (at start: the newest shop landed here), up to the newest
+    // shop now; shops at home elsewhere in between are passed over once.
+    let after = this.scannedTo ?? (await this.landings.landedUpTo());
+    const until = await this.landings.newestShop();
     for (;;) {
-      const shops = await this.landings.shopsToLand(own, carvedOut, after, BATCH);
+      const shops = await this.landings.shopsToLand(own, carvedOut, after, until, BATCH);
       if (shops.length === 0) break;
       const codes = shops.flatMap((s) => (s.operatorCreditCode ? [s.operatorCreditCode] : []));
       const names = shops
@@ -96,13 +101,14 @@ export class LandingService {
           candidates: result.outcome === 'ambiguous' ? result.candidates : null,
           abnormal: 'abnormal' in result ? result.abnormal : false,
           shopHash: shop.contentHash,
+          shopSeq: shop.changeSeq,
         };
       });
       await this.landings.save(rows);
       landed += rows.length;
-      const last = shops[shops.length - 1]!;
-      after = { platform: last.platform, url: last.url };
+      after = shops[shops.length - 1]!.changeSeq;
     }
+    this.scannedTo = until;
     if (landed > 0) {
       this.logger.log({ landed, outcomes }, 'landed shops at home here');
       // Results for shops received from other regions go back to them.

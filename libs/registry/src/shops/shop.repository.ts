@@ -73,6 +73,8 @@ export class ShopRepository {
     origin: string,
     shops: readonly { shop: ShopRecord; line: number; record: object; proof: readonly string[] }[],
   ): Promise<void> {
+    // Landing here reads the shop feed by position too, received shops included.
+    await lockFeed(manager, 'shop');
     await this.upsert(manager, batchId, shops, origin);
   }
 
@@ -121,7 +123,8 @@ export class ShopRepository {
 
   /**
    * The shops reported here that are at home under `prefix` (and not under `carvedOut`), changed
-   * after feed position `after`, in feed order.
+   * after feed position `after`, in feed order. As for landing, the home test keeps off the
+   * home-division index: the feed is walked in order.
    */
   feed(prefix: string, carvedOut: readonly string[], after: string, limit: number): Promise<FeedShop[]> {
     return this.dataSource.query(
@@ -135,7 +138,7 @@ export class ShopRepository {
               home_source AS "homeSource", content_hash AS "contentHash", change_seq AS "changeSeq"
          FROM registry_shop
         WHERE change_seq > $1::bigint AND origin IS NULL
-          AND home_division LIKE $2 || '%'
+          AND (home_division || '') LIKE $2 || '%'
           AND NOT home_division LIKE ANY (SELECT p || '%' FROM unnest($3::text[]) AS p)
         ORDER BY change_seq
         LIMIT $4`,
