@@ -11,6 +11,7 @@ import { Sync1795456951363 } from './1795456951363-Sync';
 import { Resolve1795457566567 } from './1795457566567-Resolve';
 import { ResolveReference1795458439202 } from './1795458439202-ResolveReference';
 import { LandingShopSeq1795461152083 } from './1795461152083-LandingShopSeq';
+import { ResolveIndexes1795461391833 } from './1795461391833-ResolveIndexes';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   Resolve1795457566567,
   ResolveReference1795458439202,
   LandingShopSeq1795461152083,
+  ResolveIndexes1795461391833,
 ];

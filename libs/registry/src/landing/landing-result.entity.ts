@@ -16,6 +16,7 @@ export class LandingResultEntity {
   outcome!: string;
 
   /** The entity landed on (or found closed), when there is one. */
+  @Index('ix_registry_landing_credit_code')
   @Column('varchar', { name: 'credit_code', length: 18, nullable: true })
   creditCode!: string | null;
 

@@ -125,7 +125,12 @@ export class ResolveRepository {
 
   /** Shops held here whose operator is, by its code or by landing, the entity `creditCode`. */
   shopsOfEntity(creditCode: string): Promise<ShopRow[]> {
-    return this.shops('s.operator_credit_code = $1 OR l.credit_code = $1', [creditCode]);
+    // Each side of the union has its index; an OR across the join would read every shop.
+    return this.shops(
+      `(s.platform, s.url) IN (SELECT platform, url FROM registry_shop WHERE operator_credit_code = $1
+                               UNION SELECT platform, url FROM registry_landing WHERE credit_code = $1)`,
+      [creditCode],
+    );
   }
 
   private shops(where: string, params: unknown[]): Promise<ShopRow[]> {

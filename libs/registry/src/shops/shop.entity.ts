@@ -31,6 +31,7 @@ export class ShopEntity extends ImportedRow {
   operatorName!: string;
 
   /** A registered seller's unified social credit code, 18 characters, upper case. */
+  @Index('ix_registry_shop_operator_credit_code')
   @Column('varchar', { name: 'operator_credit_code', length: 18, nullable: true })
   operatorCreditCode!: string | null;
 
