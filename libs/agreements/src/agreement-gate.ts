@@ -128,14 +128,18 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
   }
 
   /**
-   * The field policy of an agreement as two functions over records of a kind whose personal data
-   * sits at `fields`: `treat`, which the sending side applies before it signs a record, and
-   * `violations`, which the receiving side runs on what it received. Undefined for an unknown
-   * agreement.
+   * The field policy of an agreement for records of a kind whose personal data sits at `fields`,
+   * exchanged `scope` from one region to another, as two functions: `treat`, which the sending
+   * side applies before it signs a record, and `violations`, which the receiving side runs on what
+   * it received. `floor` makes some fields at least that strict whatever the agreement says (a
+   * bulk exchange may cap resident IDs at a keyed hash). Undefined unless the agreement allows
+   * that exchange today.
    */
   async fieldPolicy(
     agreementId: string,
     fields: PersonalFieldMap,
+    exchange: { scope: string; from: string; to: string },
+    floor: FieldPolicy = {},
   ): Promise<
     | {
         treat: (record: Record<string, unknown>) => Record<string, unknown>;
@@ -145,8 +149,9 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
   > {
     const agreement = await this.agreements.find(agreementId);
     if (!agreement || agreement.document === null) return undefined;
+    if (!judgeExchange(agreement, exchange, this.today()).allowed) return undefined;
     const { terms } = agreement;
-    const policy = terms.fieldPolicy as FieldPolicy;
+    const policy = strictest(terms.fieldPolicy as FieldPolicy, floor);
     return {
       treat: (record) =>
         applyFieldPolicy(record, fields, policy, (_field, value) =>
@@ -271,4 +276,20 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     this.logger.warn({ code: refusal.code, reason: refusal.reason }, 'exchange refused by agreement');
     return refusal;
   }
+}
+
+/** How much of a value each rule lets through, most first; a field a policy does not name is omitted. */
+const OPENNESS: Record<string, number> = { clear: 3, mask: 2, hash: 1, omit: 0 };
+
+/** The policy with each field of `floor` made at least as strict as the floor says. */
+function strictest(policy: FieldPolicy, floor: FieldPolicy): FieldPolicy {
+  const result: FieldPolicy = { ...policy };
+  for (const [field, rule] of Object.entries(floor) as [
+    keyof FieldPolicy,
+    NonNullable<FieldPolicy[keyof FieldPolicy]>,
+  ][]) {
+    const current = result[field] ?? 'omit';
+    if (OPENNESS[current]! > OPENNESS[rule]!) result[field] = rule;
+  }
+  return result;
 }

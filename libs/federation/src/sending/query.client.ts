@@ -9,6 +9,8 @@ import { ReplyVerifier } from './reply-verifier';
 
 export interface QueryResult {
   readonly id: string;
+  /** The agreement the query was sent under (null for federation control); the answer must name the same. */
+  readonly agreement: string | null;
   readonly result: Record<string, unknown>;
   /** The signed response, which names the request's digest: the evidence of the answer, and its receipt. */
   readonly response: string;
@@ -111,6 +113,6 @@ export class QueryClient {
       status: 'accepted',
     });
     await this.audit.append(received);
-    return { id: claims.id, result, response: reply.response };
+    return { id: claims.id, agreement: claims.agreement, result, response: reply.response };
   }
 }

@@ -168,6 +168,21 @@ describe('evidence bundle', () => {
       expect(await outcome(await withBatch({ head: { to: SENDER } }))).toBe('batch-terms');
     });
 
+    it('refuses a batch the agreement grants no scope for, in that direction', async () => {
+      // Shop records going the wrong way: the agreement grants shop.sync SENDER -> RECEIVER only.
+      const backwards = await withBatch({
+        head: { from: RECEIVER, to: SENDER },
+        signer: world.receiver.signer,
+      });
+      expect(await outcome(backwards)).toBe('batch-terms');
+      // Landing results do go RECEIVER -> SENDER: the same batch as landing results verifies.
+      const results = await withBatch({
+        head: { from: RECEIVER, to: SENDER, kind: 'landing' },
+        signer: world.receiver.signer,
+      });
+      expect(await outcome({ ...results, kind: 'landing' })).toBe('verified');
+    });
+
     it('refuses a bundle whose kind differs from the batch kind', async () => {
       expect(await outcome({ ...good, kind: 'landing' })).toBe('batch-terms');
       expect(await outcome(await withBatch({ head: { kind: 'landing' } }))).toBe('batch-terms');

@@ -304,6 +304,9 @@ async function checkBatchSignature(
   return { head, kid };
 }
 
+/** The agreement scope under which each kind of record moves in batches. */
+const BATCH_SCOPES: Readonly<Record<string, string>> = { shop: 'shop.sync', landing: 'landing.result' };
+
 function checkBatchTerms(head: RecordBatchHead, kind: string, agreement: VerifiedAgreement): void {
   const fail = (message: string) => new EvidenceError('batch-terms', message);
   const { terms } = agreement;
@@ -315,6 +318,10 @@ function checkBatchTerms(head: RecordBatchHead, kind: string, agreement: Verifie
   }
   if (head.kind !== kind)
     throw fail(`batch ${head.id} holds ${head.kind} records, the bundle claims ${kind}`);
+  const scope = BATCH_SCOPES[kind];
+  if (!terms.scopes.some((g) => g.scope === scope && g.from === head.from && g.to === head.to)) {
+    throw fail(`agreement ${terms.id} grants no ${scope ?? kind} from ${head.from} to ${head.to}`);
+  }
   const day = chinaDate(head.signedAt);
   if (day === undefined) throw fail(`batch ${head.id} has an unreadable signedAt`);
   if (day < terms.validFrom || day > terms.validUntil) {

@@ -32,6 +32,10 @@ export class LandingFeed implements RecordFeed {
     private readonly identity: NodeIdentityService,
   ) {}
 
+  newest(): Promise<string> {
+    return this.landings.newestResult();
+  }
+
   async read(peer: string, after: string, limit: number): Promise<FeedEntry[]> {
     const rows = await this.landings.feed(peer, after, limit);
     return rows.map((row) => ({

@@ -41,10 +41,10 @@ export class LandingRepository {
     return rows[0]?.seq ?? '0';
   }
 
-  /** The newest shop feed position: everything up to it has committed (feed writers hold its lock). */
-  async newestShop(): Promise<string> {
+  /** The newest landing feed position: everything up to it has committed (feed writers hold its lock). */
+  async newestResult(): Promise<string> {
     const rows: { seq: string | null }[] = await this.dataSource.query(
-      'SELECT max(change_seq) AS seq FROM registry_shop',
+      'SELECT max(change_seq) AS seq FROM registry_landing',
     );
     return rows[0]?.seq ?? '0';
   }
@@ -109,6 +109,8 @@ export class LandingRepository {
       proof: readonly string[];
     })[],
   ): Promise<void> {
+    // Every writer of the table takes the feed's lock, so that positions show in commit order.
+    await lockFeed(manager, 'landing');
     await this.upsert(manager, rows, { landedBy, batchId });
   }
 

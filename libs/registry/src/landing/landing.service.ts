@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import {
   landOperator,
   nestedPrefixes,
@@ -8,17 +8,20 @@ import {
 } from '@regulink/domain';
 import { PeersService } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
+import { ShopRepository } from '../shops/shop.repository';
 import { SyncService } from '../sync/sync.service';
 import { LandingRepository, type LandingRow } from './landing.repository';
 
 const BATCH = 1000;
+/** How long after a failed landing round the next one runs. */
+const RETRY_MS = 30_000;
 
 /**
  * Lands the shops whose operators are at home in this node's region on its own register, and
  * keeps one result per shop: each shop is landed again when its record changes.
  */
 @Injectable()
-export class LandingService {
+export class LandingService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(LandingService.name);
 
   /** Landing rounds run one after another, never side by side. */
@@ -27,21 +30,36 @@ export class LandingService {
   private queued = false;
   /** The shop feed position the last round read up to. */
   private scannedTo: string | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly landings: LandingRepository,
     private readonly peers: PeersService,
     private readonly identity: NodeIdentityService,
     private readonly sync: SyncService,
+    private readonly shops: ShopRepository,
   ) {}
 
-  /** Lands what is waiting, in the background (after an import or a received batch). */
+  /** At start: what was received or imported but not landed before a stop is landed now. */
+  onApplicationBootstrap(): void {
+    this.landSoon();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
+  }
+
+  /** Lands what is waiting, in the background (after an import or a received batch); a failed round is tried again. */
   landSoon(): void {
-    if (this.queued) return;
+    if (this.queued || this.stopped) return;
     this.queued = true;
-    this.landLocal().catch((error: unknown) =>
-      this.logger.error({ err: error }, 'landing failed; it is tried again at the next change'),
-    );
+    this.landLocal().catch((error: unknown) => {
+      this.logger.error({ err: error }, `landing failed; trying again in ${RETRY_MS / 1000} s`);
+      clearTimeout(this.retry);
+      if (!this.stopped) this.retry = setTimeout(() => this.landSoon(), RETRY_MS);
+    });
   }
 
   /**
@@ -69,7 +87,7 @@ export class LandingService {
     // From where the last round got to (at start: the newest shop landed here), up to the newest
     // shop now; shops at home elsewhere in between are passed over once.
     let after = this.scannedTo ?? (await this.landings.landedUpTo());
-    const until = await this.landings.newestShop();
+    const until = await this.shops.newest();
     for (;;) {
       const shops = await this.landings.shopsToLand(own, carvedOut, after, until, BATCH);
       if (shops.length === 0) break;

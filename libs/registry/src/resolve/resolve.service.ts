@@ -369,20 +369,20 @@ export class ResolveService {
       const claimed = (shop.operator as { creditCode: string | null } | null)?.creditCode;
       for (const code of [landed, claimed]) if (code) codes.add(code);
     }
-    const answers: RegionAnswer[] = [];
-    for (const creditCode of codes) {
-      const parsed = parseCreditCode(creditCode);
-      if (!isAcceptedCreditCode(parsed)) continue;
-      const home = regionHolding(parsed.divisionCode, regions) ?? own;
-      if (home === own) {
+    // All asked at once, under one deadline.
+    const answers = await Promise.all(
+      [...codes].map(async (creditCode): Promise<RegionAnswer | null> => {
+        const parsed = parseCreditCode(creditCode);
+        if (!isAcceptedCreditCode(parsed)) return null;
+        const home = regionHolding(parsed.divisionCode, regions) ?? own;
+        if (home !== own) return this.ask(home, { ...asked, query: { creditCode } }, deadlineMs, false);
         local.entities.push(
           ...(await this.repository.entityByCode(creditCode)).map((e) => ({ ...e, authoritative: true })),
         );
-      } else {
-        answers.push(await this.ask(home, { ...asked, query: { creditCode } }, deadlineMs, false));
-      }
-    }
-    return answers;
+        return null;
+      }),
+    );
+    return answers.filter((a): a is RegionAnswer => a !== null);
   }
 
   /**
@@ -408,7 +408,7 @@ export class ResolveService {
     try {
       const result = await this.queries.query(region, `${ENTITY_RESOLVE_SCOPE}.query`, body, deadlineMs);
       messageId = result.id;
-      answer = await this.checked(region, result.result, result.response);
+      answer = await this.checked(region, result.result, result.response, result.agreement);
     } catch (error) {
       if (error instanceof ExchangeRefusedException) {
         if (single) {
@@ -437,6 +437,7 @@ export class ResolveService {
     region: string,
     result: Record<string, unknown>,
     response: string,
+    asked: string | null,
   ): Promise<RegionAnswer> {
     const claims = JSON.parse(Buffer.from(response.split('.')[1]!, 'base64url').toString('utf8')) as {
       iat: number;
@@ -471,10 +472,19 @@ export class ResolveService {
       digest: sha256Base64Url(response),
       verified: true,
     };
-    const policy = claims.agreement
-      ? await this.gate.fieldPolicy(claims.agreement, RESOLVE_PERSONAL_FIELDS)
-      : undefined;
-    const violations = policy ? policy.violations({ entities, shops }) : ['the answer names no agreement'];
+    // The answer must come under the agreement the lookup was sent under, and that one must allow
+    // it: an answering node does not get to pick a laxer field policy for itself.
+    const policy =
+      claims.agreement && claims.agreement === asked
+        ? await this.gate.fieldPolicy(claims.agreement, RESOLVE_PERSONAL_FIELDS, {
+            scope: ENTITY_RESOLVE_SCOPE,
+            from: region,
+            to: this.identity.region,
+          })
+        : undefined;
+    const violations = policy
+      ? policy.violations({ entities, shops })
+      : [`the answer does not come under the agreement the lookup was sent under (${asked})`];
     if (violations.length > 0) {
       this.logger.warn(
         { region, violations: violations.length },
@@ -515,7 +525,13 @@ export class ResolveService {
     } catch (error) {
       throw refuse((error as Error).message);
     }
-    const found = await this.lookUp(query);
+    const looked = await this.lookUp(query);
+    // Copies of shops other regions sent here were given to this region, not to pass on: only
+    // the shops reported here, and the asker's own, go into an answer.
+    const found = {
+      entities: looked.entities,
+      shops: looked.shops.filter((shop) => shop.origin === null || shop.origin === claims.from),
+    };
     const log = (outcome: string, codes: string[], shops: number) =>
       this.repository.log({
         id: claims.id,
@@ -583,8 +599,14 @@ export class ResolveService {
         };
       }),
     };
-    const policy = await this.gate.fieldPolicy(claims.agreement!, RESOLVE_PERSONAL_FIELDS);
-    const treated = policy!.treat(answer);
+    const policy = await this.gate.fieldPolicy(claims.agreement!, RESOLVE_PERSONAL_FIELDS, exchange);
+    if (!policy) {
+      throw new EnvelopeError(
+        EnvelopeErrorCode.NoAgreement,
+        `agreement ${claims.agreement} does not allow this`,
+      );
+    }
+    const treated = policy.treat(answer);
     await log(
       body.reference ? 'disclosed' : 'answered',
       codesOf(answer.entities, answer.shops),

@@ -4,6 +4,7 @@ import {
   nestedPrefixes,
   regionHolding,
   regionPrefix,
+  sellerHome,
   type HomeSource,
   type PersonalFieldMap,
 } from '@regulink/domain';
@@ -37,6 +38,8 @@ export class ShopFeed implements RecordFeed {
   readonly kind = 'shop';
   readonly scope = SHOP_SYNC_SCOPE;
   readonly personalFields = SHOP_PERSONAL_FIELDS;
+  /** Bulk sync is not a case: a resident ID crosses at most as a keyed hash (enough to match on). */
+  readonly fieldFloor = { residentId: 'hash' } as const;
 
   constructor(
     private readonly shops: ShopRepository,
@@ -44,6 +47,10 @@ export class ShopFeed implements RecordFeed {
     private readonly identity: NodeIdentityService,
     private readonly landing: LandingService,
   ) {}
+
+  newest(): Promise<string> {
+    return this.shops.newest();
+  }
 
   async read(peer: string, after: string, limit: number): Promise<FeedEntry[]> {
     const others = [this.identity.region, ...(await this.peers.list()).map((p) => p.region)];
@@ -61,6 +68,15 @@ export class ShopFeed implements RecordFeed {
       if ((shop.operator === null) === (shop.person === null))
         return 'exactly one of operator and person must be set';
       if (shop.reportedBy !== from) return `reportedBy is ${shop.reportedBy}, but the batch is from ${from}`;
+      // Where the operator is at home follows from its codes; the sender's word is not taken for it.
+      const home = sellerHome({
+        creditCode: shop.operator?.creditCode ?? null,
+        registrationNumber: shop.operator?.registrationNumber ?? null,
+        operatingDivisionCode: shop.operatingDivisionCode,
+      });
+      if (home?.division !== shop.homeDivision || home?.source !== shop.homeSource) {
+        return "homeDivision and homeSource do not follow from the operator's codes";
+      }
       if (regionHolding(shop.homeDivision, regions) !== own) {
         return `the operator is at home in ${shop.homeDivision}, which is not this node's`;
       }

@@ -146,6 +146,14 @@ export class ShopRepository {
     );
   }
 
+  /** The newest shop feed position: everything up to it has committed (feed writers hold its lock). */
+  async newest(): Promise<string> {
+    const rows: { seq: string | null }[] = await this.dataSource.query(
+      'SELECT max(change_seq) AS seq FROM registry_shop',
+    );
+    return rows[0]?.seq ?? '0';
+  }
+
   /** Shops reported here, by key, with where they are at home (to check results returned for them). */
   async homes(keys: readonly { platform: string; url: string }[]): Promise<Map<string, string | null>> {
     const rows: { platform: string; url: string; home: string | null }[] = await this.dataSource.query(

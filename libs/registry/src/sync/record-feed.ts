@@ -1,4 +1,4 @@
-import type { PersonalFieldMap } from '@regulink/domain';
+import type { FieldPolicy, PersonalFieldMap } from '@regulink/domain';
 import type { EntityManager } from 'typeorm';
 
 /** A record of a feed, with its position there. */
@@ -26,6 +26,10 @@ export interface RecordFeed {
   readonly scope: string;
   /** Where a record carries personal data, for the agreement's field policy. */
   readonly personalFields: PersonalFieldMap;
+  /** Fields that cross at most this openly in this feed, whatever the agreement allows. */
+  readonly fieldFloor?: FieldPolicy;
+  /** The newest position of the feed: every record up to it has committed. */
+  newest(): Promise<string>;
   /** Up to `limit` records for `peer` after feed position `after`, in feed order. */
   read(peer: string, after: string, limit: number): Promise<FeedEntry[]>;
   /**

@@ -19,6 +19,8 @@ import {
 import { NodeIdentityService } from '@regulink/identity';
 import { MetricsService } from '@regulink/metrics';
 import {
+  EnvelopeError,
+  EnvelopeErrorCode,
   isRecordInBatch,
   MAX_BATCH_RECORDS,
   recordBatchKid,
@@ -271,16 +273,27 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     const { result } = await this.queries.query(peer, `${feed.scope}.pull`, { after }, PULL_DEADLINE_MS);
     const answer = readAnswer(result, after);
     if (answer.batch === null) {
-      await this.repository.upToDate(peer, feed.kind);
+      if (answer.position === after) await this.repository.upToDate(peer, feed.kind);
+      else
+        await this.repository.transaction((m) =>
+          this.repository.advance(m, peer, feed.kind, after, answer.position),
+        );
       return false;
     }
     const { head, records, proofs } = await this.checkBatch(feed, peer, answer.batch);
     const problems = await feed.check(records, peer);
-    const policy = await this.gate.fieldPolicy(head.agreement, feed.personalFields);
+    const policy = await this.gate.fieldPolicy(
+      head.agreement,
+      feed.personalFields,
+      { scope: feed.scope, from: peer, to: this.identity.region },
+      feed.fieldFloor,
+    );
+    if (!policy)
+      throw new SyncError('BATCH_MISMATCH', `agreement ${head.agreement} does not allow this batch`);
     const accepted: ReceivedRecord[] = [];
     const rejected: { index: number; reason: string }[] = [];
     records.forEach((record, index) => {
-      const reason = problems[index] ?? policy!.violations(record).join('; ');
+      const reason = problems[index] ?? policy.violations(record).join('; ');
       if (reason) rejected.push({ index, reason });
       else accepted.push({ record, index, proof: proofs[index]! });
     });
@@ -362,13 +375,21 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     const { claims, body } = message;
     const peer = claims.from;
     const agreement = claims.agreement!;
-    const policy = await this.gate.fieldPolicy(agreement, feed.personalFields);
-    if (!policy) throw new Error(`no agreement ${agreement}`);
+    const policy = await this.gate.fieldPolicy(
+      agreement,
+      feed.personalFields,
+      { scope: feed.scope, from: this.identity.region, to: peer },
+      feed.fieldFloor,
+    );
+    if (!policy)
+      throw new EnvelopeError(EnvelopeErrorCode.NoAgreement, `agreement ${agreement} does not allow this`);
     // Fill the batch up to what one signed answer can carry (base64url adds a third), reading
     // about as many records as the last ones of this kind suggest will fit.
     const budget = Math.floor(this.config.federation.maxEnvelopeBytes * 0.7) - 4096;
     const typical = this.recordBytes.get(feed.kind) ?? 512;
     const limit = Math.max(1, Math.min(BATCH_RECORDS, Math.ceil((budget / typical) * 1.1)));
+    // Read before the records: everything up to it is among what the read below can see.
+    const newest = await feed.newest();
     const entries = await feed.read(peer, body.after, limit);
     const records: Record<string, unknown>[] = [];
     let bytes = 0;
@@ -381,6 +402,10 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
       records.push(record);
       position = entry.position;
     }
+    // When this read found all there is for the peer, its cursor may pass what belongs to others,
+    // so that the next pull does not walk over them again.
+    const exhausted = entries.length < limit && records.length === entries.length;
+    if (exhausted && BigInt(newest) > BigInt(position)) position = newest;
     if (records.length === 0) return { batch: null, position, more: false };
     this.recordBytes.set(feed.kind, Math.max(64, Math.ceil(bytes / Math.max(1, records.length))));
     const id = uuidv7();
