@@ -292,5 +292,34 @@ describe('shop records to their home regions and landing results back (four real
       expect((await adminApi(node, 'POST', '/registry/sync/pull')).status).toBe(200);
     expect((await adminApi(a, 'POST', '/registry/sync/pull')).status).toBe(200);
     expect(await Promise.all([a, b, c, d].map(batches))).toEqual(before);
+
+    // A shop B's own platforms report is not overwritten by one A sends under the same platform
+    // and URL: the record is refused, listed on its batch with why, and counted.
+    const clash = newShopLine({ operatorCreditCode: newCreditCode('370102') });
+    const atHomeB = await newUser(b, [Role.System]);
+    await uploadImport(b, 'shops', shopReportCsv([clash]), { token: atHomeB.token });
+    await uploadImport(a, 'shops', shopReportCsv([{ ...clash, shopName: '冒名的店' }]), {
+      token: system.token,
+    });
+    const refused = await eventually(
+      async () => {
+        const rows = await sql<{ rejected: { index: number; reason: string }[] }>(
+          b,
+          `SELECT rejected FROM registry_sync_batch WHERE direction = 'in' AND jsonb_array_length(rejected) > 0`,
+        );
+        return rows.length > 0 ? rows : undefined;
+      },
+      20_000,
+      'the clashing record refused at B',
+    );
+    expect(refused.flatMap((r) => r.rejected.map((x) => x.reason))).toEqual([
+      'a shop with this platform and URL is reported on this node itself',
+    ]);
+    const [kept] = await sql<{ shop_name: string; origin: string | null }>(
+      b,
+      'SELECT shop_name, origin FROM registry_shop WHERE shop_id = $1',
+      [clash.shopId],
+    );
+    expect(kept).toEqual({ shop_name: clash.shopName, origin: null });
   }, 120_000);
 });

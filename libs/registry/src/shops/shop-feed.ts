@@ -15,7 +15,7 @@ import { LandingService } from '../landing/landing.service';
 import type { FeedEntry, ReceivedRecord, RecordFeed } from '../sync/record-feed';
 import { recordShapeProblem } from '../sync/record-shape';
 import { ShopSyncRecordDto } from './dto/shop-sync-record.dto';
-import type { ShopRecord } from './shop-report-line';
+import { shopKey, type ShopRecord } from './shop-report-line';
 import { ShopRepository } from './shop.repository';
 
 /** The scope under which shop records cross to their home region. */
@@ -61,10 +61,21 @@ export class ShopFeed implements RecordFeed {
   async check(records: readonly unknown[], from: string): Promise<(string | null)[]> {
     const own = this.identity.region;
     const regions = [own, ...(await this.peers.list()).map((p) => p.region)];
-    return records.map((record) => {
-      const shape = recordShapeProblem(ShopSyncRecordDto, record);
-      if (shape) return shape;
+    const shapes = records.map((record) => recordShapeProblem(ShopSyncRecordDto, record));
+    // A shop already held from elsewhere (reported here, or sent by another region) is refused
+    // rather than silently left as it is.
+    const held = await this.shops.holders(
+      records.filter((_, i) => shapes[i] === null) as ShopSyncRecordDto[],
+    );
+    return records.map((record, i) => {
+      if (shapes[i]) return shapes[i];
       const shop = record as ShopSyncRecordDto;
+      const holder = held.get(shopKey(shop.platform, shop.url));
+      if (holder !== undefined && holder !== from) {
+        return holder === null
+          ? 'a shop with this platform and URL is reported on this node itself'
+          : `a shop with this platform and URL is already held from ${holder}`;
+      }
       if ((shop.operator === null) === (shop.person === null))
         return 'exactly one of operator and person must be set';
       if (shop.reportedBy !== from) return `reportedBy is ${shop.reportedBy}, but the batch is from ${from}`;

@@ -154,6 +154,17 @@ export class ShopRepository {
     return rows[0]?.seq ?? '0';
   }
 
+  /** Where the shops with these keys held here came from: a region, or null for reported here. */
+  async holders(keys: readonly { platform: string; url: string }[]): Promise<Map<string, string | null>> {
+    const rows: { platform: string; url: string; origin: string | null }[] = await this.dataSource.query(
+      `SELECT s.platform, s.url, s.origin
+         FROM unnest($1::varchar[], $2::varchar[]) AS k(platform, url)
+         JOIN registry_shop s ON s.platform = k.platform AND s.url = k.url`,
+      [keys.map((k) => k.platform), keys.map((k) => k.url)],
+    );
+    return new Map(rows.map((r) => [shopKey(r.platform, r.url), r.origin]));
+  }
+
   /** Shops reported here, by key, with where they are at home (to check results returned for them). */
   async homes(keys: readonly { platform: string; url: string }[]): Promise<Map<string, string | null>> {
     const rows: { platform: string; url: string; home: string | null }[] = await this.dataSource.query(
