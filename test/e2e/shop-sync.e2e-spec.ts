@@ -241,18 +241,23 @@ describe('shop records to their home regions and landing results back (four real
     }
 
     // Personal data crossed as each agreement's field policy says: D got the name masked, the
-    // resident ID as a keyed hash and no phone; A keeps them in clear.
+    // resident ID as a keyed hash, no phone and no address; A keeps them in clear.
     const [person] = await sql<{
       operator_name: string;
       operator_resident_id: string;
       contact: string | null;
-    }>(d, 'SELECT operator_name, operator_resident_id, contact FROM registry_shop WHERE shop_id = $1', [
-      shops.person.shopId,
-    ]);
+      operating_address: string;
+    }>(
+      d,
+      'SELECT operator_name, operator_resident_id, contact, operating_address FROM registry_shop WHERE shop_id = $1',
+      [shops.person.shopId],
+    );
     expect(isMaskedPersonalValue('personName', person!.operator_name)).toBe(true);
     expect(person!.operator_name).not.toBe(shops.person.operatorName);
     expect(isKeyedHash(person!.operator_resident_id)).toBe(true);
     expect(person!.contact).toBeNull();
+    // An unregistered seller's address is personal too, and this agreement does not let it cross.
+    expect(person!.operating_address).toBe('');
     const [atSource] = await sql<{ operator_resident_id: string }>(
       a,
       'SELECT operator_resident_id FROM registry_shop WHERE shop_id = $1',

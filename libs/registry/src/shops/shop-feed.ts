@@ -25,6 +25,7 @@ export const SHOP_SYNC_SCOPE = 'shop.sync';
 export const SHOP_PERSONAL_FIELDS: PersonalFieldMap = {
   'person.name': 'personName',
   'person.residentId': 'residentId',
+  'person.address': 'address',
   contact: 'phone',
 };
 
@@ -78,6 +79,9 @@ export class ShopFeed implements RecordFeed {
       }
       if ((shop.operator === null) === (shop.person === null))
         return 'exactly one of operator and person must be set';
+      if ((shop.operator !== null) !== (shop.operatingAddress !== undefined)) {
+        return 'operatingAddress is given for a registered seller, and only for one';
+      }
       if (shop.reportedBy !== from) return `reportedBy is ${shop.reportedBy}, but the batch is from ${from}`;
       // Where the operator is at home follows from its codes; the sender's word is not taken for it.
       const home = sellerHome({
@@ -139,9 +143,12 @@ export function shopRecord(
           registrationNumber: row.operatorRegistrationNumber,
         }
       : null,
-    person: registered ? null : { name: row.operatorName, residentId: row.operatorResidentId },
+    // An unregistered seller's operating address is often where the person lives.
+    person: registered
+      ? null
+      : { name: row.operatorName, residentId: row.operatorResidentId, address: row.operatingAddress },
     exemptionGround: row.exemptionGround,
-    operatingAddress: row.operatingAddress,
+    ...(registered ? { operatingAddress: row.operatingAddress } : {}),
     operatingDivisionCode: row.operatingDivisionCode,
     contact: row.contact,
     reportPeriod: row.reportPeriod,
@@ -168,7 +175,7 @@ function fromRecord(record: ShopSyncRecordDto): ShopRecord {
     operatorRegistrationNumber: record.operator?.registrationNumber ?? null,
     operatorResidentId: record.person?.residentId ?? null,
     exemptionGround: record.exemptionGround,
-    operatingAddress: record.operatingAddress,
+    operatingAddress: record.operatingAddress ?? record.person?.address ?? '',
     operatingDivisionCode: record.operatingDivisionCode,
     contact: record.contact ?? null,
     reportPeriod: record.reportPeriod,

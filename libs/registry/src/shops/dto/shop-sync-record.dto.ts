@@ -42,11 +42,18 @@ export class SyncedPersonDto {
   @IsString()
   @MaxLength(64)
   residentId?: string | null;
+
+  /** Where the person operates, which is often where they live. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  address?: string;
 }
 
 /**
  * A shop record as it crosses from the platform region's node to the operator's home region, in
- * a signed batch. Exactly one of `operator` (registered) and `person` (unregistered) is set.
+ * a signed batch. Exactly one of `operator` (registered) and `person` (unregistered) is set; the
+ * personal data of an unregistered seller (name, resident ID, address) sits under `person`.
  */
 export class ShopSyncRecordDto {
   @Equals(1)
@@ -92,10 +99,12 @@ export class ShopSyncRecordDto {
   @MaxLength(200)
   exemptionGround!: string | null;
 
+  /** A registered seller's operating address (an unregistered one's is under `person`). */
+  @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(300)
-  operatingAddress!: string;
+  operatingAddress?: string;
 
   @ValidateIf((_, value) => value !== null)
   @Matches(/^[0-9]{6}$/)
