@@ -59,6 +59,13 @@ import {
 } from './logical-replication';
 import type { PeerReady } from './peer-node';
 import {
+  RESOLVE_DIVISION,
+  RESOLVE_SMALL,
+  resolveSection,
+  type ResolveFigures,
+  type StatementStat,
+} from './resolve';
+import {
   agree,
   checkSync,
   fileBytes,
@@ -82,7 +89,7 @@ import {
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1') > 0 ? Number(process.env.BENCH_SCALE ?? '1') : 1;
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? 'roundtrip,audit,import,sync').split(',').map((s) => s.trim()),
+  (process.env.BENCH_ONLY ?? 'roundtrip,audit,import,resolve,sync').split(',').map((s) => s.trim()),
 );
 const STRICT = process.env.BENCH_STRICT === '1';
 const WARMUP_MS = 3000 * SCALE;
@@ -101,6 +108,17 @@ const SYNC_ROWS = Number(process.env.BENCH_SYNC_ROWS ?? '1000000');
 const TARGET_SYNC_RATIO = 0.5;
 /** The watchdog's allowance for the sync section: its set-up, run, checks and baseline. */
 const SYNC_WATCHDOG_MS_PER_ROW = 3;
+const RESOLVE_ROWS = Number(process.env.BENCH_RESOLVE_ROWS ?? '1000000');
+const RESOLVE_ONE_MS = 5000 * SCALE;
+const RESOLVE_MANY_MS = 6000 * SCALE;
+const RESOLVE_BARE_MS = 3000 * SCALE;
+const TARGET_RESOLVE_P99_MS = 50;
+const TARGET_RESOLVE_GROWTH = 1.5;
+/** The watchdog's allowance for the resolve section: its measurements, and the loading in proportion to its rows. */
+const RESOLVE_WATCHDOG_MS = 3 * 60_000;
+const RESOLVE_WATCHDOG_MS_PER_ROW = 0.2;
+/** Both nodes: an officer's daily quota of lookups that the resolve section never reaches. */
+const NODE_ENV = { REGULINK_RESOLVE_DAILY_QUOTA: '1000000000' };
 const A = '330000';
 const B = '360000';
 
@@ -427,8 +445,9 @@ function peerCpu(): number {
 /** Starts node B in a child process and waits until it is up. */
 async function startPeer(
   region: string,
+  env: Record<string, string>,
 ): Promise<{ readonly child: ChildProcess; readonly ready: PeerReady }> {
-  const child = fork(resolve(__dirname, 'peer-node.ts'), [region], {
+  const child = fork(resolve(__dirname, 'peer-node.ts'), [region, JSON.stringify(env)], {
     execArgv: ['-r', resolve(__dirname, 'register.js')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -467,6 +486,33 @@ async function liveHeaps(): Promise<{ a: number; b: number }> {
     child.send({ heap: id });
   });
   return { a, b };
+}
+
+/** Times node B's statements (profileStatements in its process), started and stopped by message. */
+function peerStatements(): { start(): void; stop(): Promise<StatementStat[]> } {
+  return {
+    start: () => peer?.child.send({ statements: 'start' }),
+    stop: async () => {
+      const child = peer?.child;
+      if (!child) return [];
+      const id = ++heapSeq;
+      return new Promise<StatementStat[]>((resolveStats, reject) => {
+        const answered = (message: unknown) => {
+          const reply = message as { statements?: number; stats?: StatementStat[] } | undefined;
+          if (reply?.statements !== id) return;
+          clearTimeout(timer);
+          child.off('message', answered);
+          resolveStats(reply.stats ?? []);
+        };
+        const timer = setTimeout(
+          () => (child.off('message', answered), reject(new Error('node B did not report its statements'))),
+          30_000,
+        );
+        child.on('message', answered);
+        child.send({ statements: 'stop', id });
+      });
+    },
+  };
 }
 
 /** Stops node B: asks it to close, and kills it if it has not exited within 15 s. */
@@ -995,6 +1041,92 @@ async function shopSync(
   }
 }
 
+/** The resolve section's rows: each size, then the change from the small size to the large one. */
+function printResolve(figures: ResolveFigures<LoopResult>): void {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const s1 = (x: number) => `${x.toFixed(1)} s`;
+  const loadLine = (l: ResolveFigures<LoopResult>['loads'][number]) =>
+    `${n(l.rows)} entities + shops in ${s1(l.seconds)}: entities COPY ${s1(l.entities.copy)} + indexes ` +
+    `${s1(l.entities.indexes)}, shops COPY ${s1(l.shops.copy)} + indexes ${s1(l.shops.indexes)} (at once), ` +
+    `VACUUM (ANALYZE) ${s1(l.vacuum)}`;
+  const last = figures.sizes.at(-1)!;
+  for (const size of figures.sizes) {
+    const s = `resolve @${n(size.rows)}`;
+    // The targets hold at the full size; the small size is shown for comparison.
+    const judged = size === last;
+    const verdict = (met: boolean) => (judged ? met : undefined);
+    const latency = (r: LoopResult) => `${fmtMs(r.p50)} / ${fmtMs(r.p99)}`;
+    row(s, 'resolves over HTTP, 1 in flight: rate', fmtRate(size.at1.rate));
+    row(s, 'resolves, 1 in flight: p50 / p99', latency(size.at1));
+    row(s, 'resolves, 64 in flight: rate', fmtRate(size.at64.rate));
+    row(
+      s,
+      'resolves, 64 in flight: p50 / p99',
+      latency(size.at64),
+      judged ? `p99 < ${TARGET_RESOLVE_P99_MS} ms` : '',
+      verdict(size.at64.p99 < TARGET_RESOLVE_P99_MS),
+    );
+    row(
+      s,
+      'resolves: count, seconds (1 / 64 in flight)',
+      `${n(size.at1.count)} in ${size.at1.seconds.toFixed(1)} s / ${n(size.at64.count)} in ${size.at64.seconds.toFixed(1)} s`,
+    );
+    row(s, "bare lookup in B's database, 1 in flight", `${fmtRate(size.bare1.rate)}, ${latency(size.bare1)}`);
+    row(
+      s,
+      'bare lookup, 64 callers on 10 connections',
+      `${fmtRate(size.bare64.rate)}, ${latency(size.bare64)}`,
+    );
+    row(s, 'crypto floor 2 sign + 3 verify, 64 in flight', fmtRate(size.floor.rate));
+    row(s, 'crypto floor 2 sign + 2 verify (exchange only)', fmtRate(size.floorExchange.rate));
+    const ratio = size.at64.rate / size.floor.rate;
+    row(
+      s,
+      'resolves(64) / floor 2+3',
+      ratio.toFixed(2),
+      judged ? `>= ${TARGET_RATIO}` : '',
+      verdict(ratio >= TARGET_RATIO),
+    );
+    row(s, 'resolves(64) / floor 2+2', (size.at64.rate / size.floorExchange.rate).toFixed(2));
+    row(s, 'resolves(64) / bare lookups(64)', (size.at64.rate / size.bare64.rate).toFixed(3));
+    const at = `@${n(size.rows)}`;
+    cpuRows.push({ phase: `resolve ${at}, 1 in flight`, ops: size.at1.count, cpu: size.at1.cpu });
+    cpuRows.push({ phase: `resolve ${at}, 64 in flight`, ops: size.at64.count, cpu: size.at64.cpu });
+    cpuRows.push({ phase: `bare lookup ${at}, 64 callers`, ops: size.bare64.count, cpu: size.bare64.cpu });
+    cpuRows.push({ phase: `resolve floor 2+3 ${at}`, ops: size.floor.count, cpu: size.floor.cpu });
+    notes.push(`resolve ${at}, statements while 64 resolves were in flight:`, ...size.statements);
+  }
+  if (figures.sizes.length > 1) {
+    const small = figures.sizes[0]!;
+    const s = `resolve ${n(small.rows)} -> ${n(last.rows)}`;
+    for (const [label, a, b] of [
+      ['1 in flight', small.at1, last.at1],
+      ['64 in flight', small.at64, last.at64],
+    ] as const) {
+      row(s, `${label}: p50 ${n(last.rows)} / p50 ${n(small.rows)}`, (b.p50 / a.p50).toFixed(2));
+      const growth = b.p99 / a.p99;
+      row(
+        s,
+        `${label}: p99 ${n(last.rows)} / p99 ${n(small.rows)}`,
+        growth.toFixed(2),
+        `<= ${TARGET_RESOLVE_GROWTH}`,
+        growth <= TARGET_RESOLVE_GROWTH,
+      );
+    }
+  }
+  notes.push(
+    `resolve: credit codes at home in ${RESOLVE_DIVISION} (in ${B}), asked at ${A} by 64 officers (one per caller, fresh at each size); ` +
+      `each answer checked (${B} answered, its entity's code, its one shop, provenance signed by ${B} and verified); ` +
+      `rows loaded by COPY, not timed (${figures.loads.map(loadLine).join('; ')}); ` +
+      `the floor: A verifies the bearer token (${figures.wire.token} B), signs the request (${figures.wire.request} B), ` +
+      `B verifies it and signs the response (${figures.wire.response} B), A verifies it`,
+  );
+  if (figures.sizes.length === 1)
+    notes.push(
+      `resolve: ${n(RESOLVE_ROWS)} rows is not above ${n(RESOLVE_SMALL)}: measured at one size only`,
+    );
+}
+
 function commandLine(): string {
   const npm = process.env.npm_lifecycle_event;
   const node = [
@@ -1002,7 +1134,14 @@ function commandLine(): string {
     ...process.execArgv,
     ...process.argv.slice(1).map((a) => a.replace(`${process.cwd()}/`, '')),
   ];
-  const env = ['BENCH_SCALE', 'BENCH_ONLY', 'BENCH_STRICT', 'BENCH_IMPORT_ROWS', 'BENCH_SYNC_ROWS']
+  const env = [
+    'BENCH_SCALE',
+    'BENCH_ONLY',
+    'BENCH_STRICT',
+    'BENCH_IMPORT_ROWS',
+    'BENCH_RESOLVE_ROWS',
+    'BENCH_SYNC_ROWS',
+  ]
     .filter((k) => process.env[k] !== undefined)
     .map((k) => `${k}=${process.env[k]} `)
     .join('');
@@ -1010,8 +1149,11 @@ function commandLine(): string {
 }
 
 async function main(): Promise<void> {
-  // 6 minutes for the fixed sections, and time in proportion to the sync's rows.
-  const limitMs = 6 * 60_000 + (ONLY.has('sync') ? SYNC_ROWS * SYNC_WATCHDOG_MS_PER_ROW : 0);
+  // 6 minutes for the fixed sections, and time in proportion to the sync's and the resolve's rows.
+  const limitMs =
+    6 * 60_000 +
+    (ONLY.has('sync') ? SYNC_ROWS * SYNC_WATCHDOG_MS_PER_ROW : 0) +
+    (ONLY.has('resolve') ? RESOLVE_WATCHDOG_MS + RESOLVE_ROWS * RESOLVE_WATCHDOG_MS_PER_ROW : 0);
   const watchdog = setTimeout(() => {
     progress(`the bench has run for ${Math.round(limitMs / 60_000)} minutes: giving up`);
     void cleanup().finally(() => process.exit(3));
@@ -1020,6 +1162,8 @@ async function main(): Promise<void> {
 
   if (ONLY.has('sync'))
     check(Number.isInteger(SYNC_ROWS) && SYNC_ROWS > 0, 'BENCH_SYNC_ROWS is not a positive integer');
+  if (ONLY.has('resolve'))
+    check(Number.isInteger(RESOLVE_ROWS) && RESOLVE_ROWS > 0, 'BENCH_RESOLVE_ROWS is not a positive integer');
   process.env.REGULINK_LOG_LEVEL = 'silent';
   if (process.env.DATABASE_URL) {
     serverUrl = process.env.DATABASE_URL;
@@ -1034,8 +1178,8 @@ async function main(): Promise<void> {
   process.env.TEST_DATABASE_URL = serverUrl;
 
   progress(`booting node ${A} in this process and node ${B} in a child process (TCP federation)`);
-  peer = await startPeer(B);
-  for (const node of await bootNodes([A], 'tcp')) nodes.push(node);
+  peer = await startPeer(B, NODE_ENV);
+  for (const node of await bootNodes([A], 'tcp', undefined, NODE_ENV)) nodes.push(node);
   const nodeA = nodes[0]!;
   await connectAll([nodeA, remoteNode(peer.ready.url)]);
 
@@ -1052,6 +1196,31 @@ async function main(): Promise<void> {
   const rt = ONLY.has('roundtrip') ? await roundTripsAndFloor(nodeA, signer, verifyKey) : undefined;
   const audit = ONLY.has('audit') ? await auditLog(nodeA) : undefined;
   const imported = ONLY.has('import') ? await registerImport(nodeA) : undefined;
+  // Before the sync, which writes to the same tables at B (the section removes its rows at the end).
+  const resolved = ONLY.has('resolve')
+    ? await resolveSection(
+        { closedLoop, merge, progress, check },
+        {
+          nodeA,
+          regionB: B,
+          databaseB: peer.ready.databaseUrl,
+          apiB: remoteNode(peer.ready.url),
+          statementsB: peerStatements(),
+          signer,
+          verifyKey,
+        },
+        RESOLVE_ROWS,
+        {
+          warmupMs: WARMUP_MS,
+          oneMs: RESOLVE_ONE_MS,
+          manyMs: RESOLVE_MANY_MS / ROUNDS,
+          floorMs: FLOOR_MS / ROUNDS,
+          bareMs: RESOLVE_BARE_MS,
+          rounds: ROUNDS,
+          profileMs: 2000 * SCALE,
+        },
+      )
+    : undefined;
   const synced = ONLY.has('sync')
     ? await shopSync(nodeA, {
         url: peer.ready.url,
@@ -1166,6 +1335,7 @@ async function main(): Promise<void> {
     row(s, 'bench process RSS growth during the import', `${imported.peakRssGrowthMb.toFixed(0)} MiB`);
     cpuRows.push({ phase: 'register import (per line)', ops: imported.rows, cpu: imported.cpu });
   }
+  if (resolved) printResolve(resolved);
   if (synced) {
     const s = 'shop sync';
     const { run, rows: n } = synced;
