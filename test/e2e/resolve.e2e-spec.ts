@@ -182,6 +182,20 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     // And the asking end keeps its side: the lookup here and the one sent to C.
     const atA = await lookupsAt(a, `creditCode=${entity.creditCode}`);
     expect(atA.map((l) => `${l.direction}:${l.peer ?? '-'}`).sort()).toEqual(['local:-', `out:${C}`]);
+
+    // C holds A's shop as a copy for landing; an officer of B, which C answers too, does not get
+    // it from C: copies are not passed on to third regions. C's own register entry is answered.
+    await activeAgreement(b, c, { scopes: [{ scope: 'entity.resolve', from: C, to: B }] });
+    const officerB = await newUser(b, [Role.Officer]);
+    const fromB = async (body: Record<string, unknown>) =>
+      (await (await b.request('POST', '/resolve', { token: officerB.token, body })).json()) as ResolveResult;
+    const byUrl = (await fromB({ shopUrl: shop.shopUrl, ...WHY })).answers.find((x) => x.region === C);
+    expect(byUrl).toMatchObject({ status: 'answered', shops: [] });
+    const byCode = (await fromB({ creditCode: entity.creditCode, ...WHY })).answers.find(
+      (x) => x.region === C,
+    );
+    expect(byCode).toMatchObject({ status: 'answered', shops: [] });
+    expect(byCode!.entities.map((x) => x.creditCode)).toEqual([entity.creditCode]);
   }, 60_000);
 
   it('discloses in two steps where the agreement asks for it: a hit with a reference, then the record by it', async () => {

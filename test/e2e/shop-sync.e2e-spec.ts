@@ -326,5 +326,16 @@ describe('shop records to their home regions and landing results back (four real
       [clash.shopId],
     );
     expect(kept).toEqual({ shop_name: clash.shopName, origin: null });
+
+    // D has nothing new, yet its cursor on A's feed moves past the shops A holds for others, so
+    // that its idle pulls do not walk over them again.
+    expect((await adminApi(d, 'POST', '/registry/sync/pull')).status).toBe(200);
+    const [newest] = await sql<{ seq: string }>(a, 'SELECT max(change_seq)::text AS seq FROM registry_shop');
+    const [cursor] = await sql<{ position: string }>(
+      d,
+      `SELECT position::text FROM registry_sync_cursor WHERE peer = $1 AND kind = 'shop'`,
+      [A],
+    );
+    expect(cursor!.position).toBe(newest!.seq);
   }, 120_000);
 });
