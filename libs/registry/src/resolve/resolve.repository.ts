@@ -144,13 +144,14 @@ export class ResolveRepository {
     );
   }
 
-  /** Records a lookup; a lookup already recorded under its id (a replayed query) is kept once. */
-  async log(lookup: ResolveLookupEntity): Promise<void> {
+  /** Records lookups in one statement; a lookup already recorded under its id (a replayed query) is kept once. */
+  async log(lookups: readonly ResolveLookupEntity[]): Promise<void> {
+    if (lookups.length === 0) return;
     await this.dataSource
       .createQueryBuilder()
       .insert()
       .into(ResolveLookupEntity)
-      .values(lookup)
+      .values([...lookups])
       .orIgnore()
       .execute();
   }

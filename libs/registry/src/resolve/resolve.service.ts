@@ -35,6 +35,7 @@ import {
   type ResolveQueryDto,
   type ResolveRequestDto,
 } from './dto/resolve-request.dto';
+import type { ResolveLookupEntity } from './resolve-lookup.entity';
 import { ResolveRepository, type EntityRow, type ShopRow } from './resolve.repository';
 
 /** The scope of lookups between regions: the answering region's data flows to the asking one. */
@@ -140,18 +141,50 @@ export class ResolveService {
     await this.checkOfficerQuota(user);
     const request = uuidv7();
     const deadlineMs = dto.deadlineMs ?? DEFAULT_DEADLINE_MS;
-    const asked = { request, officer: user.username, purpose, caseReference, query: wire(query) };
+    const asked: Asked = {
+      request,
+      officer: user.username,
+      purpose,
+      caseReference,
+      query: wire(query),
+      records: [],
+    };
     const answers: RegionAnswer[] = [];
-    const own = this.identity.region;
+    // The record of every lookup this request makes is written once, at its end (also on a refusal).
+    try {
+      await this.dispatch(query, asked, answers, deadlineMs);
+      this.logLocal(asked, answers[0]!);
+    } finally {
+      await this.repository.log(asked.records);
+    }
+    return {
+      request,
+      query: asked.query,
+      purpose,
+      caseReference,
+      answers,
+      missing: answers
+        .filter((a) => a.status === 'unreachable' || a.status === 'timeout')
+        .map((a) => a.region),
+    };
+  }
 
+  private async dispatch(
+    query: Query,
+    asked: Asked,
+    answers: RegionAnswer[],
+    deadlineMs: number,
+  ): Promise<void> {
+    const own = this.identity.region;
     if (query.kind === 'credit-code') {
       const home = regionHolding(query.division, await this.regions()) ?? own;
-      const local = await this.localAnswer(query);
-      if (home !== own) {
-        // The entity is authoritative at home: a refusal there is the officer's answer.
-        answers.push(await this.ask(home, asked, deadlineMs, true));
-      }
-      answers.unshift(local);
+      // What is held here and the entity at home, at once; the entity is authoritative at home,
+      // so a refusal there is the officer's answer.
+      const [local, remote] = await Promise.all([
+        this.localAnswer(query),
+        home === own ? null : this.ask(home, asked, deadlineMs, true),
+      ]);
+      answers.push(local, ...(remote ? [remote] : []));
     } else if (query.kind === 'name') {
       const local = await this.localAnswer(query);
       const remote = await Promise.all(
@@ -176,17 +209,6 @@ export class ResolveService {
         answers.push(...(await this.operatorsAtHome(local, asked, deadlineMs)));
       }
     }
-    await this.logLocal(asked, answers[0]!);
-    return {
-      request,
-      query: asked.query,
-      purpose,
-      caseReference,
-      answers,
-      missing: answers
-        .filter((a) => a.status === 'unreachable' || a.status === 'timeout')
-        .map((a) => a.region),
-    };
   }
 
   /** The second step of a two-step disclosure: the records of a hit, asked for by its reference. */
@@ -200,8 +222,14 @@ export class ResolveService {
       purpose,
       caseReference,
       query: { reference: dto.reference },
+      records: [],
     };
-    const answer = await this.ask(dto.region, asked, DEFAULT_DEADLINE_MS, true);
+    let answer: RegionAnswer;
+    try {
+      answer = await this.ask(dto.region, asked, DEFAULT_DEADLINE_MS, true);
+    } finally {
+      await this.repository.log(asked.records);
+    }
     return {
       request,
       query: asked.query,
@@ -412,7 +440,7 @@ export class ResolveService {
     } catch (error) {
       if (error instanceof ExchangeRefusedException) {
         if (single) {
-          await this.logOut(asked, region, 'refused', null, empty);
+          this.logOut(asked, region, 'refused', null, empty);
           throw error;
         }
         answer = { ...empty, status: 'refused', code: error.code, reason: error.message };
@@ -428,7 +456,7 @@ export class ResolveService {
         throw error;
       }
     }
-    await this.logOut(asked, region, answer.status, messageId, answer);
+    this.logOut(asked, region, answer.status, messageId, answer);
     return answer;
   }
 
@@ -533,22 +561,24 @@ export class ResolveService {
       shops: looked.shops.filter((shop) => shop.origin === null || shop.origin === claims.from),
     };
     const log = (outcome: string, codes: string[], shops: number) =>
-      this.repository.log({
-        id: claims.id,
-        at: new Date(),
-        direction: 'in',
-        officer: body.officer,
-        officerRegion: claims.from,
-        peer: claims.from,
-        purpose: body.purpose,
-        caseReference: body.caseReference,
-        query: body.reference ? { ...wire(query), reference: body.reference } : wire(query),
-        outcome,
-        creditCodes: codes,
-        shops,
-        requestId: claims.id,
-        messageId: claims.id,
-      });
+      this.repository.log([
+        {
+          id: claims.id,
+          at: new Date(),
+          direction: 'in',
+          officer: body.officer,
+          officerRegion: claims.from,
+          peer: claims.from,
+          purpose: body.purpose,
+          caseReference: body.caseReference,
+          query: body.reference ? { ...wire(query), reference: body.reference } : wire(query),
+          outcome,
+          creditCodes: codes,
+          shops,
+          requestId: claims.id,
+          messageId: claims.id,
+        },
+      ]);
     const exchange = { scope: ENTITY_RESOLVE_SCOPE, from: own, to: claims.from };
     if (
       body.reference === undefined &&
@@ -615,8 +645,8 @@ export class ResolveService {
     return treated;
   }
 
-  private async logLocal(asked: Asked, local: RegionAnswer): Promise<void> {
-    await this.repository.log({
+  private logLocal(asked: Asked, local: RegionAnswer): void {
+    asked.records.push({
       id: uuidv7(),
       at: new Date(),
       direction: 'local',
@@ -634,14 +664,14 @@ export class ResolveService {
     });
   }
 
-  private async logOut(
+  private logOut(
     asked: Asked,
     region: string,
     outcome: string,
     messageId: string | null,
     answer: Pick<RegionAnswer, 'entities' | 'shops'>,
-  ): Promise<void> {
-    await this.repository.log({
+  ): void {
+    asked.records.push({
       id: uuidv7(),
       at: new Date(),
       direction: 'out',
@@ -670,6 +700,8 @@ interface Asked {
   readonly purpose: ResolvePurpose;
   readonly caseReference: string;
   readonly query: Record<string, string>;
+  /** The records of the lookups made for the request, written together at its end. */
+  readonly records: ResolveLookupEntity[];
 }
 
 /** A query as it travels and is logged: the fields that name what was looked up. */
