@@ -99,3 +99,55 @@ export type {
   LandingOutcome,
   RegisterEntry,
 } from './landing/landing';
+export { CaseRuleError, CaseRuleErrorCode } from './cases/case-rule.error';
+export {
+  DUE_SOON_WORKING_DAYS,
+  MAX_WORKING_DAYS,
+  WORKING_CALENDAR_COVERAGE,
+  addWorkingDays,
+  deadlineProgress,
+  dueDate,
+  isCalendarDate,
+  isWorkingDay,
+  requireCalendarDate,
+  workingDaysBetween,
+} from './cases/working-days';
+export type {
+  CalendarDate,
+  ClockPause,
+  DeadlineProgress,
+  DueDate,
+  DueDateInput,
+  WorkingCalendarCoverage,
+  WorkingDateAnswer,
+  WorkingDayAnswer,
+  WorkingDayCount,
+} from './cases/working-days';
+export { applyClueAction, clueDeadline, newClue } from './cases/clue-machine';
+export type {
+  CaseSide,
+  ClueAction,
+  ClueActionType,
+  ClueDeadline,
+  ClueEvent,
+  ClueFacts,
+  ClueOutcome,
+  CluePause,
+  ClueRestrictions,
+  ClueState,
+  PauseGround,
+} from './cases/clue-machine';
+export {
+  MAX_EXTRA_ASSIST_WORKING_DAYS,
+  applyAssistAction,
+  assistDeadline,
+  newAssistRequest,
+} from './cases/assist-machine';
+export type {
+  AssistAction,
+  AssistActionType,
+  AssistDeadline,
+  AssistEvent,
+  AssistFacts,
+  AssistState,
+} from './cases/assist-machine';
