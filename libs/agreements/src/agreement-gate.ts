@@ -227,11 +227,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     const agreement = claims.agreement ? await this.agreements.find(claims.agreement) : null;
     if (!agreement)
       return this.refused(EnvelopeErrorCode.NoAgreement, `no agreement ${claims.agreement} here`);
-    return judgeExchange(
-      agreement,
-      { scope: definition.scope!, from: claims.from, to: claims.to },
-      this.today(),
-    );
+    return judgeExchange(agreement, this.direction(definition, claims.from, claims.to), this.today());
   }
 
   /**

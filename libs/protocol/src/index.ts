@@ -18,7 +18,7 @@ export {
   type SignedNodeCard,
 } from './node-card/node-card';
 export { sha256Base64Url } from './digest/digest';
-export { EnvelopeError, EnvelopeErrorCode } from './envelope/envelope-error';
+export { EnvelopeError, EnvelopeErrorCode, type HandlerRefusalCode } from './envelope/envelope-error';
 export {
   ENVELOPE_TYP,
   ENVELOPE_VERSION,

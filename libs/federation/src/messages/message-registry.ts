@@ -11,6 +11,8 @@ export interface ReceivedMessage<B> {
   readonly claims: EnvelopeClaims;
   readonly body: B;
   readonly digest: string;
+  /** The compact JWS as received, for a handler that keeps the signed message itself. */
+  readonly envelope: string;
 }
 
 /**

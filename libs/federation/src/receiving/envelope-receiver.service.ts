@@ -163,7 +163,7 @@ export class EnvelopeReceiver {
     if (!decision.allowed) throw new EnvelopeError(decision.code, decision.reason);
     const { body, problems } = this.registry.validateBody(definition, claims.body);
     if (problems.length > 0) throw new EnvelopeError(EnvelopeErrorCode.BodyInvalid, problems.join('; '));
-    const message = { claims, body, digest: envelope.digest };
+    const message = { claims, body, digest: envelope.digest, envelope: envelope.jws };
     if (definition.kind === 'event' && definition.verify) await definition.verify(message);
     return { definition, message, charge: decision.charge };
   }

@@ -29,9 +29,15 @@ export enum EnvelopeErrorCode {
   BodyInvalid = 'BODY_INVALID',
 }
 
+/**
+ * A refusal by the handler of a message type, in the handler's own words (a case step that breaks
+ * the case's rules, say): codes of the context that owns the type, upper snake case.
+ */
+export type HandlerRefusalCode = `${Uppercase<string>}_${Uppercase<string>}`;
+
 export class EnvelopeError extends Error {
   constructor(
-    readonly code: EnvelopeErrorCode,
+    readonly code: EnvelopeErrorCode | HandlerRefusalCode,
     message: string,
   ) {
     super(message);
