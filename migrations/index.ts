@@ -12,6 +12,7 @@ import { Resolve1795457566567 } from './1795457566567-Resolve';
 import { ResolveReference1795458439202 } from './1795458439202-ResolveReference';
 import { LandingShopSeq1795461152083 } from './1795461152083-LandingShopSeq';
 import { ResolveIndexes1795461391833 } from './1795461391833-ResolveIndexes';
+import { Cases1796282534621 } from './1796282534621-Cases';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   ResolveReference1795458439202,
   LandingShopSeq1795461152083,
   ResolveIndexes1795461391833,
+  Cases1796282534621,
 ];

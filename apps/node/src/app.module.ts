@@ -5,6 +5,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AccessModule } from '@regulink/access';
 import { ConfigModule, type NodeConfig } from '@regulink/config';
 import { AgreementsModule } from '@regulink/agreements';
+import { CasesModule } from '@regulink/cases';
 import { FederationModule } from '@regulink/federation';
 import { MetricsModule } from '@regulink/metrics';
 import { dataSourceOptions, runMigrationsLocked } from '@regulink/persistence';
@@ -39,6 +40,7 @@ export class AppModule {
         FederationModule,
         AgreementsModule,
         RegistryModule,
+        CasesModule,
       ],
       providers: [
         {

@@ -1,6 +1,7 @@
 import { UserEntity } from '@regulink/access';
 import { AgreementEntity, AgreementEventEntity, AgreementUsageEntity } from '@regulink/agreements';
 import { AuditEntryEntity, AuditNodeEntity, AuditTreeHeadEntity } from '@regulink/audit';
+import { CaseEntity, CaseFileEntity, CaseStepEntity } from '@regulink/cases';
 import {
   InboxMessageEntity,
   OutboxMessageEntity,
@@ -43,4 +44,7 @@ export const ENTITIES = [
   SyncCursorEntity,
   ResolveLookupEntity,
   ResolveReferenceEntity,
+  CaseEntity,
+  CaseStepEntity,
+  CaseFileEntity,
 ];

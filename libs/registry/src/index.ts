@@ -11,3 +11,9 @@ export { SyncBatchEntity } from './sync/sync-batch.entity';
 export { SyncCursorEntity } from './sync/sync-cursor.entity';
 export { ResolveLookupEntity } from './resolve/resolve-lookup.entity';
 export { ResolveReferenceEntity } from './resolve/resolve-reference.entity';
+export {
+  ShopLocator,
+  type SellerPlace,
+  type SellerPlaceBasis,
+  type ShopReference,
+} from './shops/shop-locator.service';

@@ -23,6 +23,7 @@ import { RegisterImportTarget } from './register/register-import.target';
 import { ShopReportImportTarget } from './shops/shop-report-import.target';
 import { ShopEntity } from './shops/shop.entity';
 import { ShopFeed } from './shops/shop-feed';
+import { ShopLocator } from './shops/shop-locator.service';
 import { ShopRoutingService } from './shops/shop-routing.service';
 import { ShopRepository } from './shops/shop.repository';
 import { ShopsController } from './shops/shops.controller';
@@ -77,6 +78,7 @@ import { SyncService } from './sync/sync.service';
     ShopRepository,
     ShopReportImportTarget,
     ShopRoutingService,
+    ShopLocator,
     LandingRepository,
     LandingService,
     SyncRepository,
@@ -87,7 +89,7 @@ import { SyncService } from './sync/sync.service';
     ShopFeed,
     LandingFeed,
   ],
-  exports: [ImportRunner],
+  exports: [ImportRunner, ShopLocator],
 })
 export class RegistryModule implements OnModuleInit {
   constructor(

@@ -3,6 +3,7 @@ import { HttpException } from '@nestjs/common';
 import { AccessErrorCode, AccessException } from '@regulink/access';
 import { AuditErrorCode, AuditException } from '@regulink/audit';
 import { AgreementErrorCode, AgreementException } from '@regulink/agreements';
+import { CasesErrorCode, CasesException } from '@regulink/cases';
 import { RegistryErrorCode, RegistryException } from '@regulink/registry';
 import { ExchangeRefusedException, FederationErrorCode, FederationException } from '@regulink/federation';
 import { EnvelopeErrorCode } from '@regulink/protocol';
@@ -85,6 +86,34 @@ function registryStatus(code: RegistryErrorCode): number {
       return 409;
     case RegistryErrorCode.ImportFormatUnsupported:
       return 415;
+    default:
+      return assertUnreachable(code);
+  }
+}
+
+function casesStatus(code: CasesErrorCode): number {
+  switch (code) {
+    case CasesErrorCode.NotFound:
+    case CasesErrorCode.FileNotFound:
+      return 404;
+    case CasesErrorCode.FieldInvalid:
+    case CasesErrorCode.EvidenceInvalid:
+      return 400;
+    case CasesErrorCode.WrongSide:
+    case CasesErrorCode.TransferRestricted:
+      return 403;
+    case CasesErrorCode.NoJurisdiction:
+      return 422;
+    case CasesErrorCode.LocalJurisdiction:
+    case CasesErrorCode.TransitionIllegal:
+    case CasesErrorCode.TransferLimit:
+    case CasesErrorCode.ExtensionUsed:
+    case CasesErrorCode.MoreTimeUsed:
+    case CasesErrorCode.DeadlinePassed:
+    case CasesErrorCode.AlreadyPaused:
+    case CasesErrorCode.NotPaused:
+    case CasesErrorCode.Conflict:
+      return 409;
     default:
       return assertUnreachable(code);
   }
@@ -179,6 +208,7 @@ export function mapError(error: unknown, correlationId: string): MappedError {
     return expected(agreementStatus(error.code), error.code, error.message);
   if (error instanceof RegistryException)
     return expected(registryStatus(error.code), error.code, error.message);
+  if (error instanceof CasesException) return expected(casesStatus(error.code), error.code, error.message);
   if (error instanceof ExchangeRefusedException)
     return expected(refusalStatus(error.code), error.code, error.message);
   if (error instanceof RequestValidationException) return expected(400, error.code, error.message);

@@ -1,0 +1,93 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  StreamableFile,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Matches } from 'class-validator';
+import { CurrentUser, Role, Roles, type AuthenticatedUser } from '@regulink/access';
+import { CasesService } from './cases.service';
+import {
+  AssistCreateDto,
+  CaseFiguresQueryDto,
+  CaseListQueryDto,
+  CaseStepDto,
+  ClueCreateDto,
+} from './dto/case-request.dto';
+
+export class FileParamsDto {
+  @Matches(/^[0-9a-f]{64}$/)
+  sha256!: string;
+}
+
+/** Clues and assistance requests between regions: send, act, list, and the figures. */
+@ApiTags('cases')
+@ApiBearerAuth()
+@Controller('cases')
+export class CasesController {
+  constructor(private readonly cases: CasesService) {}
+
+  /** A clue, sent at once to the region where the seller operates (or `to`, with a reason). */
+  @Post('clues')
+  @Roles(Role.Officer, Role.Admin)
+  createClue(@CurrentUser() user: AuthenticatedUser, @Body() body: ClueCreateDto) {
+    return this.cases.createClue(user, body);
+  }
+
+  /** An assistance request, sent at once to the home region of the entity it is about. */
+  @Post('assists')
+  @Roles(Role.Officer, Role.Admin)
+  createAssist(@CurrentUser() user: AuthenticatedUser, @Body() body: AssistCreateDto) {
+    return this.cases.createAssist(user, body);
+  }
+
+  /** The inbox or outbox, filtered; `due=overdue|due-soon` gives the deadline lists. */
+  @Get()
+  @Roles(Role.Officer, Role.Admin)
+  list(@Query() query: CaseListQueryDto) {
+    return this.cases.list(query);
+  }
+
+  /** Per agreement and direction: cases sent and received, how far they got, rates, median days, overdue. */
+  @Get('figures')
+  @Roles(Role.Officer, Role.Admin)
+  figures(@Query() query: CaseFiguresQueryDto) {
+    return this.cases.figures(query);
+  }
+
+  /** One case with its whole history: every step's signed envelope and whether it verifies. */
+  @Get(':id')
+  @Roles(Role.Officer, Role.Admin)
+  get(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.cases.view(id);
+  }
+
+  /** The next step of a case, on this node's side; sent to the other side signed. */
+  @Post(':id/steps')
+  @Roles(Role.Officer, Role.Admin)
+  act(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: CaseStepDto,
+  ) {
+    return this.cases.act(user, id, body);
+  }
+
+  /** One evidence file of a case, as its digest names it. */
+  @Get(':id/files/:sha256')
+  @Roles(Role.Officer, Role.Admin)
+  @Header('Content-Type', 'application/octet-stream')
+  async file(@Param('id', new ParseUUIDPipe()) id: string, @Param() params: FileParamsDto & { id: string }) {
+    const file = await this.cases.file(id, params.sha256);
+    return new StreamableFile(file.content, {
+      type: file.mediaType,
+      disposition: `attachment; filename="${encodeURIComponent(file.name)}"`,
+    });
+  }
+}

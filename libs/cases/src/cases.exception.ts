@@ -1,0 +1,38 @@
+export enum CasesErrorCode {
+  NotFound = 'CASE_NOT_FOUND',
+  FileNotFound = 'CASE_FILE_NOT_FOUND',
+  /** No region of the federation can be found where the seller operates; name one with `to`. */
+  NoJurisdiction = 'CASE_NO_JURISDICTION',
+  /** The seller operates in this node's own region: the case is handled here, not sent. */
+  LocalJurisdiction = 'CASE_LOCAL_JURISDICTION',
+  /** The step is not one the case's state allows. */
+  TransitionIllegal = 'CASE_TRANSITION_ILLEGAL',
+  /** The step belongs to the other side. */
+  WrongSide = 'CASE_WRONG_SIDE',
+  /** A case that came by transfer may not be transferred again. */
+  TransferLimit = 'CASE_TRANSFER_LIMIT',
+  /** The sender's handling restriction forbids handing the case on. */
+  TransferRestricted = 'CASE_TRANSFER_RESTRICTED',
+  ExtensionUsed = 'CASE_EXTENSION_USED',
+  MoreTimeUsed = 'CASE_MORE_TIME_USED',
+  /** More time is asked for after the answer was due. */
+  DeadlinePassed = 'CASE_DEADLINE_PASSED',
+  AlreadyPaused = 'CASE_ALREADY_PAUSED',
+  NotPaused = 'CASE_NOT_PAUSED',
+  /** A field the step needs is missing or wrong. */
+  FieldInvalid = 'CASE_FIELD_INVALID',
+  /** Another step was taken at the same time; read the case again. */
+  Conflict = 'CASE_CONFLICT',
+  EvidenceInvalid = 'CASE_EVIDENCE_INVALID',
+}
+
+/** Failures of a case operation asked for through the API. */
+export class CasesException extends Error {
+  constructor(
+    readonly code: CasesErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CasesException';
+  }
+}

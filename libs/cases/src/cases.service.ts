@@ -1,0 +1,834 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import type { EntityManager } from 'typeorm';
+import type { AuthenticatedUser } from '@regulink/access';
+import { AgreementsService } from '@regulink/agreements';
+import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
+import { chinaCalendarDate } from '@regulink/domain';
+import { Clock, OutboxService, PeersService, QueryClient, type ReceivedMessage } from '@regulink/federation';
+import { NodeIdentityService } from '@regulink/identity';
+import {
+  EnvelopeError,
+  importPublicKey,
+  parseEnvelope,
+  verifyEnvelopeSignature,
+  type EnvelopeClaims,
+} from '@regulink/protocol';
+import { ShopLocator, type SellerPlace } from '@regulink/registry';
+import { CaseFileEntity } from './case-file.entity';
+import {
+  caseRefusal,
+  dueOf,
+  dueSoonUntil,
+  nextFacts,
+  startFacts,
+  stateOf,
+  receivedOnOf,
+  type CaseKind,
+  type CaseSide,
+  type StepAction,
+} from './case-rules';
+import { CaseStepEntity } from './case-step.entity';
+import { CaseEntity } from './case.entity';
+import { CasesErrorCode, CasesException } from './cases.exception';
+import { CasesRepository, type CaseFilter } from './cases.repository';
+import { MAX_FILE_BYTES, type EvidenceUploadDto, type FileReferenceDto } from './dto/case-content.dto';
+import type { ClueSendBody, AssistSendBody, CaseStepBody, FilePullBody } from './dto/case-message.dto';
+import type {
+  AssistCreateDto,
+  CaseFiguresQueryDto,
+  CaseListQueryDto,
+  ClueCreateDto,
+  CaseStepDto,
+} from './dto/case-request.dto';
+
+/** The agreement scope each kind of case travels under. */
+export const CASE_SCOPES: Record<CaseKind, string> = { clue: 'clue.transfer', assist: 'assist.request' };
+
+/** How long a file pull may take, per piece. */
+const PULL_DEADLINE_MS = 10_000;
+
+type SendBody = ClueSendBody | AssistSendBody;
+
+/** The files of a step, read and checked: what goes into `case_file`. */
+type HeldFile = Omit<CaseFileEntity, 'caseId' | 'seq'>;
+
+/** Jurisdiction as the sender worked it out, carried with the case. */
+interface Jurisdiction {
+  readonly region: string;
+  readonly basis: SellerPlace['basis'] | 'override';
+  readonly evidence: string | null;
+  /** The region computed, when the officer sent elsewhere. */
+  readonly computed: { region: string | null; basis: string; evidence: string | null } | null;
+  readonly overrideReason: string | null;
+}
+
+/**
+ * Case clues (线索) and assistance requests (协查) between regions. Each case lives on both nodes
+ * under one id; every step is a signed envelope that both keep, numbered so that both apply the
+ * same steps in the same order under the same rules (`case-rules`), and delivered by the outbox,
+ * so a step is taken here and sent there in one transaction. Evidence files are named by SHA-256
+ * in the signed step and pulled by the other side, which checks every file before it applies the
+ * step: a step with a file that does not match is refused whole.
+ */
+@Injectable()
+export class CasesService {
+  private readonly logger = new Logger('Cases');
+  /** Files pulled while a received step was checked, waiting for the step to be applied. */
+  private readonly pulled = new WeakMap<object, HeldFile[]>();
+
+  constructor(
+    private readonly cases: CasesRepository,
+    private readonly outbox: OutboxService,
+    private readonly queries: QueryClient,
+    private readonly peers: PeersService,
+    private readonly agreements: AgreementsService,
+    private readonly locator: ShopLocator,
+    private readonly identity: NodeIdentityService,
+    private readonly clock: Clock,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  /** Today in China: the day steps are dated and deadlines counted by. */
+  today(): string {
+    return chinaCalendarDate(this.clock.now())!;
+  }
+
+  // ---- the sending side -------------------------------------------------------------------
+
+  /** Works out where a clue belongs and sends it there, with its evidence. */
+  async createClue(user: AuthenticatedUser, dto: ClueCreateDto) {
+    const computed = await this.placeOfClue(dto.clue);
+    const jurisdiction = this.jurisdiction(computed, dto.to, dto.overrideReason);
+    return this.create(user, 'clue', jurisdiction, {
+      content: dto.clue as unknown as Record<string, unknown>,
+      restrictions: { noOnwardTransfer: dto.restrictions?.noOnwardTransfer ?? false },
+      files: this.uploads(dto.evidence),
+      brand: dto.clue.brand ?? null,
+      transferredFrom: null,
+    });
+  }
+
+  /** Sends an assistance request to the home region of the entity it is about. */
+  async createAssist(user: AuthenticatedUser, dto: AssistCreateDto) {
+    const computed = await this.locator.entity(dto.request.entity.creditCode);
+    const jurisdiction = this.jurisdiction(computed, dto.to, dto.overrideReason);
+    return this.create(user, 'assist', jurisdiction, {
+      content: dto.request as unknown as Record<string, unknown>,
+      restrictions: { noOnwardTransfer: true },
+      files: this.uploads(dto.evidence),
+      brand: null,
+      transferredFrom: null,
+    });
+  }
+
+  /**
+   * The region of the seller behind a clue: the strongest place any of its suspect shops or
+   * entities gives (a landing result, then an operator's code, then an operating address, then
+   * the platform's region).
+   */
+  private async placeOfClue(clue: ClueCreateDto['clue']): Promise<SellerPlace | undefined> {
+    const places: SellerPlace[] = [];
+    for (const shop of clue.shops) {
+      const place = await this.locator.shop(shop);
+      if (place) places.push(place);
+    }
+    for (const entity of clue.entities) {
+      const place = await this.locator.entity(entity.creditCode);
+      if (place) places.push(place);
+    }
+    const strength: SellerPlace['basis'][] = [
+      'landing-result',
+      'operator-code',
+      'operating-address',
+      'platform-region',
+    ];
+    return places
+      .filter((p) => p.region !== null)
+      .sort((a, b) => strength.indexOf(a.basis) - strength.indexOf(b.basis))[0];
+  }
+
+  private jurisdiction(
+    computed: SellerPlace | undefined,
+    to: string | undefined,
+    overrideReason: string | undefined,
+  ): Jurisdiction {
+    const found = computed?.region ? computed : undefined;
+    if (to !== undefined && to !== found?.region) {
+      if (to === this.identity.region)
+        throw new CasesException(
+          CasesErrorCode.LocalJurisdiction,
+          'a case cannot be sent to this node itself',
+        );
+      return {
+        region: to,
+        basis: 'override',
+        evidence: null,
+        computed: computed
+          ? { region: computed.region, basis: computed.basis, evidence: computed.evidence }
+          : null,
+        overrideReason: overrideReason ?? null,
+      };
+    }
+    if (!found)
+      throw new CasesException(
+        CasesErrorCode.NoJurisdiction,
+        'no region of the federation is known where the seller operates: name it with `to` and a reason',
+      );
+    if (found.region === this.identity.region)
+      throw new CasesException(
+        CasesErrorCode.LocalJurisdiction,
+        `the seller operates in this region (${found.basis}: ${found.evidence}): the case is handled here`,
+      );
+    return {
+      region: found.region!,
+      basis: found.basis,
+      evidence: found.evidence,
+      computed: null,
+      overrideReason: null,
+    };
+  }
+
+  private async create(
+    user: AuthenticatedUser,
+    kind: CaseKind,
+    jurisdiction: Jurisdiction,
+    input: {
+      content: Record<string, unknown>;
+      restrictions: { noOnwardTransfer: boolean };
+      files: HeldFile[];
+      brand: string | null;
+      transferredFrom: { region: string; caseId: string } | null;
+    },
+  ) {
+    const id = uuidv7();
+    const on = this.today();
+    const send = await this.outbox.prepare({
+      to: jurisdiction.region,
+      type: `${kind}.send`,
+      body: {
+        caseId: id,
+        on,
+        restrictions: input.restrictions,
+        jurisdiction: { ...jurisdiction },
+        ...(input.transferredFrom ? { transferredFrom: input.transferredFrom } : {}),
+        files: input.files.map(reference),
+        content: input.content,
+      },
+    });
+    const facts = startFacts(kind, {
+      restrictions: input.restrictions,
+      transferredFrom: input.transferredFrom,
+    });
+    const now = this.clock.now();
+    const item = Object.assign(new CaseEntity(), {
+      id,
+      kind,
+      role: 'sender',
+      peerRegion: jurisdiction.region,
+      agreementId: send.claims.agreement!,
+      state: stateOf(facts),
+      seq: 1,
+      facts,
+      content: input.content,
+      jurisdiction: { ...jurisdiction },
+      transferredFrom: input.transferredFrom,
+      brand: input.brand,
+      receivedOn: null,
+      dueOn: null,
+      createdBy: user.username,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.cases.transaction(async (manager) => {
+      await this.cases.insert(
+        manager,
+        item,
+        [this.stepRow(id, 1, 'send', {}, on, send)],
+        this.fileRows(id, 1, input.files),
+      );
+      await this.outbox.enqueue(manager, send);
+    });
+    this.logger.log(
+      { caseId: id, kind, to: jurisdiction.region, basis: jurisdiction.basis, by: user.username },
+      'sent a case',
+    );
+    return this.view(id);
+  }
+
+  // ---- steps taken here -------------------------------------------------------------------
+
+  /** Takes the next step of a case on this node's side and sends it to the other side. */
+  async act(user: AuthenticatedUser, id: string, dto: CaseStepDto) {
+    const item = await this.require(id);
+    const kind = item.kind as CaseKind;
+    const side = item.role as CaseSide;
+    const on = this.today();
+    const { evidence, ...fields } = dto;
+    const action = { type: dto.action, ...withoutAction(fields) } as StepAction;
+    // The rules are checked before anything is signed, and again under the lock below.
+    const workingDays = await this.workingDays(item);
+    const facts = this.apply(kind, item.facts, action, side, on, workingDays);
+    const files = this.uploads(evidence);
+    const seq = item.seq + 1;
+    const step = await this.outbox.prepare({
+      to: item.peerRegion,
+      type: side === 'sender' ? `${kind}.step` : `${kind}.reply`,
+      agreement: item.agreementId,
+      body: { caseId: id, seq, on, action: { ...fields }, files: files.map(reference) },
+    });
+    // A transfer hands the case to the competent region as a new case, in the same transaction.
+    const onward = action.type === 'transfer' ? await this.prepareTransfer(item, action, on) : undefined;
+    await this.cases.transaction(async (manager) => {
+      const locked = await this.cases.lock(manager, id);
+      if (!locked || locked.seq !== item.seq)
+        throw new CasesException(CasesErrorCode.Conflict, 'the case changed meanwhile; read it again');
+      await this.cases.addSteps(
+        manager,
+        [this.stepRow(id, seq, action.type, fields, on, step)],
+        this.fileRows(id, seq, files),
+      );
+      await this.cases.update(manager, await this.advanced(locked, facts, seq));
+      await this.outbox.enqueue(manager, step);
+      if (onward) {
+        await this.cases.insert(manager, onward.item, onward.steps, onward.files);
+        await this.outbox.enqueue(manager, onward.send);
+      }
+    });
+    this.logger.log({ caseId: id, seq, action: action.type, by: user.username }, 'took a case step');
+    return this.view(id);
+  }
+
+  private async prepareTransfer(item: CaseEntity, action: StepAction, on: string) {
+    const to = action.toRegion!;
+    if (to === this.identity.region || to === item.peerRegion)
+      throw new CasesException(CasesErrorCode.FieldInvalid, 'a transfer goes to a third region');
+    const files = (await this.cases.filesOf(item.id)).map(({ name, mediaType, sha256, size, content }) => ({
+      name,
+      mediaType,
+      sha256,
+      size,
+      content,
+    }));
+    const id = uuidv7();
+    const transferredFrom = { region: item.peerRegion, caseId: item.id };
+    const restrictions = { noOnwardTransfer: true };
+    const jurisdiction: Jurisdiction = {
+      region: to,
+      basis: 'override',
+      evidence: null,
+      computed: null,
+      overrideReason: action.reason ?? null,
+    };
+    const kind = item.kind as CaseKind;
+    const send = await this.outbox.prepare({
+      to,
+      type: `${kind}.send`,
+      body: {
+        caseId: id,
+        on,
+        restrictions,
+        jurisdiction: { ...jurisdiction },
+        transferredFrom,
+        files: files.map(reference),
+        content: item.content,
+      },
+    });
+    const facts = startFacts(kind, { restrictions, transferredFrom });
+    const now = this.clock.now();
+    return {
+      send,
+      item: Object.assign(new CaseEntity(), {
+        id,
+        kind,
+        role: 'sender',
+        peerRegion: to,
+        agreementId: send.claims.agreement!,
+        state: stateOf(facts),
+        seq: 1,
+        facts,
+        content: item.content,
+        jurisdiction: { ...jurisdiction },
+        transferredFrom,
+        brand: item.brand,
+        receivedOn: null,
+        dueOn: null,
+        createdBy: null,
+        createdAt: now,
+        updatedAt: now,
+      }),
+      steps: [this.stepRow(id, 1, 'send', {}, on, send)],
+      files: this.fileRows(id, 1, files),
+    };
+  }
+
+  // ---- steps received ---------------------------------------------------------------------
+
+  /** Before a send or step is recorded: pull the files it names and check each one. */
+  async checkFiles(
+    kind: CaseKind,
+    message: ReceivedMessage<{ caseId: string; files: FileReferenceDto[] }>,
+    pullType: string,
+  ): Promise<void> {
+    const files: HeldFile[] = [];
+    for (const file of message.body.files) {
+      files.push(await this.pull(message.claims, kind, pullType, message.body.caseId, file));
+    }
+    this.pulled.set(message, files);
+  }
+
+  private async pull(
+    claims: EnvelopeClaims,
+    _kind: CaseKind,
+    type: string,
+    caseId: string,
+    file: FileReferenceDto,
+  ): Promise<HeldFile> {
+    const pieces: Buffer[] = [];
+    let offset = 0;
+    while (offset < file.size || (offset === 0 && file.size === 0)) {
+      const { result } = await this.queries.query(
+        claims.from,
+        type,
+        { caseId, sha256: file.sha256, offset },
+        PULL_DEADLINE_MS,
+        claims.agreement,
+      );
+      if (result.found !== true)
+        throw new EnvelopeError('CASE_EVIDENCE_MISSING', `the sender does not provide file ${file.sha256}`);
+      const data = Buffer.from(String(result.data ?? ''), 'base64');
+      // A file that ends early is caught by its digest below.
+      if (data.length === 0) break;
+      pieces.push(data);
+      offset += data.length;
+      if (offset > file.size) break;
+    }
+    const content = Buffer.concat(pieces);
+    const digest = createHash('sha256').update(content).digest('hex');
+    if (content.length !== file.size || digest !== file.sha256) {
+      this.logger.warn(
+        { caseId, file: file.sha256, received: digest, bytes: content.length },
+        'an evidence file did not match its digest',
+      );
+      throw new EnvelopeError(
+        'CASE_EVIDENCE_MISMATCH',
+        `evidence file ${file.name} does not match the SHA-256 its step names`,
+      );
+    }
+    return { name: file.name, mediaType: file.mediaType, sha256: file.sha256, size: file.size, content };
+  }
+
+  /** Answers a pull of a piece of a file this node announced for a case with the asking region. */
+  async answerPull(message: ReceivedMessage<FilePullBody>): Promise<Record<string, unknown>> {
+    const piece = Math.max(1024, Math.floor((this.config.federation.maxEnvelopeBytes * 0.5 * 3) / 4));
+    const { caseId, sha256, offset } = message.body;
+    const chunk = await this.cases.chunk(caseId, sha256, message.claims.from, offset, piece);
+    if (!chunk) return { found: false };
+    return { found: true, size: chunk.size, offset, data: chunk.data.toString('base64') };
+  }
+
+  /** A new case from another region: recorded, and its receipt sent back as the first reply. */
+  async applySend(kind: CaseKind, message: ReceivedMessage<SendBody>, manager: EntityManager): Promise<void> {
+    const { claims, body } = message;
+    const on = this.today();
+    this.checkDate(body.on, on);
+    if (await this.cases.stepAt(manager, body.caseId, 1))
+      throw new EnvelopeError('CASE_EXISTS', `case ${body.caseId} is already held here`);
+    const files = this.pulled.get(message) ?? [];
+    let facts = startFacts(kind, {
+      restrictions: body.restrictions,
+      transferredFrom: body.transferredFrom ?? null,
+    });
+    const workingDays = await this.workingDaysOf(kind, claims.agreement!);
+    facts = this.apply(kind, facts, { type: 'receive' } as StepAction, 'receiver', on, workingDays, true);
+    const receipt = await this.outbox.prepare({
+      to: claims.from,
+      type: `${kind}.reply`,
+      agreement: claims.agreement,
+      body: { caseId: body.caseId, seq: 2, on, action: { action: 'receive' }, files: [] },
+    });
+    const now = this.clock.now();
+    const item = Object.assign(new CaseEntity(), {
+      id: body.caseId,
+      kind,
+      role: 'receiver',
+      peerRegion: claims.from,
+      agreementId: claims.agreement!,
+      state: 'sent',
+      seq: 1,
+      facts: {},
+      content: body.content as unknown as Record<string, unknown>,
+      jurisdiction: body.jurisdiction,
+      transferredFrom: body.transferredFrom ?? null,
+      brand: 'brand' in body.content ? (body.content.brand ?? null) : null,
+      receivedOn: null,
+      dueOn: null,
+      createdBy: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.cases.insert(
+      manager,
+      item,
+      [
+        this.stepRowReceived(body.caseId, 1, 'send', {}, body.on, message),
+        this.stepRow(body.caseId, 2, 'receive', {}, on, receipt),
+      ],
+      this.fileRows(body.caseId, 1, files),
+    );
+    await this.cases.update(manager, await this.advanced(item, facts, 2));
+    await this.outbox.enqueue(manager, receipt);
+  }
+
+  /**
+   * A step of the other side: applied when it is the next one; held when it arrived before the
+   * one it follows (and applied when that one comes); refused with the rules' code when the
+   * case's state does not allow it.
+   */
+  async applyStep(
+    kind: CaseKind,
+    peerSide: CaseSide,
+    message: ReceivedMessage<CaseStepBody>,
+    manager: EntityManager,
+  ): Promise<void> {
+    const { claims, body } = message;
+    this.checkDate(body.on, this.today());
+    const item = await this.cases.lock(manager, body.caseId);
+    if (!item || item.kind !== kind || item.peerRegion !== claims.from)
+      throw new EnvelopeError('CASE_UNKNOWN', `no ${kind} ${body.caseId} is held with ${claims.from}`);
+    if (item.role === peerSide)
+      throw new EnvelopeError(
+        'CASE_WRONG_SIDE',
+        `${claims.from} is not the ${peerSide} of case ${body.caseId}`,
+      );
+    if (body.seq <= item.seq || (await this.cases.stepAt(manager, body.caseId, body.seq)))
+      throw new EnvelopeError('CASE_STEP_CONFLICT', `case ${body.caseId} already has a step ${body.seq}`);
+    const files = this.pulled.get(message) ?? [];
+    const row = this.stepRowReceived(
+      body.caseId,
+      body.seq,
+      body.action.action,
+      { ...body.action },
+      body.on,
+      message,
+    );
+    if (body.seq > item.seq + 1) {
+      await this.cases.addSteps(
+        manager,
+        [{ ...row, status: 'pending' }],
+        this.fileRows(body.caseId, body.seq, files),
+      );
+      this.logger.log(
+        { caseId: body.caseId, seq: body.seq, held: item.seq },
+        'holding a case step that came early',
+      );
+      return;
+    }
+    const workingDays = await this.workingDays(item);
+    let facts = this.apply(
+      kind,
+      item.facts,
+      toAction({ ...body.action }),
+      peerSide,
+      body.on,
+      workingDays,
+      true,
+    );
+    await this.cases.addSteps(manager, [row], this.fileRows(body.caseId, body.seq, files));
+    let seq = body.seq;
+    // Steps that came early and now follow on.
+    for (
+      let next = await this.cases.pending(manager, item.id, seq + 1);
+      next;
+      next = await this.cases.pending(manager, item.id, seq + 1)
+    ) {
+      try {
+        facts = this.apply(
+          kind,
+          facts,
+          toAction({ action: next.action, ...next.payload }),
+          peerSide,
+          next.on,
+          workingDays,
+          true,
+        );
+      } catch (error) {
+        this.logger.error(
+          { caseId: item.id, seq: next.seq, err: error },
+          'a held case step breaks the rules; it stays held',
+        );
+        break;
+      }
+      await this.cases.markApplied(manager, item.id, next.seq);
+      seq = next.seq;
+    }
+    await this.cases.update(manager, await this.advanced(item, facts, seq));
+  }
+
+  /** A step's date must be the day it is received, give or take a day (time zones, midnight). */
+  private checkDate(on: string, today: string): void {
+    const days = Math.abs(Date.parse(`${on}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000;
+    if (!(days <= 1))
+      throw new EnvelopeError('CASE_STEP_DATE_INVALID', `a step dated ${on} arrived on ${today}`);
+  }
+
+  // ---- reading ----------------------------------------------------------------------------
+
+  async view(id: string) {
+    const item = await this.require(id);
+    const [steps, files] = await Promise.all([this.cases.steps(id), this.cases.files(id)]);
+    const verified = await Promise.all(steps.map((s) => this.verifyStep(s)));
+    const deadline = await this.deadline(item, this.today());
+    return {
+      id: item.id,
+      kind: item.kind,
+      role: item.role,
+      region: this.identity.region,
+      peerRegion: item.peerRegion,
+      agreementId: item.agreementId,
+      state: item.state,
+      content: item.content,
+      restrictions: (item.facts as { restrictions?: unknown }).restrictions ?? null,
+      jurisdiction: item.jurisdiction,
+      transferredFrom: item.transferredFrom,
+      receivedOn: item.receivedOn,
+      deadline,
+      files: files.map(({ sha256, name, mediaType, size, seq }) => ({ sha256, name, mediaType, size, seq })),
+      steps: steps.map((s, i) => ({
+        seq: s.seq,
+        action: s.action,
+        by: s.byRegion,
+        on: s.on,
+        payload: s.payload,
+        status: s.status,
+        envelopeId: s.envelopeId,
+        digest: s.digest,
+        envelope: s.envelope,
+        signature: verified[i],
+      })),
+      createdBy: item.createdBy,
+      createdAt: item.createdAt.toISOString(),
+      updatedAt: item.updatedAt.toISOString(),
+    };
+  }
+
+  /** The raw content of one evidence file of a case. */
+  async file(id: string, sha256: string): Promise<{ name: string; mediaType: string; content: Buffer }> {
+    const file = await this.cases.content(id, sha256);
+    if (!file) throw new CasesException(CasesErrorCode.FileNotFound, `case ${id} has no file ${sha256}`);
+    return file;
+  }
+
+  async list(query: CaseListQueryDto) {
+    const asOf = query.asOf ?? this.today();
+    const filter: CaseFilter = {
+      role: query.box === 'inbox' ? 'receiver' : 'sender',
+      kind: query.kind,
+      state: query.state,
+      peerRegion: query.region,
+      brand: query.brand,
+      dueOnOrBefore: query.dueBefore,
+      ...(query.due === 'overdue' ? { dueBefore: asOf } : {}),
+      ...(query.due === 'due-soon'
+        ? { dueFrom: asOf, dueOnOrBefore: minDate(query.dueBefore, dueSoonUntil(asOf)) }
+        : {}),
+      limit: query.limit ?? 200,
+    };
+    const items = await this.cases.list(filter);
+    return Promise.all(
+      items.map(async (item) => ({
+        id: item.id,
+        kind: item.kind,
+        role: item.role,
+        peerRegion: item.peerRegion,
+        agreementId: item.agreementId,
+        state: item.state,
+        brand: item.brand,
+        receivedOn: item.receivedOn,
+        dueOn: item.dueOn,
+        deadline: await this.deadline(item, asOf),
+        transferredFrom: item.transferredFrom,
+        createdAt: item.createdAt.toISOString(),
+      })),
+    );
+  }
+
+  async figures(query: CaseFiguresQueryDto) {
+    const asOf = query.asOf ?? this.today();
+    const rows = await this.cases.figures(query.from, query.to, asOf);
+    return {
+      region: this.identity.region,
+      from: query.from,
+      to: query.to,
+      asOf,
+      figures: rows.map((row) => ({
+        ...row,
+        direction: row.role === 'sender' ? 'sent' : 'received',
+        // Clues filed as cases per clue received: the rate regulators report.
+        filedRate: row.received > 0 ? Math.round((row.filed / row.received) * 1000) / 1000 : null,
+      })),
+    };
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  private async require(id: string): Promise<CaseEntity> {
+    const item = await this.cases.find(id);
+    if (!item) throw new CasesException(CasesErrorCode.NotFound, `no case ${id}`);
+    return item;
+  }
+
+  /** Applies the shared rules; their refusal becomes this edge's error (API or federation). */
+  private apply(
+    kind: CaseKind,
+    facts: Record<string, unknown>,
+    action: StepAction,
+    side: CaseSide,
+    on: string,
+    workingDays: number,
+    received = false,
+  ): Record<string, unknown> {
+    try {
+      return nextFacts(kind, facts, action, side, on, workingDays);
+    } catch (error) {
+      const refusal = caseRefusal(error);
+      if (!refusal) throw error;
+      if (received) throw new EnvelopeError(refusal.code, refusal.message);
+      throw new CasesException(refusal.code, refusal.message);
+    }
+  }
+
+  /** The case with new facts at step `seq`: state, receipt date and due date follow from them. */
+  private async advanced(item: CaseEntity, facts: Record<string, unknown>, seq: number): Promise<CaseEntity> {
+    const next = Object.assign(new CaseEntity(), item, {
+      facts,
+      seq,
+      state: stateOf(facts),
+      receivedOn: receivedOnOf(facts),
+      updatedAt: this.clock.now(),
+    });
+    next.dueOn = (await this.deadline(next, this.today())).due ?? null;
+    return next;
+  }
+
+  private async deadline(item: CaseEntity, asOf: string) {
+    return dueOf(item.kind as CaseKind, item.facts, await this.workingDays(item), asOf);
+  }
+
+  private workingDays(item: CaseEntity): Promise<number> {
+    return this.workingDaysOf(item.kind as CaseKind, item.agreementId);
+  }
+
+  /** The working days the agreement gives for the filing decision of a clue, or for an answer. */
+  private async workingDaysOf(kind: CaseKind, agreementId: string): Promise<number> {
+    const { deadlines } = (await this.agreements.require(agreementId)).terms;
+    return kind === 'clue' ? deadlines.clueWorkingDays : deadlines.assistWorkingDays;
+  }
+
+  /** Whether a kept step's signature verifies against its signer's key (pinned, or this node's). */
+  private async verifyStep(step: CaseStepEntity): Promise<{ verified: boolean; kid: string | null }> {
+    try {
+      const parsed = parseEnvelope(step.envelope, Number.MAX_SAFE_INTEGER);
+      const jwk =
+        step.byRegion === this.identity.region
+          ? this.identity.publicKeys().find((k) => k.kid === parsed.kid)
+          : (await this.peers.find(step.byRegion))?.pinnedKeys.find((k) => k.kid === parsed.kid);
+      if (!jwk || parsed.claims.from !== step.byRegion) return { verified: false, kid: parsed.kid };
+      await verifyEnvelopeSignature(parsed, await importPublicKey(jwk));
+      const body = parsed.claims.body as { caseId?: string; seq?: number };
+      const sameStep = body.caseId === step.caseId && (body.seq ?? 1) === step.seq;
+      return { verified: sameStep, kid: parsed.kid };
+    } catch {
+      return { verified: false, kid: null };
+    }
+  }
+
+  private uploads(evidence: EvidenceUploadDto[] | undefined): HeldFile[] {
+    const files = (evidence ?? []).map((upload) => {
+      const content = Buffer.from(upload.contentBase64, 'base64');
+      if (content.length > MAX_FILE_BYTES)
+        throw new CasesException(
+          CasesErrorCode.EvidenceInvalid,
+          `${upload.name} is larger than ${MAX_FILE_BYTES} bytes`,
+        );
+      return {
+        name: upload.name,
+        mediaType: upload.mediaType,
+        sha256: createHash('sha256').update(content).digest('hex'),
+        size: content.length,
+        content,
+      };
+    });
+    if (new Set(files.map((f) => f.sha256)).size !== files.length)
+      throw new CasesException(CasesErrorCode.EvidenceInvalid, 'the same file is attached twice');
+    return files;
+  }
+
+  private fileRows(caseId: string, seq: number, files: readonly HeldFile[]): CaseFileEntity[] {
+    return files.map((f) => Object.assign(new CaseFileEntity(), { ...f, caseId, seq }));
+  }
+
+  private stepRow(
+    caseId: string,
+    seq: number,
+    action: string,
+    payload: Record<string, unknown>,
+    on: string,
+    signed: { claims: EnvelopeClaims; envelope: string; digest: string },
+  ): CaseStepEntity {
+    return Object.assign(new CaseStepEntity(), {
+      caseId,
+      seq,
+      action,
+      byRegion: this.identity.region,
+      payload: withoutAction(payload),
+      on,
+      envelopeId: signed.claims.id,
+      digest: signed.digest,
+      envelope: signed.envelope,
+      status: 'applied',
+      recordedAt: this.clock.now(),
+    });
+  }
+
+  private stepRowReceived(
+    caseId: string,
+    seq: number,
+    action: string,
+    payload: Record<string, unknown>,
+    on: string,
+    message: ReceivedMessage<object>,
+  ): CaseStepEntity {
+    return Object.assign(new CaseStepEntity(), {
+      caseId,
+      seq,
+      action,
+      byRegion: message.claims.from,
+      payload: withoutAction(payload),
+      on,
+      envelopeId: message.claims.id,
+      digest: message.digest,
+      envelope: message.envelope,
+      status: 'applied',
+      recordedAt: this.clock.now(),
+    });
+  }
+}
+
+function reference(file: HeldFile): FileReferenceDto {
+  return { name: file.name, mediaType: file.mediaType, sha256: file.sha256, size: file.size };
+}
+
+function withoutAction(fields: Record<string, unknown>): Record<string, unknown> {
+  const { action: _action, ...rest } = fields;
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+}
+
+function toAction(fields: { action: string } & Record<string, unknown>): StepAction {
+  return { type: fields.action, ...withoutAction(fields) } as StepAction;
+}
+
+function minDate(a: string | undefined, b: string): string {
+  return a !== undefined && a < b ? a : b;
+}

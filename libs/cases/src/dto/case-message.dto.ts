@@ -1,0 +1,116 @@
+import { OmitType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsUUID,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import {
+  AssistContentDto,
+  ClueContentDto,
+  FileReferenceDto,
+  MAX_STEP_FILES,
+  REGION,
+  RestrictionsDto,
+} from './case-content.dto';
+import { CaseStepDto } from './case-request.dto';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+class TransferredFromDto {
+  @Matches(REGION)
+  region!: string;
+
+  @IsUUID()
+  caseId!: string;
+}
+
+/** What every send carries besides its content. */
+class SendBody {
+  @IsUUID()
+  caseId!: string;
+
+  /** The day it was sent, in China. */
+  @Matches(DAY)
+  on!: string;
+
+  @ValidateNested()
+  @Type(() => RestrictionsDto)
+  restrictions!: RestrictionsDto;
+
+  /** Why the sender chose this region (basis, evidence, override reason). */
+  @IsObject()
+  jurisdiction!: Record<string, unknown>;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TransferredFromDto)
+  transferredFrom?: TransferredFromDto;
+
+  @IsArray()
+  @ArrayMaxSize(MAX_STEP_FILES)
+  @ValidateNested({ each: true })
+  @Type(() => FileReferenceDto)
+  files!: FileReferenceDto[];
+}
+
+/** `clue.send`: a new clue for the receiver's region. */
+export class ClueSendBody extends SendBody {
+  @ValidateNested()
+  @Type(() => ClueContentDto)
+  content!: ClueContentDto;
+}
+
+/** `assist.send`: a new assistance request. */
+export class AssistSendBody extends SendBody {
+  @ValidateNested()
+  @Type(() => AssistContentDto)
+  content!: AssistContentDto;
+}
+
+/** The step as it crosses: the action's fields without uploads (files are named in `files`). */
+export class StepActionBody extends OmitType(CaseStepDto, ['evidence'] as const) {}
+
+/** `<kind>.step` and `<kind>.reply`: the next step of a case, numbered. */
+export class CaseStepBody {
+  @IsUUID()
+  caseId!: string;
+
+  @IsInt()
+  @Min(2)
+  @Max(10_000)
+  seq!: number;
+
+  @Matches(DAY)
+  on!: string;
+
+  @ValidateNested()
+  @Type(() => StepActionBody)
+  action!: StepActionBody;
+
+  @IsArray()
+  @ArrayMaxSize(MAX_STEP_FILES)
+  @ValidateNested({ each: true })
+  @Type(() => FileReferenceDto)
+  files!: FileReferenceDto[];
+}
+
+/** `<kind>.file` / `<kind>.reply-file`: a piece of an evidence file the other side announced. */
+export class FilePullBody {
+  @IsUUID()
+  caseId!: string;
+
+  @Matches(/^[0-9a-f]{64}$/)
+  sha256!: string;
+
+  @IsInt()
+  @Min(0)
+  offset!: number;
+}

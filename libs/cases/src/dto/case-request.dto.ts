@@ -1,0 +1,196 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import {
+  AssistContentDto,
+  ClueContentDto,
+  EvidenceUploadDto,
+  MAX_STEP_FILES,
+  REGION,
+  RestrictionsDto,
+  YUAN,
+} from './case-content.dto';
+
+/** Where a case goes when the officer overrides the region computed for it, and why. */
+class RoutingOverride {
+  /** The region to send to instead of the one computed; needs `overrideReason`. */
+  @IsOptional()
+  @Matches(REGION, { message: 'to must be a six-digit region code' })
+  to?: string;
+
+  @ValidateIf((o: RoutingOverride) => o.to !== undefined)
+  @IsString()
+  @Length(1, 500)
+  overrideReason?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_STEP_FILES)
+  @ValidateNested({ each: true })
+  @Type(() => EvidenceUploadDto)
+  evidence?: EvidenceUploadDto[];
+}
+
+/** `POST /cases/clues`: a new clue, sent at once to the region with jurisdiction. */
+export class ClueCreateDto extends RoutingOverride {
+  @ValidateNested()
+  @Type(() => ClueContentDto)
+  clue!: ClueContentDto;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RestrictionsDto)
+  restrictions?: RestrictionsDto;
+}
+
+/** `POST /cases/assists`: a new assistance request to the region of the entity's home. */
+export class AssistCreateDto extends RoutingOverride {
+  @ValidateNested()
+  @Type(() => AssistContentDto)
+  request!: AssistContentDto;
+}
+
+/** `POST /cases/:id/steps`: the next step of a case, taken by this node's side. */
+export class CaseStepDto {
+  @IsString()
+  @Length(1, 32)
+  action!: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
+  reason?: string;
+
+  /** For a transfer: the competent region. */
+  @IsOptional()
+  @Matches(REGION, { message: 'toRegion must be a six-digit region code' })
+  toRegion?: string;
+
+  /** For a pause: `testing`, `appraisal` or `right-holder-identification`. */
+  @IsOptional()
+  @IsIn(['testing', 'appraisal', 'right-holder-identification'])
+  ground?: 'testing' | 'appraisal' | 'right-holder-identification';
+
+  /** For a filing: the case number (立案号). */
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  caseNumber?: string;
+
+  /** For a transfer to the police: which authority. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  authority?: string;
+
+  /** For a transfer to another department: which. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  department?: string;
+
+  /** For a result: `penalty`, `no-penalty` or `withdrawn`, the penalty in yuan and the decision number. */
+  @IsOptional()
+  @IsIn(['penalty', 'no-penalty', 'withdrawn'])
+  outcome?: 'penalty' | 'no-penalty' | 'withdrawn';
+
+  @IsOptional()
+  @Matches(YUAN, { message: 'penaltyYuan must be yuan with at most two decimals' })
+  penaltyYuan?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  decisionNumber?: string;
+
+  /** For an answer to an assistance request. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 8000)
+  answer?: string;
+
+  /** For a request for more time: how many working days more. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  workingDays?: number;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_STEP_FILES)
+  @ValidateNested({ each: true })
+  @Type(() => EvidenceUploadDto)
+  evidence?: EvidenceUploadDto[];
+}
+
+/** `GET /cases`: the inbox (received) or outbox (sent), filtered. */
+export class CaseListQueryDto {
+  @IsIn(['inbox', 'outbox'])
+  box!: 'inbox' | 'outbox';
+
+  @IsOptional()
+  @IsIn(['clue', 'assist'])
+  kind?: 'clue' | 'assist';
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 32)
+  state?: string;
+
+  /** The other side's region. */
+  @IsOptional()
+  @Matches(REGION)
+  region?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  brand?: string;
+
+  /** Only cases due on or before this day. */
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  dueBefore?: string;
+
+  /** `overdue` or `due-soon` (within three working days), as of `asOf` (default today in China). */
+  @IsOptional()
+  @IsIn(['overdue', 'due-soon'])
+  due?: 'overdue' | 'due-soon';
+
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  asOf?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+/** `GET /cases/figures`: per agreement and direction, over a period of send dates. */
+export class CaseFiguresQueryDto {
+  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  from!: string;
+
+  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  to!: string;
+
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  asOf?: string;
+}

@@ -1,0 +1,486 @@
+import { createHash } from 'node:crypto';
+import { Role } from '@regulink/access';
+import { newCreditCode } from '../factories/market-entity.factory';
+import { newUser, type TestUser } from '../factories/user.factory';
+import { activeAgreement, sendDirect } from '../support/agreements';
+import { bootNodes, connectAll, eventually } from '../support/federation';
+import { bootTestNode, sql, type TestNode } from '../support/test-node';
+
+const A = '330000'; // the platform's region, where the complaint arrives
+const B = '360000'; // the seller's region
+const C = '370000'; // a third region
+
+interface Step {
+  seq: number;
+  action: string;
+  by: string;
+  on: string;
+  payload: Record<string, unknown>;
+  status: string;
+  digest: string;
+  signature: { verified: boolean; kid: string | null };
+}
+
+interface CaseView {
+  id: string;
+  kind: string;
+  role: string;
+  peerRegion: string;
+  state: string;
+  jurisdiction: { region: string; basis: string; evidence: string | null; overrideReason: string | null };
+  transferredFrom: { region: string; caseId: string } | null;
+  receivedOn: string | null;
+  deadline: { state: string; due: string | null; dueDate?: string };
+  files: { sha256: string; name: string; size: number }[];
+  steps: Step[];
+}
+
+interface ListedCase {
+  id: string;
+  state: string;
+  dueOn: string | null;
+}
+
+const EVIDENCE = Buffer.from('order 2026-11-02 #88231: counterfeit goods photographed on delivery', 'utf8');
+
+const complaint = (creditCode: string, extra: Record<string, unknown> = {}) => ({
+  clue: {
+    source: 'complaint',
+    complaintNumber: '1233011202611000042',
+    shops: [],
+    entities: [{ creditCode, name: '南昌赣江服饰有限公司' }],
+    platform: 'example-mall',
+    goodsCategory: 'clothing',
+    brand: 'Example Brand',
+    violationType: 'trademark infringement',
+    description: 'A buyer reports counterfeit jackets sold as the brand.',
+    amountInvolved: '12800.00',
+    caseReference: '杭市监投〔2026〕42号',
+  },
+  evidence: [{ name: 'delivery.txt', mediaType: 'text/plain', contentBase64: EVIDENCE.toString('base64') }],
+  ...extra,
+});
+
+/**
+ * Clues and assistance requests between three real nodes over TCP: a complaint at the platform's
+ * region becomes a clue for the seller's region and runs its whole course there, both nodes
+ * holding the same signed history; a wrong-region clue is transferred once; evidence altered on
+ * the way refuses the clue whole; every illegal step is refused with its code at either end.
+ */
+describe('case clues between regions (three real nodes)', () => {
+  let a: TestNode;
+  let b: TestNode;
+  let c: TestNode;
+  let officerA: TestUser;
+  let officerB: TestUser;
+  let officerC: TestUser;
+
+  beforeAll(async () => {
+    [a, b, c] = (await bootNodes([A, B, C], 'tcp')) as [TestNode, TestNode, TestNode];
+    await connectAll([a, b, c]);
+    [officerA, officerB, officerC] = await Promise.all([
+      newUser(a, [Role.Officer]),
+      newUser(b, [Role.Officer]),
+      newUser(c, [Role.Officer]),
+    ]);
+    await activeAgreement(a, b, {
+      scopes: [
+        { scope: 'clue.transfer', from: A, to: B },
+        { scope: 'assist.request', from: A, to: B },
+      ],
+    });
+    await activeAgreement(a, c, { scopes: [{ scope: 'clue.transfer', from: A, to: C }] });
+    await activeAgreement(c, b, { scopes: [{ scope: 'clue.transfer', from: C, to: B }] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.allSettled([a?.close(), b?.close(), c?.close()]);
+  });
+
+  const call = async <T>(node: TestNode, user: TestUser, method: string, path: string, body?: unknown) => {
+    const response = await node.request(method, path, { token: user.token, body });
+    return { status: response.status, json: (await response.json()) as T & { code?: string } };
+  };
+  const view = async (node: TestNode, user: TestUser, id: string) =>
+    (await call<CaseView>(node, user, 'GET', `/cases/${id}`)).json;
+  const step = (node: TestNode, user: TestUser, id: string, body: Record<string, unknown>) =>
+    call<CaseView>(node, user, 'POST', `/cases/${id}/steps`, body);
+  /** Waits until a node holds the case at `seq` steps or more. */
+  const held = (node: TestNode, user: TestUser, id: string, seq: number) =>
+    eventually(
+      async () => {
+        const response = await node.request('GET', `/cases/${id}`, { token: user.token });
+        if (response.status !== 200) return undefined;
+        const found = (await response.json()) as CaseView;
+        return found.steps.filter((s) => s.status === 'applied').length >= seq ? found : undefined;
+      },
+      20_000,
+      `case ${id} at ${node.config.node.region} with ${seq} steps`,
+    );
+  const stepAt = async (
+    node: TestNode,
+    user: TestUser,
+    id: string,
+    body: Record<string, unknown>,
+    seq: number,
+  ) => {
+    const taken = await step(node, user, id, body);
+    expect({ status: taken.status, code: taken.json.code }).toEqual({ status: 201, code: undefined });
+    expect(taken.json.steps.at(-1)).toMatchObject({ seq, action: body.action });
+    return taken.json;
+  };
+
+  it('runs a complaint to a penalty: sent to the seller’s region, received, accepted, filed and answered, one signed history at both ends', async () => {
+    const creditCode = newCreditCode('360102');
+    const sent = await call<CaseView>(a, officerA, 'POST', '/cases/clues', complaint(creditCode));
+    expect(sent.status).toBe(201);
+    expect(sent.json).toMatchObject({
+      role: 'sender',
+      peerRegion: B,
+      state: 'sent',
+      jurisdiction: { region: B, basis: 'operator-code', evidence: '360102' },
+    });
+    const id = sent.json.id;
+
+    // B receives it with its evidence checked, and its signed receipt comes back to A.
+    const atB = await held(b, officerB, id, 2);
+    expect(atB).toMatchObject({ role: 'receiver', peerRegion: A, state: 'received' });
+    expect(atB.files).toEqual([
+      expect.objectContaining({
+        sha256: createHash('sha256').update(EVIDENCE).digest('hex'),
+        size: EVIDENCE.length,
+      }),
+    ]);
+    const file = await b.request('GET', `/cases/${id}/files/${atB.files[0]!.sha256}`, {
+      token: officerB.token,
+    });
+    expect(Buffer.from(await file.arrayBuffer())).toEqual(EVIDENCE);
+    expect(atB.deadline.state).toBe('running');
+    expect((await held(a, officerA, id, 2)).state).toBe('received');
+
+    await stepAt(b, officerB, id, { action: 'accept' }, 3);
+    await stepAt(b, officerB, id, { action: 'start-check' }, 4);
+    // Appraisal stops the clock on both sides, and it runs again after.
+    const paused = await stepAt(
+      b,
+      officerB,
+      id,
+      { action: 'pause', ground: 'appraisal', reason: 'authenticity appraisal by the brand owner' },
+      5,
+    );
+    expect(paused.deadline.state).toBe('paused');
+    expect((await held(a, officerA, id, 5)).deadline.state).toBe('paused');
+    await stepAt(b, officerB, id, { action: 'resume' }, 6);
+    await stepAt(b, officerB, id, { action: 'file', caseNumber: '洪市监立〔2026〕77号' }, 7);
+    await stepAt(
+      b,
+      officerB,
+      id,
+      {
+        action: 'result',
+        outcome: 'penalty',
+        penaltyYuan: '50000.00',
+        decisionNumber: '洪市监罚〔2026〕103号',
+      },
+      8,
+    );
+    await stepAt(b, officerB, id, { action: 'close' }, 9);
+
+    const [endA, endB] = [await held(a, officerA, id, 9), await held(b, officerB, id, 9)];
+    const history = (c: CaseView) =>
+      c.steps.map((s) => ({ seq: s.seq, action: s.action, by: s.by, digest: s.digest, payload: s.payload }));
+    expect(endA.state).toBe('closed');
+    expect(endB.state).toBe('closed');
+    expect(history(endA)).toEqual(history(endB));
+    expect(endA.steps.map((s) => s.action)).toEqual([
+      'send',
+      'receive',
+      'accept',
+      'start-check',
+      'pause',
+      'resume',
+      'file',
+      'result',
+      'close',
+    ]);
+    expect(endA.steps.map((s) => s.by)).toEqual([A, B, B, B, B, B, B, B, B]);
+    for (const s of [...endA.steps, ...endB.steps]) expect(s.signature.verified).toBe(true);
+    expect(endA.steps[7]!.payload).toMatchObject({
+      penaltyYuan: '50000.00',
+      decisionNumber: '洪市监罚〔2026〕103号',
+    });
+    expect(endA.deadline.state).toBe('met');
+
+    // A signed step that is altered where it is kept no longer verifies.
+    await sql(
+      b,
+      `UPDATE case_step SET envelope = regexp_replace(envelope, '\\.[^.]+$', '.AAAA') WHERE case_id = $1 AND seq = 7`,
+      [id],
+    );
+    expect((await view(b, officerB, id)).steps[6]!.signature.verified).toBe(false);
+  });
+
+  it('refuses every illegal step with its code, at the side that takes it and at the side that receives it', async () => {
+    const sent = await call<CaseView>(
+      a,
+      officerA,
+      'POST',
+      '/cases/clues',
+      complaint(newCreditCode('360102')),
+    );
+    const id = sent.json.id;
+    await held(b, officerB, id, 2);
+    // A result before any filing, a second extension, a resume without a pause, the sender acting for the receiver.
+    expect(
+      (
+        await step(b, officerB, id, {
+          action: 'result',
+          outcome: 'penalty',
+          penaltyYuan: '1.00',
+          decisionNumber: 'x',
+        })
+      ).json.code,
+    ).toBe('CASE_TRANSITION_ILLEGAL');
+    await stepAt(b, officerB, id, { action: 'extend', reason: 'the seller is abroad until next month' }, 3);
+    expect((await step(b, officerB, id, { action: 'extend', reason: 'again' })).json.code).toBe(
+      'CASE_EXTENSION_USED',
+    );
+    expect((await step(b, officerB, id, { action: 'resume' })).json.code).toBe('CASE_NOT_PAUSED');
+    await held(a, officerA, id, 3);
+    const wrong = await step(a, officerA, id, { action: 'accept' });
+    expect({ status: wrong.status, code: wrong.json.code }).toEqual({ status: 403, code: 'CASE_WRONG_SIDE' });
+    const missing = await step(b, officerB, id, { action: 'return' });
+    expect({ status: missing.status, code: missing.json.code }).toEqual({
+      status: 400,
+      code: 'CASE_FIELD_INVALID',
+    });
+
+    // B's own key signs a step its rules would not let it take; A refuses it on receipt.
+    const agreement = (await view(a, officerA, id)) as CaseView & { agreementId: string };
+    const receipt = await sendDirect(b, a, {
+      type: 'clue.reply',
+      agreement: agreement.agreementId,
+      body: {
+        caseId: id,
+        seq: 4,
+        on: agreement.steps[1]!.on,
+        action: { action: 'result', outcome: 'penalty', penaltyYuan: '1.00', decisionNumber: 'forged' },
+        files: [],
+      },
+    });
+    expect(receipt).toMatchObject({ status: 'rejected', code: 'CASE_TRANSITION_ILLEGAL' });
+    const afterA = await view(a, officerA, id);
+    expect(afterA.steps).toHaveLength(3);
+    expect(afterA.state).toBe('received');
+
+    // Outside the agreement's clue.transfer grant: B's agreement with A lets clues go only from A to B.
+    const outside = await call(b, officerB, 'POST', '/cases/clues', {
+      ...complaint(newCreditCode('330106')),
+    });
+    expect({ status: outside.status, code: outside.json.code }).toEqual({
+      status: 403,
+      code: 'DIRECTION_NOT_ALLOWED',
+    });
+  });
+
+  it('lists a clue as overdue on both sides once its due date has passed, and as due soon before', async () => {
+    const sent = await call<CaseView>(
+      a,
+      officerA,
+      'POST',
+      '/cases/clues',
+      complaint(newCreditCode('360103')),
+    );
+    const id = sent.json.id;
+    const atB = await held(b, officerB, id, 2);
+    await held(a, officerA, id, 2);
+    const due = atB.deadline.due!;
+    expect(due > atB.receivedOn!).toBe(true);
+    const list = async (node: TestNode, user: TestUser, box: string, query: string) =>
+      (await call<ListedCase[]>(node, user, 'GET', `/cases?box=${box}&kind=clue&${query}`)).json.map(
+        (x) => x.id,
+      );
+    const dayAfter = new Date(Date.parse(`${due}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    expect(await list(b, officerB, 'inbox', `due=overdue&asOf=${dayAfter}`)).toContain(id);
+    expect(await list(a, officerA, 'outbox', `due=overdue&asOf=${dayAfter}`)).toContain(id);
+    expect(await list(b, officerB, 'inbox', `due=overdue&asOf=${due}`)).not.toContain(id);
+    expect(await list(b, officerB, 'inbox', `due=due-soon&asOf=${due}`)).toContain(id);
+    expect(await list(b, officerB, 'inbox', 'due=overdue')).not.toContain(id);
+
+    const figures = (
+      await call<{ figures: { role: string; peerRegion: string; sent: number; received: number }[] }>(
+        a,
+        officerA,
+        'GET',
+        `/cases/figures?from=${atB.receivedOn}&to=${atB.receivedOn}`,
+      )
+    ).json;
+    const toB = figures.figures.find((f) => f.role === 'sender' && f.peerRegion === B)!;
+    expect(toB.received).toBeGreaterThanOrEqual(1);
+    expect(toB.sent).toBeGreaterThanOrEqual(toB.received);
+  });
+
+  it('transfers a wrong-region clue once to the competent region, refuses a second transfer and a restricted one', async () => {
+    const creditCode = newCreditCode('360102');
+    // Sent to C by the officer's choice, with the reason.
+    const sent = await call<CaseView>(a, officerA, 'POST', '/cases/clues', {
+      ...complaint(creditCode),
+      to: C,
+      overrideReason: 'the transfer letter names a warehouse in 370000',
+    });
+    expect(sent.json.jurisdiction).toMatchObject({
+      region: C,
+      basis: 'override',
+      overrideReason: 'the transfer letter names a warehouse in 370000',
+    });
+    const id = sent.json.id;
+    await held(c, officerC, id, 2);
+    const transferred = await stepAt(
+      c,
+      officerC,
+      id,
+      { action: 'transfer', toRegion: B, reason: 'the seller operates in 360102' },
+      3,
+    );
+    expect(transferred.state).toBe('transferred');
+    expect((await held(a, officerA, id, 3)).state).toBe('transferred');
+
+    // B receives it as a clue from C, marked as transferred, with the evidence handed on.
+    const inbox = await eventually(
+      async () => {
+        const listed = (
+          await call<(ListedCase & { transferredFrom: { caseId: string } | null })[]>(
+            b,
+            officerB,
+            'GET',
+            '/cases?box=inbox',
+          )
+        ).json;
+        return listed.find((x) => x.transferredFrom?.caseId === id);
+      },
+      20_000,
+      'the transferred clue at B',
+    );
+    const atB = await held(b, officerB, inbox.id, 2);
+    expect(atB).toMatchObject({ peerRegion: C, transferredFrom: { region: A, caseId: id } });
+    expect(atB.files).toHaveLength(1);
+    const again = await step(b, officerB, inbox.id, { action: 'transfer', toRegion: C, reason: 'try again' });
+    expect({ status: again.status, code: again.json.code }).toEqual({
+      status: 409,
+      code: 'CASE_TRANSFER_LIMIT',
+    });
+
+    // A clue the sender may not have passed on stays where it was sent.
+    const restricted = await call<CaseView>(a, officerA, 'POST', '/cases/clues', {
+      ...complaint(creditCode),
+      to: C,
+      overrideReason: 'test of restrictions',
+      restrictions: { noOnwardTransfer: true },
+    });
+    await held(c, officerC, restricted.json.id, 2);
+    const refused = await step(c, officerC, restricted.json.id, {
+      action: 'transfer',
+      toRegion: B,
+      reason: 'competent region',
+    });
+    expect({ status: refused.status, code: refused.json.code }).toEqual({
+      status: 403,
+      code: 'CASE_TRANSFER_RESTRICTED',
+    });
+    expect((await view(c, officerC, restricted.json.id)).state).toBe('received');
+  });
+
+  it('answers an assistance request with a file, after asking once for more time', async () => {
+    const creditCode = newCreditCode('360104');
+    const asked = await call<CaseView>(a, officerA, 'POST', '/cases/assists', {
+      request: {
+        entity: { creditCode },
+        ask: 'verify-address',
+        details: 'Please confirm whether the entity operates at its registered address.',
+        caseReference: '杭市监协〔2026〕9号',
+      },
+    });
+    expect(asked.status).toBe(201);
+    expect(asked.json).toMatchObject({
+      kind: 'assist',
+      peerRegion: B,
+      jurisdiction: { region: B, basis: 'operator-code' },
+    });
+    const id = asked.json.id;
+    const atB = await held(b, officerB, id, 2);
+    const due = atB.deadline.due!;
+    const later = await stepAt(
+      b,
+      officerB,
+      id,
+      { action: 'request-more-time', reason: 'site visit scheduled', workingDays: 5 },
+      3,
+    );
+    expect(later.deadline.due! > due).toBe(true);
+    const again = await step(b, officerB, id, {
+      action: 'request-more-time',
+      reason: 'again',
+      workingDays: 5,
+    });
+    expect(again.json.code).toBe('CASE_MORE_TIME_USED');
+    const photo = Buffer.from('site visit photo', 'utf8');
+    await stepAt(
+      b,
+      officerB,
+      id,
+      {
+        action: 'answer',
+        answer: 'Visited on site: the entity operates at its registered address.',
+        evidence: [{ name: 'visit.txt', mediaType: 'text/plain', contentBase64: photo.toString('base64') }],
+      },
+      4,
+    );
+    // A pulls the answer's file from B and checks it before applying the answer.
+    const atA = await held(a, officerA, id, 4);
+    expect(atA.state).toBe('answered');
+    const sha256 = createHash('sha256').update(photo).digest('hex');
+    expect(atA.files).toEqual([expect.objectContaining({ sha256, size: photo.length })]);
+    const file = await a.request('GET', `/cases/${id}/files/${sha256}`, { token: officerA.token });
+    expect(Buffer.from(await file.arrayBuffer())).toEqual(photo);
+    await stepAt(a, officerA, id, { action: 'close' }, 5);
+    const endB = await held(b, officerB, id, 5);
+    expect(endB.state).toBe('closed');
+    for (const s of endB.steps) expect(s.signature.verified).toBe(true);
+  });
+
+  it('refuses a clue whose evidence file does not match its digest, and applies nothing of it', async () => {
+    await b.close();
+    const sent = await call<CaseView>(
+      a,
+      officerA,
+      'POST',
+      '/cases/clues',
+      complaint(newCreditCode('360102')),
+    );
+    const id = sent.json.id;
+    // The file changes after its digest was signed, before the receiver pulls it.
+    await sql(
+      a,
+      `UPDATE case_file SET content = convert_to('order 2026-11-02 #88231: genuine goods', 'UTF8') WHERE case_id = $1`,
+      [id],
+    );
+    b = await bootTestNode(b.env);
+    const outcome = await eventually(
+      async () => {
+        const [row] = await sql<{ status: string; receipt_code: string | null }>(
+          a,
+          `SELECT status, receipt_code FROM federation_outbox
+          WHERE id = (SELECT envelope_id FROM case_step WHERE case_id = $1 AND seq = 1)`,
+          [id],
+        );
+        return row && row.status !== 'pending' ? row : undefined;
+      },
+      30_000,
+      'the delivery of the clue',
+    );
+    expect(outcome).toEqual({ status: 'rejected', receipt_code: 'CASE_EVIDENCE_MISMATCH' });
+    expect(await sql(b, 'SELECT 1 FROM case_item WHERE id = $1', [id])).toEqual([]);
+    expect(await sql(b, 'SELECT 1 FROM case_step WHERE case_id = $1', [id])).toEqual([]);
+    expect(await sql(b, 'SELECT 1 FROM case_file WHERE case_id = $1', [id])).toEqual([]);
+  });
+});
