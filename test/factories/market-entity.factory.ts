@@ -1,5 +1,9 @@
 import { randomInt } from 'node:crypto';
-import { creditCodeCheckCharacter, organizationCodeCheckCharacter } from '@regulink/domain';
+import {
+  MARKET_ENTITY_COLUMNS,
+  creditCodeCheckCharacter,
+  organizationCodeCheckCharacter,
+} from '@regulink/domain';
 
 /** A line of an entity register file, as the provincial registration system exports it. */
 export interface RegisterLine {
@@ -16,19 +20,8 @@ export interface RegisterLine {
   updatedAt: string;
 }
 
-export const REGISTER_COLUMNS: readonly (keyof RegisterLine)[] = [
-  'creditCode',
-  'name',
-  'entityType',
-  'legalRepresentative',
-  'registeredAddress',
-  'divisionCode',
-  'status',
-  'establishedOn',
-  'statusChangedOn',
-  'businessScope',
-  'updatedAt',
-];
+/** The register file's columns, in order. */
+export const REGISTER_COLUMNS: readonly (keyof RegisterLine)[] = MARKET_ENTITY_COLUMNS;
 
 const ORG = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 

@@ -1,5 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { registrationNumberCheckDigit, residentIdCheckCharacter } from '@regulink/domain';
+import {
+  SHOP_REPORT_COLUMNS,
+  registrationNumberCheckDigit,
+  residentIdCheckCharacter,
+} from '@regulink/domain';
 import { csvField, newCreditCode } from './market-entity.factory';
 
 /** A line of a platform's shop report, as the platform exports it (empty string = absent). */
@@ -19,21 +23,7 @@ export interface ShopReportLine {
   reportPeriod: string;
 }
 
-export const SHOP_REPORT_COLUMNS: readonly (keyof ShopReportLine)[] = [
-  'platform',
-  'shopId',
-  'shopName',
-  'shopUrl',
-  'operatorName',
-  'operatorCreditCode',
-  'operatorRegistrationNumber',
-  'operatorResidentId',
-  'exemptionGround',
-  'operatingAddress',
-  'operatingDivisionCode',
-  'contact',
-  'reportPeriod',
-];
+export { SHOP_REPORT_COLUMNS };
 
 const digits = (n: number) => Array.from({ length: n }, () => randomInt(0, 10)).join('');
 

@@ -1,116 +1,110 @@
-import { readFile } from 'node:fs/promises';
-import { EvidenceError, verifyEvidenceBundle, type VerifiedEvidence } from '@regulink/protocol';
+#!/usr/bin/env node
+import type { CliEnv, CliOutput } from './commands/cli-output';
+import { agreementCommand } from './commands/agreement.command';
+import { cardCommand } from './commands/card.command';
+import { cluesCommand } from './commands/clues.command';
+import type { Command } from './commands/command';
+import { evidenceCommand } from './commands/evidence.command';
+import { ExitCode } from './commands/exit-code';
+import { readHidden } from './commands/hidden-prompt';
+import { importCommandGroup } from './commands/import.command';
+import { initCommand } from './commands/init.command';
+import { loginCommand } from './commands/login.command';
+import { peersCommand } from './commands/peers.command';
+import { resolveCommand } from './commands/resolve.command';
+import { verifyEvidenceCommand } from './commands/verify-evidence.command';
+import { generateCommand } from './generate/generate.command';
 
-/** Where a command writes: the verdict and results to `log`, problems to `error`. */
-export interface CliOutput {
-  log(line: string): void;
-  error(line: string): void;
-}
+export type { CliEnv, CliOutput } from './commands/cli-output';
 
-/** Exit codes: 0 done (the evidence verifies), 1 the evidence does not verify, 2 usage or input error. */
-const OK = 0;
-const REFUSED = 1;
-const USAGE = 2;
+const COMMANDS: Readonly<Record<string, { readonly command: Command; readonly synopsis: string }>> = {
+  login: { command: loginCommand, synopsis: 'login --url <node URL> --user <name>' },
+  init: {
+    command: initCommand,
+    synopsis: 'init --region <code> --name <name> [--dir] [--http-port] [--out]',
+  },
+  card: { command: cardCommand, synopsis: 'card export [--out <file>] | card import <file> [--allow]' },
+  peers: { command: peersCommand, synopsis: 'peers' },
+  agreement: {
+    command: agreementCommand,
+    synopsis: 'agreement draft|propose|countersign|decline|suspend|resume|revoke|list|show …',
+  },
+  import: {
+    command: importCommandGroup,
+    synopsis: 'import register|shops <file.csv|.ndjson> [--rejections]',
+  },
+  resolve: {
+    command: resolveCommand,
+    synopsis:
+      'resolve --shop-url <url> | --credit-code <code> | --name <name> --purpose <p> --case-reference <ref>',
+  },
+  clues: { command: cluesCommand, synopsis: 'clues due [--soon|--overdue] [--box inbox|outbox]' },
+  evidence: { command: evidenceCommand, synopsis: 'evidence export … --out <file> | evidence verify <file>' },
+  'verify-evidence': { command: verifyEvidenceCommand, synopsis: 'verify-evidence <file> [--json]' },
+  generate: {
+    command: (args, out) => generateCommand(args, out),
+    synopsis: 'generate …   (synthetic data; see regulink generate --help)',
+  },
+};
 
 const USAGE_TEXT = [
   'usage: regulink <command> [arguments]',
   '',
   'commands:',
-  '  verify-evidence <file> [--json]   check an evidence bundle offline; --json prints the result as JSON',
+  ...Object.values(COMMANDS).map((c) => `  ${c.synopsis}`),
+  '',
+  '"regulink <command> --help" describes a command. Every command takes --json (machine-readable',
+  'JSON on stdout instead of text). Commands that call a node take --url and --token, else',
+  'REGULINK_URL and REGULINK_TOKEN, else the profile written by login ($REGULINK_CLI_HOME/cli.json,',
+  'else ~/.regulink/cli.json).',
+  '',
+  'exit codes:',
+  '  0  done (the evidence verifies)',
+  '  1  refused by the node (its code and message are printed), or the evidence does not verify',
+  '  2  usage or input error (bad option, missing or unreadable file); nothing was sent',
+  '  3  the node could not be reached, or the connection was lost',
+  '  70 a fault of this program',
 ].join('\n');
 
-type Command = (args: string[], out: CliOutput) => Promise<number>;
-
-const COMMANDS: Readonly<Record<string, Command>> = {
-  'verify-evidence': verifyEvidence,
-};
-
-/** Runs one command line (without the node and script arguments); resolves to the exit code. */
-export async function run(argv: string[], out: CliOutput): Promise<number> {
+/**
+ * Runs one command line (without the node and script arguments); resolves to the exit code.
+ * `env` holds the command line's own settings (REGULINK_URL, REGULINK_TOKEN, REGULINK_PASSWORD,
+ * REGULINK_CLI_HOME); none are read from anywhere else.
+ */
+export async function run(argv: string[], out: CliOutput, env: CliEnv = {}): Promise<number> {
   const [name, ...args] = argv;
   if (name === 'help' || name === '--help' || name === '-h') {
+    const topic = args[0] === undefined ? undefined : COMMANDS[args[0]];
+    if (topic) return topic.command(['--help'], out, env);
     out.log(USAGE_TEXT);
-    return OK;
+    return ExitCode.Ok;
   }
-  const command = name === undefined ? undefined : COMMANDS[name];
-  if (!command) {
+  const entry = name === undefined ? undefined : COMMANDS[name];
+  if (!entry) {
     out.error(name === undefined ? 'no command given' : `unknown command: ${name}`);
     out.error(USAGE_TEXT);
-    return USAGE;
+    return ExitCode.Usage;
   }
-  return command(args, out);
-}
-
-async function verifyEvidence(args: string[], out: CliOutput): Promise<number> {
-  const json = args.includes('--json');
-  const rest = args.filter((arg) => arg !== '--json');
-  const unknownFlag = rest.find((arg) => arg.startsWith('--'));
-  if (unknownFlag !== undefined || rest.length !== 1) {
-    out.error(unknownFlag ? `unknown option: ${unknownFlag}` : 'verify-evidence takes exactly one file');
-    out.error('usage: regulink verify-evidence <file> [--json]');
-    return USAGE;
-  }
-  const file = rest[0]!;
-
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    out.error(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-    return USAGE;
-  }
-  let bundle: unknown;
-  try {
-    bundle = JSON.parse(text);
-  } catch (error) {
-    out.error(`${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
-    return USAGE;
-  }
-
-  let verified: VerifiedEvidence;
-  try {
-    verified = await verifyEvidenceBundle(bundle);
-  } catch (error) {
-    if (!(error instanceof EvidenceError)) throw error;
-    out.error(`evidence does NOT verify: ${error.problem}: ${error.message}`);
-    return REFUSED;
-  }
-  if (json) out.log(JSON.stringify(verified, null, 2));
-  else summarize(verified, out);
-  return OK;
-}
-
-/** The human summary; the record itself is left out, as it may hold personal data. */
-function summarize(evidence: VerifiedEvidence, out: CliOutput): void {
-  const { batch, agreement } = evidence;
-  const kidsByRegion = new Map<string, string[]>();
-  for (const { region, kid } of evidence.keys) {
-    kidsByRegion.set(region, [...(kidsByRegion.get(region) ?? []), kid]);
-  }
-  out.log('evidence verifies');
-  out.log(`  record:    ${evidence.kind}, index ${evidence.index} of ${batch.size}`);
-  out.log(`  batch:     ${batch.id}`);
-  out.log(`  sent:      ${batch.from} → ${batch.to}, signed at ${batch.signedAt}`);
-  out.log(`  agreement: ${agreement.id} "${agreement.title}"`);
-  out.log(`             valid ${agreement.validFrom} to ${agreement.validUntil} (China dates)`);
-  out.log(`             terms digest ${agreement.digest}`);
-  out.log('  keys checked (thumbprints):');
-  for (const [region, kids] of kidsByRegion) out.log(`    ${region}: ${kids.join(', ')}`);
-  out.log(
-    'The bundle carries its own node cards, which vouch only for themselves: compare these ' +
-      "thumbprints with each party's published node card before relying on this result.",
-  );
+  return entry.command(args, out, env);
 }
 
 if (require.main === module) {
-  run(process.argv.slice(2), console).then(
+  const out: CliOutput = {
+    log: (line) => console.log(line),
+    error: (line) => console.error(line),
+    progress: { write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY === true },
+    ...(process.stdin.isTTY ? { prompt: readHidden } : {}),
+  };
+  // The command line is its own program: its settings come from its environment, read here only.
+  // eslint-disable-next-line no-restricted-syntax
+  run(process.argv.slice(2), out, process.env).then(
     (code) => {
       process.exitCode = code;
     },
     (error: unknown) => {
-      // A fault of this program, not a verdict on the evidence: keep it apart from 1 and 2.
+      // A fault of this program, not a verdict: keep it apart from the documented codes.
       console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      process.exitCode = 70;
+      process.exitCode = ExitCode.Internal;
     },
   );
 }

@@ -151,3 +151,10 @@ export type {
   AssistFacts,
   AssistState,
 } from './cases/assist-machine';
+export {
+  MARKET_ENTITY_COLUMNS,
+  OPTIONAL_MARKET_ENTITY_COLUMNS,
+  OPTIONAL_SHOP_REPORT_COLUMNS,
+  SHOP_REPORT_COLUMNS,
+} from './import-files/import-columns';
+export type { MarketEntityColumn, ShopReportColumn } from './import-files/import-columns';

@@ -62,20 +62,4 @@ export class MarketEntityLineDto {
   updatedAt!: string;
 }
 
-/** The column names of a register file, in the order an export is expected to have them. */
-export const MARKET_ENTITY_COLUMNS = [
-  'creditCode',
-  'name',
-  'entityType',
-  'legalRepresentative',
-  'registeredAddress',
-  'divisionCode',
-  'status',
-  'establishedOn',
-  'statusChangedOn',
-  'businessScope',
-  'updatedAt',
-] as const;
-
-/** Columns a register file may leave out. */
-export const OPTIONAL_MARKET_ENTITY_COLUMNS: readonly string[] = ['statusChangedOn', 'businessScope'];
+export { MARKET_ENTITY_COLUMNS, OPTIONAL_MARKET_ENTITY_COLUMNS } from '@regulink/domain';

@@ -73,29 +73,4 @@ export class ShopReportLineDto {
   reportPeriod!: string;
 }
 
-/** The column names of a shop report, in the order a report is expected to have them. */
-export const SHOP_REPORT_COLUMNS = [
-  'platform',
-  'shopId',
-  'shopName',
-  'shopUrl',
-  'operatorName',
-  'operatorCreditCode',
-  'operatorRegistrationNumber',
-  'operatorResidentId',
-  'exemptionGround',
-  'operatingAddress',
-  'operatingDivisionCode',
-  'contact',
-  'reportPeriod',
-] as const;
-
-/** Columns a shop report may leave out. */
-export const OPTIONAL_SHOP_REPORT_COLUMNS: readonly string[] = [
-  'operatorCreditCode',
-  'operatorRegistrationNumber',
-  'operatorResidentId',
-  'exemptionGround',
-  'operatingDivisionCode',
-  'contact',
-];
+export { OPTIONAL_SHOP_REPORT_COLUMNS, SHOP_REPORT_COLUMNS } from '@regulink/domain';

@@ -1,0 +1,101 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { connectToNode, NODE_OPTIONS, NODE_OPTIONS_USAGE } from '../api/node-connection';
+import { defineCommand, defineGroup, UsageError } from './command';
+import { ExitCode } from './exit-code';
+
+interface SignedCard {
+  card: { region?: string; name?: string; keys?: { kid?: string }[]; [field: string]: unknown };
+  jws: string;
+}
+
+interface Peer {
+  region: string;
+  name: string;
+  apiEndpoint: string;
+  federationEndpoint: string;
+  pinnedKids: string[];
+  allowed: boolean;
+}
+
+const kidsOf = (card: SignedCard['card']) => (card.keys ?? []).map((k) => k.kid ?? '?');
+
+const exportCommand = defineCommand({
+  usage: `usage: regulink card export [--out <file>] [--url …] [--json]
+
+Fetches the node's signed card (GET /.well-known/regulink/node-card), to hand to the
+administrator of another region. Without --out it is printed on stdout.
+
+  --out <file>   write the card to this file
+${NODE_OPTIONS_USAGE}`,
+  options: { ...NODE_OPTIONS, out: { type: 'string' } },
+  async action({ args, json, out, env }) {
+    const api = await connectToNode(args, env);
+    const signed = await api.call<SignedCard>('GET', '/.well-known/regulink/node-card');
+    const file = args.string('out');
+    if (file === undefined) {
+      out.log(JSON.stringify(signed, null, 2));
+      return ExitCode.Ok;
+    }
+    try {
+      await writeFile(file, `${JSON.stringify(signed, null, 2)}\n`);
+    } catch (error) {
+      throw new UsageError(`cannot write ${file}: ${(error as Error).message}`);
+    }
+    const summary = { file, region: signed.card.region, name: signed.card.name, kids: kidsOf(signed.card) };
+    if (json) out.log(JSON.stringify(summary, null, 2));
+    else {
+      out.log(`node card of ${summary.region} (${summary.name}) written to ${file}`);
+      out.log(`  key thumbprints: ${summary.kids.join(', ')}`);
+    }
+    return ExitCode.Ok;
+  },
+});
+
+const importCommand = defineCommand({
+  usage: `usage: regulink card import <file> [--allow] [--url …] [--json]
+
+Imports another node's signed card as a peer and pins its keys (POST /federation/peers).
+Compare the key thumbprints printed with those the other region's administrator gives you
+by another channel before allowing the peer.
+
+  --allow        put the peer on the allow list at once
+${NODE_OPTIONS_USAGE}`,
+  options: { ...NODE_OPTIONS, allow: { type: 'boolean' } },
+  positionals: { min: 1, max: 1, what: 'the card file' },
+  async action({ args, json, out, env }) {
+    const file = args.positionals[0]!;
+    const signed = await readCard(file);
+    const api = await connectToNode(args, env);
+    const peer = await api.call<Peer>('POST', '/federation/peers', {
+      json: { card: signed.card, jws: signed.jws, allow: args.flag('allow') },
+    });
+    if (json) out.log(JSON.stringify(peer, null, 2));
+    else {
+      out.log(`imported peer ${peer.region} (${peer.name}), ${peer.allowed ? 'allowed' : 'not allowed yet'}`);
+      out.log(`  API         ${peer.apiEndpoint}`);
+      out.log(`  federation  ${peer.federationEndpoint}`);
+      out.log(`  pinned keys ${peer.pinnedKids.join(', ')}`);
+    }
+    return ExitCode.Ok;
+  },
+});
+
+async function readCard(file: string): Promise<SignedCard> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read the card ${file}: ${(error as Error).message}`);
+  }
+  const signed = parsed as Partial<SignedCard> | null;
+  if (!signed || typeof signed.card !== 'object' || typeof signed.jws !== 'string') {
+    throw new UsageError(`${file} is not a signed node card ({card, jws}, as card export writes it)`);
+  }
+  return signed as SignedCard;
+}
+
+/** `regulink card export|import`: exchanging node cards between regions. */
+export const cardCommand = defineGroup('card', 'Node cards: how two regions connect their nodes.', {
+  export: { command: exportCommand, synopsis: 'export [--out <file>]' },
+  import: { command: importCommand, synopsis: 'import <file> [--allow]' },
+});
