@@ -13,6 +13,7 @@ import { ResolveReference1795458439202 } from './1795458439202-ResolveReference'
 import { LandingShopSeq1795461152083 } from './1795461152083-LandingShopSeq';
 import { ResolveIndexes1795461391833 } from './1795461391833-ResolveIndexes';
 import { Cases1796282534621 } from './1796282534621-Cases';
+import { CaseUploads1796284767219 } from './1796284767219-CaseUploads';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   LandingShopSeq1795461152083,
   ResolveIndexes1795461391833,
   Cases1796282534621,
+  CaseUploads1796284767219,
 ];

@@ -390,6 +390,57 @@ describe('case clues between regions (three real nodes)', () => {
     expect((await view(c, officerC, restricted.json.id)).state).toBe('received');
   });
 
+  it('carries an evidence file too large for a JSON request, uploaded first, and refuses one over the limit', async () => {
+    const upload = (bytes: Buffer, name: string) =>
+      fetch(`${a.url}/cases/evidence?name=${encodeURIComponent(name)}&mediaType=video/mp4`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${officerA.token}`, 'content-type': 'application/octet-stream' },
+        body: bytes,
+      });
+    const video = Buffer.alloc(3 * 1024 * 1024 + 7, 0);
+    for (let i = 0; i < video.length; i++) video[i] = (i * 7919) % 251;
+    const sha256 = createHash('sha256').update(video).digest('hex');
+    const uploaded = await upload(video, 'unboxing.mp4');
+    expect(uploaded.status).toBe(201);
+    expect(await uploaded.json()).toEqual({
+      sha256,
+      size: video.length,
+      name: 'unboxing.mp4',
+      mediaType: 'video/mp4',
+    });
+
+    const sent = await call<CaseView>(a, officerA, 'POST', '/cases/clues', {
+      ...complaint(newCreditCode('360102')),
+      uploads: [sha256],
+    });
+    expect(sent.status).toBe(201);
+    const atB = await held(b, officerB, sent.json.id, 2);
+    expect(atB.files).toEqual(
+      expect.arrayContaining([expect.objectContaining({ sha256, size: video.length, name: 'unboxing.mp4' })]),
+    );
+    const file = await b.request('GET', `/cases/${sent.json.id}/files/${sha256}`, { token: officerB.token });
+    expect(
+      createHash('sha256')
+        .update(Buffer.from(await file.arrayBuffer()))
+        .digest('hex'),
+    ).toBe(sha256);
+
+    const tooLarge = await upload(Buffer.alloc(8 * 1024 * 1024 + 1), 'too-large.bin');
+    expect({ status: tooLarge.status, code: ((await tooLarge.json()) as { code: string }).code }).toEqual({
+      status: 413,
+      code: 'CASE_EVIDENCE_TOO_LARGE',
+    });
+    // Another officer's upload, or none at all, cannot be attached by its digest.
+    const unknown = await call(a, officerA, 'POST', '/cases/clues', {
+      ...complaint(newCreditCode('360102')),
+      uploads: ['0'.repeat(64)],
+    });
+    expect({ status: unknown.status, code: unknown.json.code }).toEqual({
+      status: 400,
+      code: 'CASE_EVIDENCE_INVALID',
+    });
+  });
+
   it('answers an assistance request with a file, after asking once for more time', async () => {
     const creditCode = newCreditCode('360104');
     const asked = await call<CaseView>(a, officerA, 'POST', '/cases/assists', {

@@ -1,7 +1,7 @@
 import { UserEntity } from '@regulink/access';
 import { AgreementEntity, AgreementEventEntity, AgreementUsageEntity } from '@regulink/agreements';
 import { AuditEntryEntity, AuditNodeEntity, AuditTreeHeadEntity } from '@regulink/audit';
-import { CaseEntity, CaseFileEntity, CaseStepEntity } from '@regulink/cases';
+import { CaseEntity, CaseFileEntity, CaseStepEntity, CaseUploadEntity } from '@regulink/cases';
 import {
   InboxMessageEntity,
   OutboxMessageEntity,
@@ -47,4 +47,5 @@ export const ENTITIES = [
   CaseEntity,
   CaseStepEntity,
   CaseFileEntity,
+  CaseUploadEntity,
 ];

@@ -7,11 +7,13 @@ import {
   ParseUUIDPipe,
   Post,
   Query,
+  Req,
   StreamableFile,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import { CurrentUser, Role, Roles, type AuthenticatedUser } from '@regulink/access';
+import { CasesErrorCode, CasesException } from './cases.exception';
 import { CasesService } from './cases.service';
 import {
   AssistCreateDto,
@@ -19,6 +21,7 @@ import {
   CaseListQueryDto,
   CaseStepDto,
   ClueCreateDto,
+  EvidenceUploadQueryDto,
 } from './dto/case-request.dto';
 
 export class FileParamsDto {
@@ -45,6 +48,28 @@ export class CasesController {
   @Roles(Role.Officer, Role.Admin)
   createAssist(@CurrentUser() user: AuthenticatedUser, @Body() body: AssistCreateDto) {
     return this.cases.createAssist(user, body);
+  }
+
+  /**
+   * An evidence file, sent as the raw body (`application/octet-stream`, at most 8 MiB), kept to be
+   * attached by its SHA-256 (`uploads`) to a new case or a step.
+   */
+  @Post('evidence')
+  @Roles(Role.Officer, Role.Admin)
+  @ApiConsumes('application/octet-stream')
+  upload(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query() query: EvidenceUploadQueryDto,
+    @Req() request: { body?: unknown; headers: Record<string, string | string[] | undefined> },
+  ) {
+    const body = request.body as AsyncIterable<Uint8Array> | undefined;
+    const type = String(request.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    if (type !== 'application/octet-stream' || !body || typeof body[Symbol.asyncIterator] !== 'function')
+      throw new CasesException(CasesErrorCode.EvidenceInvalid, 'send the file as application/octet-stream');
+    return this.cases.upload(user, query.name, query.mediaType ?? 'application/octet-stream', body);
   }
 
   /** The inbox or outbox, filtered; `due=overdue|due-soon` gives the deadline lists. */

@@ -24,6 +24,7 @@ export enum CasesErrorCode {
   /** Another step was taken at the same time; read the case again. */
   Conflict = 'CASE_CONFLICT',
   EvidenceInvalid = 'CASE_EVIDENCE_INVALID',
+  EvidenceTooLarge = 'CASE_EVIDENCE_TOO_LARGE',
 }
 
 /** Failures of a case operation asked for through the API. */

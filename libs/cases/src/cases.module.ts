@@ -7,6 +7,7 @@ import { RegistryModule } from '@regulink/registry';
 import { CaseFileEntity } from './case-file.entity';
 import { registerCaseMessages } from './case-messages';
 import { CaseStepEntity } from './case-step.entity';
+import { CaseUploadEntity } from './case-upload.entity';
 import { CaseEntity } from './case.entity';
 import { CasesController } from './cases.controller';
 import { CasesRepository } from './cases.repository';
@@ -15,7 +16,7 @@ import { CasesService } from './cases.service';
 /** Case clues and assistance requests between regions, on the agreements' deadlines. */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([CaseEntity, CaseStepEntity, CaseFileEntity]),
+    TypeOrmModule.forFeature([CaseEntity, CaseStepEntity, CaseFileEntity, CaseUploadEntity]),
     AgreementsModule,
     FederationModule,
     IdentityModule,

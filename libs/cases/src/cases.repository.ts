@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { CaseFileEntity } from './case-file.entity';
 import { CaseStepEntity } from './case-step.entity';
+import { CaseUploadEntity } from './case-upload.entity';
 import { CaseEntity } from './case.entity';
 
 /** What the lists filter on; every field narrows. */
@@ -164,6 +165,25 @@ export class CasesRepository {
       [caseId, sha256, peerRegion, offset, length],
     );
     return rows[0] ?? null;
+  }
+
+  /** Keeps an upload; the same file uploaded again by the same officer replaces its name and type. */
+  async saveUpload(upload: CaseUploadEntity): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(CaseUploadEntity)
+      .values(upload)
+      .orUpdate(['name', 'media_type', 'uploaded_at'], ['uploaded_by', 'sha256'])
+      .execute();
+  }
+
+  uploadsOf(uploadedBy: string, sha256s: readonly string[]): Promise<CaseUploadEntity[]> {
+    return this.dataSource
+      .getRepository(CaseUploadEntity)
+      .createQueryBuilder('u')
+      .where('u.uploaded_by = :uploadedBy AND u.sha256 IN (:...sha256s)', { uploadedBy, sha256s })
+      .getMany();
   }
 
   list(filter: CaseFilter): Promise<CaseEntity[]> {

@@ -33,7 +33,13 @@ import { CaseStepEntity } from './case-step.entity';
 import { CaseEntity } from './case.entity';
 import { CasesErrorCode, CasesException } from './cases.exception';
 import { CasesRepository, type CaseFilter } from './cases.repository';
-import { MAX_FILE_BYTES, type EvidenceUploadDto, type FileReferenceDto } from './dto/case-content.dto';
+import {
+  MAX_FILE_BYTES,
+  MAX_STEP_FILES,
+  type EvidenceUploadDto,
+  type FileReferenceDto,
+} from './dto/case-content.dto';
+import { CaseUploadEntity } from './case-upload.entity';
 import type { ClueSendBody, AssistSendBody, CaseStepBody, FilePullBody } from './dto/case-message.dto';
 import type {
   AssistCreateDto,
@@ -104,7 +110,7 @@ export class CasesService {
     return this.create(user, 'clue', jurisdiction, {
       content: dto.clue as unknown as Record<string, unknown>,
       restrictions: { noOnwardTransfer: dto.restrictions?.noOnwardTransfer ?? false },
-      files: this.uploads(dto.evidence),
+      files: await this.attachments(user, dto.evidence, dto.uploads),
       brand: dto.clue.brand ?? null,
       transferredFrom: null,
     });
@@ -117,7 +123,7 @@ export class CasesService {
     return this.create(user, 'assist', jurisdiction, {
       content: dto.request as unknown as Record<string, unknown>,
       restrictions: { noOnwardTransfer: true },
-      files: this.uploads(dto.evidence),
+      files: await this.attachments(user, dto.evidence, dto.uploads),
       brand: null,
       transferredFrom: null,
     });
@@ -265,12 +271,12 @@ export class CasesService {
     const kind = item.kind as CaseKind;
     const side = item.role as CaseSide;
     const on = this.today();
-    const { evidence, ...fields } = dto;
+    const { evidence, uploads, ...fields } = dto;
     const action = { type: dto.action, ...withoutAction(fields) } as StepAction;
     // The rules are checked before anything is signed, and again under the lock below.
     const workingDays = await this.workingDays(item);
     const facts = this.apply(kind, item.facts, action, side, on, workingDays);
-    const files = this.uploads(evidence);
+    const files = await this.attachments(user, evidence, uploads);
     const seq = item.seq + 1;
     const step = await this.outbox.prepare({
       to: item.peerRegion,
@@ -744,12 +750,49 @@ export class CasesService {
     }
   }
 
-  private uploads(evidence: EvidenceUploadDto[] | undefined): HeldFile[] {
-    const files = (evidence ?? []).map((upload) => {
+  /**
+   * Keeps an evidence file an officer uploads, read up to its size limit and named by its
+   * SHA-256, to attach to a case or a step by that digest.
+   */
+  async upload(user: AuthenticatedUser, name: string, mediaType: string, body: AsyncIterable<Uint8Array>) {
+    const pieces: Buffer[] = [];
+    let size = 0;
+    for await (const piece of body) {
+      size += piece.length;
+      if (size > MAX_FILE_BYTES)
+        throw new CasesException(
+          CasesErrorCode.EvidenceTooLarge,
+          `an evidence file is at most ${MAX_FILE_BYTES} bytes`,
+        );
+      pieces.push(Buffer.from(piece));
+    }
+    const content = Buffer.concat(pieces);
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    await this.cases.saveUpload(
+      Object.assign(new CaseUploadEntity(), {
+        uploadedBy: user.username,
+        sha256,
+        name,
+        mediaType,
+        size,
+        content,
+        uploadedAt: this.clock.now(),
+      }),
+    );
+    return { sha256, size, name, mediaType };
+  }
+
+  /** The files of a case or step: given inline (base64), or uploaded before by this officer. */
+  private async attachments(
+    user: AuthenticatedUser,
+    evidence: EvidenceUploadDto[] | undefined,
+    uploads: string[] | undefined,
+  ): Promise<HeldFile[]> {
+    const inline = (evidence ?? []).map((upload) => {
       const content = Buffer.from(upload.contentBase64, 'base64');
       if (content.length > MAX_FILE_BYTES)
         throw new CasesException(
-          CasesErrorCode.EvidenceInvalid,
+          CasesErrorCode.EvidenceTooLarge,
           `${upload.name} is larger than ${MAX_FILE_BYTES} bytes`,
         );
       return {
@@ -760,6 +803,29 @@ export class CasesService {
         content,
       };
     });
+    const wanted = [...new Set(uploads ?? [])];
+    const stored = wanted.length > 0 ? await this.cases.uploadsOf(user.username, wanted) : [];
+    const missing = wanted.filter((sha256) => !stored.some((u) => u.sha256 === sha256));
+    if (missing.length > 0)
+      throw new CasesException(
+        CasesErrorCode.EvidenceInvalid,
+        `no upload of yours has the digest ${missing.join(', ')}`,
+      );
+    const files = [
+      ...inline,
+      ...stored.map(({ name, mediaType, sha256, size, content }) => ({
+        name,
+        mediaType,
+        sha256,
+        size,
+        content,
+      })),
+    ];
+    if (files.length > MAX_STEP_FILES)
+      throw new CasesException(
+        CasesErrorCode.EvidenceInvalid,
+        `a step carries at most ${MAX_STEP_FILES} files`,
+      );
     if (new Set(files.map((f) => f.sha256)).size !== files.length)
       throw new CasesException(CasesErrorCode.EvidenceInvalid, 'the same file is attached twice');
     return files;

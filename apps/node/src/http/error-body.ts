@@ -104,6 +104,8 @@ function casesStatus(code: CasesErrorCode): number {
       return 403;
     case CasesErrorCode.NoJurisdiction:
       return 422;
+    case CasesErrorCode.EvidenceTooLarge:
+      return 413;
     case CasesErrorCode.LocalJurisdiction:
     case CasesErrorCode.TransitionIllegal:
     case CasesErrorCode.TransferLimit:

@@ -14,8 +14,10 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 export function configureHttpServer(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   // Bulk files stream through to the import, unread and unbounded: they are read a batch at a time.
-  fastify.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) =>
-    done(null, payload),
+  // Evidence files too: the upload reads them up to their own limit.
+  fastify.addContentTypeParser(
+    ['text/csv', 'application/x-ndjson', 'application/octet-stream'],
+    (_request, payload, done) => done(null, payload),
   );
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(CORRELATION_HEADER, request.id);

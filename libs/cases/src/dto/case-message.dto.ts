@@ -76,7 +76,7 @@ export class AssistSendBody extends SendBody {
 }
 
 /** The step as it crosses: the action's fields without uploads (files are named in `files`). */
-export class StepActionBody extends OmitType(CaseStepDto, ['evidence'] as const) {}
+export class StepActionBody extends OmitType(CaseStepDto, ['evidence', 'uploads'] as const) {}
 
 /** `<kind>.step` and `<kind>.reply`: the next step of a case, numbered. */
 export class CaseStepBody {

@@ -20,6 +20,7 @@ import {
   MAX_STEP_FILES,
   REGION,
   RestrictionsDto,
+  SHA256_HEX,
   YUAN,
 } from './case-content.dto';
 
@@ -41,6 +42,13 @@ class RoutingOverride {
   @ValidateNested({ each: true })
   @Type(() => EvidenceUploadDto)
   evidence?: EvidenceUploadDto[];
+
+  /** Files uploaded before (`POST /cases/evidence`), by their SHA-256. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_STEP_FILES)
+  @Matches(SHA256_HEX, { each: true, message: 'uploads must be SHA-256 digests in hex' })
+  uploads?: string[];
 }
 
 /** `POST /cases/clues`: a new clue, sent at once to the region with jurisdiction. */
@@ -134,6 +142,24 @@ export class CaseStepDto {
   @ValidateNested({ each: true })
   @Type(() => EvidenceUploadDto)
   evidence?: EvidenceUploadDto[];
+
+  /** Files uploaded before (`POST /cases/evidence`), by their SHA-256. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_STEP_FILES)
+  @Matches(SHA256_HEX, { each: true, message: 'uploads must be SHA-256 digests in hex' })
+  uploads?: string[];
+}
+
+/** `POST /cases/evidence`: the file's name and media type; the body is the file. */
+export class EvidenceUploadQueryDto {
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @IsOptional()
+  @Matches(/^[a-z]+\/[a-z0-9.+-]+$/i, { message: 'mediaType must be a media type such as image/jpeg' })
+  mediaType?: string;
 }
 
 /** `GET /cases`: the inbox (received) or outbox (sent), filtered. */
