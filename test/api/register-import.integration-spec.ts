@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { Role } from '@regulink/access';
 import {
@@ -269,5 +270,23 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     );
     expect(count!.n).toBe(2500);
     expect((await upload(text, 'text/csv', `?resume=${id}`)).json.code).toBe('IMPORT_NOT_RESUMABLE');
+  });
+
+  it('takes an import id chosen by the client, so its progress can be read while it runs, once', async () => {
+    const id = randomUUID();
+    const text = registerCsv(Array.from({ length: 3 }, () => newRegisterLine()));
+    const first = await upload(text, 'text/csv', `?id=${id}`);
+    expect(first).toMatchObject({ status: 201, json: { id, accepted: 3, state: 'completed' } });
+    const read = await fetch(`${node.url}/registry/imports/${id}`, {
+      headers: { authorization: `Bearer ${system.token}` },
+    });
+    expect(await read.json()).toMatchObject({ id, lastLine: 4, accepted: 3 });
+    const again = await upload(text, 'text/csv', `?id=${id}`);
+    expect({ status: again.status, code: again.json.code }).toEqual({ status: 409, code: 'IMPORT_ID_TAKEN' });
+    const both = await upload(text, 'text/csv', `?id=${randomUUID()}&resume=${id}`);
+    expect({ status: both.status, code: both.json.code }).toEqual({
+      status: 400,
+      code: 'IMPORT_FILE_INVALID',
+    });
   });
 });

@@ -3,6 +3,7 @@ export enum RegistryErrorCode {
   ImportFileInvalid = 'IMPORT_FILE_INVALID',
   ImportFormatUnsupported = 'IMPORT_FORMAT_UNSUPPORTED',
   ImportNotResumable = 'IMPORT_NOT_RESUMABLE',
+  ImportIdTaken = 'IMPORT_ID_TAKEN',
   UploadIncomplete = 'IMPORT_UPLOAD_INCOMPLETE',
   EvidenceNotFound = 'EVIDENCE_NOT_FOUND',
   PurposeRequired = 'PURPOSE_REQUIRED',

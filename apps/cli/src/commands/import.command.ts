@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { ApiError, type NodeApi } from '../api/node-api';
@@ -31,6 +32,8 @@ interface ImportReport {
 
 const CONTENT_TYPES = { csv: 'text/csv', ndjson: 'application/x-ndjson' } as const;
 type Format = keyof typeof CONTENT_TYPES;
+/** How often the node's progress of a running import is read. */
+const PROGRESS_POLL_MS = 500;
 const CHUNK_BYTES = 256 * 1024;
 const REJECTIONS_SHOWN = 10;
 const REJECTIONS_PAGE = 10_000;
@@ -69,13 +72,11 @@ async function countLines(file: string): Promise<number> {
 /**
  * The file as a stream the upload pulls a chunk at a time, so what has been taken is what has
  * been sent; the node's reading holds the upload back, so it is ahead of what the node has read
- * by no more than the buffers between them (a few MB). `onLines` hears the lines sent so far,
- * `onEnd` that the whole file was.
+ * by no more than the buffers between them (a few MB). `onLines` hears the lines sent so far.
  */
 async function fileStream(
   file: string,
   onLines: (lines: number) => void,
-  onEnd: () => void,
 ): Promise<ReadableStream<Uint8Array>> {
   const handle = await open(file, 'r');
   let lines = 0;
@@ -87,7 +88,6 @@ async function fileStream(
         if (bytesRead === 0) {
           await handle.close();
           controller.close();
-          onEnd();
           return;
         }
         for (let i = 0; i < bytesRead; i++) if (buffer[i] === NEWLINE) lines++;
@@ -160,41 +160,48 @@ ${NODE_OPTIONS_USAGE}
       // Checks the token first: a refusal is then an answer, not a connection cut mid-upload.
       await api.call('GET', '/auth/me');
 
-      // The node reports progress only to a caller that knows the import's id, which it gives in
-      // its final answer: the bar counts the lines sent (see fileStream), then waits for the report.
-      const progress = new ProgressBar(out, basename(file), total, 'sent');
+      // The import gets an id chosen here, so that the node's own progress (lines read and
+      // committed) can be followed while the file uploads; a resumed import has its id already.
+      const id = resume ?? randomUUID();
+      const progress = new ProgressBar(out, basename(file), total, 'read');
       let sent = 0;
-      const stream = await fileStream(
-        file,
-        (lines) => {
-          sent = lines;
-          progress.update(lines);
-        },
-        () => {
-          progress.update(total);
-          progress.finish(`all ${total.toLocaleString('en-US')} lines sent; waiting for the node's report`);
-        },
-      );
+      const stream = await fileStream(file, (lines) => (sent = lines));
+      let uploading = true;
+      const follow = (async () => {
+        while (uploading) {
+          await new Promise((r) => setTimeout(r, PROGRESS_POLL_MS));
+          const state = await api
+            .call<{ lastLine: number }>('GET', `/registry/imports/${id}`)
+            .catch(() => undefined);
+          if (state && uploading) progress.update(state.lastLine);
+        }
+      })();
       const started = Date.now();
       let report: ImportReport;
       try {
         report = await api.call<ImportReport>(
           'POST',
-          `/registry/imports/${route}${resume ? `?resume=${resume}` : ''}`,
+          `/registry/imports/${route}?${resume ? `resume=${resume}` : `id=${id}`}`,
           { stream, contentType: CONTENT_TYPES[format] },
         );
       } catch (error) {
+        uploading = false;
+        await follow;
         progress.finish();
         if (error instanceof ApiError && error.status === 0 && sent > 0) {
           throw new ApiError(
             0,
             'CONNECTION_LOST',
             `the connection to ${api.url} was lost after ${sent} of ${total} lines were sent ` +
-              `(${error.message}); the node keeps the batches it committed`,
+              `(${error.message}); the node keeps the batches it committed: --resume ${id} goes on`,
           );
         }
         throw error;
+      } finally {
+        uploading = false;
       }
+      await follow;
+      progress.update(report.lastLine);
       progress.finish();
       const rejections = args.flag('rejections') ? await allRejections(api, report) : report.rejections;
       if (json) {

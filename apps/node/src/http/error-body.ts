@@ -83,6 +83,7 @@ function registryStatus(code: RegistryErrorCode): number {
     case RegistryErrorCode.OfficerQuotaExceeded:
       return 429;
     case RegistryErrorCode.ImportNotResumable:
+    case RegistryErrorCode.ImportIdTaken:
       return 409;
     case RegistryErrorCode.ImportFormatUnsupported:
       return 415;

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
+import { isUniqueViolation } from '@regulink/persistence';
 import { RegistryErrorCode, RegistryException } from '../registry.exception';
 import { ImportJobEntity } from './import-job.entity';
 import { ImportJobRepository } from './import-job.repository';
@@ -50,10 +51,11 @@ export class ImportRunner implements OnApplicationBootstrap {
     format: ImportFormat,
     actor: string,
     resumeId?: string,
+    newId?: string,
   ): Promise<ImportReport> {
     const job = resumeId
       ? await this.resume(target, format, resumeId)
-      : await this.start(target, format, actor);
+      : await this.start(target, format, actor, newId);
     let columnsChecked = false;
     // Lines up to here were committed before an interruption; `checkedUpTo` follows the reading.
     const resumeAfter = job.lastLine;
@@ -193,9 +195,10 @@ export class ImportRunner implements OnApplicationBootstrap {
     target: ImportTarget<R>,
     format: ImportFormat,
     actor: string,
+    id: string = uuidv7(),
   ): Promise<ImportJobEntity> {
     const job = Object.assign(new ImportJobEntity(), {
-      id: uuidv7(),
+      id,
       kind: target.kind,
       format,
       state: 'running' as const,
@@ -209,7 +212,12 @@ export class ImportRunner implements OnApplicationBootstrap {
       rejected: 0,
       error: null,
     });
-    await this.jobs.create(job);
+    try {
+      await this.jobs.create(job);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw new RegistryException(RegistryErrorCode.ImportIdTaken, `an import ${id} exists already`);
+    }
     return job;
   }
 

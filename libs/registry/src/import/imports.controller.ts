@@ -107,7 +107,19 @@ export class ImportsController {
     }
     let report;
     try {
-      report = await this.runner.run(target, wholeUpload(body), format, user.username, query.resume);
+      if (query.id && query.resume)
+        throw new RegistryException(
+          RegistryErrorCode.ImportFileInvalid,
+          'give either id (a new import) or resume',
+        );
+      report = await this.runner.run(
+        target,
+        wholeUpload(body),
+        format,
+        user.username,
+        query.resume,
+        query.id,
+      );
     } catch (error) {
       // The rest of the upload is not wanted: close the connection after the answer rather than
       // read the file to its end.

@@ -11,6 +11,14 @@ export class ImportStartQueryDto {
   @IsOptional()
   @IsUUID()
   resume?: string;
+
+  /**
+   * The id to give a new import, chosen by the client so that it can follow the import's progress
+   * (`GET /registry/imports/:id`) while it uploads, and resume it should the connection drop.
+   */
+  @IsOptional()
+  @IsUUID()
+  id?: string;
 }
 
 export class ImportRejectionsQueryDto {
