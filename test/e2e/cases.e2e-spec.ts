@@ -269,6 +269,13 @@ describe('case clues between regions (three real nodes)', () => {
       },
     });
     expect(receipt).toMatchObject({ status: 'rejected', code: 'CASE_TRANSITION_ILLEGAL' });
+    // A step dated other than the day it was signed.
+    const backdated = await sendDirect(b, a, {
+      type: 'clue.reply',
+      agreement: agreement.agreementId,
+      body: { caseId: id, seq: 4, on: '2026-01-05', action: { action: 'accept' }, files: [] },
+    });
+    expect(backdated).toMatchObject({ status: 'rejected', code: 'CASE_STEP_DATE_INVALID' });
     const afterA = await view(a, officerA, id);
     expect(afterA.steps).toHaveLength(3);
     expect(afterA.state).toBe('received');

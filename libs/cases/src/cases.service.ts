@@ -438,7 +438,7 @@ export class CasesService {
   async applySend(kind: CaseKind, message: ReceivedMessage<SendBody>, manager: EntityManager): Promise<void> {
     const { claims, body } = message;
     const on = this.today();
-    this.checkDate(body.on, on);
+    this.checkDate(body.on, claims);
     if (await this.cases.stepAt(manager, body.caseId, 1))
       throw new EnvelopeError('CASE_EXISTS', `case ${body.caseId} is already held here`);
     const files = this.pulled.get(message) ?? [];
@@ -499,7 +499,7 @@ export class CasesService {
     manager: EntityManager,
   ): Promise<void> {
     const { claims, body } = message;
-    this.checkDate(body.on, this.today());
+    this.checkDate(body.on, claims);
     const item = await this.cases.lock(manager, body.caseId);
     if (!item || item.kind !== kind || item.peerRegion !== claims.from)
       throw new EnvelopeError('CASE_UNKNOWN', `no ${kind} ${body.caseId} is held with ${claims.from}`);
@@ -572,11 +572,16 @@ export class CasesService {
     await this.cases.update(manager, await this.advanced(item, facts, seq));
   }
 
-  /** A step's date must be the day it is received, give or take a day (time zones, midnight). */
-  private checkDate(on: string, today: string): void {
-    const days = Math.abs(Date.parse(`${on}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000;
+  /**
+   * A step's date must be the day its envelope was signed, in China (give or take a day for a
+   * signature made around midnight): not the day it arrives, which after a partner's outage may
+   * be days later.
+   */
+  private checkDate(on: string, claims: EnvelopeClaims): void {
+    const signedOn = chinaCalendarDate(new Date(claims.iat * 1000))!;
+    const days = Math.abs(Date.parse(`${on}T00:00:00Z`) - Date.parse(`${signedOn}T00:00:00Z`)) / 86_400_000;
     if (!(days <= 1))
-      throw new EnvelopeError('CASE_STEP_DATE_INVALID', `a step dated ${on} arrived on ${today}`);
+      throw new EnvelopeError('CASE_STEP_DATE_INVALID', `a step dated ${on} was signed on ${signedOn}`);
   }
 
   // ---- reading ----------------------------------------------------------------------------
