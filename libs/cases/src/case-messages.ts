@@ -21,7 +21,7 @@ export function registerCaseMessages(registry: MessageRegistry, cases: CasesServ
       kind: 'event',
       scope,
       body: kind === 'clue' ? ClueSendBody : AssistSendBody,
-      verify: (message) => cases.checkFiles(kind, message, `${kind}.file`),
+      verify: (message) => cases.checkFiles(message, `${kind}.file`),
       apply: (message, manager) => cases.applySend(kind, message, manager),
     });
     registry.register<CaseStepBody>({
@@ -29,7 +29,7 @@ export function registerCaseMessages(registry: MessageRegistry, cases: CasesServ
       kind: 'event',
       scope,
       body: CaseStepBody,
-      verify: (message) => cases.checkFiles(kind, message, `${kind}.file`),
+      verify: (message) => cases.checkFiles(message, `${kind}.file`),
       apply: (message, manager) => cases.applyStep(kind, 'sender', message, manager),
     });
     registry.register<CaseStepBody>({
@@ -38,7 +38,7 @@ export function registerCaseMessages(registry: MessageRegistry, cases: CasesServ
       scope,
       flow: 'answer',
       body: CaseStepBody,
-      verify: (message) => cases.checkFiles(kind, message, `${kind}.reply-file`),
+      verify: (message) => cases.checkFiles(message, `${kind}.reply-file`),
       apply: (message, manager) => cases.applyStep(kind, 'receiver', message, manager),
     });
     // The asker pulls from the side that named the file: the grant runs from the answering

@@ -373,20 +373,18 @@ export class CasesService {
 
   /** Before a send or step is recorded: pull the files it names and check each one. */
   async checkFiles(
-    kind: CaseKind,
     message: ReceivedMessage<{ caseId: string; files: FileReferenceDto[] }>,
     pullType: string,
   ): Promise<void> {
     const files: HeldFile[] = [];
     for (const file of message.body.files) {
-      files.push(await this.pull(message.claims, kind, pullType, message.body.caseId, file));
+      files.push(await this.pull(message.claims, pullType, message.body.caseId, file));
     }
     this.pulled.set(message, files);
   }
 
   private async pull(
     claims: EnvelopeClaims,
-    _kind: CaseKind,
     type: string,
     caseId: string,
     file: FileReferenceDto,
