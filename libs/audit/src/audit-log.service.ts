@@ -26,9 +26,10 @@ import {
   type StoredNode,
 } from '@regulink/protocol';
 import { WriteBatcher } from '@regulink/persistence';
+import { CompanionConflict, type AuditCompanion } from './audit-companion';
 import { AuditErrorCode, AuditException } from './audit.exception';
 import { AuditTreeHeadEntity } from './audit-tree-head.entity';
-import { AuditRepository, type EntryRow } from './audit.repository';
+import { AuditRepository, type CompanionRows, type EntryRow } from './audit.repository';
 
 export type AuditKind = 'envelope-in' | 'envelope-out' | 'receipt-in' | 'receipt-out';
 
@@ -56,6 +57,12 @@ interface Leaf {
   readonly messageId: string | null;
   readonly data: string;
   readonly leafHash: Uint8Array;
+}
+
+/** One caller's entries, with the companion row written with them, if any. */
+interface Append {
+  readonly leaves: readonly Leaf[];
+  readonly companion?: { readonly companion: AuditCompanion<unknown>; readonly row: unknown };
 }
 
 /** Appends that arrive while a batch is being written go into the next batch, up to this many entries. */
@@ -91,6 +98,18 @@ function nextTip(tip: Tip, entries: readonly EntryRow[], nodes: readonly StoredN
   return { size, hashes };
 }
 
+/** The companion rows of a batch's appends, one group per companion, in order of their names. */
+function companionRows(appends: readonly Append[]): CompanionRows[] {
+  const groups = new Map<string, { companion: AuditCompanion<unknown>; rows: unknown[] }>();
+  for (const { companion } of appends) {
+    if (!companion) continue;
+    let group = groups.get(companion.companion.name);
+    if (!group) groups.set(companion.companion.name, (group = { companion: companion.companion, rows: [] }));
+    group.rows.push(companion.row);
+  }
+  return [...groups.values()].sort((a, b) => (a.companion.name < b.companion.name ? -1 : 1));
+}
+
 /**
  * The tamper-evident log of every envelope and receipt in and out (RFC 9162 Merkle tree). Appends
  * from concurrent callers are grouped: one transaction hashes and writes a whole batch, which is
@@ -100,9 +119,9 @@ function nextTip(tip: Tip, entries: readonly EntryRow[], nodes: readonly StoredN
 export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AuditLog.name);
   /** Appends from concurrent callers, written a batch at a time. */
-  private readonly batches = new WriteBatcher<readonly Leaf[], number[]>((items) => this.writeBatch(items), {
+  private readonly batches = new WriteBatcher<Append, number[] | null>((items) => this.writeBatch(items), {
     maxWeight: MAX_BATCH,
-    weight: (leaves) => leaves.length,
+    weight: (append) => append.leaves.length,
   });
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners: ((head: SignedTreeHead) => void)[] = [];
@@ -132,13 +151,34 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
   /** Appends entries durably; resolves with their leaf indexes once the batch holding them is committed. */
   append(records: readonly AuditRecord[]): Promise<number[]> {
     if (records.length === 0) return Promise.resolve([]);
+    return this.batches.submit({ leaves: this.leaves(records) }) as Promise<number[]>;
+  }
+
+  /**
+   * Appends entries together with a row of another table, in the same statement and commit (see
+   * {@link AuditCompanion}). Resolves with their leaf indexes, or with null when the row's key was
+   * already taken: then neither the row nor the entries were written.
+   */
+  appendWith<R>(
+    records: readonly AuditRecord[],
+    companion: AuditCompanion<R>,
+    row: R,
+  ): Promise<number[] | null> {
+    if (records.length === 0)
+      return Promise.reject(new TypeError('a companion row needs entries to go with'));
+    return this.batches.submit({
+      leaves: this.leaves(records),
+      companion: { companion: companion as AuditCompanion<unknown>, row },
+    });
+  }
+
+  private leaves(records: readonly AuditRecord[]): Leaf[] {
     const at = new Date().toISOString();
     const node = this.identity.region;
-    const leaves = records.map((record): Leaf => {
+    return records.map((record): Leaf => {
       const data = canonicalJson({ v: 1, node, ...record, at });
       return { kind: record.kind, messageId: record.messageId, data, leafHash: leafHash(Buffer.from(data)) };
     });
-    return this.batches.submit(leaves);
   }
 
   /** Called with each tree head this node signs (the federation sends them to peers). */
@@ -146,15 +186,48 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
     this.listeners.push(listener);
   }
 
-  /** Writes the entries of several appends as one batch; each append gets its own leaf indexes back. */
-  private async writeBatch(appends: readonly (readonly Leaf[])[]): Promise<number[][]> {
-    const written = await this.write(appends.flat());
+  /**
+   * Writes the entries of several appends as one batch, with their companion rows; each append gets
+   * its own leaf indexes back, or null when its companion row was already recorded.
+   */
+  private async writeBatch(appends: readonly Append[]): Promise<(number[] | null)[]> {
+    let kept: readonly (Append | null)[] = appends;
+    let written: EntryRow[];
+    try {
+      written = await this.write(
+        appends.flatMap((a) => a.leaves),
+        companionRows(appends),
+      );
+    } catch (error) {
+      if (!(error instanceof CompanionConflict)) throw error;
+      // A companion row's key is taken (a copy of it recorded before, or in this same batch), and
+      // nothing was written: the rows go in on their own first, skipping those already there, then
+      // the entries of the appends whose row was new.
+      const fresh = await this.insertNewCompanions(appends);
+      kept = appends.map((a, i) => (fresh[i] ? a : null));
+      written = await this.write(
+        kept.flatMap((a) => a?.leaves ?? []),
+        [],
+      );
+    }
     let offset = 0;
-    return appends.map((leaves) => {
-      const seqs = written.slice(offset, offset + leaves.length).map((e) => e.seq);
-      offset += leaves.length;
+    return kept.map((append) => {
+      if (!append) return null;
+      const seqs = written.slice(offset, offset + append.leaves.length).map((e) => e.seq);
+      offset += append.leaves.length;
       return seqs;
     });
+  }
+
+  /** Whether each append's companion row was new (true for an append without one), written on its own. */
+  private async insertNewCompanions(appends: readonly Append[]): Promise<boolean[]> {
+    const fresh = appends.map(() => true);
+    for (const { companion, rows } of companionRows(appends)) {
+      const indexes = appends.flatMap((a, i) => (a.companion?.companion.name === companion.name ? [i] : []));
+      const written = await this.repository.insertNew(companion, rows);
+      indexes.forEach((index, j) => (fresh[index] = written[j]!));
+    }
+    return fresh;
   }
 
   /**
@@ -162,7 +235,8 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
    * size and the hashes an append needs) is kept from the last batch; when another replica wrote
    * meanwhile, the write is refused as a whole and the end is read again from the database.
    */
-  private async write(leaves: readonly Leaf[]): Promise<EntryRow[]> {
+  private async write(leaves: readonly Leaf[], companions: readonly CompanionRows[]): Promise<EntryRow[]> {
+    if (leaves.length === 0) return [];
     for (let attempt = 1; ; attempt++) {
       const tip = (this.tip ??= await this.readTip());
       const entries: EntryRow[] = leaves.map((leaf, i) => ({ seq: tip.size + i, ...leaf }));
@@ -172,7 +246,15 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
         tip.hashes,
       );
       this.tip = undefined;
-      if (await this.repository.insertBatch(entries, outcome.nodes)) {
+      let inserted;
+      try {
+        inserted = await this.repository.insertBatch(entries, outcome.nodes, companions);
+      } catch (error) {
+        // Nothing was written: the end of the log is still where it was.
+        if (error instanceof CompanionConflict) this.tip = tip;
+        throw error;
+      }
+      if (inserted) {
         this.tip = nextTip(tip, entries, outcome.nodes);
         return entries;
       }

@@ -3,18 +3,27 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isUniqueViolation, runPrepared, type PreparedStatement } from '@regulink/persistence';
 import { StoredHashMap, type MerklePlan, type StoredNode } from '@regulink/protocol';
+import { CompanionConflict, type AuditCompanion } from './audit-companion';
 import { AuditTreeHeadEntity } from './audit-tree-head.entity';
 
-/** A batch of entries and the interior nodes they complete, one array per column. */
-const INSERT_BATCH: PreparedStatement = {
-  name: 'regulink-audit-insert-batch',
-  text: `WITH entries AS (
+const INSERT_ENTRIES = `entries AS (
            INSERT INTO audit_entry (seq, kind, message_id, data, leaf_hash, recorded_at)
            SELECT s, k, m, d, h, now()
              FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::bytea[]) AS t(s, k, m, d, h))
          INSERT INTO audit_node (level, idx, hash)
-         SELECT * FROM unnest($6::smallint[], $7::bigint[], $8::bytea[])`,
+         SELECT * FROM unnest($6::smallint[], $7::bigint[], $8::bytea[])`;
+
+/** A batch of entries and the interior nodes they complete, one array per column. */
+const INSERT_BATCH: PreparedStatement = {
+  name: 'regulink-audit-insert-batch',
+  text: `WITH ${INSERT_ENTRIES}`,
 };
+
+/** Rows of companion tables to write with a batch, one group per companion. */
+export interface CompanionRows {
+  readonly companion: AuditCompanion<unknown>;
+  readonly rows: readonly unknown[];
+}
 
 export interface EntryRow {
   readonly seq: number;
@@ -26,30 +35,80 @@ export interface EntryRow {
 
 @Injectable()
 export class AuditRepository {
+  /** The batch statement with the rows of each set of companions, by the companions' names. */
+  private readonly withCompanions = new Map<string, PreparedStatement>();
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Writes a batch of entries and the interior nodes they complete, in one statement (so one
-   * commit). Returns false, writing nothing, when another writer (a replica) took any of these
-   * positions first: the caller's idea of the log's end was stale.
+   * Writes a batch of entries and the interior nodes they complete, with the rows of companion
+   * tables if any, in one statement (so one commit). Returns false, writing nothing, when another
+   * writer (a replica) took any of these positions first: the caller's idea of the log's end was
+   * stale. Throws {@link CompanionConflict}, writing nothing, when a companion row's key is taken.
    */
-  async insertBatch(entries: readonly EntryRow[], nodes: readonly StoredNode[]): Promise<boolean> {
+  async insertBatch(
+    entries: readonly EntryRow[],
+    nodes: readonly StoredNode[],
+    companions: readonly CompanionRows[] = [],
+  ): Promise<boolean> {
+    const values: unknown[] = [
+      entries.map((e) => e.seq),
+      entries.map((e) => e.kind),
+      entries.map((e) => e.messageId),
+      entries.map((e) => e.data),
+      entries.map((e) => Buffer.from(e.leafHash)),
+      nodes.map((n) => n.level),
+      nodes.map((n) => n.index),
+      nodes.map((n) => Buffer.from(n.hash)),
+    ];
+    const widths = companions.map(({ companion, rows }) => {
+      const columns = companion.columns(rows);
+      values.push(...columns);
+      return columns.length;
+    });
     try {
-      await runPrepared(this.dataSource, INSERT_BATCH, [
-        entries.map((e) => e.seq),
-        entries.map((e) => e.kind),
-        entries.map((e) => e.messageId),
-        entries.map((e) => e.data),
-        entries.map((e) => Buffer.from(e.leafHash)),
-        nodes.map((n) => n.level),
-        nodes.map((n) => n.index),
-        nodes.map((n) => Buffer.from(n.hash)),
-      ]);
+      await runPrepared(this.dataSource, this.statement(companions, widths), values);
       return true;
     } catch (error) {
-      if (isUniqueViolation(error)) return false;
-      throw error;
+      if (!isUniqueViolation(error)) throw error;
+      const table = (error as { table?: unknown }).table;
+      const taken = companions.find((c) => c.companion.table === table);
+      if (taken) throw new CompanionConflict(taken.companion.name);
+      return false;
     }
+  }
+
+  /** Writes companion rows on their own, skipping those already there; true for each row written. */
+  async insertNew(companion: AuditCompanion<unknown>, rows: readonly unknown[]): Promise<boolean[]> {
+    const written = await runPrepared<{ key: string }>(
+      this.dataSource,
+      companion.insertNew,
+      companion.columns(rows),
+    );
+    const fresh = new Set(written.map((r) => r.key));
+    // A key twice among the rows is written once: the first of them.
+    return rows.map((row) => fresh.delete(companion.key(row)));
+  }
+
+  /** The batch statement; a companion's columns follow the entries' and nodes' eight arrays. */
+  private statement(companions: readonly CompanionRows[], widths: readonly number[]): PreparedStatement {
+    if (companions.length === 0) return INSERT_BATCH;
+    const names = companions.map((c) => c.companion.name).join('+');
+    let statement = this.withCompanions.get(names);
+    if (!statement) {
+      let next = 9;
+      const ctes = companions.map(({ companion }, i) => {
+        const cte = `companion${i} AS (${companion.insert(next)})`;
+        next += widths[i]!;
+        return cte;
+      });
+      statement = {
+        name: `regulink-audit-insert-batch+${names}`,
+        text: `WITH ${ctes.join(',\n')},\n${INSERT_ENTRIES}`,
+      };
+      this.withCompanions.set(names, statement);
+    }
+    return statement;
   }
 
   async size(manager: EntityManager = this.dataSource.manager): Promise<number> {

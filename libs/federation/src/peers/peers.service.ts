@@ -26,6 +26,8 @@ export class PeersService {
   private readonly keyCache = new Map<string, CryptoKey>();
   /** Peers as read recently: every envelope in and out looks its peer up. */
   private readonly peerCache = new Map<string, { peer: PeerEntity | null; until: number }>();
+  /** Reads of a peer under way: the envelopes that miss the cache together wait for one read. */
+  private readonly peerReads = new Map<string, Promise<PeerEntity | null>>();
 
   constructor(
     private readonly peers: PeerRepository,
@@ -95,9 +97,25 @@ export class PeersService {
   async find(region: string): Promise<PeerEntity | null> {
     const cached = this.peerCache.get(region);
     if (cached && cached.until > Date.now()) return cached.peer;
-    const peer = await this.peers.findByRegion(region);
-    this.peerCache.set(region, { peer, until: Date.now() + PEER_CACHE_MS });
-    return peer;
+    let read = this.peerReads.get(region);
+    if (!read) {
+      read = this.peers.findByRegion(region).then(
+        (peer) => {
+          // Unless a change made through this service meanwhile dropped this read.
+          if (this.peerReads.get(region) === read) {
+            this.peerReads.delete(region);
+            this.peerCache.set(region, { peer, until: Date.now() + PEER_CACHE_MS });
+          }
+          return peer;
+        },
+        (error: unknown) => {
+          if (this.peerReads.get(region) === read) this.peerReads.delete(region);
+          throw error;
+        },
+      );
+      this.peerReads.set(region, read);
+    }
+    return read;
   }
 
   listAllowed(): Promise<PeerEntity[]> {
@@ -124,10 +142,15 @@ export class PeersService {
   }
 
   private async save(peer: PeerEntity): Promise<PeerEntity> {
-    this.peerCache.delete(peer.region);
+    this.forgetPeer(peer.region);
     const saved = await this.peers.save(peer);
-    this.peerCache.delete(peer.region);
+    this.forgetPeer(peer.region);
     return saved;
+  }
+
+  private forgetPeer(region: string): void {
+    this.peerCache.delete(region);
+    this.peerReads.delete(region);
   }
 
   private forgetKeys(region: string): void {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { AuditLog } from '@regulink/audit';
+import { AuditLog, type AuditRecord } from '@regulink/audit';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import { NodeIdentityService } from '@regulink/identity';
 import { MetricsService } from '@regulink/metrics';
@@ -104,32 +105,18 @@ export class EnvelopeReceiver {
       definition.kind === 'query' ? await this.respond(envelope, await definition.answer(message)) : null;
     const receipt =
       response ?? (await this.sign(envelope.claims.id, envelope.digest, 'accepted', null, receivedAt));
-    const recorded = await this.inbox.recordAndApply(
-      Object.assign(new InboxMessageEntity(), {
-        id: claims.id,
-        fromRegion: claims.from,
-        type: claims.type,
-        digest: envelope.digest,
-        envelope: envelope.jws,
-        receipt,
-        response,
-        receivedAt,
-      }),
-      // The quota is counted with the record, so a replay or a refusal before this point costs none.
-      definition.kind === 'event' || charge
-        ? async (manager) => {
-            const counted = charge ? await charge(manager) : { allowed: true as const };
-            if (!counted.allowed) throw new EnvelopeError(counted.code, counted.reason);
-            if (definition.kind === 'event') await definition.apply(message, manager);
-          }
-        : undefined,
-    );
-    if (!recorded) {
-      const stored = await this.inbox.findById(claims.id);
-      if (stored) return this.duplicate(envelope, stored, receivedAt);
-    }
+    const record = Object.assign(new InboxMessageEntity(), {
+      id: claims.id,
+      fromRegion: claims.from,
+      type: claims.type,
+      digest: envelope.digest,
+      envelope: envelope.jws,
+      receipt,
+      response,
+      receivedAt,
+    });
     const entry = { messageId: claims.id, peer: claims.from, code: null };
-    await this.audit.append([
+    const entries: AuditRecord[] = [
       { ...entry, kind: 'envelope-in', digest: envelope.digest, type: claims.type, status: 'accepted' },
       response
         ? {
@@ -146,7 +133,26 @@ export class EnvelopeReceiver {
             type: claims.type,
             status: 'accepted',
           },
-    ]);
+    ];
+    // The quota is counted with the record, so a replay or a refusal before this point costs none.
+    const apply =
+      definition.kind === 'event' || charge
+        ? async (manager: EntityManager) => {
+            const counted = charge ? await charge(manager) : { allowed: true as const };
+            if (!counted.allowed) throw new EnvelopeError(counted.code, counted.reason);
+            if (definition.kind === 'event') await definition.apply(message, manager);
+          }
+        : undefined;
+    // With nothing to apply, the record and its audit entries go in one statement (one commit):
+    // both or neither. Otherwise the record and its effect are one transaction, then the entries.
+    const recorded = apply
+      ? await this.inbox.recordAndApply(record, apply)
+      : await this.inbox.recordWithAudit(record, entries);
+    if (!recorded) {
+      const stored = await this.inbox.findById(claims.id);
+      if (stored) return this.duplicate(envelope, stored, receivedAt);
+    }
+    if (apply || !recorded) await this.audit.append(entries);
     this.metrics.acceptedEnvelopes.inc({ type: claims.type });
     return response ? { response } : { receipt };
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AuditLog, type AuditCompanion, type AuditRecord } from '@regulink/audit';
 import { runPrepared, WriteBatcher, type PreparedStatement } from '@regulink/persistence';
 import { InboxMessageEntity } from './inbox-message.entity';
 
@@ -22,6 +23,30 @@ const MAX_BATCH = 500;
 
 type InboxRow = readonly [string, string, string, string, string, string, string | null, Date];
 
+/** One array per column of the inbox rows. */
+function inboxColumns(rows: readonly InboxRow[]): unknown[][] {
+  return Array.from({ length: 8 }, (_, c) => rows.map((row) => row[c]));
+}
+
+/** Inbox rows written with the audit entries that record them, in the audit log's batch statement. */
+const INBOX_WITH_AUDIT: AuditCompanion<InboxRow> = {
+  name: 'inbox',
+  table: 'federation_inbox',
+  insert: (n) =>
+    `INSERT INTO federation_inbox (id, from_region, type, digest, envelope, receipt, response, received_at)
+     SELECT * FROM unnest($${n}::uuid[], $${n + 1}::varchar[], $${n + 2}::varchar[], $${n + 3}::varchar[],
+                          $${n + 4}::text[], $${n + 5}::text[], $${n + 6}::text[], $${n + 7}::timestamptz[])`,
+  insertNew: {
+    name: 'regulink-inbox-insert-new',
+    text: `INSERT INTO federation_inbox (id, from_region, type, digest, envelope, receipt, response, received_at)
+           SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[],
+                                $6::text[], $7::text[], $8::timestamptz[])
+           ON CONFLICT (id) DO NOTHING RETURNING id AS key`,
+  },
+  columns: inboxColumns,
+  key: (row) => row[0],
+};
+
 @Injectable()
 export class InboxRepository {
   /** Envelopes with nothing to apply (queries), recorded together when they arrive together. */
@@ -29,7 +54,10 @@ export class InboxRepository {
     maxWeight: MAX_BATCH,
   });
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
+  ) {}
 
   async findById(id: string): Promise<InboxMessageEntity | null> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
@@ -59,16 +87,7 @@ export class InboxRepository {
     message: InboxMessageEntity,
     apply?: (manager: EntityManager) => Promise<void>,
   ): Promise<boolean> {
-    const values: InboxRow = [
-      message.id,
-      message.fromRegion,
-      message.type,
-      message.digest,
-      message.envelope,
-      message.receipt,
-      message.response,
-      message.receivedAt,
-    ];
+    const values = toRow(message);
     // Nothing to apply (a query): no transaction, and one statement for all that arrive together.
     if (!apply) return this.records.submit(values);
     return this.dataSource.transaction(async (manager) => {
@@ -79,11 +98,32 @@ export class InboxRepository {
     });
   }
 
+  /**
+   * Records an envelope with nothing to apply (a query) together with the audit entries of its
+   * acceptance: one statement and one commit for both, shared with whatever else the audit log
+   * writes meanwhile. Returns false, writing neither, when the id was recorded before (a replay).
+   */
+  async recordWithAudit(message: InboxMessageEntity, records: readonly AuditRecord[]): Promise<boolean> {
+    return (await this.audit.appendWith(records, INBOX_WITH_AUDIT, toRow(message))) !== null;
+  }
+
   /** One result per row: true for the first row of an id not recorded before, false otherwise. */
   private async insertMany(rows: readonly InboxRow[]): Promise<boolean[]> {
-    const columns = rows[0]!.map((_, c) => rows.map((row) => row[c]));
-    const inserted = await runPrepared<{ id: string }>(this.dataSource, INSERT_MANY, columns);
+    const inserted = await runPrepared<{ id: string }>(this.dataSource, INSERT_MANY, inboxColumns(rows));
     const fresh = new Set(inserted.map((r) => r.id));
     return rows.map((row) => fresh.delete(row[0]));
   }
+}
+
+function toRow(message: InboxMessageEntity): InboxRow {
+  return [
+    message.id,
+    message.fromRegion,
+    message.type,
+    message.digest,
+    message.envelope,
+    message.receipt,
+    message.response,
+    message.receivedAt,
+  ];
 }
