@@ -22,6 +22,7 @@ import { NodeIdentityService } from '@regulink/identity';
 import { EnvelopeErrorCode, keyedHash, type EnvelopeClaims } from '@regulink/protocol';
 import { dailyQuota, judgeExchange } from './agreement-rules';
 import type { AgreementEntity } from './agreement.entity';
+import { AgreementDirectory } from './agreement-directory';
 import { AgreementRepository } from './agreement.repository';
 
 /**
@@ -37,6 +38,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
 
   constructor(
     private readonly agreements: AgreementRepository,
+    private readonly directory: AgreementDirectory,
     private readonly policy: ExchangePolicy,
     private readonly identity: NodeIdentityService,
     private readonly clock: Clock,
@@ -88,7 +90,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     const own = this.identity.region;
     const today = this.today();
     const regions = new Set<string>();
-    for (const agreement of await this.agreements.list()) {
+    for (const agreement of await this.directory.all()) {
       if (agreement.document === null) continue;
       for (const party of agreement.terms.parties) {
         if (party === own || regions.has(party)) continue;
@@ -105,7 +107,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     agreementId: string,
     exchange: { scope: string; from: string; to: string },
   ): Promise<PolicyDecision> {
-    const agreement = await this.agreements.find(agreementId);
+    const agreement = await this.directory.find(agreementId);
     if (!agreement || agreement.document === null)
       return {
         allowed: false,
@@ -120,7 +122,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     agreementId: string,
     exchange: { scope: string; from: string; to: string },
   ): Promise<'direct' | 'two-step'> {
-    const agreement = await this.agreements.find(agreementId);
+    const agreement = await this.directory.find(agreementId);
     const grant = agreement?.terms.scopes.find(
       (g) => g.scope === exchange.scope && g.from === exchange.from && g.to === exchange.to,
     );
@@ -147,7 +149,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
       }
     | undefined
   > {
-    const agreement = await this.agreements.find(agreementId);
+    const agreement = await this.directory.find(agreementId);
     if (!agreement || agreement.document === null) return undefined;
     if (!judgeExchange(agreement, exchange, this.today()).allowed) return undefined;
     const { terms } = agreement;
@@ -168,7 +170,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     named: string | null,
     what: string,
   ): Promise<{ agreement: AgreementEntity } | Refusal> {
-    let candidates = await this.agreements.between(exchange.from, exchange.to);
+    let candidates = await this.directory.between(exchange.from, exchange.to);
     if (named) candidates = candidates.filter((a) => a.id === named);
     candidates = candidates.filter((a) => a.document !== null && a.state !== 'draft');
     if (candidates.length === 0) {
@@ -197,7 +199,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     peer: PeerEntity,
   ): Promise<PolicyDecision> {
     const exchange = this.direction(definition, peer.region, this.identity.region);
-    const agreement = claims.agreement ? await this.agreements.find(claims.agreement) : null;
+    const agreement = claims.agreement ? await this.directory.find(claims.agreement) : null;
     if (!agreement || agreement.document === null) {
       return this.refused(
         EnvelopeErrorCode.NoAgreement,
@@ -224,7 +226,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
   }
 
   async deliverable(claims: EnvelopeClaims, definition: MessageDefinition): Promise<PolicyDecision> {
-    const agreement = claims.agreement ? await this.agreements.find(claims.agreement) : null;
+    const agreement = claims.agreement ? await this.directory.find(claims.agreement) : null;
     if (!agreement)
       return this.refused(EnvelopeErrorCode.NoAgreement, `no agreement ${claims.agreement} here`);
     return judgeExchange(agreement, this.direction(definition, claims.from, claims.to), this.today());

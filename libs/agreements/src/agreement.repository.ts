@@ -4,6 +4,9 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AgreementEventEntity } from './agreement-event.entity';
 import { AgreementEntity } from './agreement.entity';
 
+/** Notified in the transaction of every change to the agreements (delivered at its commit). */
+export const AGREEMENT_CHANGED_CHANNEL = 'regulink_agreement_changed';
+
 export type NewEvent = Omit<AgreementEventEntity, 'id' | 'at'>;
 
 /** One counter of messages: an agreement's scope, in one direction, on one day (China time). */
@@ -53,6 +56,12 @@ export class AgreementRepository {
 
   async save(agreement: AgreementEntity, manager: EntityManager): Promise<void> {
     await manager.getRepository(AgreementEntity).save(agreement);
+    await this.changed(manager);
+  }
+
+  /** Tells every replica of the node, at commit, that the agreements changed. */
+  private async changed(manager: EntityManager): Promise<void> {
+    await manager.query('SELECT pg_notify($1, NULL)', [AGREEMENT_CHANGED_CHANNEL]);
   }
 
   async addEvent(event: NewEvent, manager: EntityManager, at = new Date()): Promise<void> {
@@ -104,8 +113,8 @@ export class AgreementRepository {
         RETURNING id`,
       [today],
     )) as [{ id: string }[], number];
-    return rows.length === 0
-      ? []
-      : manager.getRepository(AgreementEntity).findBy(rows.map((r) => ({ id: r.id })));
+    if (rows.length === 0) return [];
+    await this.changed(manager);
+    return manager.getRepository(AgreementEntity).findBy(rows.map((r) => ({ id: r.id })));
   }
 }

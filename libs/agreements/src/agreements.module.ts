@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { FederationModule, MessageRegistry } from '@regulink/federation';
 import { IdentityModule } from '@regulink/identity';
 import { AgreementEventEntity } from './agreement-event.entity';
+import { AgreementDirectory } from './agreement-directory';
 import { AgreementGate } from './agreement-gate';
 import { AgreementUsageEntity } from './agreement-usage.entity';
 import { AgreementEntity } from './agreement.entity';
@@ -22,7 +23,7 @@ import { AgreementsService } from './agreements.service';
     IdentityModule,
   ],
   controllers: [AgreementsController],
-  providers: [AgreementRepository, AgreementGate, AgreementsService],
+  providers: [AgreementRepository, AgreementDirectory, AgreementGate, AgreementsService],
   exports: [AgreementsService, AgreementGate],
 })
 export class AgreementsModule implements OnModuleInit {
