@@ -14,6 +14,7 @@ import { LandingShopSeq1795461152083 } from './1795461152083-LandingShopSeq';
 import { ResolveIndexes1795461391833 } from './1795461391833-ResolveIndexes';
 import { Cases1796282534621 } from './1796282534621-Cases';
 import { CaseUploads1796284767219 } from './1796284767219-CaseUploads';
+import { CaseOnward1796288186880 } from './1796288186880-CaseOnward';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   ResolveIndexes1795461391833,
   Cases1796282534621,
   CaseUploads1796284767219,
+  CaseOnward1796288186880,
 ];

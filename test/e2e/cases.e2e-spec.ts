@@ -377,6 +377,26 @@ describe('case clues between regions (three real nodes)', () => {
       code: 'CASE_TRANSFER_LIMIT',
     });
 
+    // What B does with it comes back to A through C, with B's own signatures.
+    await stepAt(b, officerB, inbox.id, { action: 'accept' }, 3);
+    const followed = await eventually(
+      async () => {
+        const atA = (await view(a, officerA, id)) as CaseView & {
+          onward: {
+            caseId: string;
+            region: string;
+            state: string;
+            steps: { action: string; signature: { verified: boolean } }[];
+          } | null;
+        };
+        return atA.onward?.state === 'accepted' ? atA.onward : undefined;
+      },
+      20_000,
+      'the onward case at A',
+    );
+    expect(followed).toMatchObject({ caseId: inbox.id, region: B });
+    expect(followed.steps.map((s) => s.action)).toEqual(['receive', 'accept']);
+    for (const s of followed.steps) expect(s.signature.verified).toBe(true);
     // A clue the sender may not have passed on stays where it was sent.
     const restricted = await call<CaseView>(a, officerA, 'POST', '/cases/clues', {
       ...complaint(creditCode),

@@ -1,7 +1,7 @@
 import type { MessageRegistry } from '@regulink/federation';
 import { CASE_SCOPES, type CasesService } from './cases.service';
 import type { CaseKind } from './case-rules';
-import { AssistSendBody, CaseStepBody, ClueSendBody, FilePullBody } from './dto/case-message.dto';
+import { AssistSendBody, CaseStepBody, ClueSendBody, FilePullBody, OnwardBody } from './dto/case-message.dto';
 
 /**
  * The messages of each kind of case, all under the kind's scope and its one grant, from the
@@ -14,6 +14,16 @@ import { AssistSendBody, CaseStepBody, ClueSendBody, FilePullBody } from './dto/
  *   sending side / of the receiving side named, pulled by the other side before it applies it.
  */
 export function registerCaseMessages(registry: MessageRegistry, cases: CasesService): void {
+  // A clue transferred on: the transferring region relays the competent region's steps back to
+  // the region that first sent it (against the grant, like a reply).
+  registry.register<OnwardBody>({
+    type: 'clue.onward',
+    kind: 'event',
+    scope: CASE_SCOPES.clue,
+    flow: 'answer',
+    body: OnwardBody,
+    apply: (message, manager) => cases.applyOnward(message, manager),
+  });
   for (const kind of ['clue', 'assist'] as const satisfies readonly CaseKind[]) {
     const scope = CASE_SCOPES[kind];
     registry.register<ClueSendBody | AssistSendBody>({

@@ -1,5 +1,14 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
+/** A case handed on to a third region, as relayed to the region that first sent it. */
+export interface OnwardCase {
+  readonly caseId: string;
+  readonly region: string;
+  readonly state: string;
+  /** The competent region's steps, each the envelope it signed. */
+  readonly steps: readonly { seq: number; action: string; on: string; envelope: string }[];
+}
+
 /**
  * A case exchanged between two regions: a clue (线索) handed to the region with jurisdiction, or
  * an assistance request (协查). Both nodes hold a row under the same id, each from its own side.
@@ -48,6 +57,13 @@ export class CaseEntity {
   /** For a case handed on by the region it was first sent to: that region and its case id. */
   @Column('jsonb', { name: 'transferred_from', nullable: true })
   transferredFrom!: { region: string; caseId: string } | null;
+
+  /**
+   * For a case this node sent that the receiver transferred on: the case at the competent region,
+   * as the transferring region relays it (that region's signed steps).
+   */
+  @Column('jsonb', { nullable: true })
+  onward!: OnwardCase | null;
 
   /** The infringed brand or right holder, for the lists' filter. */
   @Column('varchar', { length: 200, nullable: true })

@@ -5,7 +5,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { CaseFileEntity } from './case-file.entity';
 import { CaseStepEntity } from './case-step.entity';
 import { CaseUploadEntity } from './case-upload.entity';
-import { CaseEntity } from './case.entity';
+import { CaseEntity, type OnwardCase } from './case.entity';
 
 /** What the lists filter on; every field narrows. */
 export interface CaseFilter {
@@ -107,6 +107,10 @@ export class CasesRepository {
         updatedAt: item.updatedAt,
       },
     );
+  }
+
+  async setOnward(manager: EntityManager, id: string, onward: OnwardCase): Promise<void> {
+    await manager.query('UPDATE case_item SET onward = $2, updated_at = now() WHERE id = $1', [id, onward]);
   }
 
   /** A step that arrived ahead of its turn, waiting for the one before it. */

@@ -30,7 +30,7 @@ import {
   type StepAction,
 } from './case-rules';
 import { CaseStepEntity } from './case-step.entity';
-import { CaseEntity } from './case.entity';
+import { CaseEntity, type OnwardCase } from './case.entity';
 import { CasesErrorCode, CasesException } from './cases.exception';
 import { CasesRepository, type CaseFilter } from './cases.repository';
 import {
@@ -40,7 +40,13 @@ import {
   type FileReferenceDto,
 } from './dto/case-content.dto';
 import { CaseUploadEntity } from './case-upload.entity';
-import type { ClueSendBody, AssistSendBody, CaseStepBody, FilePullBody } from './dto/case-message.dto';
+import type {
+  AssistSendBody,
+  CaseStepBody,
+  ClueSendBody,
+  FilePullBody,
+  OnwardBody,
+} from './dto/case-message.dto';
 import type {
   AssistCreateDto,
   CaseFiguresQueryDto,
@@ -540,6 +546,7 @@ export class CasesService {
       true,
     );
     await this.cases.addSteps(manager, [row], this.fileRows(body.caseId, body.seq, files));
+    const applied: CaseStepEntity[] = [row];
     let seq = body.seq;
     // Steps that came early and now follow on.
     for (
@@ -565,9 +572,60 @@ export class CasesService {
         break;
       }
       await this.cases.markApplied(manager, item.id, next.seq);
+      applied.push(next);
       seq = next.seq;
     }
-    await this.cases.update(manager, await this.advanced(item, facts, seq));
+    const advanced = await this.advanced(item, facts, seq);
+    await this.cases.update(manager, advanced);
+    if (kind === 'clue' && item.role === 'sender' && item.transferredFrom)
+      await this.relayOnward(advanced, applied, manager);
+  }
+
+  /**
+   * A clue this node handed on by transfer: the competent region's steps go back to the region
+   * that first sent it, so that it learns what became of its clue (with the competent region's
+   * own signatures).
+   */
+  private async relayOnward(item: CaseEntity, steps: readonly CaseStepEntity[], manager: EntityManager) {
+    const first = item.transferredFrom!;
+    const relay = await this.outbox.prepare({
+      to: first.region,
+      type: 'clue.onward',
+      body: {
+        caseId: first.caseId,
+        onward: {
+          caseId: item.id,
+          region: item.peerRegion,
+          state: item.state,
+          steps: steps.map(({ seq, action, on, envelope }) => ({ seq, action, on, envelope })),
+        },
+      },
+    });
+    await this.outbox.enqueue(manager, relay);
+  }
+
+  /** At the region that first sent a clue: what the competent region did with it, relayed. */
+  async applyOnward(message: ReceivedMessage<OnwardBody>, manager: EntityManager): Promise<void> {
+    const { claims, body } = message;
+    const item = await this.cases.lock(manager, body.caseId);
+    if (!item || item.kind !== 'clue' || item.role !== 'sender' || item.peerRegion !== claims.from)
+      throw new EnvelopeError('CASE_UNKNOWN', `no clue ${body.caseId} was sent to ${claims.from}`);
+    if (item.state !== 'transferred')
+      throw new EnvelopeError('CASE_TRANSITION_ILLEGAL', `clue ${body.caseId} was not transferred`);
+    const held = item.onward;
+    if (held && (held.caseId !== body.onward.caseId || held.region !== body.onward.region))
+      throw new EnvelopeError('CASE_STEP_CONFLICT', `clue ${body.caseId} went on as another case`);
+    const steps = new Map((held?.steps ?? []).map((step) => [step.seq, step]));
+    for (const step of body.onward.steps) steps.set(step.seq, { ...step });
+    const ordered = [...steps.values()].sort((a, b) => a.seq - b.seq);
+    const newest = Math.max(...body.onward.steps.map((step) => step.seq));
+    const stale = (held?.steps ?? []).some((step) => step.seq > newest);
+    await this.cases.setOnward(manager, item.id, {
+      caseId: body.onward.caseId,
+      region: body.onward.region,
+      state: stale && held ? held.state : body.onward.state,
+      steps: ordered,
+    });
   }
 
   /**
@@ -601,6 +659,7 @@ export class CasesService {
       restrictions: (item.facts as { restrictions?: unknown }).restrictions ?? null,
       jurisdiction: item.jurisdiction,
       transferredFrom: item.transferredFrom,
+      onward: item.onward ? await this.onwardView(item.onward) : null,
       receivedOn: item.receivedOn,
       deadline,
       files: files.map(({ sha256, name, mediaType, size, seq }) => ({ sha256, name, mediaType, size, seq })),
@@ -620,6 +679,17 @@ export class CasesService {
       createdAt: item.createdAt.toISOString(),
       updatedAt: item.updatedAt.toISOString(),
     };
+  }
+
+  /** A relayed onward case, each step's signature checked against the competent region's pinned key. */
+  private async onwardView(onward: OnwardCase) {
+    const steps = await Promise.all(
+      onward.steps.map(async (step) => ({
+        ...step,
+        signature: await this.verifySigned(step.envelope, onward.region, onward.caseId, step.seq),
+      })),
+    );
+    return { caseId: onward.caseId, region: onward.region, state: onward.state, steps };
   }
 
   /** The raw content of one evidence file of a case. */
@@ -736,17 +806,27 @@ export class CasesService {
   }
 
   /** Whether a kept step's signature verifies against its signer's key (pinned, or this node's). */
-  private async verifyStep(step: CaseStepEntity): Promise<{ verified: boolean; kid: string | null }> {
+  private verifyStep(step: CaseStepEntity): Promise<{ verified: boolean; kid: string | null }> {
+    return this.verifySigned(step.envelope, step.byRegion, step.caseId, step.seq);
+  }
+
+  /** Whether `envelope` is step `seq` of case `caseId`, signed by `region` with a key known for it. */
+  private async verifySigned(
+    envelope: string,
+    region: string,
+    caseId: string,
+    seq: number,
+  ): Promise<{ verified: boolean; kid: string | null }> {
     try {
-      const parsed = parseEnvelope(step.envelope, Number.MAX_SAFE_INTEGER);
+      const parsed = parseEnvelope(envelope, Number.MAX_SAFE_INTEGER);
       const jwk =
-        step.byRegion === this.identity.region
+        region === this.identity.region
           ? this.identity.publicKeys().find((k) => k.kid === parsed.kid)
-          : (await this.peers.find(step.byRegion))?.pinnedKeys.find((k) => k.kid === parsed.kid);
-      if (!jwk || parsed.claims.from !== step.byRegion) return { verified: false, kid: parsed.kid };
+          : (await this.peers.find(region))?.pinnedKeys.find((k) => k.kid === parsed.kid);
+      if (!jwk || parsed.claims.from !== region) return { verified: false, kid: parsed.kid };
       await verifyEnvelopeSignature(parsed, await importPublicKey(jwk));
       const body = parsed.claims.body as { caseId?: string; seq?: number };
-      const sameStep = body.caseId === step.caseId && (body.seq ?? 1) === step.seq;
+      const sameStep = body.caseId === caseId && (body.seq ?? 1) === seq;
       return { verified: sameStep, kid: parsed.kid };
     } catch {
       return { verified: false, kid: null };

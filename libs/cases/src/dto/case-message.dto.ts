@@ -6,7 +6,9 @@ import {
   IsInt,
   IsObject,
   IsOptional,
+  IsString,
   IsUUID,
+  Length,
   Matches,
   Max,
   Min,
@@ -113,4 +115,50 @@ export class FilePullBody {
   @IsInt()
   @Min(0)
   offset!: number;
+}
+
+class OnwardStepBody {
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  seq!: number;
+
+  @IsString()
+  @Length(1, 32)
+  action!: string;
+
+  @Matches(DAY)
+  on!: string;
+
+  @IsString()
+  @Length(1, 65_536)
+  envelope!: string;
+}
+
+class OnwardCaseBody {
+  @IsUUID()
+  caseId!: string;
+
+  @Matches(REGION)
+  region!: string;
+
+  @IsString()
+  @Length(1, 32)
+  state!: string;
+
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => OnwardStepBody)
+  steps!: OnwardStepBody[];
+}
+
+/** `clue.onward`: the transferring region relays the competent region's steps to the first sender. */
+export class OnwardBody {
+  @IsUUID()
+  caseId!: string;
+
+  @ValidateNested()
+  @Type(() => OnwardCaseBody)
+  onward!: OnwardCaseBody;
 }
