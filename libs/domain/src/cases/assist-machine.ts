@@ -1,10 +1,17 @@
 import { CaseRuleError, CaseRuleErrorCode } from './case-rule.error';
-import type { CaseSide } from './clue-machine';
+import {
+  checkStep,
+  invalidField,
+  metDeadline,
+  requireText,
+  runningDeadline,
+  type CaseSide,
+  type Transition as StepTransition,
+} from './case-step';
 import {
   DUE_SOON_WORKING_DAYS,
   MAX_WORKING_DAYS,
   addWorkingDays,
-  deadlineProgress,
   requireCalendarDate,
   type CalendarDate,
 } from './working-days';
@@ -72,10 +79,7 @@ export type AssistDeadline =
 /** The most working days one request for more time may ask for (the agreement's own upper bound). */
 export const MAX_EXTRA_ASSIST_WORKING_DAYS = 60;
 
-interface Transition {
-  readonly side: CaseSide;
-  readonly to: AssistState;
-}
+type Transition = StepTransition<AssistState>;
 
 const TRANSITIONS: { readonly [A in AssistActionType]: Partial<Record<AssistState, Transition>> } = {
   receive: { sent: { side: 'receiver', to: 'received' } },
@@ -107,32 +111,7 @@ export function applyAssistAction(
   on: CalendarDate,
   assistWorkingDays: number,
 ): AssistFacts {
-  requireCalendarDate(on, 'on');
-  const last = request.history.at(-1);
-  if (last !== undefined && on < last.on) {
-    throw new CaseRuleError(
-      CaseRuleErrorCode.DateOutOfOrder,
-      `${action.type} on ${on} is before the last action on ${last.on}`,
-    );
-  }
-  if (side !== 'sender' && side !== 'receiver') throw invalidField('side', 'must be sender or receiver');
-  const rules = (TRANSITIONS as Partial<Record<string, Partial<Record<AssistState, Transition>>>>)[
-    action.type
-  ];
-  if (rules === undefined) throw invalidField('type', `unknown action ${String(action.type)}`);
-  const transition = rules[request.state];
-  if (transition === undefined) {
-    throw new CaseRuleError(
-      CaseRuleErrorCode.IllegalTransition,
-      `${action.type} is not possible on a ${request.state} request`,
-    );
-  }
-  if (transition.side !== side) {
-    throw new CaseRuleError(
-      CaseRuleErrorCode.WrongSide,
-      `only the ${transition.side} may ${action.type} a ${request.state} request`,
-    );
-  }
+  const transition = checkStep(request, action, side, on, TRANSITIONS, 'request');
 
   let extraWorkingDays = request.extraWorkingDays;
   let stored: AssistAction = action;
@@ -214,23 +193,9 @@ export function assistDeadline(
         `a ${facts.state} request has no recorded response`,
       );
     }
-    return {
-      state: 'met',
-      dueDate: due.date,
-      metOn: response.on,
-      late: response.on > due.date,
-      provisional: due.provisional,
-    };
+    return metDeadline(due, response.on);
   }
-  const progress = deadlineProgress(due.date, today, dueSoonWithin);
-  return {
-    state: 'running',
-    dueDate: due.date,
-    overdue: progress.overdue,
-    dueSoon: progress.dueSoon,
-    workingDaysLeft: progress.workingDaysLeft,
-    provisional: due.provisional || progress.provisional,
-  };
+  return runningDeadline(due, today, dueSoonWithin);
 }
 
 function answerDue(facts: AssistFacts, workingDays: number): { date: CalendarDate; provisional: boolean } {
@@ -244,12 +209,4 @@ function answerDue(facts: AssistFacts, workingDays: number): { date: CalendarDat
     );
   }
   return addWorkingDays(facts.receivedOn, workingDays + facts.extraWorkingDays);
-}
-
-function requireText(value: unknown, field: string): void {
-  if (typeof value !== 'string' || value.trim().length === 0) throw invalidField(field, 'must not be empty');
-}
-
-function invalidField(field: string, problem: string): CaseRuleError {
-  return new CaseRuleError(CaseRuleErrorCode.InvalidField, `${field} ${problem}`);
 }

@@ -1,11 +1,16 @@
 import { CaseRuleError, CaseRuleErrorCode } from './case-rule.error';
 import {
-  DUE_SOON_WORKING_DAYS,
-  deadlineProgress,
-  dueDate,
-  requireCalendarDate,
-  type CalendarDate,
-} from './working-days';
+  checkStep,
+  invalidField,
+  metDeadline,
+  requireText,
+  runningDeadline,
+  type CaseSide,
+  type Transition as StepTransition,
+} from './case-step';
+import { DUE_SOON_WORKING_DAYS, dueDate, requireCalendarDate, type CalendarDate } from './working-days';
+
+export type { CaseSide } from './case-step';
 
 /**
  * The life of a case clue (线索) passed from one region's regulator (the sender) to another's (the
@@ -31,8 +36,6 @@ export type ClueState =
   | 'transferred-department'
   | 'resulted'
   | 'closed';
-
-export type CaseSide = 'sender' | 'receiver';
 
 /** Why the clock stops: testing (检测/检验), appraisal (鉴定), identification by the right holder (权利人辨认). */
 export type PauseGround = 'testing' | 'appraisal' | 'right-holder-identification';
@@ -124,10 +127,7 @@ interface ClueProgress {
   readonly provisional: boolean;
 }
 
-interface Transition {
-  readonly side: CaseSide;
-  readonly to: ClueState;
-}
+type Transition = StepTransition<ClueState>;
 
 const byReceiver = (to: ClueState): Transition => ({ side: 'receiver', to });
 
@@ -210,30 +210,7 @@ export function applyClueAction(
   side: CaseSide,
   on: CalendarDate,
 ): ClueFacts {
-  requireCalendarDate(on, 'on');
-  const last = clue.history.at(-1);
-  if (last !== undefined && on < last.on) {
-    throw new CaseRuleError(
-      CaseRuleErrorCode.DateOutOfOrder,
-      `${action.type} on ${on} is before the last action on ${last.on}`,
-    );
-  }
-  if (side !== 'sender' && side !== 'receiver') throw invalidField('side', 'must be sender or receiver');
-  const rules = (TRANSITIONS as Partial<Record<string, Partial<Record<ClueState, Transition>>>>)[action.type];
-  if (rules === undefined) throw invalidField('type', `unknown action ${String(action.type)}`);
-  const transition = rules[clue.state];
-  if (transition === undefined) {
-    throw new CaseRuleError(
-      CaseRuleErrorCode.IllegalTransition,
-      `${action.type} is not possible on a ${clue.state} clue`,
-    );
-  }
-  if (transition.side !== side) {
-    throw new CaseRuleError(
-      CaseRuleErrorCode.WrongSide,
-      `only the ${transition.side} may ${action.type} a ${clue.state} clue`,
-    );
-  }
+  const transition = checkStep(clue, action, side, on, TRANSITIONS, 'clue');
 
   let pauses = clue.pauses;
   const open = pauses.at(-1)?.to === undefined ? pauses.at(-1) : undefined;
@@ -354,13 +331,7 @@ export function clueDeadline(
         `a ${facts.state} clue needs a recorded decision and no open pause`,
       );
     }
-    return {
-      state: 'met',
-      dueDate: due.date,
-      metOn: decision.on,
-      late: decision.on > due.date,
-      provisional: due.provisional,
-    };
+    return metDeadline(due, decision.on);
   }
   if (due.state === 'paused') {
     return {
@@ -371,15 +342,7 @@ export function clueDeadline(
       provisional: due.provisional,
     };
   }
-  const progress = deadlineProgress(due.date, today, dueSoonWithin);
-  return {
-    state: 'running',
-    dueDate: due.date,
-    overdue: progress.overdue,
-    dueSoon: progress.dueSoon,
-    workingDaysLeft: progress.workingDaysLeft,
-    provisional: due.provisional || progress.provisional,
-  };
+  return runningDeadline(due, today, dueSoonWithin);
 }
 
 function requireResult(action: Extract<ClueAction, { type: 'result' }>): void {
@@ -392,12 +355,4 @@ function requireResult(action: Extract<ClueAction, { type: 'result' }>): void {
     throw invalidField('penaltyYuan', `must be 0 when the outcome is ${action.outcome}`);
   }
   requireText(action.decisionNumber, 'decisionNumber');
-}
-
-function requireText(value: unknown, field: string): void {
-  if (typeof value !== 'string' || value.trim().length === 0) throw invalidField(field, 'must not be empty');
-}
-
-function invalidField(field: string, problem: string): CaseRuleError {
-  return new CaseRuleError(CaseRuleErrorCode.InvalidField, `${field} ${problem}`);
 }
