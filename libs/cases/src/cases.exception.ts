@@ -27,6 +27,19 @@ export enum CasesErrorCode {
   EvidenceTooLarge = 'CASE_EVIDENCE_TOO_LARGE',
 }
 
+/**
+ * Why a node refuses a case message from another region, in its signed receipt (besides the rules'
+ * own codes, which are the same as the API's: CASE_TRANSITION_ILLEGAL, CASE_WRONG_SIDE, …).
+ */
+export enum CaseRefusalCode {
+  Unknown = 'CASE_UNKNOWN',
+  Exists = 'CASE_EXISTS',
+  StepConflict = 'CASE_STEP_CONFLICT',
+  StepDateInvalid = 'CASE_STEP_DATE_INVALID',
+  EvidenceMissing = 'CASE_EVIDENCE_MISSING',
+  EvidenceMismatch = 'CASE_EVIDENCE_MISMATCH',
+}
+
 /** Failures of a case operation asked for through the API. */
 export class CasesException extends Error {
   constructor(

@@ -14,6 +14,7 @@ import {
   parseEnvelope,
   verifyEnvelopeSignature,
   type EnvelopeClaims,
+  type PublicSigningJwk,
 } from '@regulink/protocol';
 import { ShopLocator, type SellerPlace } from '@regulink/registry';
 import { CaseFileEntity } from './case-file.entity';
@@ -31,7 +32,7 @@ import {
 } from './case-rules';
 import { CaseStepEntity } from './case-step.entity';
 import { CaseEntity, type OnwardCase } from './case.entity';
-import { CasesErrorCode, CasesException } from './cases.exception';
+import { CaseRefusalCode, CasesErrorCode, CasesException } from './cases.exception';
 import { CasesRepository, type CaseFilter } from './cases.repository';
 import {
   MAX_FILE_BYTES,
@@ -66,6 +67,17 @@ type SendBody = ClueSendBody | AssistSendBody;
 /** The files of a step, read and checked: what goes into `case_file`. */
 type HeldFile = Omit<CaseFileEntity, 'caseId' | 'seq'>;
 
+type PublicKey = Awaited<ReturnType<typeof importPublicKey>>;
+
+/** What a new case this node sends is made of. */
+interface NewCase {
+  readonly content: Record<string, unknown>;
+  readonly restrictions: { noOnwardTransfer: boolean };
+  readonly files: HeldFile[];
+  readonly brand: string | null;
+  readonly transferredFrom: { region: string; caseId: string } | null;
+}
+
 /** Jurisdiction as the sender worked it out, carried with the case. */
 interface Jurisdiction {
   readonly region: string;
@@ -89,6 +101,7 @@ export class CasesService {
   private readonly logger = new Logger('Cases');
   /** Files pulled while a received step was checked, waiting for the step to be applied. */
   private readonly pulled = new WeakMap<object, HeldFile[]>();
+  private readonly importedKeys = new Map<string, Promise<PublicKey>>();
 
   constructor(
     private readonly cases: CasesRepository,
@@ -202,20 +215,37 @@ export class CasesService {
     };
   }
 
-  private async create(
-    user: AuthenticatedUser,
+  private async create(user: AuthenticatedUser, kind: CaseKind, jurisdiction: Jurisdiction, input: NewCase) {
+    const prepared = await this.prepareCase(kind, jurisdiction, input, user.username, this.today());
+    await this.cases.transaction(async (manager) => {
+      await this.cases.insert(manager, prepared.item, prepared.steps, prepared.files);
+      await this.outbox.enqueue(manager, prepared.send);
+    });
+    this.logger.log(
+      {
+        caseId: prepared.item.id,
+        kind,
+        to: jurisdiction.region,
+        basis: jurisdiction.basis,
+        by: user.username,
+      },
+      'sent a case',
+    );
+    return this.view(prepared.item.id);
+  }
+
+  /**
+   * A new case this node sends (an officer's, or one handed on by a transfer): its signed send,
+   * its row, its first step and its files, ready to be written in the caller's transaction.
+   */
+  private async prepareCase(
     kind: CaseKind,
     jurisdiction: Jurisdiction,
-    input: {
-      content: Record<string, unknown>;
-      restrictions: { noOnwardTransfer: boolean };
-      files: HeldFile[];
-      brand: string | null;
-      transferredFrom: { region: string; caseId: string } | null;
-    },
+    input: NewCase,
+    createdBy: string | null,
+    on: string,
   ) {
     const id = uuidv7();
-    const on = this.today();
     const send = await this.outbox.prepare({
       to: jurisdiction.region,
       type: `${kind}.send`,
@@ -249,24 +279,16 @@ export class CasesService {
       brand: input.brand,
       receivedOn: null,
       dueOn: null,
-      createdBy: user.username,
+      createdBy,
       createdAt: now,
       updatedAt: now,
     });
-    await this.cases.transaction(async (manager) => {
-      await this.cases.insert(
-        manager,
-        item,
-        [this.stepRow(id, 1, 'send', {}, on, send)],
-        this.fileRows(id, 1, input.files),
-      );
-      await this.outbox.enqueue(manager, send);
-    });
-    this.logger.log(
-      { caseId: id, kind, to: jurisdiction.region, basis: jurisdiction.basis, by: user.username },
-      'sent a case',
-    );
-    return this.view(id);
+    return {
+      send,
+      item,
+      steps: [this.stepRow(id, 1, 'send', {}, on, send)],
+      files: this.fileRows(id, 1, input.files),
+    };
   }
 
   // ---- steps taken here -------------------------------------------------------------------
@@ -301,7 +323,7 @@ export class CasesService {
         [this.stepRow(id, seq, action.type, fields, on, step)],
         this.fileRows(id, seq, files),
       );
-      await this.cases.update(manager, await this.advanced(locked, facts, seq));
+      await this.cases.update(manager, this.advanced(locked, facts, seq, workingDays));
       await this.outbox.enqueue(manager, step);
       if (onward) {
         await this.cases.insert(manager, onward.item, onward.steps, onward.files);
@@ -323,9 +345,6 @@ export class CasesService {
       size,
       content,
     }));
-    const id = uuidv7();
-    const transferredFrom = { region: item.peerRegion, caseId: item.id };
-    const restrictions = { noOnwardTransfer: true };
     const jurisdiction: Jurisdiction = {
       region: to,
       basis: 'override',
@@ -333,46 +352,19 @@ export class CasesService {
       computed: null,
       overrideReason: action.reason ?? null,
     };
-    const kind = item.kind as CaseKind;
-    const send = await this.outbox.prepare({
-      to,
-      type: `${kind}.send`,
-      body: {
-        caseId: id,
-        on,
-        restrictions,
-        jurisdiction: { ...jurisdiction },
-        transferredFrom,
-        files: files.map(reference),
+    return this.prepareCase(
+      item.kind as CaseKind,
+      jurisdiction,
+      {
         content: item.content,
-      },
-    });
-    const facts = startFacts(kind, { restrictions, transferredFrom });
-    const now = this.clock.now();
-    return {
-      send,
-      item: Object.assign(new CaseEntity(), {
-        id,
-        kind,
-        role: 'sender',
-        peerRegion: to,
-        agreementId: send.claims.agreement!,
-        state: stateOf(facts),
-        seq: 1,
-        facts,
-        content: item.content,
-        jurisdiction: { ...jurisdiction },
-        transferredFrom,
+        restrictions: { noOnwardTransfer: true },
+        files,
         brand: item.brand,
-        receivedOn: null,
-        dueOn: null,
-        createdBy: null,
-        createdAt: now,
-        updatedAt: now,
-      }),
-      steps: [this.stepRow(id, 1, 'send', {}, on, send)],
-      files: this.fileRows(id, 1, files),
-    };
+        transferredFrom: { region: item.peerRegion, caseId: item.id },
+      },
+      null,
+      on,
+    );
   }
 
   // ---- steps received ---------------------------------------------------------------------
@@ -406,7 +398,10 @@ export class CasesService {
         claims.agreement,
       );
       if (result.found !== true)
-        throw new EnvelopeError('CASE_EVIDENCE_MISSING', `the sender does not provide file ${file.sha256}`);
+        throw new EnvelopeError(
+          CaseRefusalCode.EvidenceMissing,
+          `the sender does not provide file ${file.sha256}`,
+        );
       const data = Buffer.from(String(result.data ?? ''), 'base64');
       // A file that ends early is caught by its digest below.
       if (data.length === 0) break;
@@ -422,7 +417,7 @@ export class CasesService {
         'an evidence file did not match its digest',
       );
       throw new EnvelopeError(
-        'CASE_EVIDENCE_MISMATCH',
+        CaseRefusalCode.EvidenceMismatch,
         `evidence file ${file.name} does not match the SHA-256 its step names`,
       );
     }
@@ -444,7 +439,7 @@ export class CasesService {
     const on = this.today();
     this.checkDate(body.on, claims);
     if (await this.cases.stepAt(manager, body.caseId, 1))
-      throw new EnvelopeError('CASE_EXISTS', `case ${body.caseId} is already held here`);
+      throw new EnvelopeError(CaseRefusalCode.Exists, `case ${body.caseId} is already held here`);
     const files = this.pulled.get(message) ?? [];
     let facts = startFacts(kind, {
       restrictions: body.restrictions,
@@ -487,7 +482,7 @@ export class CasesService {
       ],
       this.fileRows(body.caseId, 1, files),
     );
-    await this.cases.update(manager, await this.advanced(item, facts, 2));
+    await this.cases.update(manager, this.advanced(item, facts, 2, workingDays));
     await this.outbox.enqueue(manager, receipt);
   }
 
@@ -506,14 +501,20 @@ export class CasesService {
     this.checkDate(body.on, claims);
     const item = await this.cases.lock(manager, body.caseId);
     if (!item || item.kind !== kind || item.peerRegion !== claims.from)
-      throw new EnvelopeError('CASE_UNKNOWN', `no ${kind} ${body.caseId} is held with ${claims.from}`);
+      throw new EnvelopeError(
+        CaseRefusalCode.Unknown,
+        `no ${kind} ${body.caseId} is held with ${claims.from}`,
+      );
     if (item.role === peerSide)
       throw new EnvelopeError(
-        'CASE_WRONG_SIDE',
+        CasesErrorCode.WrongSide,
         `${claims.from} is not the ${peerSide} of case ${body.caseId}`,
       );
     if (body.seq <= item.seq || (await this.cases.stepAt(manager, body.caseId, body.seq)))
-      throw new EnvelopeError('CASE_STEP_CONFLICT', `case ${body.caseId} already has a step ${body.seq}`);
+      throw new EnvelopeError(
+        CaseRefusalCode.StepConflict,
+        `case ${body.caseId} already has a step ${body.seq}`,
+      );
     const files = this.pulled.get(message) ?? [];
     const row = this.stepRowReceived(
       body.caseId,
@@ -575,7 +576,7 @@ export class CasesService {
       applied.push(next);
       seq = next.seq;
     }
-    const advanced = await this.advanced(item, facts, seq);
+    const advanced = this.advanced(item, facts, seq, workingDays);
     await this.cases.update(manager, advanced);
     if (kind === 'clue' && item.role === 'sender' && item.transferredFrom)
       await this.relayOnward(advanced, applied, manager);
@@ -609,12 +610,12 @@ export class CasesService {
     const { claims, body } = message;
     const item = await this.cases.lock(manager, body.caseId);
     if (!item || item.kind !== 'clue' || item.role !== 'sender' || item.peerRegion !== claims.from)
-      throw new EnvelopeError('CASE_UNKNOWN', `no clue ${body.caseId} was sent to ${claims.from}`);
+      throw new EnvelopeError(CaseRefusalCode.Unknown, `no clue ${body.caseId} was sent to ${claims.from}`);
     if (item.state !== 'transferred')
-      throw new EnvelopeError('CASE_TRANSITION_ILLEGAL', `clue ${body.caseId} was not transferred`);
+      throw new EnvelopeError(CasesErrorCode.TransitionIllegal, `clue ${body.caseId} was not transferred`);
     const held = item.onward;
     if (held && (held.caseId !== body.onward.caseId || held.region !== body.onward.region))
-      throw new EnvelopeError('CASE_STEP_CONFLICT', `clue ${body.caseId} went on as another case`);
+      throw new EnvelopeError(CaseRefusalCode.StepConflict, `clue ${body.caseId} went on as another case`);
     const steps = new Map((held?.steps ?? []).map((step) => [step.seq, step]));
     for (const step of body.onward.steps) steps.set(step.seq, { ...step });
     const ordered = [...steps.values()].sort((a, b) => a.seq - b.seq);
@@ -637,7 +638,10 @@ export class CasesService {
     const signedOn = chinaCalendarDate(new Date(claims.iat * 1000))!;
     const days = Math.abs(Date.parse(`${on}T00:00:00Z`) - Date.parse(`${signedOn}T00:00:00Z`)) / 86_400_000;
     if (!(days <= 1))
-      throw new EnvelopeError('CASE_STEP_DATE_INVALID', `a step dated ${on} was signed on ${signedOn}`);
+      throw new EnvelopeError(
+        CaseRefusalCode.StepDateInvalid,
+        `a step dated ${on} was signed on ${signedOn}`,
+      );
   }
 
   // ---- reading ----------------------------------------------------------------------------
@@ -715,6 +719,13 @@ export class CasesService {
       limit: query.limit ?? 200,
     };
     const items = await this.cases.list(filter);
+    // Cases of one agreement share its deadline terms: one read per agreement, not per case.
+    const terms = new Map<string, Promise<number>>();
+    const workingDays = (item: CaseEntity) => {
+      const key = `${item.kind} ${item.agreementId}`;
+      if (!terms.has(key)) terms.set(key, this.workingDays(item));
+      return terms.get(key)!;
+    };
     return Promise.all(
       items.map(async (item) => ({
         id: item.id,
@@ -726,7 +737,7 @@ export class CasesService {
         brand: item.brand,
         receivedOn: item.receivedOn,
         dueOn: item.dueOn,
-        deadline: await this.deadline(item, asOf),
+        deadline: dueOf(item.kind as CaseKind, item.facts, await workingDays(item), asOf),
         transferredFrom: item.transferredFrom,
         createdAt: item.createdAt.toISOString(),
       })),
@@ -779,7 +790,12 @@ export class CasesService {
   }
 
   /** The case with new facts at step `seq`: state, receipt date and due date follow from them. */
-  private async advanced(item: CaseEntity, facts: Record<string, unknown>, seq: number): Promise<CaseEntity> {
+  private advanced(
+    item: CaseEntity,
+    facts: Record<string, unknown>,
+    seq: number,
+    workingDays: number,
+  ): CaseEntity {
     const next = Object.assign(new CaseEntity(), item, {
       facts,
       seq,
@@ -787,7 +803,7 @@ export class CasesService {
       receivedOn: receivedOnOf(facts),
       updatedAt: this.clock.now(),
     });
-    next.dueOn = (await this.deadline(next, this.today())).due ?? null;
+    next.dueOn = dueOf(next.kind as CaseKind, facts, workingDays, this.today()).due ?? null;
     return next;
   }
 
@@ -803,6 +819,17 @@ export class CasesService {
   private async workingDaysOf(kind: CaseKind, agreementId: string): Promise<number> {
     const { deadlines } = (await this.agreements.require(agreementId)).terms;
     return kind === 'clue' ? deadlines.clueWorkingDays : deadlines.assistWorkingDays;
+  }
+
+  /** A public key, imported once: a kid is the key's thumbprint, so it names the same key always. */
+  private publicKey(jwk: PublicSigningJwk): Promise<PublicKey> {
+    let key = this.importedKeys.get(jwk.kid);
+    if (!key) {
+      key = importPublicKey(jwk);
+      this.importedKeys.set(jwk.kid, key);
+      key.catch(() => this.importedKeys.delete(jwk.kid));
+    }
+    return key;
   }
 
   /** Whether a kept step's signature verifies against its signer's key (pinned, or this node's). */
@@ -824,7 +851,7 @@ export class CasesService {
           ? this.identity.publicKeys().find((k) => k.kid === parsed.kid)
           : (await this.peers.find(region))?.pinnedKeys.find((k) => k.kid === parsed.kid);
       if (!jwk || parsed.claims.from !== region) return { verified: false, kid: parsed.kid };
-      await verifyEnvelopeSignature(parsed, await importPublicKey(jwk));
+      await verifyEnvelopeSignature(parsed, await this.publicKey(jwk));
       const body = parsed.claims.body as { caseId?: string; seq?: number };
       const sameStep = body.caseId === caseId && (body.seq ?? 1) === seq;
       return { verified: sameStep, kid: parsed.kid };

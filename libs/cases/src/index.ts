@@ -1,5 +1,5 @@
 export { CasesModule } from './cases.module';
-export { CasesException, CasesErrorCode } from './cases.exception';
+export { CaseRefusalCode, CasesException, CasesErrorCode } from './cases.exception';
 export { CaseEntity } from './case.entity';
 export { CaseStepEntity } from './case-step.entity';
 export { CaseFileEntity } from './case-file.entity';

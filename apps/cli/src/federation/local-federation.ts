@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { chinaCalendarDate } from '@regulink/domain';
 import { NodeApi } from '../api/node-api';
 import {
   DEFAULT_SYNTHETIC_OPTIONS,
@@ -414,7 +415,7 @@ export class LocalFederation {
 }
 
 function chinaDay(days: number): string {
-  return new Date(Date.now() + 8 * 3600_000 + days * 86_400_000).toISOString().slice(0, 10);
+  return chinaCalendarDate(new Date(Date.now() + days * 86_400_000))!;
 }
 
 function sleep(ms: number): Promise<void> {

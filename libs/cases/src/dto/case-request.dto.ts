@@ -24,18 +24,8 @@ import {
   YUAN,
 } from './case-content.dto';
 
-/** Where a case goes when the officer overrides the region computed for it, and why. */
-class RoutingOverride {
-  /** The region to send to instead of the one computed; needs `overrideReason`. */
-  @IsOptional()
-  @Matches(REGION, { message: 'to must be a six-digit region code' })
-  to?: string;
-
-  @ValidateIf((o: RoutingOverride) => o.to !== undefined)
-  @IsString()
-  @Length(1, 500)
-  overrideReason?: string;
-
+/** The evidence a new case or a step carries: inline (base64), or uploaded before. */
+class Attachments {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_STEP_FILES)
@@ -49,6 +39,19 @@ class RoutingOverride {
   @ArrayMaxSize(MAX_STEP_FILES)
   @Matches(SHA256_HEX, { each: true, message: 'uploads must be SHA-256 digests in hex' })
   uploads?: string[];
+}
+
+/** Where a case goes when the officer overrides the region computed for it, and why. */
+class RoutingOverride extends Attachments {
+  /** The region to send to instead of the one computed; needs `overrideReason`. */
+  @IsOptional()
+  @Matches(REGION, { message: 'to must be a six-digit region code' })
+  to?: string;
+
+  @ValidateIf((o: RoutingOverride) => o.to !== undefined)
+  @IsString()
+  @Length(1, 500)
+  overrideReason?: string;
 }
 
 /** `POST /cases/clues`: a new clue, sent at once to the region with jurisdiction. */
@@ -71,7 +74,7 @@ export class AssistCreateDto extends RoutingOverride {
 }
 
 /** `POST /cases/:id/steps`: the next step of a case, taken by this node's side. */
-export class CaseStepDto {
+export class CaseStepDto extends Attachments {
   @IsString()
   @Length(1, 32)
   action!: string;
@@ -135,20 +138,6 @@ export class CaseStepDto {
   @Min(1)
   @Max(60)
   workingDays?: number;
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_STEP_FILES)
-  @ValidateNested({ each: true })
-  @Type(() => EvidenceUploadDto)
-  evidence?: EvidenceUploadDto[];
-
-  /** Files uploaded before (`POST /cases/evidence`), by their SHA-256. */
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_STEP_FILES)
-  @Matches(SHA256_HEX, { each: true, message: 'uploads must be SHA-256 digests in hex' })
-  uploads?: string[];
 }
 
 /** `POST /cases/evidence`: the file's name and media type; the body is the file. */
