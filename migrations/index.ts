@@ -15,6 +15,8 @@ import { ResolveIndexes1795461391833 } from './1795461391833-ResolveIndexes';
 import { Cases1796282534621 } from './1796282534621-Cases';
 import { CaseUploads1796284767219 } from './1796284767219-CaseUploads';
 import { CaseOnward1796288186880 } from './1796288186880-CaseOnward';
+import { TableChangeNotices1796290644588 } from './1796290644588-TableChangeNotices';
+import { ResolveOfficerDay1796290754210 } from './1796290754210-ResolveOfficerDay';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -39,4 +41,6 @@ export const MIGRATIONS = [
   Cases1796282534621,
   CaseUploads1796284767219,
   CaseOnward1796288186880,
+  TableChangeNotices1796290644588,
+  ResolveOfficerDay1796290754210,
 ];

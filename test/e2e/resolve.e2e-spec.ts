@@ -332,6 +332,18 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     }
     const over = await resolve({ shopUrl: 'https://nowhere.example.com/', ...WHY }, busy);
     expect(over).toMatchObject({ status: 429, json: { code: 'OFFICER_QUOTA_EXCEEDED' } });
+    // Asked all at once, 20 lookups by a fresh officer: exactly 12 go through, never more.
+    const eager = await newUser(a, [Role.Officer]);
+    const rush = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        resolve({ shopUrl: `https://rush${i}.example.com/`, ...WHY, deadlineMs: 1000 }, eager),
+      ),
+    );
+    expect(rush.filter((r) => r.status === 200)).toHaveLength(12);
+    expect(rush.filter((r) => r.status === 429)).toHaveLength(8);
+    for (const refused of rush.filter((r) => r.status === 429)) {
+      expect(refused).toMatchObject({ json: { code: 'OFFICER_QUOTA_EXCEEDED' } });
+    }
     // Officers may look up; only administrators read the lookup record.
     expect((await a.request('GET', '/resolve/lookups', { token: busy.token })).status).toBe(403);
   }, 90_000);

@@ -19,6 +19,7 @@ import {
   SyncCursorEntity,
   ResolveLookupEntity,
   ResolveReferenceEntity,
+  ResolveOfficerDayEntity,
 } from '@regulink/registry';
 
 /** Every table the node maps; the data source of the app, the migration CLI and the tests. */
@@ -44,6 +45,7 @@ export const ENTITIES = [
   SyncCursorEntity,
   ResolveLookupEntity,
   ResolveReferenceEntity,
+  ResolveOfficerDayEntity,
   CaseEntity,
   CaseStepEntity,
   CaseFileEntity,

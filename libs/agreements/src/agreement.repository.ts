@@ -4,9 +4,6 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AgreementEventEntity } from './agreement-event.entity';
 import { AgreementEntity } from './agreement.entity';
 
-/** Notified in the transaction of every change to the agreements (delivered at its commit). */
-export const AGREEMENT_CHANGED_CHANNEL = 'regulink_agreement_changed';
-
 export type NewEvent = Omit<AgreementEventEntity, 'id' | 'at'>;
 
 /** One counter of messages: an agreement's scope, in one direction, on one day (China time). */
@@ -56,12 +53,6 @@ export class AgreementRepository {
 
   async save(agreement: AgreementEntity, manager: EntityManager): Promise<void> {
     await manager.getRepository(AgreementEntity).save(agreement);
-    await this.changed(manager);
-  }
-
-  /** Tells every replica of the node, at commit, that the agreements changed. */
-  private async changed(manager: EntityManager): Promise<void> {
-    await manager.query('SELECT pg_notify($1, NULL)', [AGREEMENT_CHANGED_CHANNEL]);
   }
 
   async addEvent(event: NewEvent, manager: EntityManager, at = new Date()): Promise<void> {
@@ -74,10 +65,6 @@ export class AgreementRepository {
       .find({ where: { agreementId }, order: { at: 'ASC', id: 'ASC' } });
   }
 
-  /**
-   * Counts one message against a daily quota; false (and nothing counted) when the quota is used up.
-   * One statement: concurrent senders never overshoot.
-   */
   /** How many messages were counted under `key` so far. */
   async usage(key: UsageKey): Promise<number> {
     const rows: { count: number }[] = await this.dataSource.query(
@@ -114,7 +101,6 @@ export class AgreementRepository {
       [today],
     )) as [{ id: string }[], number];
     if (rows.length === 0) return [];
-    await this.changed(manager);
     return manager.getRepository(AgreementEntity).findBy(rows.map((r) => ({ id: r.id })));
   }
 }

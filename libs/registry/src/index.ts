@@ -11,6 +11,7 @@ export { SyncBatchEntity } from './sync/sync-batch.entity';
 export { SyncCursorEntity } from './sync/sync-cursor.entity';
 export { ResolveLookupEntity } from './resolve/resolve-lookup.entity';
 export { ResolveReferenceEntity } from './resolve/resolve-reference.entity';
+export { ResolveOfficerDayEntity } from './resolve/resolve-officer-day.entity';
 export {
   ShopLocator,
   type SellerPlace,

@@ -28,6 +28,7 @@ import { ShopRoutingService } from './shops/shop-routing.service';
 import { ShopRepository } from './shops/shop.repository';
 import { ShopsController } from './shops/shops.controller';
 import { ResolveLookupEntity } from './resolve/resolve-lookup.entity';
+import { ResolveOfficerDayEntity } from './resolve/resolve-officer-day.entity';
 import { ResolveReferenceEntity } from './resolve/resolve-reference.entity';
 import { ResolveController } from './resolve/resolve.controller';
 import { ResolveRepository } from './resolve/resolve.repository';
@@ -56,6 +57,7 @@ import { SyncService } from './sync/sync.service';
       SyncCursorEntity,
       ResolveLookupEntity,
       ResolveReferenceEntity,
+      ResolveOfficerDayEntity,
     ]),
     AgreementsModule,
     FederationModule,

@@ -1,5 +1,6 @@
 import { Logger, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { TableWatch } from '@regulink/persistence';
 import { AccessErrorCode } from '../access.exception';
 import { Role } from '../role';
 import type { UserRepository } from '../users/user.repository';
@@ -26,7 +27,12 @@ function contextFor(handler: keyof Routes, headers: Record<string, string> = {})
 
 describe('AccessGuard (deny by default)', () => {
   const unreachable = new Proxy({}, { get: () => () => Promise.reject(new Error('must not be consulted')) });
-  const guard = new AccessGuard(new Reflector(), unreachable as TokenService, unreachable as UserRepository);
+  const guard = new AccessGuard(
+    new Reflector(),
+    unreachable as TokenService,
+    unreachable as UserRepository,
+    unreachable as TableWatch,
+  );
 
   it('refuses a route that declares neither @Public nor @Roles, before looking at any token, and logs it', async () => {
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { TableWatch } from '@regulink/persistence';
 import { AccessErrorCode, AccessException } from '../access.exception';
 import type { Role } from '../role';
 import { UserRepository } from '../users/user.repository';
@@ -12,7 +13,8 @@ import { TokenService } from './token.service';
  * Deny by default: a route answers only if it is declared @Public() or names its roles with
  * @Roles(...) and the caller holds one of them. An undeclared route is refused to everyone.
  * The token proves who is calling; the account's current roles decide what it may do, so a
- * disabled account or a removed role takes effect at once.
+ * disabled account or a removed role takes effect at once: accounts are read from memory, dropped
+ * as soon as the account table announces a change at commit (see TableWatch), however made.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -22,6 +24,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
     private readonly users: UserRepository,
+    private readonly watch: TableWatch,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -44,7 +47,9 @@ export class AccessGuard implements CanActivate {
     const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
     if (!match) throw new AccessException(AccessErrorCode.Unauthenticated, 'a bearer token is required');
     const claimed = await this.tokens.verify(match[1]!);
-    const account = await this.users.findActiveById(claimed.id);
+    const account = await this.watch.read('app_user', claimed.id, () =>
+      this.users.findActiveById(claimed.id),
+    );
     if (!account)
       throw new AccessException(AccessErrorCode.InvalidToken, 'the account behind this token is not active');
     const user: AuthenticatedUser = { id: account.id, username: account.username, roles: account.roles };

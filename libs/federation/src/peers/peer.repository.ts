@@ -15,10 +15,6 @@ export class PeerRepository {
     return this.peers.find({ order: { region: 'ASC' } });
   }
 
-  listAllowed(): Promise<PeerEntity[]> {
-    return this.peers.find({ where: { allowed: true }, order: { region: 'ASC' } });
-  }
-
   async save(peer: PeerEntity): Promise<PeerEntity> {
     return this.peers.save(peer);
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CryptoKey } from 'jose';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
+import { TableWatch } from '@regulink/persistence';
 import {
   importPublicKey,
   NodeCardError,
@@ -14,8 +15,6 @@ import type { PeerResponseDto } from './dto/peer-response.dto';
 import { PeerEntity } from './peer.entity';
 import { PeerRepository } from './peer.repository';
 
-const PEER_CACHE_MS = 5_000;
-
 /**
  * The peer directory. A peer enters it only through its signed node card, and the keys on that
  * card are pinned: a card with other keys is refused until an administrator re-pins explicitly.
@@ -24,13 +23,10 @@ const PEER_CACHE_MS = 5_000;
 export class PeersService {
   private readonly logger = new Logger(PeersService.name);
   private readonly keyCache = new Map<string, CryptoKey>();
-  /** Peers as read recently: every envelope in and out looks its peer up. */
-  private readonly peerCache = new Map<string, { peer: PeerEntity | null; until: number }>();
-  /** Reads of a peer under way: the envelopes that miss the cache together wait for one read. */
-  private readonly peerReads = new Map<string, Promise<PeerEntity | null>>();
 
   constructor(
     private readonly peers: PeerRepository,
+    private readonly watch: TableWatch,
     private readonly clock: Clock,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
@@ -55,7 +51,7 @@ export class PeersService {
 
   /** Replaces the pinned keys of a known peer with those of a new card: an explicit administrator act. */
   async repin(region: string, signed: unknown, by: string): Promise<PeerResponseDto> {
-    const existing = await this.require(region);
+    const existing = await this.requireStored(region);
     const card = await this.verifiedCard(signed);
     if (card.region !== region) {
       throw new FederationException(
@@ -75,7 +71,7 @@ export class PeersService {
   }
 
   async setAllowed(region: string, allowed: boolean, by: string): Promise<PeerResponseDto> {
-    const peer = await this.require(region);
+    const peer = await this.requireStored(region);
     peer.allowed = allowed;
     peer.updatedAt = this.clock.now();
     const saved = await this.save(peer);
@@ -87,43 +83,41 @@ export class PeersService {
   }
 
   async list(): Promise<PeerResponseDto[]> {
-    return (await this.peers.list()).map((p) => PeersService.map(p));
+    return (await this.all()).map((p) => PeersService.map(p));
+  }
+
+  /** The regions of this node's peers, as every routing decision reads them. */
+  async regions(): Promise<string[]> {
+    return (await this.all()).map((p) => p.region);
   }
 
   /**
-   * The peer, from a short-lived cache. Changes made through this service apply at once; changes
-   * made on another replica of this node apply within PEER_CACHE_MS.
+   * The peer, as every envelope in and out looks it up: held in memory until the peer table
+   * changes (see TableWatch), whichever replica of the node, or whoever, changed it. The entity
+   * is shared by the callers: read it, never change it.
    */
-  async find(region: string): Promise<PeerEntity | null> {
-    const cached = this.peerCache.get(region);
-    if (cached && cached.until > Date.now()) return cached.peer;
-    let read = this.peerReads.get(region);
-    if (!read) {
-      read = this.peers.findByRegion(region).then(
-        (peer) => {
-          // Unless a change made through this service meanwhile dropped this read.
-          if (this.peerReads.get(region) === read) {
-            this.peerReads.delete(region);
-            this.peerCache.set(region, { peer, until: Date.now() + PEER_CACHE_MS });
-          }
-          return peer;
-        },
-        (error: unknown) => {
-          if (this.peerReads.get(region) === read) this.peerReads.delete(region);
-          throw error;
-        },
-      );
-      this.peerReads.set(region, read);
-    }
-    return read;
+  find(region: string): Promise<PeerEntity | null> {
+    return this.watch.read('federation_peer', `region:${region}`, () => this.peers.findByRegion(region));
   }
 
-  listAllowed(): Promise<PeerEntity[]> {
-    return this.peers.listAllowed();
+  /** Every peer, by region (shared as {@link find}'s are). */
+  private all(): Promise<PeerEntity[]> {
+    return this.watch.read('federation_peer', 'all', () => this.peers.list());
+  }
+
+  async listAllowed(): Promise<PeerEntity[]> {
+    return (await this.all()).filter((p) => p.allowed);
   }
 
   async require(region: string): Promise<PeerEntity> {
     const peer = await this.find(region);
+    if (!peer) throw new FederationException(FederationErrorCode.PeerNotFound, `no peer ${region}`);
+    return peer;
+  }
+
+  /** The peer as stored now, an entity of the caller's own to change and save. */
+  private async requireStored(region: string): Promise<PeerEntity> {
+    const peer = await this.peers.findByRegion(region);
     if (!peer) throw new FederationException(FederationErrorCode.PeerNotFound, `no peer ${region}`);
     return peer;
   }
@@ -141,16 +135,11 @@ export class PeersService {
     return key;
   }
 
+  /** Saves a change; this process's next read sees it without waiting for the change notice. */
   private async save(peer: PeerEntity): Promise<PeerEntity> {
-    this.forgetPeer(peer.region);
     const saved = await this.peers.save(peer);
-    this.forgetPeer(peer.region);
+    this.watch.changed('federation_peer');
     return saved;
-  }
-
-  private forgetPeer(region: string): void {
-    this.peerCache.delete(region);
-    this.peerReads.delete(region);
   }
 
   private forgetKeys(region: string): void {

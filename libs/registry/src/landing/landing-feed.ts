@@ -57,7 +57,7 @@ export class LandingFeed implements RecordFeed {
   }
 
   async check(records: readonly unknown[], from: string): Promise<(string | null)[]> {
-    const regions = [this.identity.region, ...(await this.peers.list()).map((p) => p.region)];
+    const regions = [this.identity.region, ...(await this.peers.regions())];
     const shapes = records.map((record) => recordShapeProblem(LandingSyncRecordDto, record));
     const valid = records.filter((_, i) => shapes[i] === null) as LandingSyncRecordDto[];
     const homes = await this.shops.homes(valid);

@@ -78,10 +78,7 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
   private async landRound(): Promise<{ landed: number; outcomes: Record<string, number> }> {
     const own = regionPrefix(this.identity.region);
     // Peers whose regions lie inside this one (a city node under a province node) take their part.
-    const carvedOut = nestedPrefixes(
-      this.identity.region,
-      (await this.peers.list()).map((p) => p.region),
-    );
+    const carvedOut = nestedPrefixes(this.identity.region, await this.peers.regions());
     const outcomes: Record<string, number> = {};
     let landed = 0;
     // From where the last round got to (at start: the newest shop landed here), up to the newest

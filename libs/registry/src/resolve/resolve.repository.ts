@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { runPrepared, WriteBatcher, type PreparedStatement } from '@regulink/persistence';
 import { ResolveLookupEntity } from './resolve-lookup.entity';
 import { ResolveReferenceEntity } from './resolve-reference.entity';
 
@@ -62,7 +63,7 @@ const ENTITY_COLUMNS = `e.credit_code AS "creditCode", e.name, e.entity_type AS 
   e.legal_representative AS "legalRepresentative", e.registered_address AS "registeredAddress",
   e.division_code AS "divisionCode", e.status, to_char(e.established_on, 'YYYY-MM-DD') AS "establishedOn",
   to_char(e.status_changed_on, 'YYYY-MM-DD') AS "statusChangedOn", e.business_scope AS "businessScope",
-  e.source_updated_at AS "updatedAt"`;
+  to_char(e.source_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "updatedAt"`;
 
 const SHOP_COLUMNS = `s.platform, s.url, s.shop_id AS "shopId", s.shop_name AS "shopName", s.reported_url AS "reportedUrl",
   s.operator_name AS "operatorName", s.operator_credit_code AS "operatorCreditCode",
@@ -80,9 +81,50 @@ const SHOP_COLUMNS = `s.platform, s.url, s.shop_id AS "shopId", s.shop_name AS "
 const NAME_HITS = 20;
 const SHOP_HITS = 200;
 
+/**
+ * Shops held here whose operator is, by its code or by landing, the entity $1. Each side of the
+ * union has its index; an OR across the join would read every shop.
+ */
+const SHOPS_OF_ENTITY = `(s.platform, s.url) IN (SELECT platform, url FROM registry_shop WHERE operator_credit_code = $1
+                               UNION SELECT platform, url FROM registry_landing WHERE credit_code = $1)`;
+
+function shopsWhere(where: string): string {
+  return `SELECT ${SHOP_COLUMNS}
+            FROM registry_shop s LEFT JOIN registry_landing l ON l.platform = s.platform AND l.url = s.url
+           WHERE ${where}
+           ORDER BY s.platform, s.url
+           LIMIT ${SHOP_HITS}`;
+}
+
+/**
+ * The lookup of every credit code asked (an officer's here, a peer's at home): the entity and the
+ * shops it operates in one statement, each row as JSON (column order kept).
+ */
+const ENTITY_WITH_SHOPS: PreparedStatement = {
+  name: 'regulink-resolve-entity-with-shops',
+  text: `SELECT (SELECT coalesce(json_agg(x), '[]') FROM (SELECT ${ENTITY_COLUMNS} FROM registry_entity e WHERE e.credit_code = $1) x) AS entities,
+                (SELECT coalesce(json_agg(y), '[]') FROM (${shopsWhere(SHOPS_OF_ENTITY)}) y) AS shops`,
+};
+
+const TAKE_OFFICER_LOOKUP: PreparedStatement = {
+  name: 'regulink-resolve-take-officer-lookup',
+  text: `INSERT INTO registry_resolve_officer_day AS d (officer, day, lookups) VALUES ($1, $2, 1)
+         ON CONFLICT (officer, day) DO UPDATE SET lookups = d.lookups + 1 WHERE d.lookups < $3
+         RETURNING lookups`,
+};
+
 /** Local lookups of the register and the shops, and the log of every lookup. */
 @Injectable()
 export class ResolveRepository {
+  /** The records of concurrent requests go in together: one statement for all of them under load. */
+  private readonly logs = new WriteBatcher<readonly ResolveLookupEntity[], void>(
+    async (batches) => {
+      await this.insertLookups(batches.flat());
+      return batches.map(() => undefined);
+    },
+    { maxWeight: 1000, weight: (lookups) => lookups.length },
+  );
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   entityByCode(creditCode: string): Promise<EntityRow[]> {
@@ -123,30 +165,29 @@ export class ResolveRepository {
     return this.shops('s.platform = $1 AND s.shop_id = $2', [platform, shopId]);
   }
 
-  /** Shops held here whose operator is, by its code or by landing, the entity `creditCode`. */
-  shopsOfEntity(creditCode: string): Promise<ShopRow[]> {
-    // Each side of the union has its index; an OR across the join would read every shop.
-    return this.shops(
-      `(s.platform, s.url) IN (SELECT platform, url FROM registry_shop WHERE operator_credit_code = $1
-                               UNION SELECT platform, url FROM registry_landing WHERE credit_code = $1)`,
+  /** The entity `creditCode` held here, and the shops held here that it operates (by its code or by landing). */
+  async entityWithShops(creditCode: string): Promise<{ entities: EntityRow[]; shops: ShopRow[] }> {
+    const [row] = await runPrepared<{ entities: EntityRow[]; shops: ShopRow[] }>(
+      this.dataSource,
+      ENTITY_WITH_SHOPS,
       [creditCode],
     );
+    return row!;
   }
 
   private shops(where: string, params: unknown[]): Promise<ShopRow[]> {
-    return this.dataSource.query(
-      `SELECT ${SHOP_COLUMNS}
-         FROM registry_shop s LEFT JOIN registry_landing l ON l.platform = s.platform AND l.url = s.url
-        WHERE ${where}
-        ORDER BY s.platform, s.url
-        LIMIT ${SHOP_HITS}`,
-      params,
-    );
+    return this.dataSource.query(shopsWhere(where), params);
   }
 
-  /** Records lookups in one statement; a lookup already recorded under its id (a replayed query) is kept once. */
+  /**
+   * Records lookups, durably once it resolves; a lookup already recorded under its id (a replayed
+   * query) is kept once.
+   */
   async log(lookups: readonly ResolveLookupEntity[]): Promise<void> {
-    if (lookups.length === 0) return;
+    if (lookups.length > 0) await this.logs.submit(lookups);
+  }
+
+  private async insertLookups(lookups: readonly ResolveLookupEntity[]): Promise<void> {
     await this.dataSource
       .createQueryBuilder()
       .insert()
@@ -173,14 +214,14 @@ export class ResolveRepository {
     return rows[0] ?? null;
   }
 
-  /** Lookups an officer has made since `since` (here and sent to other regions, one per query). */
-  async countByOfficer(officer: string, since: Date): Promise<number> {
-    const rows: { n: string }[] = await this.dataSource.query(
-      `SELECT count(DISTINCT request_id) AS n FROM registry_resolve_lookup
-        WHERE officer = $1 AND direction <> 'in' AND at >= $2`,
-      [officer, since],
-    );
-    return Number(rows[0]!.n);
+  /**
+   * Takes one of the `limit` lookups an officer may make on `day`; false, taking none, when they
+   * are all taken. One statement on the officer's counter row: concurrent requests never overshoot.
+   */
+  async takeOfficerLookup(officer: string, day: string, limit: number): Promise<boolean> {
+    if (limit <= 0) return false;
+    const rows = await runPrepared(this.dataSource, TAKE_OFFICER_LOOKUP, [officer, day, limit]);
+    return rows.length === 1;
   }
 
   /** Lookups that returned the entity `creditCode`, newest first; `direction` narrows them. */

@@ -301,10 +301,11 @@ export class ResolveService {
     return { kind: 'name', name: dto.name!.trim(), nameKey };
   }
 
+  /** Takes one of the officer's lookups of the day (China time), or refuses the request. */
   private async checkOfficerQuota(user: AuthenticatedUser): Promise<void> {
     const limit = this.config.registry.resolveDailyQuotaPerOfficer;
-    const startOfDay = new Date(`${chinaCalendarDate(new Date())}T00:00:00+08:00`);
-    if ((await this.repository.countByOfficer(user.username, startOfDay)) >= limit) {
+    const today = chinaCalendarDate(new Date())!;
+    if (!(await this.repository.takeOfficerLookup(user.username, today, limit))) {
       throw new RegistryException(
         RegistryErrorCode.OfficerQuotaExceeded,
         `${user.username} has made the ${limit} lookups allowed today`,
@@ -331,10 +332,7 @@ export class ResolveService {
   private async lookUp(query: Query): Promise<{ entities: EntityRow[]; shops: ShopRow[] }> {
     switch (query.kind) {
       case 'credit-code':
-        return {
-          entities: await this.repository.entityByCode(query.creditCode),
-          shops: await this.repository.shopsOfEntity(query.creditCode),
-        };
+        return this.repository.entityWithShops(query.creditCode);
       case 'name':
         return { entities: await this.repository.entitiesByName(query.nameKey), shops: [] };
       case 'shop-url':
@@ -690,7 +688,7 @@ export class ResolveService {
   }
 
   private async regions(): Promise<string[]> {
-    return [this.identity.region, ...(await this.peers.list()).map((p) => p.region)];
+    return [this.identity.region, ...(await this.peers.regions())];
   }
 }
 

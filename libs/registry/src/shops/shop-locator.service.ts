@@ -76,6 +76,6 @@ export class ShopLocator {
   }
 
   private async regions(): Promise<string[]> {
-    return [this.identity.region, ...(await this.peers.list()).map((p) => p.region)];
+    return [this.identity.region, ...(await this.peers.regions())];
   }
 }
