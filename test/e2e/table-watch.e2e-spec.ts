@@ -35,12 +35,14 @@ describe('TableWatch (real node, real PostgreSQL)', () => {
   const parties = async () => (await directory.find(id))?.parties.join(',');
   const setParties = (...regions: string[]) =>
     sql(node, `UPDATE agreement SET parties = $2 WHERE id = $1`, [id, regions]);
+  /** Sessions of this node's database listening for changes (other tests' nodes share the server). */
   const listeners = async () =>
     Number(
       (
         await sql<{ n: string }>(
           node,
-          `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN ${TABLE_CHANGED_CHANNEL}%'`,
+          `SELECT count(*) AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND query LIKE 'LISTEN ${TABLE_CHANGED_CHANNEL}%'`,
         )
       )[0]!.n,
     );
@@ -144,7 +146,8 @@ describe('TableWatch (real node, real PostgreSQL)', () => {
     await sql(
       node,
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE query LIKE 'LISTEN ${TABLE_CHANGED_CHANNEL}%' AND pid <> pg_backend_pid()`,
+        WHERE datname = current_database() AND query LIKE 'LISTEN ${TABLE_CHANGED_CHANNEL}%'
+          AND pid <> pg_backend_pid()`,
     );
     // Not listening: even a change that announces nothing is read at once.
     await sql(node, 'ALTER TABLE agreement DISABLE TRIGGER agreement_changed');
