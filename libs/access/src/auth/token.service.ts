@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import { NodeIdentityService } from '@regulink/identity';
-import { SIGNING_ALG } from '@regulink/protocol';
+import { SIGNING_ALG, type PublicSigningJwk } from '@regulink/protocol';
 import { AccessErrorCode, AccessException } from '../access.exception';
 import { ALL_ROLES, type Role } from '../role';
 import type { AuthenticatedUser } from './authenticated-user';
@@ -16,6 +16,10 @@ const TOKEN_TYP = 'at+jwt';
  */
 @Injectable()
 export class TokenService {
+  /** The node's public keys as a key set, kept until the keys change (each key imported once). */
+  private keySet:
+    { from: readonly PublicSigningJwk[]; keys: ReturnType<typeof createLocalJWKSet> } | undefined;
+
   constructor(
     private readonly identity: NodeIdentityService,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -41,8 +45,7 @@ export class TokenService {
 
   async verify(token: string): Promise<AuthenticatedUser> {
     try {
-      const keys = createLocalJWKSet({ keys: this.identity.publicKeys().map((k) => ({ ...k })) });
-      const { payload } = await jwtVerify(token, keys, {
+      const { payload } = await jwtVerify(token, this.keys(), {
         algorithms: [SIGNING_ALG],
         issuer: this.audience,
         audience: this.audience,
@@ -57,5 +60,13 @@ export class TokenService {
     } catch {
       throw new AccessException(AccessErrorCode.InvalidToken, 'the bearer token is invalid or expired');
     }
+  }
+
+  private keys(): ReturnType<typeof createLocalJWKSet> {
+    const from = this.identity.publicKeys();
+    if (this.keySet?.from !== from) {
+      this.keySet = { from, keys: createLocalJWKSet({ keys: from.map((k) => ({ ...k })) }) };
+    }
+    return this.keySet.keys;
   }
 }

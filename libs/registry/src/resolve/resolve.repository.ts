@@ -106,6 +106,20 @@ const ENTITY_WITH_SHOPS: PreparedStatement = {
                 (SELECT coalesce(json_agg(y), '[]') FROM (${shopsWhere(SHOPS_OF_ENTITY)}) y) AS shops`,
 };
 
+/** Lookups to record, given as one JSON array of rows; one recorded before under its id is kept once. */
+const INSERT_LOOKUPS: PreparedStatement = {
+  name: 'regulink-resolve-insert-lookups',
+  text: `INSERT INTO registry_resolve_lookup (id, at, direction, officer, officer_region, peer, purpose,
+           case_reference, query, outcome, credit_codes, shops, request_id, message_id)
+         SELECT r."id", r."at", r."direction", r."officer", r."officerRegion", r."peer", r."purpose",
+                r."caseReference", r."query", r."outcome", r."creditCodes", r."shops", r."requestId", r."messageId"
+           FROM jsonb_to_recordset($1::jsonb) AS r("id" uuid, "at" timestamptz, "direction" varchar,
+                "officer" varchar, "officerRegion" varchar, "peer" varchar, "purpose" varchar,
+                "caseReference" varchar, "query" jsonb, "outcome" varchar, "creditCodes" varchar[],
+                "shops" integer, "requestId" uuid, "messageId" uuid)
+         ON CONFLICT (id) DO NOTHING`,
+};
+
 const TAKE_OFFICER_LOOKUP: PreparedStatement = {
   name: 'regulink-resolve-take-officer-lookup',
   text: `INSERT INTO registry_resolve_officer_day AS d (officer, day, lookups) VALUES ($1, $2, 1)
@@ -188,13 +202,7 @@ export class ResolveRepository {
   }
 
   private async insertLookups(lookups: readonly ResolveLookupEntity[]): Promise<void> {
-    await this.dataSource
-      .createQueryBuilder()
-      .insert()
-      .into(ResolveLookupEntity)
-      .values([...lookups])
-      .orIgnore()
-      .execute();
+    await runPrepared(this.dataSource, INSERT_LOOKUPS, [JSON.stringify(lookups)]);
   }
 
   async addReference(reference: ResolveReferenceEntity): Promise<void> {
