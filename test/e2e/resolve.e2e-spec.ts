@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { Role } from '@regulink/access';
 import { isMaskedPersonalValue } from '@regulink/domain';
 import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
@@ -272,7 +272,8 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     // D is down, and something on its address accepts connections and never answers: only the
     // deadline ends the wait for it.
     await d.close();
-    const silent = createServer(() => undefined);
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
     await new Promise<void>((resolve) => silent.listen(d.config.federation.port, '127.0.0.1', resolve));
 
     const started = Date.now();
@@ -283,6 +284,7 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
       deadlineMs: 3000,
     });
     const elapsed = Date.now() - started;
+    for (const socket of held) socket.destroy();
     silent.close();
     expect(elapsed).toBeGreaterThanOrEqual(2900);
     expect(elapsed).toBeLessThan(6500);

@@ -99,6 +99,16 @@ class EnvelopeServer extends ServerTCP {
  * as a plain promise instead of through an observable per request: the same frames on the wire.
  */
 class EnvelopeClient extends ClientTCP {
+  /**
+   * Ends the connection for good. Nest only half-closes it (a FIN), which leaves the socket open
+   * for as long as the other end does not answer: a peer that hangs (the reason a client is
+   * usually dropped) would keep it, and the node's shutdown would leave it behind.
+   */
+  override close(): void {
+    this.socket?.netSocket.destroy();
+    super.close();
+  }
+
   async request(request: WireRequest, timeoutMs: number): Promise<WireReply> {
     await this.connect();
     return new Promise<WireReply>((resolve, reject) => {
