@@ -17,6 +17,7 @@ import { CaseUploads1796284767219 } from './1796284767219-CaseUploads';
 import { CaseOnward1796288186880 } from './1796288186880-CaseOnward';
 import { TableChangeNotices1796290644588 } from './1796290644588-TableChangeNotices';
 import { ResolveOfficerDay1796290754210 } from './1796290754210-ResolveOfficerDay';
+import { ResolveOfficerTaken1796294021757 } from './1796294021757-ResolveOfficerTaken';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   CaseOnward1796288186880,
   TableChangeNotices1796290644588,
   ResolveOfficerDay1796290754210,
+  ResolveOfficerTaken1796294021757,
 ];

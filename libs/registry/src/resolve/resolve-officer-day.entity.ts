@@ -14,4 +14,8 @@ export class ResolveOfficerDayEntity {
 
   @Column('integer')
   lookups!: number;
+
+  /** How many the last statement that changed the row granted (lookups before it = lookups - taken). */
+  @Column('integer', { default: 0 })
+  taken!: number;
 }

@@ -120,12 +120,29 @@ const INSERT_LOOKUPS: PreparedStatement = {
          ON CONFLICT (id) DO NOTHING`,
 };
 
-const TAKE_OFFICER_LOOKUP: PreparedStatement = {
-  name: 'regulink-resolve-take-officer-lookup',
-  text: `INSERT INTO registry_resolve_officer_day AS d (officer, day, lookups) VALUES ($1, $2, 1)
-         ON CONFLICT (officer, day) DO UPDATE SET lookups = d.lookups + 1 WHERE d.lookups < $3
-         RETURNING lookups`,
+/**
+ * Takes lookups of the day ($2) for several officers ($1, each with how many it asks, $3), none
+ * past the quota ($4). In an update's SET the row's columns are its values before the update, so
+ * `taken` records how many this statement granted; an officer whose quota is used up gets no row.
+ */
+const TAKE_OFFICER_LOOKUPS: PreparedStatement = {
+  name: 'regulink-resolve-take-officer-lookups',
+  text: `INSERT INTO registry_resolve_officer_day AS d (officer, day, lookups, taken)
+         SELECT a.officer, $2::date, least(a.n, $4), least(a.n, $4)
+           FROM unnest($1::varchar[], $3::integer[]) AS a(officer, n)
+         ON CONFLICT (officer, day) DO UPDATE
+            SET lookups = least(d.lookups + excluded.taken, $4),
+                taken = least(d.lookups + excluded.taken, $4) - d.lookups
+          WHERE d.lookups < $4
+         RETURNING d.officer, d.taken`,
 };
+
+/** One request's take of an officer's daily quota. */
+interface OfficerTake {
+  readonly officer: string;
+  readonly day: string;
+  readonly limit: number;
+}
 
 /** Local lookups of the register and the shops, and the log of every lookup. */
 @Injectable()
@@ -138,6 +155,11 @@ export class ResolveRepository {
     },
     { maxWeight: 1000, weight: (lookups) => lookups.length },
   );
+
+  /** The quota takes of concurrent requests go in together, in arrival order. */
+  private readonly takes = new WriteBatcher<OfficerTake, boolean>((takes) => this.takeAll(takes), {
+    maxWeight: 1000,
+  });
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -228,8 +250,31 @@ export class ResolveRepository {
    */
   async takeOfficerLookup(officer: string, day: string, limit: number): Promise<boolean> {
     if (limit <= 0) return false;
-    const rows = await runPrepared(this.dataSource, TAKE_OFFICER_LOOKUP, [officer, day, limit]);
-    return rows.length === 1;
+    return this.takes.submit({ officer, day, limit });
+  }
+
+  /** Grants a batch of takes: per day and quota, one statement; an officer's first asks first. */
+  private async takeAll(takes: readonly OfficerTake[]): Promise<boolean[]> {
+    const granted = takes.map(() => false);
+    const groups = new Map<string, number[]>();
+    takes.forEach((take, i) => {
+      const key = `${take.day}/${take.limit}`;
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    for (const indexes of groups.values()) {
+      const { day, limit } = takes[indexes[0]!]!;
+      const asked = new Map<string, number[]>();
+      for (const i of indexes) asked.set(takes[i]!.officer, [...(asked.get(takes[i]!.officer) ?? []), i]);
+      const rows = await runPrepared<{ officer: string; taken: number }>(
+        this.dataSource,
+        TAKE_OFFICER_LOOKUPS,
+        [[...asked.keys()], day, [...asked.values()].map((list) => list.length), limit],
+      );
+      for (const { officer, taken } of rows) {
+        for (const i of asked.get(officer)!.slice(0, taken)) granted[i] = true;
+      }
+    }
+    return granted;
   }
 
   /** Lookups that returned the entity `creditCode`, newest first; `direction` narrows them. */
