@@ -3,9 +3,12 @@ import { generateKeyPair, type CryptoKey } from 'jose';
 import { toPublicSigningJwk } from '../keys/signing-key';
 import type { Signer } from '../keys/signing-key';
 import { hashToBase64Url, interiorHash } from '../merkle/merkle-hash';
+import { appendLeaves, inclusionProofFrom, rootFrom } from '../merkle/merkle-log-layout';
+import { StoredHashMap } from '../merkle/merkle-plan';
 import {
   isRecordInBatch,
   recordBatchKid,
+  recordBatchTree,
   recordLeafHash,
   signRecordBatch,
   verifyRecordBatchHead,
@@ -78,6 +81,21 @@ describe('record batches', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('builds the same root and proofs as the audit log would for the same leaves', () => {
+    for (const size of [1, 2, 3, 7, 8, 9, 16, 17, 100, 255, 256, 257, 300]) {
+      const records = Array.from({ length: size }, (_, i) => shop(i));
+      const leaves = records.map(recordLeafHash);
+      const log = new StoredHashMap();
+      leaves.forEach((hash, index) => log.addLeaf(index, hash));
+      for (const node of appendLeaves(0, leaves, log).nodes) log.addNode(node.level, node.index, node.hash);
+      const tree = recordBatchTree(records);
+      expect(tree.root).toBe(hashToBase64Url(rootFrom(size, log)));
+      expect(tree.proofs).toEqual(
+        leaves.map((_, index) => inclusionProofFrom(index, size, log).map(hashToBase64Url)),
+      );
+    }
   });
 
   it('refuses a head signed by another key, or one whose root was changed', async () => {

@@ -2,8 +2,8 @@ import type { CryptoKey } from 'jose';
 import { canonicalBytes } from '../canonical-json/canonical-json';
 import type { Signer } from '../keys/signing-key';
 import { hashFromBase64Url, hashToBase64Url, leafHash } from '../merkle/merkle-hash';
-import { appendLeaves, inclusionProofFrom, rootFrom } from '../merkle/merkle-log-layout';
 import { StoredHashMap } from '../merkle/merkle-plan';
+import { MerkleStorageLayout } from '../merkle/merkle-storage-layout';
 import { verifyInclusion } from '../merkle/merkle-verify';
 import { signCanonical, signedKid, verifyCanonical } from '../signed-json/signed-json';
 
@@ -38,6 +38,12 @@ export interface SignedRecordBatch {
   readonly proofs: readonly (readonly string[])[];
 }
 
+/**
+ * A batch's tree is built whole in memory, every level kept: each record's proof is then read off
+ * the stored subtrees (a few hashes for the right edge) rather than recomputed from the leaves.
+ */
+const batchLayout = new MerkleStorageLayout({ lowest: 1, stride: 1 });
+
 /** The leaf hash of a record: over its RFC 8785 canonical JSON. */
 export function recordLeafHash(record: unknown): Uint8Array {
   return leafHash(canonicalBytes(record));
@@ -55,11 +61,14 @@ export function recordBatchTree(records: readonly unknown[]): { root: string; pr
   const leaves = records.map(recordLeafHash);
   const hashes = new StoredHashMap();
   leaves.forEach((hash, index) => hashes.addLeaf(index, hash));
-  for (const node of appendLeaves(0, leaves, hashes).nodes) hashes.addNode(node.level, node.index, node.hash);
+  const { root, nodes } = batchLayout.append(0, leaves, hashes);
+  for (const node of nodes) hashes.addNode(node.level, node.index, node.hash);
   const size = leaves.length;
   return {
-    root: hashToBase64Url(rootFrom(size, hashes)),
-    proofs: leaves.map((_, index) => inclusionProofFrom(index, size, hashes).map(hashToBase64Url)),
+    root: hashToBase64Url(root),
+    proofs: leaves.map((_, index) =>
+      batchLayout.inclusionProofFrom(index, size, hashes).map(hashToBase64Url),
+    ),
   };
 }
 
