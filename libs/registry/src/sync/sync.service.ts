@@ -243,9 +243,18 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     const key = `${peer}/${feed.kind}`;
     clearTimeout(this.retries.get(key));
     this.retries.delete(key);
+    // The next batch is asked for while the last one is checked and stored, so that the sender
+    // builds and signs it meanwhile; it is taken only once the last one is stored.
+    let next: Promise<PullAnswer> | undefined;
     try {
-      let more = true;
-      while (more && !this.stopping) more = await this.pullOnce(feed, peer);
+      let after = await this.repository.position(peer, feed.kind);
+      next = this.fetch(feed, peer, after);
+      while (next && !this.stopping) {
+        const answer: PullAnswer = await next;
+        next = answer.batch !== null && answer.more ? this.fetch(feed, peer, answer.position) : undefined;
+        await this.take(feed, peer, after, answer);
+        after = answer.position;
+      }
     } catch (error) {
       const code =
         error instanceof SyncError ? error.code : ((error as { code?: string }).code ?? 'PULL_FAILED');
@@ -264,21 +273,27 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
           key,
           setTimeout(() => void this.pull(feed.kind, peer), delay),
         );
+    } finally {
+      // A batch asked for ahead and not taken (a failure, a stop) is asked for again next time.
+      next?.catch(() => undefined);
     }
   }
 
-  /** One pull: the next batch after the cursor, checked and stored; returns whether there is more. */
-  private async pullOnce(feed: RecordFeed, peer: string): Promise<boolean> {
-    const after = await this.repository.position(peer, feed.kind);
+  /** Asks the peer for the next batch after `after`, checked for shape. */
+  private async fetch(feed: RecordFeed, peer: string, after: string): Promise<PullAnswer> {
     const { result } = await this.queries.query(peer, `${feed.scope}.pull`, { after }, PULL_DEADLINE_MS);
-    const answer = readAnswer(result, after);
+    return readAnswer(result, after);
+  }
+
+  /** Checks and stores a pull's answer, moving the cursor from `after` to its position. */
+  private async take(feed: RecordFeed, peer: string, after: string, answer: PullAnswer): Promise<void> {
     if (answer.batch === null) {
       if (answer.position === after) await this.repository.upToDate(peer, feed.kind);
       else
         await this.repository.transaction((m) =>
           this.repository.advance(m, peer, feed.kind, after, answer.position),
         );
-      return false;
+      return;
     }
     const { head, records, proofs } = await this.checkBatch(feed, peer, answer.batch);
     const problems = await feed.check(records, peer);
@@ -327,7 +342,6 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
       );
     }
     feed.stored?.(peer);
-    return answer.more;
   }
 
   /**
