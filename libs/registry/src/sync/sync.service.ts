@@ -244,14 +244,17 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     clearTimeout(this.retries.get(key));
     this.retries.delete(key);
     // The next batch is asked for while the last one is checked and stored, so that the sender
-    // builds and signs it meanwhile; it is taken only once the last one is stored.
-    let next: Promise<PullAnswer> | undefined;
+    // builds and signs it meanwhile; it is taken only once the last one is stored. One asked for
+    // ahead and not taken (a failure, a stop) is asked for again from the cursor next time.
     try {
       let after = await this.repository.position(peer, feed.kind);
-      next = this.fetch(feed, peer, after);
+      let next: Promise<PullAnswer> | undefined = this.fetch(feed, peer, after);
       while (next && !this.stopping) {
         const answer: PullAnswer = await next;
         next = answer.batch !== null && answer.more ? this.fetch(feed, peer, answer.position) : undefined;
+        // Its failure is met when it is awaited (or never, when the store below fails): not
+        // an unhandled rejection while the store runs.
+        next?.catch(() => undefined);
         await this.take(feed, peer, after, answer);
         after = answer.position;
       }
@@ -273,9 +276,6 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
           key,
           setTimeout(() => void this.pull(feed.kind, peer), delay),
         );
-    } finally {
-      // A batch asked for ahead and not taken (a failure, a stop) is asked for again next time.
-      next?.catch(() => undefined);
     }
   }
 
