@@ -11,3 +11,4 @@ export {
   WATCHED_TABLES,
   type WatchedTableName,
 } from './table-watch';
+export { TableStatistics } from './table-statistics';

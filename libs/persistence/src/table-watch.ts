@@ -2,6 +2,7 @@ import { Global, Injectable, Logger, Module, type OnModuleDestroy, type OnModule
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { TableStatistics } from './table-statistics';
 
 /**
  * The channel on which the watched tables announce their changes: a statement-level trigger on
@@ -110,7 +111,7 @@ export class TableWatch implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-/** Provides the node's one {@link TableWatch} to every module. */
+/** Provides the node's one {@link TableWatch} and {@link TableStatistics} to every module. */
 @Global()
-@Module({ providers: [TableWatch], exports: [TableWatch] })
+@Module({ providers: [TableWatch, TableStatistics], exports: [TableWatch, TableStatistics] })
 export class TableWatchModule {}

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import { isUniqueViolation } from '@regulink/persistence';
+import { isUniqueViolation, TableStatistics } from '@regulink/persistence';
 import { RegistryErrorCode, RegistryException } from '../registry.exception';
 import { ImportJobEntity } from './import-job.entity';
 import { ImportJobRepository } from './import-job.repository';
@@ -37,7 +37,10 @@ export interface ImportReport {
 export class ImportRunner implements OnApplicationBootstrap {
   private readonly logger = new Logger(ImportRunner.name);
 
-  constructor(private readonly jobs: ImportJobRepository) {}
+  constructor(
+    private readonly jobs: ImportJobRepository,
+    private readonly statistics: TableStatistics,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const interrupted = await this.jobs.interruptRunning();
@@ -155,7 +158,10 @@ export class ImportRunner implements OnApplicationBootstrap {
         rejections,
       });
     });
-    if (changed > 0) target.committed?.();
+    if (changed > 0) {
+      this.statistics.grew(target.table, changed);
+      target.committed?.();
+    }
     if (rejections.length > 0) {
       this.logger.warn(
         { import: importId, kind: target.kind, lines: rejections.length },

@@ -17,6 +17,8 @@ export interface CheckedLine<R> {
 export interface ImportTarget<R> {
   /** Names the import in its job (`entities`, `shops`). */
   readonly kind: string;
+  /** The table the records go to (its statistics are kept as it grows). */
+  readonly table: string;
   /** The columns (CSV header names, NDJSON keys) a file of this kind has, and which may be absent. */
   readonly columns: readonly string[];
   readonly optionalColumns: readonly string[];

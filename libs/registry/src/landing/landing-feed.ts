@@ -21,6 +21,7 @@ export const LANDING_RESULT_SCOPE = 'landing.result';
 @Injectable()
 export class LandingFeed implements RecordFeed {
   readonly kind = 'landing';
+  readonly table = 'registry_landing';
   readonly scope = LANDING_RESULT_SCOPE;
   /** A result names entities by credit code and carries no personal data. */
   readonly personalFields = {};

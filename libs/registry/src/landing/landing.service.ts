@@ -8,6 +8,7 @@ import {
 } from '@regulink/domain';
 import { PeersService } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
+import { TableStatistics } from '@regulink/persistence';
 import { ShopRepository } from '../shops/shop.repository';
 import { SyncService } from '../sync/sync.service';
 import { LandingRepository, type LandingRow } from './landing.repository';
@@ -39,6 +40,7 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
     private readonly identity: NodeIdentityService,
     private readonly sync: SyncService,
     private readonly shops: ShopRepository,
+    private readonly statistics: TableStatistics,
   ) {}
 
   /** At start: what was received or imported but not landed before a stop is landed now. */
@@ -120,6 +122,7 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
         };
       });
       await this.landings.save(rows);
+      this.statistics.grew('registry_landing', rows.length);
       landed += rows.length;
       after = shops[shops.length - 1]!.changeSeq;
     }

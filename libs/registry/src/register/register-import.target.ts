@@ -9,6 +9,7 @@ import { MarketEntityRepository } from './market-entity.repository';
 @Injectable()
 export class RegisterImportTarget implements ImportTarget<MarketEntityRecord> {
   readonly kind = 'entities';
+  readonly table = 'registry_entity';
   readonly columns = MARKET_ENTITY_COLUMNS;
   readonly optionalColumns = OPTIONAL_MARKET_ENTITY_COLUMNS;
 

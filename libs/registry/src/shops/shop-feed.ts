@@ -37,6 +37,7 @@ export const SHOP_PERSONAL_FIELDS: PersonalFieldMap = {
 @Injectable()
 export class ShopFeed implements RecordFeed {
   readonly kind = 'shop';
+  readonly table = 'registry_shop';
   readonly scope = SHOP_SYNC_SCOPE;
   readonly personalFields = SHOP_PERSONAL_FIELDS;
   /** Bulk sync is not a case: a resident ID crosses at most as a keyed hash (enough to match on). */

@@ -11,6 +11,7 @@ import { ShopRepository } from './shop.repository';
 @Injectable()
 export class ShopReportImportTarget implements ImportTarget<ShopRecord> {
   readonly kind = 'shops';
+  readonly table = 'registry_shop';
   readonly columns = SHOP_REPORT_COLUMNS;
   readonly optionalColumns = OPTIONAL_SHOP_REPORT_COLUMNS;
 

@@ -24,6 +24,8 @@ export interface RecordFeed {
   readonly kind: string;
   /** The agreement scope the records cross under, from the feed's node to the puller. */
   readonly scope: string;
+  /** The table received records are stored in (its statistics are kept as it grows). */
+  readonly table: string;
   /** Where a record carries personal data, for the agreement's field policy. */
   readonly personalFields: PersonalFieldMap;
   /** Fields that cross at most this openly in this feed, whatever the agreement allows. */

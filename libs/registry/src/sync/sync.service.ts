@@ -18,6 +18,7 @@ import {
 } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import { MetricsService } from '@regulink/metrics';
+import { TableStatistics } from '@regulink/persistence';
 import {
   EnvelopeError,
   EnvelopeErrorCode,
@@ -110,6 +111,7 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly identity: NodeIdentityService,
     private readonly repository: SyncRepository,
     private readonly metrics: MetricsService,
+    private readonly statistics: TableStatistics,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -334,6 +336,7 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
       if (accepted.length > 0) await feed.store(manager, peer, head.id, accepted);
     });
     this.metrics.syncedRecords.inc({ kind: feed.kind, outcome: 'stored' }, accepted.length);
+    this.statistics.grew(feed.table, accepted.length);
     if (rejected.length > 0) {
       this.metrics.syncedRecords.inc({ kind: feed.kind, outcome: 'refused' }, rejected.length);
       this.logger.warn(
