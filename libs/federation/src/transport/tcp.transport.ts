@@ -116,8 +116,13 @@ class EnvelopeClient extends ClientTCP {
         cleanup();
         reject(new TransportError(`no reply within ${timeoutMs} ms`, true));
       }, timeoutMs);
-      const cleanup = this.publish(this.createPacket(ENVELOPE_PATTERN, request), (packet: WritePacket) => {
+      // The request's entry in Nest's routing map goes with its reply: Nest removes it only
+      // through this cleanup, and an entry kept holds the reply for as long as the connection.
+      // (When the request cannot be sent, the reply comes before publish returns, entry gone.)
+      let cleanup = () => {};
+      cleanup = this.publish(this.createPacket(ENVELOPE_PATTERN, request), (packet: WritePacket) => {
         clearTimeout(timer);
+        cleanup();
         const { err, response, isDisposed } = packet;
         if (err) reject(err instanceof Error ? err : new Error(String(err)));
         else if (response !== undefined) resolve(response as WireReply);
