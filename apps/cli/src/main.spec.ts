@@ -10,17 +10,7 @@ import {
 } from '../../../test/support/evidence';
 import type { EvidenceBundle } from '@regulink/protocol';
 import { run } from './main';
-
-/** Captures what a command writes. */
-function capture() {
-  const logged: string[] = [];
-  const errors: string[] = [];
-  return {
-    logged,
-    errors,
-    out: { log: (s: string) => logged.push(s), error: (s: string) => errors.push(s) },
-  };
-}
+import { captureOutput } from '../../../test/support/cli-output';
 
 describe('regulink command line', () => {
   let dir: string;
@@ -42,7 +32,7 @@ describe('regulink command line', () => {
 
   describe('verify-evidence', () => {
     it('accepts a good bundle and summarizes it, with the keys to compare', async () => {
-      const { logged, errors, out } = capture();
+      const { logged, errors, out } = captureOutput();
       const path = await file('good.json', JSON.stringify(bundle));
       expect(await run(['verify-evidence', path], out)).toBe(0);
       expect(errors).toEqual([]);
@@ -58,7 +48,7 @@ describe('regulink command line', () => {
     });
 
     it('prints the verified evidence as JSON with --json', async () => {
-      const { logged, out } = capture();
+      const { logged, out } = captureOutput();
       const path = await file('good-json.json', JSON.stringify(bundle));
       expect(await run(['verify-evidence', '--json', path], out)).toBe(0);
       const printed = JSON.parse(logged.join('\n')) as Record<string, unknown>;
@@ -72,7 +62,7 @@ describe('regulink command line', () => {
     });
 
     it('refuses a tampered bundle with exit code 1, naming the problem', async () => {
-      const { logged, errors, out } = capture();
+      const { logged, errors, out } = captureOutput();
       const tampered = { ...bundle, record: { ...world.records[1], operator: 'someone else' } };
       const path = await file('tampered.json', JSON.stringify(tampered));
       expect(await run(['verify-evidence', path], out)).toBe(1);
@@ -81,10 +71,10 @@ describe('regulink command line', () => {
     });
 
     it('exits with 2 for a missing file or one that is not JSON', async () => {
-      const missing = capture();
+      const missing = captureOutput();
       expect(await run(['verify-evidence', join(dir, 'absent.json')], missing.out)).toBe(2);
       expect(missing.errors[0]).toMatch(/^cannot read /);
-      const broken = capture();
+      const broken = captureOutput();
       const path = await file('broken.json', '{"v": 1,');
       expect(await run(['verify-evidence', path], broken.out)).toBe(2);
       expect(broken.errors[0]).toMatch(/is not JSON/);
@@ -96,17 +86,17 @@ describe('regulink command line', () => {
       [['verify-evidence', 'a', 'b']],
       [['verify-evidence', '--yaml', 'a']],
     ])('exits with 2 on a usage error: %j', async (argv) => {
-      const { errors, out } = capture();
+      const { errors, out } = captureOutput();
       expect(await run(argv, out)).toBe(2);
       expect(errors.join('\n')).toMatch(/usage/);
     });
   });
 
   it('exits with 2 for an unknown command and 0 for help', async () => {
-    const unknown = capture();
+    const unknown = captureOutput();
     expect(await run(['sign-evidence'], unknown.out)).toBe(2);
     expect(unknown.errors[0]).toBe('unknown command: sign-evidence');
-    const help = capture();
+    const help = captureOutput();
     expect(await run(['--help'], help.out)).toBe(0);
     expect(help.logged.join('\n')).toContain('verify-evidence <file>');
   });

@@ -8,7 +8,7 @@ import { AgreementsModule } from '@regulink/agreements';
 import { CasesModule } from '@regulink/cases';
 import { FederationModule } from '@regulink/federation';
 import { MetricsModule } from '@regulink/metrics';
-import { dataSourceOptions, runMigrationsLocked, TableWatchModule } from '@regulink/persistence';
+import { dataSourceOptions, runMigrationsLocked, PersistenceModule } from '@regulink/persistence';
 import { RegistryModule } from '@regulink/registry';
 import { MIGRATIONS } from '../../../migrations';
 import { ENTITIES } from './entities';
@@ -34,7 +34,7 @@ export class AppModule {
             return dataSource;
           },
         }),
-        TableWatchModule,
+        PersistenceModule,
         HealthModule,
         MetricsModule,
         AccessModule,

@@ -158,3 +158,4 @@ export {
   SHOP_REPORT_COLUMNS,
 } from './import-files/import-columns';
 export type { MarketEntityColumn, ShopReportColumn } from './import-files/import-columns';
+export { RESOLVE_PURPOSES, type ResolvePurpose } from './resolve/resolve-purpose';

@@ -1,8 +1,7 @@
-import { Global, Injectable, Logger, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { TableStatistics } from './table-statistics';
 
 /**
  * The channel on which the watched tables announce their changes: a statement-level trigger on
@@ -110,8 +109,3 @@ export class TableWatch implements OnModuleInit, OnModuleDestroy {
     setTimeout(() => void this.listen(), RELISTEN_MS).unref();
   }
 }
-
-/** Provides the node's one {@link TableWatch} and {@link TableStatistics} to every module. */
-@Global()
-@Module({ providers: [TableWatch, TableStatistics], exports: [TableWatch, TableStatistics] })
-export class TableWatchModule {}

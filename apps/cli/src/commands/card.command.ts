@@ -2,19 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { connectToNode, NODE_OPTIONS, NODE_OPTIONS_USAGE } from '../api/node-connection';
 import { defineCommand, defineGroup, UsageError } from './command';
 import { ExitCode } from './exit-code';
+import type { Peer } from './peers.command';
 
 interface SignedCard {
   card: { region?: string; name?: string; keys?: { kid?: string }[]; [field: string]: unknown };
   jws: string;
-}
-
-interface Peer {
-  region: string;
-  name: string;
-  apiEndpoint: string;
-  federationEndpoint: string;
-  pinnedKids: string[];
-  allowed: boolean;
 }
 
 const kidsOf = (card: SignedCard['card']) => (card.keys ?? []).map((k) => k.kid ?? '?');

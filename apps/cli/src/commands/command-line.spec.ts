@@ -7,17 +7,7 @@ import { loadConfig } from '@regulink/config';
 import { saveLogin } from '../api/cli-profile';
 import { run } from '../main';
 import { ProgressBar } from './progress-bar';
-
-/** Captures what a command writes. */
-function capture() {
-  const logged: string[] = [];
-  const errors: string[] = [];
-  return {
-    logged,
-    errors,
-    out: { log: (s: string) => logged.push(s), error: (s: string) => errors.push(s) },
-  };
-}
+import { captureOutput } from '../../../../test/support/cli-output';
 
 /**
  * Argument parsing and validation: bad input exits 2 before anything is sent, with the reason
@@ -106,7 +96,7 @@ describe('regulink command line: arguments', () => {
       [['agreement', 'draft', '--scope', 'shop.sync:330000:360000'], /--partner is required/],
       [draft('--scope', 'shop.sync:330000:360000', '--partner'), /argument missing/],
     ])('refuses %j with exit 2, sending nothing', async (argv, reason) => {
-      const { errors, out } = capture();
+      const { errors, out } = captureOutput();
       expect(await run(argv, out, env())).toBe(2);
       expect(errors[0]).toMatch(reason);
       expect(errors.join('\n')).toContain('usage: regulink agreement draft');
@@ -114,7 +104,7 @@ describe('regulink command line: arguments', () => {
     });
 
     it('sends the grants, field policy and deadlines it was given', async () => {
-      const { out } = capture();
+      const { out } = captureOutput();
       const argv = draft(
         '--scope',
         'shop.sync:330000:360000:50000',
@@ -149,14 +139,14 @@ describe('regulink command line: arguments', () => {
 
   describe('agreement steps', () => {
     it('refuses an id that is not one, and an option a step does not take', async () => {
-      const bad = capture();
+      const bad = captureOutput();
       expect(await run(['agreement', 'propose', 'abc'], bad.out, env())).toBe(2);
       expect(bad.errors[0]).toBe('not an agreement id: abc');
-      const reason = capture();
+      const reason = captureOutput();
       const id = '01a23adb-1d3e-75de-afb2-0bcb1fbf9ab7';
       expect(await run(['agreement', 'propose', id, '--reason', 'x'], reason.out, env())).toBe(2);
       expect(reason.errors[0]).toMatch(/Unknown option '--reason'/);
-      const unknown = capture();
+      const unknown = captureOutput();
       expect(await run(['agreement', 'sign', id], unknown.out, env())).toBe(2);
       expect(unknown.errors[0]).toBe('unknown subcommand: agreement sign');
       expect(received).toEqual([]);
@@ -183,7 +173,7 @@ describe('regulink command line: arguments', () => {
       [['--federation-port', 'seven'], /--federation-port must be an integer/],
     ])('refuses %j with exit 2 and writes nothing', async (extra, reason) => {
       const file = join(dir, `never-${Math.random()}.json`);
-      const { errors, out } = capture();
+      const { errors, out } = captureOutput();
       const argv = [...init(file), ...extra];
       expect(await run(argv, out, env())).toBe(2);
       expect(errors[0]).toMatch(reason);
@@ -192,7 +182,7 @@ describe('regulink command line: arguments', () => {
 
     it('writes a config the node loads, with defaults, and keeps an existing file unless --force', async () => {
       const file = join(dir, 'sd.json');
-      const first = capture();
+      const first = captureOutput();
       expect(await run([...init(file), '--json'], first.out, env())).toBe(0);
       expect(JSON.parse(first.logged.join('\n'))).toMatchObject({
         file,
@@ -207,10 +197,12 @@ describe('regulink command line: arguments', () => {
       expect(config.http.port).toBe(8080);
       expect(config.federation.port).toBe(7080);
       const before = await readFile(file, 'utf8');
-      const again = capture();
+      const again = captureOutput();
       expect(await run([...init(file), '--http-port', '9090'], again.out, env())).toBe(2);
       expect(await readFile(file, 'utf8')).toBe(before);
-      expect(await run([...init(file), '--http-port', '9090', '--force'], capture().out, env())).toBe(0);
+      expect(await run([...init(file), '--http-port', '9090', '--force'], captureOutput().out, env())).toBe(
+        0,
+      );
       expect(loadConfig({ file, env: {} }).http.port).toBe(9090);
     });
   });
@@ -231,7 +223,7 @@ describe('regulink command line: arguments', () => {
       ],
       [['--name', '某某公司', '--purpose', 'inspection'], /--case-reference is required/],
     ])('refuses %j with exit 2, sending nothing', async (extra, reason) => {
-      const { errors, out } = capture();
+      const { errors, out } = captureOutput();
       expect(await run(['resolve', ...extra], out, env())).toBe(2);
       expect(errors[0]).toMatch(reason);
       expect(received).toEqual([]);
@@ -240,19 +232,19 @@ describe('regulink command line: arguments', () => {
 
   describe('import and evidence', () => {
     it('refuses a file it cannot read or whose format it cannot tell', async () => {
-      const missing = capture();
+      const missing = captureOutput();
       expect(await run(['import', 'register', join(dir, 'absent.csv')], missing.out, env())).toBe(2);
       expect(missing.errors[0]).toMatch(/^cannot read .*absent.csv/);
       const txt = join(dir, 'register.txt');
       await writeFile(txt, 'a,b\n');
-      const unknown = capture();
+      const unknown = captureOutput();
       expect(await run(['import', 'register', txt], unknown.out, env())).toBe(2);
       expect(unknown.errors[0]).toMatch(/give --format csv or ndjson/);
       expect(received).toEqual([]);
     });
 
     it('needs one of --shop or --landing, and a shop URL', async () => {
-      const both = capture();
+      const both = captureOutput();
       const argv = [
         'evidence',
         'export',
@@ -267,7 +259,7 @@ describe('regulink command line: arguments', () => {
       ];
       expect(await run(argv, both.out, env())).toBe(2);
       expect(both.errors[0]).toBe('give one of --shop or --landing');
-      const badUrl = capture();
+      const badUrl = captureOutput();
       expect(
         await run(
           ['evidence', 'export', '--shop', '--platform', 'p', '--url', 'not a url', '--out', 'x'],
@@ -281,7 +273,7 @@ describe('regulink command line: arguments', () => {
 
   describe('login and the profile', () => {
     it('needs a password from REGULINK_PASSWORD when no terminal can ask for it', async () => {
-      const { errors, out } = capture();
+      const { errors, out } = captureOutput();
       expect(await run(['login', '--url', serverUrl, '--user', 'admin'], out, env())).toBe(2);
       expect(errors[0]).toBe('no password: set REGULINK_PASSWORD or run in a terminal');
       expect(received).toEqual([]);
@@ -295,7 +287,7 @@ describe('regulink command line: arguments', () => {
         user: 'admin',
       });
       expect((await stat(join(home, 'cli.json'))).mode & 0o777).toBe(0o600);
-      const { logged, errors, out } = capture();
+      const { logged, errors, out } = captureOutput();
       expect(await run(['peers'], out, { REGULINK_CLI_HOME: home })).toBe(0);
       expect(received).toEqual([
         { method: 'GET', url: '/federation/peers', authorization: 'Bearer secret-token-1' },
@@ -303,19 +295,21 @@ describe('regulink command line: arguments', () => {
       expect([...logged, ...errors].join('\n')).not.toContain('secret-token-1');
       // --token wins over the stored one.
       received.length = 0;
-      expect(await run(['peers', '--token', 'other'], capture().out, { REGULINK_CLI_HOME: home })).toBe(0);
+      expect(await run(['peers', '--token', 'other'], captureOutput().out, { REGULINK_CLI_HOME: home })).toBe(
+        0,
+      );
       expect(received[0]!.authorization).toBe('Bearer other');
     });
 
     it('asks for a node when none is given and nobody signed in', async () => {
-      const { errors, out } = capture();
+      const { errors, out } = captureOutput();
       expect(await run(['peers'], out, { REGULINK_CLI_HOME: join(dir, 'empty-home') })).toBe(2);
       expect(errors[0]).toMatch(/^no node: give --url/);
     });
 
     it('refuses a node URL that is not http(s) or carries credentials', async () => {
       for (const url of ['ftp://node.example', 'http://user:pw@node.example']) {
-        const { errors, out } = capture();
+        const { errors, out } = captureOutput();
         expect(await run(['peers', '--url', url], out, env())).toBe(2);
         expect(errors[0]).toMatch(/http or https|must not hold credentials/);
       }

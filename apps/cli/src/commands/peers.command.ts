@@ -3,7 +3,8 @@ import { defineCommand } from './command';
 import { ExitCode } from './exit-code';
 import { formatTable } from './table-format';
 
-interface Peer {
+/** A peer as the node's API lists it. */
+export interface Peer {
   region: string;
   name: string;
   apiEndpoint: string;

@@ -1,16 +1,8 @@
+import { RESOLVE_PURPOSES } from '@regulink/domain';
 import { connectToNode, NODE_OPTIONS, NODE_OPTIONS_USAGE } from '../api/node-connection';
 import type { CliOutput } from './cli-output';
 import { defineCommand, UsageError } from './command';
 import { ExitCode } from './exit-code';
-
-/** Why an officer looks something up; the node refuses any other purpose. */
-const PURPOSES = [
-  'case-investigation',
-  'complaint-handling',
-  'inspection',
-  'assistance-request',
-  'risk-monitoring',
-] as const;
 
 interface Provenance {
   signedBy?: string | null;
@@ -120,7 +112,7 @@ export const resolveCommand = defineCommand({
 Finds the entity behind a shop, or an entity by credit code or name, across regions (POST /resolve),
 as an officer. Every lookup is recorded at both ends with its purpose and case reference.
 
-  --purpose <p>          ${PURPOSES.join(', ')}
+  --purpose <p>          ${RESOLVE_PURPOSES.join(', ')}
   --case-reference <ref> the case file's reference
   --deadline-ms <N>      how long to wait for other regions (500 to 30000; default 5000)
 ${NODE_OPTIONS_USAGE}`,
@@ -152,8 +144,8 @@ ${NODE_OPTIONS_USAGE}`,
       throw new UsageError('--platform goes with --shop-url or --shop-id');
     }
     const purpose = args.required('purpose');
-    if (!(PURPOSES as readonly string[]).includes(purpose)) {
-      throw new UsageError(`--purpose must be one of ${PURPOSES.join(', ')}`);
+    if (!(RESOLVE_PURPOSES as readonly string[]).includes(purpose)) {
+      throw new UsageError(`--purpose must be one of ${RESOLVE_PURPOSES.join(', ')}`);
     }
     const caseReference = args.required('case-reference');
     const deadlineMs = args.int('deadline-ms', 500, 30_000);

@@ -9,17 +9,7 @@ import {
   registerCsvText,
   shopReportCsvText,
 } from './synthetic-data';
-
-/** Captures what a command writes. */
-function capture() {
-  const logged: string[] = [];
-  const errors: string[] = [];
-  return {
-    logged,
-    errors,
-    out: { log: (s: string) => logged.push(s), error: (s: string) => errors.push(s) },
-  };
-}
+import { captureOutput } from '../../../../test/support/cli-output';
 
 describe('regulink generate', () => {
   let dir: string;
@@ -31,7 +21,7 @@ describe('regulink generate', () => {
 
   it('writes a register per region and the shop report, the generator’s text, and summarizes them', async () => {
     const out = join(dir, 'default', 'nested'); // created
-    const { logged, errors, out: output } = capture();
+    const { logged, errors, out: output } = captureOutput();
     expect(await generateCommand(['--out', out, '--shops', '500', '--seed', '42'], output)).toBe(0);
     expect(errors).toEqual([]);
     expect((await readdir(out)).sort()).toEqual([
@@ -59,7 +49,7 @@ describe('regulink generate', () => {
 
   it('prints the summary as JSON with --json, with the options it ran with', async () => {
     const out = join(dir, 'json');
-    const { logged, errors, out: output } = capture();
+    const { logged, errors, out: output } = captureOutput();
     const args = [
       '--out',
       out,
@@ -114,7 +104,7 @@ describe('regulink generate', () => {
   });
 
   it('prints usage with --help, and writes nothing', async () => {
-    const { logged, errors, out } = capture();
+    const { logged, errors, out } = captureOutput();
     expect(await generateCommand(['--help'], out)).toBe(0);
     expect(errors).toEqual([]);
     expect(logged.join('\n')).toMatch(/^usage: regulink generate --out <dir>/);
@@ -143,7 +133,7 @@ describe('regulink generate', () => {
     [['--out', 'x', 'extra'], /positional argument/],
     [['--out'], /argument missing/],
   ])('refuses %j with exit code 2', async (args, message) => {
-    const { logged, errors, out } = capture();
+    const { logged, errors, out } = captureOutput();
     expect(await generateCommand(args as string[], out)).toBe(2);
     expect(logged).toEqual([]);
     expect(errors[0]).toMatch(message);
@@ -151,7 +141,7 @@ describe('regulink generate', () => {
   });
 
   it('names every bad option at once', async () => {
-    const { errors, out } = capture();
+    const { errors, out } = captureOutput();
     expect(await generateCommand(['--shops', 'x', '--unknown', '2', '--platform', '990000'], out)).toBe(2);
     expect(errors.slice(0, -1)).toEqual([
       '--shops must be a whole number, not "x"',
@@ -164,7 +154,7 @@ describe('regulink generate', () => {
   it('exits with 2 when the folder cannot be written', async () => {
     const blocker = join(dir, 'a-file');
     await writeFile(blocker, 'not a folder');
-    const { errors, out } = capture();
+    const { errors, out } = captureOutput();
     expect(await generateCommand(['--out', join(blocker, 'sub'), '--shops', '5'], out)).toBe(2);
     expect(errors[0]).toMatch(/^cannot write to .*a-file\/sub: /);
   });

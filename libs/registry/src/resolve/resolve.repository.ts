@@ -256,15 +256,17 @@ export class ResolveRepository {
   /** Grants a batch of takes: per day and quota, one statement; an officer's first asks first. */
   private async takeAll(takes: readonly OfficerTake[]): Promise<boolean[]> {
     const granted = takes.map(() => false);
-    const groups = new Map<string, number[]>();
-    takes.forEach((take, i) => {
-      const key = `${take.day}/${take.limit}`;
-      groups.set(key, [...(groups.get(key) ?? []), i]);
-    });
-    for (const indexes of groups.values()) {
+    const add = (groups: Map<string, number[]>, key: string, i: number) => {
+      const group = groups.get(key);
+      if (group) group.push(i);
+      else groups.set(key, [i]);
+    };
+    const byDay = new Map<string, number[]>();
+    takes.forEach((take, i) => add(byDay, `${take.day}/${take.limit}`, i));
+    for (const indexes of byDay.values()) {
       const { day, limit } = takes[indexes[0]!]!;
       const asked = new Map<string, number[]>();
-      for (const i of indexes) asked.set(takes[i]!.officer, [...(asked.get(takes[i]!.officer) ?? []), i]);
+      for (const i of indexes) add(asked, takes[i]!.officer, i);
       const rows = await runPrepared<{ officer: string; taken: number }>(
         this.dataSource,
         TAKE_OFFICER_LOOKUPS,

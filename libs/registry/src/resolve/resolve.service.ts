@@ -10,6 +10,8 @@ import {
   normalizeShopUrl,
   parseCreditCode,
   regionHolding,
+  RESOLVE_PURPOSES,
+  type ResolvePurpose,
   type PersonalFieldMap,
 } from '@regulink/domain';
 import {
@@ -28,10 +30,8 @@ import { SHOP_PERSONAL_FIELDS, shopRecord } from '../shops/shop-feed';
 import { SyncService, type HeldProvenance } from '../sync/sync.service';
 import {
   CASE_REFERENCE,
-  RESOLVE_PURPOSES,
   type DiscloseRequestDto,
   ResolveMessageBody,
-  type ResolvePurpose,
   type ResolveQueryDto,
   type ResolveRequestDto,
 } from './dto/resolve-request.dto';

@@ -13,16 +13,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-
-/** Why an officer looks a shop or an entity up; every lookup names one (purpose limitation). */
-export const RESOLVE_PURPOSES = [
-  'case-investigation',
-  'complaint-handling',
-  'inspection',
-  'assistance-request',
-  'risk-monitoring',
-] as const;
-export type ResolvePurpose = (typeof RESOLVE_PURPOSES)[number];
+import { RESOLVE_PURPOSES, type ResolvePurpose } from '@regulink/domain';
 
 /** A case reference as case files write it: letters, digits, CJK and the usual brackets and dashes. */
 export const CASE_REFERENCE = /^[\p{L}\p{N}][\p{L}\p{N}\-_/.()（）〔〕[\]【】 ]{2,63}$/u;
