@@ -17,8 +17,9 @@ import type { CryptoKey } from 'jose';
 import { Client, Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Role } from '@regulink/access';
-import { normalizeEntityText, normalizeShopUrl, sellerHome } from '@regulink/domain';
+import { nameGrams, normalizeEntityText, normalizeShopUrl, sellerHome } from '@regulink/domain';
 import { FederationTransport } from '@regulink/federation';
+import { textArrayLiteral } from '@regulink/persistence';
 import type { Signer } from '@regulink/protocol';
 import { csvField, serialCreditCode } from '../test/factories/market-entity.factory';
 import { newUser } from '../test/factories/user.factory';
@@ -117,6 +118,7 @@ const ENTITY_COLUMNS = [
   'credit_code_check_failed',
   'name',
   'name_key',
+  'name_grams',
   'entity_type',
   'legal_representative',
   'registered_address',
@@ -194,6 +196,7 @@ function entityLine(i: number, importId: string, line: number, now: string): str
     false,
     content.name,
     normalizeEntityText(content.name),
+    textArrayLiteral(nameGrams(normalizeEntityText(content.name))),
     content.entityType,
     content.legalRepresentative,
     content.registeredAddress,

@@ -1,5 +1,21 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+/**
+ * Name search, independent of the database's locale (pg_trgm drops CJK characters under the C
+ * locale): the distinct character pairs of a name's core, the reduced name (name_key) without its
+ * legal-form suffix; a one-character core is its own pair. Replaced by the name_grams column
+ * (EntityNameGrams), which fills it with this function once.
+ */
+export const NAME_GRAMS_FUNCTION = `
+            CREATE FUNCTION registry_name_grams(name_key text) RETURNS text[]
+            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+                SELECT coalesce(array_agg(DISTINCT substr(core, i, 2) ORDER BY substr(core, i, 2)), '{}')
+                  FROM (SELECT regexp_replace(name_key,
+                          '(股份有限公司|有限责任公司|有限公司|股份公司|合伙企业|个人独资企业|分公司|公司|商行|经营部|店)$', '') AS core) c,
+                       generate_series(1, greatest(length(core) - 1, 1)) AS i
+                 WHERE length(core) > 0
+            $$`;
+
 export class Resolve1795457566567 implements MigrationInterface {
   name = 'Resolve1795457566567';
 
@@ -14,18 +30,7 @@ export class Resolve1795457566567 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX "ix_registry_resolve_lookup_codes" ON "registry_resolve_lookup" USING gin ("credit_codes")`,
     );
-    // Name search, independent of the database's locale (pg_trgm drops CJK characters under
-    // the C locale): the distinct character pairs of a name's core, the reduced name
-    // (name_key) without its legal-form suffix; a one-character core is its own pair.
-    await queryRunner.query(`
-            CREATE FUNCTION registry_name_grams(name_key text) RETURNS text[]
-            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-                SELECT coalesce(array_agg(DISTINCT substr(core, i, 2) ORDER BY substr(core, i, 2)), '{}')
-                  FROM (SELECT regexp_replace(name_key,
-                          '(股份有限公司|有限责任公司|有限公司|股份公司|合伙企业|个人独资企业|分公司|公司|商行|经营部|店)$', '') AS core) c,
-                       generate_series(1, greatest(length(core) - 1, 1)) AS i
-                 WHERE length(core) > 0
-            $$`);
+    await queryRunner.query(NAME_GRAMS_FUNCTION);
     await queryRunner.query(
       `CREATE INDEX "ix_registry_entity_name_grams" ON "registry_entity" USING gin (registry_name_grams("name_key"))`,
     );

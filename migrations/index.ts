@@ -18,6 +18,7 @@ import { CaseOnward1796288186880 } from './1796288186880-CaseOnward';
 import { TableChangeNotices1796290644588 } from './1796290644588-TableChangeNotices';
 import { ResolveOfficerDay1796290754210 } from './1796290754210-ResolveOfficerDay';
 import { ResolveOfficerTaken1796294021757 } from './1796294021757-ResolveOfficerTaken';
+import { EntityNameGrams1796298548986 } from './1796298548986-EntityNameGrams';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   TableChangeNotices1796290644588,
   ResolveOfficerDay1796290754210,
   ResolveOfficerTaken1796294021757,
+  EntityNameGrams1796298548986,
 ];

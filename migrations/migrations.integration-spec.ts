@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { nameGrams, normalizeEntityText } from '@regulink/domain';
 import { dataSourceOptions, runMigrationsLocked } from '@regulink/persistence';
 import { ENTITIES } from '../apps/node/src/entities';
 import { createTestDatabase } from '../test/support/database';
@@ -36,5 +37,39 @@ describe('migrations', () => {
     expect(await dataSource.query(`SELECT to_regclass('app_user') AS t`)).toEqual([{ t: null }]);
     await runMigrationsLocked(dataSource);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+  });
+
+  it('fill the search terms of entities already stored with what the node computes for new ones', async () => {
+    // Back to just before EntityNameGrams, with entities stored as the index function saw them.
+    await dataSource.undoLastMigration();
+    const names = [
+      '杭州某某网络科技有限公司',
+      '杭州某某股份有限公司',
+      '宁波甲乙丙有限责任公司',
+      '温州某某公司分公司',
+      '有限公司甲',
+      '甲公司',
+      '有限公司',
+      '丽水𠀋𠀌网店',
+      'ABC Trading (Hangzhou) Co., Ltd.',
+      '金华 金华 金华商行',
+    ];
+    await dataSource.query(
+      `INSERT INTO registry_entity (credit_code, credit_code_check_failed, name, name_key, entity_type,
+         legal_representative, registered_address, division_code, status, established_on,
+         source_updated_at, content_hash, import_id, import_line, updated_at)
+       SELECT 'C' || i, false, n, k, '有限责任公司', '张三', '浙江省杭州市', '330106', 'active',
+              '2020-01-01', now(), 'h', gen_random_uuid(), i, now()
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(n, k, i)`,
+      [names, names.map(normalizeEntityText)],
+    );
+    await runMigrationsLocked(dataSource);
+    const rows: { name: string; name_grams: string[] }[] = await dataSource.query(
+      'SELECT name, name_grams FROM registry_entity ORDER BY import_line',
+    );
+    expect(rows.map((r) => [r.name, [...r.name_grams].sort()])).toEqual(
+      names.map((n) => [n, nameGrams(normalizeEntityText(n)).sort()]),
+    );
+    await dataSource.query('DELETE FROM registry_entity');
   });
 });

@@ -158,4 +158,5 @@ export {
   SHOP_REPORT_COLUMNS,
 } from './import-files/import-columns';
 export type { MarketEntityColumn, ShopReportColumn } from './import-files/import-columns';
+export { nameGrams } from './resolve/name-grams';
 export { RESOLVE_PURPOSES, type ResolvePurpose } from './resolve/resolve-purpose';

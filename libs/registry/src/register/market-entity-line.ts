@@ -1,6 +1,7 @@
 import {
   isAcceptedCreditCode,
   isKnownDivision,
+  nameGrams,
   normalizeEntityText,
   parseCreditCode,
 } from '@regulink/domain';
@@ -14,6 +15,8 @@ export interface MarketEntityRecord {
   readonly creditCode: string;
   /** The name reduced for matching. */
   readonly nameKey: string;
+  /** The name's search terms (nameGrams of nameKey). */
+  readonly nameGrams: readonly string[];
   /** The check characters do not verify, yet the code is accepted (early pilot codes). */
   readonly creditCodeCheckFailed: boolean;
   readonly name: string;
@@ -65,12 +68,14 @@ export function checkMarketEntityLine(
     statusChangedOn: line.statusChangedOn ?? null,
     businessScope: line.businessScope ?? null,
   };
+  const nameKey = normalizeEntityText(line.name);
   return {
     key: code.code,
     record: {
       ...content,
       creditCodeCheckFailed: code.status === 'check-failed',
-      nameKey: normalizeEntityText(line.name),
+      nameKey,
+      nameGrams: nameGrams(nameKey),
       sourceUpdatedAt: new Date(line.updatedAt),
       contentHash: contentHash(content),
     },

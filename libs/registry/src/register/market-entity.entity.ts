@@ -6,7 +6,7 @@ import { ImportedRow } from '../import/imported-row';
  * as the provincial registration system last reported it. Authoritative here, at its home node.
  */
 @Entity('registry_entity')
-// Name search: a GIN index over the character pairs of the name's core (see the migration).
+// Name search: a GIN index over name_grams (declared in the migration).
 @Index('ix_registry_entity_name_grams', { synchronize: false })
 export class MarketEntity extends ImportedRow {
   /** Unified social credit code, 18 characters, upper case. */
@@ -24,6 +24,10 @@ export class MarketEntity extends ImportedRow {
   @Index('ix_registry_entity_name_key')
   @Column('varchar', { name: 'name_key', length: 200 })
   nameKey!: string;
+
+  /** The name's search terms (nameGrams of nameKey), written with it: name search runs on them. */
+  @Column({ type: 'text', name: 'name_grams', array: true, collation: 'C' })
+  nameGrams!: string[];
 
   /** The registration type as the register words it (e.g. 有限责任公司, 个体工商户). */
   @Column('varchar', { name: 'entity_type', length: 64 })

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { textArrayLiteral } from '@regulink/persistence';
 import type { CheckedLine } from '../import/import-target';
 import type { MarketEntityRecord } from './market-entity-line';
 
@@ -11,12 +12,12 @@ const UPSERT = `
   INSERT INTO registry_entity AS e (credit_code, credit_code_check_failed, name, entity_type,
     legal_representative, registered_address, division_code, status, established_on,
     status_changed_on, business_scope, source_updated_at, content_hash, import_id, import_line, updated_at,
-    name_key)
-  SELECT c, f, n, t, l, a, d, s, eo::date, sc::date, b, u, h, $14, li, now(), nk
+    name_key, name_grams)
+  SELECT c, f, n, t, l, a, d, s, eo::date, sc::date, b, u, h, $14, li, now(), nk, g::text[]
     FROM unnest($1::varchar[], $2::boolean[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
                 $7::varchar[], $8::varchar[], $9::text[], $10::text[], $11::text[], $12::timestamptz[],
-                $13::varchar[], $15::integer[], $16::varchar[])
-      AS r(c, f, n, t, l, a, d, s, eo, sc, b, u, h, li, nk)
+                $13::varchar[], $15::integer[], $16::varchar[], $17::text[])
+      AS r(c, f, n, t, l, a, d, s, eo, sc, b, u, h, li, nk, g)
   ON CONFLICT (credit_code) DO UPDATE SET
     credit_code_check_failed = excluded.credit_code_check_failed, name = excluded.name,
     entity_type = excluded.entity_type, legal_representative = excluded.legal_representative,
@@ -25,7 +26,7 @@ const UPSERT = `
     status_changed_on = excluded.status_changed_on, business_scope = excluded.business_scope,
     source_updated_at = excluded.source_updated_at, content_hash = excluded.content_hash,
     import_id = excluded.import_id, import_line = excluded.import_line, updated_at = excluded.updated_at,
-    name_key = excluded.name_key
+    name_key = excluded.name_key, name_grams = excluded.name_grams
   WHERE e.content_hash <> excluded.content_hash AND e.source_updated_at <= excluded.source_updated_at
   RETURNING credit_code, (xmax = 0) AS inserted`;
 
@@ -56,6 +57,7 @@ export class MarketEntityRepository {
       importId,
       lines.map((l) => l.line),
       column((r) => r.nameKey),
+      column((r) => textArrayLiteral(r.nameGrams)),
     ]);
     const accepted = new Set<string>();
     const updated = new Set<string>();

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { nameGrams } from '@regulink/domain';
 import { runPrepared, WriteBatcher, type PreparedStatement } from '@regulink/persistence';
 import { ResolveLookupEntity } from './resolve-lookup.entity';
 import { ResolveReferenceEntity } from './resolve-reference.entity';
@@ -175,17 +176,18 @@ export class ResolveRepository {
    * none, those sharing most pairs. Scored by Dice over the pairs, best first.
    */
   async entitiesByName(nameKey: string): Promise<EntityRow[]> {
+    const grams = nameGrams(nameKey);
+    if (grams.length === 0) return [];
     const search = (match: string) =>
       this.dataSource.query(
-        `WITH q AS (SELECT registry_name_grams($1) AS g)
-         SELECT ${ENTITY_COLUMNS},
-                round(2.0 * cardinality(ARRAY(SELECT unnest(registry_name_grams(e.name_key)) INTERSECT SELECT unnest(q.g)))
-                  / greatest(cardinality(registry_name_grams(e.name_key)) + cardinality(q.g), 1), 3)::float AS score
-           FROM registry_entity e, q
-          WHERE cardinality(q.g) > 0 AND registry_name_grams(e.name_key) ${match} q.g
+        `SELECT ${ENTITY_COLUMNS},
+                round(2.0 * cardinality(ARRAY(SELECT unnest(e.name_grams) INTERSECT SELECT unnest($1::text[])))
+                  / (cardinality(e.name_grams) + cardinality($1::text[])), 3)::float AS score
+           FROM registry_entity e
+          WHERE e.name_grams ${match} $1::text[] COLLATE "C"
           ORDER BY score DESC, e.credit_code
           LIMIT $2`,
-        [nameKey, NAME_HITS],
+        [grams, NAME_HITS],
       ) as Promise<EntityRow[]>;
     const exact = await search('@>');
     if (exact.length > 0) return exact;
