@@ -19,6 +19,7 @@ import { TableChangeNotices1796290644588 } from './1796290644588-TableChangeNoti
 import { ResolveOfficerDay1796290754210 } from './1796290754210-ResolveOfficerDay';
 import { ResolveOfficerTaken1796294021757 } from './1796294021757-ResolveOfficerTaken';
 import { EntityNameGrams1796298548986 } from './1796298548986-EntityNameGrams';
+import { StatisticsLeaveOutRecords1796299410000 } from './1796299410000-StatisticsLeaveOutRecords';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   ResolveOfficerDay1796290754210,
   ResolveOfficerTaken1796294021757,
   EntityNameGrams1796298548986,
+  StatisticsLeaveOutRecords1796299410000,
 ];

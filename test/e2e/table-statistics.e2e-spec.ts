@@ -14,11 +14,12 @@ describe('TableStatistics (real node, real PostgreSQL)', () => {
     await node?.close();
   });
 
-  const analyzed = async () =>
+  const analyzed = async (table = 'registry_resolve_officer_day') =>
     (
       await sql<{ at: Date | null }>(
         node,
-        `SELECT last_analyze AS at FROM pg_stat_user_tables WHERE relname = 'registry_resolve_officer_day'`,
+        `SELECT last_analyze AS at FROM pg_stat_user_tables WHERE relname = $1`,
+        [table],
       )
     )[0]!.at;
 
@@ -31,5 +32,23 @@ describe('TableStatistics (real node, real PostgreSQL)', () => {
     statistics.grew('registry_resolve_officer_day', 1);
     await eventually(async () => ((await analyzed()) ? true : undefined), 5_000, 'the ANALYZE');
     expect(() => statistics.grew('registry_shop; DROP TABLE app_user', 1)).toThrow(TypeError);
+  });
+
+  it('analyzes a table that already held rows once it has doubled, its size read from the catalog', async () => {
+    await sql(node, 'CREATE TABLE stats_probe AS SELECT generate_series(1, 20000) AS n');
+    await sql(node, 'ANALYZE stats_probe');
+    const before = await analyzed('stats_probe');
+    const statistics = node.app.get(TableStatistics);
+    statistics.grew('stats_probe', 19_999);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    statistics.grew('stats_probe', 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await analyzed('stats_probe')).toEqual(before);
+    statistics.grew('stats_probe', 1);
+    await eventually(
+      async () => ((await analyzed('stats_probe'))! > before! ? true : undefined),
+      5_000,
+      'the ANALYZE',
+    );
   });
 });
