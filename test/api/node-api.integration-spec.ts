@@ -198,6 +198,16 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
         { username: 'ok.name', displayName: 'x', password: 'long enough password', roles: [] },
         /roles/,
       ],
+      [
+        'a NUL character, which the database cannot store',
+        {
+          username: 'ok.name',
+          displayName: 'x\u0000y',
+          password: 'long enough password',
+          roles: ['officer'],
+        },
+        /displayName holds a NUL character/,
+      ],
     ])('refuses %s with VALIDATION_FAILED and writes nothing', async (_label, body, field) => {
       const token = await node.adminToken();
       const before = await countUsers(node);

@@ -89,6 +89,7 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     const hugeLine = `${'x'.repeat(200_000)}\n`;
     const fewFields = '91330106MA2H2G2X1Q,only two\n';
     const badDate = csvLine(newRegisterLine({ establishedOn: '2023-02-30' }));
+    const nulCharacter = csvLine(newRegisterLine({ legalRepresentative: '张\u0000三' }));
     const text = [
       header, // line 1
       csvLine(good[0]!), // 2
@@ -110,6 +111,7 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     const file = Buffer.concat([
       Buffer.from(text),
       invalidUtf8,
+      Buffer.from(nulCharacter), // 16
       Buffer.from(csvLine(good[4]!) + csvLine(good[5]!)),
     ]);
 
@@ -120,12 +122,12 @@ describe('entity register import (real node, real PostgreSQL)', () => {
       accepted: 6,
       updated: 0,
       unchanged: 0,
-      rejected: 10,
+      rejected: 11,
     });
     const byLine = new Map<number, { field: string | null; reason: string }[]>();
     for (const { line, field, reason } of report.json.rejections)
       byLine.set(line, [...(byLine.get(line) ?? []), { field, reason }]);
-    expect([...byLine.keys()]).toEqual([3, 5, 6, 8, 10, 11, 12, 13, 14, 15]);
+    expect([...byLine.keys()]).toEqual([3, 5, 6, 8, 10, 11, 12, 13, 14, 15, 16]);
     expect(byLine.get(3)).toEqual([{ field: 'creditCode', reason: expect.stringMatching(/credit code/) }]);
     expect(byLine.get(5)).toEqual([
       { field: 'divisionCode', reason: expect.stringMatching(/unknown division/) },
@@ -140,11 +142,12 @@ describe('entity register import (real node, real PostgreSQL)', () => {
       { field: 'establishedOn', reason: expect.stringMatching(/calendar date/) },
     ]);
     expect(byLine.get(15)![0]!.reason).toMatch(/UTF-8/);
+    expect(byLine.get(16)).toEqual([{ field: null, reason: expect.stringMatching(/NUL character/) }]);
     expect((await stored(good.map((g) => g.creditCode))).length).toBe(6);
 
     const before = await stored(good.map((g) => g.creditCode));
     const rerun = await upload(file);
-    expect(rerun.json).toMatchObject({ accepted: 0, updated: 0, unchanged: 6, rejected: 10 });
+    expect(rerun.json).toMatchObject({ accepted: 0, updated: 0, unchanged: 6, rejected: 11 });
     expect(rerun.json.rejections).toEqual(report.json.rejections);
     expect(await stored(good.map((g) => g.creditCode))).toEqual(before);
   });

@@ -1,4 +1,4 @@
-import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
@@ -14,7 +14,7 @@ import { MIGRATIONS } from '../../../migrations';
 import { ENTITIES } from './entities';
 import { HealthModule } from './health/health.module';
 import { ErrorBodyFilter } from './http/error-body.filter';
-import { RequestValidationException } from './http/request-validation.exception';
+import { RequestPipe } from './http/request-pipe';
 
 /** The composition of one regional node. */
 @Module({})
@@ -46,14 +46,7 @@ export class AppModule {
       providers: [
         {
           provide: APP_PIPE,
-          useFactory: () =>
-            new ValidationPipe({
-              whitelist: true,
-              forbidNonWhitelisted: true,
-              forbidUnknownValues: true,
-              transform: true,
-              exceptionFactory: (errors) => RequestValidationException.fromErrors(errors),
-            }),
+          useClass: RequestPipe,
         },
         { provide: APP_FILTER, useClass: ErrorBodyFilter },
       ],

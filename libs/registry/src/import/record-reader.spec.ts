@@ -139,6 +139,14 @@ describe('readRecords: CSV records', () => {
     ]);
   });
 
+  it('rejects a record holding a NUL character, which PostgreSQL cannot store', async () => {
+    expect(summary(await readAll('a,b\n1,x\u0000y\n"2\u0000",3\n4,5\n', csv))).toEqual([
+      [2, 'holds a NUL character (U+0000), which cannot be stored'],
+      [3, 'holds a NUL character (U+0000), which cannot be stored'],
+      [4, { a: '4', b: '5' }],
+    ]);
+  });
+
   it('rejects a record whose number of fields differs from the header', async () => {
     expect(summary(await readAll('a,b,c\n1,2,3\n1,2\n1,2,3,4\n  \n7,8,9\n', csv))).toEqual([
       [2, { a: '1', b: '2', c: '3' }],
@@ -366,6 +374,16 @@ describe('readRecords: NDJSON', () => {
     ];
     expect(summary(await readAll(file, ndjson))).toEqual(expected);
     expect(summary(await readAll(bytesOf(Buffer.from(file)), ndjson))).toEqual(expected);
+  });
+
+  it('rejects a line holding a NUL character anywhere, which PostgreSQL cannot store', async () => {
+    const file = '{"a":"x\\u0000y"}\n{"a":{"b":["\\u0000"]}}\n{"a\\u0000":1}\n{"a":"\\\\u0000"}\n';
+    expect(summary(await readAll(file, ndjson))).toEqual([
+      [1, 'holds a NUL character (U+0000), which cannot be stored'],
+      [2, 'holds a NUL character (U+0000), which cannot be stored'],
+      [3, 'holds a NUL character (U+0000), which cannot be stored'],
+      [4, { a: '\\u0000' }],
+    ]);
   });
 
   it('rejects lines that are not JSON objects', async () => {

@@ -1,4 +1,5 @@
 import { parse as parseCsv } from 'csv-parse/sync';
+import { nulCharacterAt } from '@regulink/persistence';
 
 /**
  * Streaming reader for bulk import files (CSV or NDJSON).
@@ -209,6 +210,8 @@ function rejected(line: number, reason: string): ReadItem {
 }
 
 const NOT_UTF8 = 'is not valid UTF-8';
+/** PostgreSQL text cannot hold U+0000; a line with one is refused here rather than failing its batch. */
+const HOLDS_NUL = 'holds a NUL character (U+0000), which cannot be stored';
 
 /** A CSV logical record waiting for its batch to be parsed, or a rejection already decided. */
 interface PendingCsv {
@@ -475,6 +478,7 @@ class CsvSink implements LineSink {
     if (fields.length !== names.length) {
       return rejected(line, `has ${fields.length} fields, the header has ${names.length}`);
     }
+    for (const field of fields) if (field.includes('\0')) return rejected(line, HOLDS_NUL);
     let values: Record<string, string>;
     if (this.headerHasProto) {
       values = Object.fromEntries(names.map((name, i) => [name, fields[i]!]));
@@ -550,6 +554,10 @@ class NdjsonSink implements LineSink {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
       this.reject(lineNumber, `is not a JSON object (got ${got})`);
+      return;
+    }
+    if (nulCharacterAt(value) !== null) {
+      this.reject(lineNumber, HOLDS_NUL);
       return;
     }
     this.batch.push({ kind: 'record', line: lineNumber, values: value as Record<string, unknown> });

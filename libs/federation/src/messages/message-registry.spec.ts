@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { IsString, MaxLength } from 'class-validator';
+import { MessageRegistry, type MessageDefinition } from './message-registry';
+
+class NoteBody {
+  @IsString()
+  @MaxLength(20)
+  text!: string;
+}
+
+describe('MessageRegistry.validateBody', () => {
+  const registry = new MessageRegistry();
+  const definition: MessageDefinition = {
+    type: 'test.note',
+    kind: 'event',
+    body: NoteBody,
+    apply: async () => undefined,
+  };
+  registry.register(definition);
+
+  it('takes a body that keeps its schema, as an instance of it', () => {
+    const { body, problems } = registry.validateBody(definition, { text: '线索说明' });
+    expect(problems).toEqual([]);
+    expect(body).toBeInstanceOf(NoteBody);
+  });
+
+  it('refuses a NUL character, which no table could store, before the schema', () => {
+    expect(registry.validateBody(definition, { text: 'a\u0000b' }).problems).toEqual([
+      'body.text holds a NUL character (U+0000), which cannot be stored',
+    ]);
+  });
+
+  it('lists what breaks the schema, unknown fields included', () => {
+    expect(registry.validateBody(definition, { text: 'x'.repeat(21), extra: 1 }).problems).toEqual([
+      'property extra should not exist',
+      'text must be shorter than or equal to 20 characters',
+    ]);
+  });
+});
