@@ -124,16 +124,14 @@ export class LandingRepository {
     })[],
     returned: { landedBy: string; batchId: string } | null,
   ): Promise<void> {
-    const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
-    const json = (value: unknown) => (value ? JSON.stringify(value) : null);
+    // One JSON array for the batch (signed records and proofs nested in it as they are).
     await manager.query(
       `INSERT INTO registry_landing (platform, url, outcome, credit_code, differing, candidates, abnormal, shop_hash,
          landed_at, landed_by, batch_id, record, batch_index, proof, shop_seq)
-       SELECT p, u, o, c, d::jsonb, k::jsonb, a, h, coalesce(t, now()), $9, $10, r::jsonb, i, f::jsonb, q
-         FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[], $6::text[],
-                     $7::boolean[], $8::varchar[], $11::timestamptz[], $12::text[], $13::integer[], $14::text[],
-                     $15::bigint[])
-           AS x(p, u, o, c, d, k, a, h, t, r, i, f, q)
+       SELECT p, u, o, c, d, k, a, h, coalesce(t, now()), $2, $3, r, i, f, q
+         FROM json_to_recordset($1::json)
+           AS x(p varchar, u varchar, o varchar, c varchar, d jsonb, k jsonb, a boolean, h varchar,
+                t timestamptz, r jsonb, i integer, f jsonb, q bigint)
        ON CONFLICT (platform, url) DO UPDATE SET outcome = excluded.outcome, credit_code = excluded.credit_code,
          differing = excluded.differing, candidates = excluded.candidates, abnormal = excluded.abnormal,
          shop_hash = excluded.shop_hash, landed_at = excluded.landed_at, batch_id = excluded.batch_id,
@@ -141,21 +139,25 @@ export class LandingRepository {
          shop_seq = excluded.shop_seq, change_seq = nextval('registry_landing_change_seq')
        WHERE registry_landing.landed_by IS NOT DISTINCT FROM excluded.landed_by`,
       [
-        column((r) => r.platform),
-        column((r) => r.url),
-        column((r) => r.outcome),
-        column((r) => r.creditCode),
-        column((r) => json(r.differing)),
-        column((r) => json(r.candidates)),
-        column((r) => r.abnormal),
-        column((r) => r.shopHash),
+        JSON.stringify(
+          rows.map((r) => ({
+            p: r.platform,
+            u: r.url,
+            o: r.outcome,
+            c: r.creditCode,
+            d: r.differing ?? null,
+            k: r.candidates ?? null,
+            a: r.abnormal,
+            h: r.shopHash,
+            t: r.landedAt ?? null,
+            r: r.record ?? null,
+            i: r.index ?? null,
+            f: r.proof ?? null,
+            q: r.shopSeq ?? null,
+          })),
+        ),
         returned?.landedBy ?? null,
         returned?.batchId ?? null,
-        column((r) => r.landedAt ?? null),
-        column((r) => json(r.record)),
-        column((r) => r.index ?? null),
-        column((r) => json(r.proof)),
-        column((r) => r.shopSeq ?? null),
       ],
     );
   }

@@ -9,7 +9,8 @@ import { shopKey, type ShopRecord } from './shop-report-line';
 export type FeedShop = ShopRecord & { readonly changeSeq: string };
 
 /**
- * A batch of shop records, one array per column. A record replaces the stored one only when its
+ * A batch of shop records as one JSON array (signed records and proofs nested in it as they are).
+ * A record replaces the stored one only when its
  * content differs, its report period is not older (`YYYY-Hn` compares as a string, byte-wise) and
  * it comes from the same place (reported here, or received from the same region); `xmax = 0`
  * tells a new row from an updated one.
@@ -20,12 +21,11 @@ const UPSERT = `
     operator_resident_id, exemption_ground, operating_address, operating_division_code, contact,
     report_period, content_hash, import_id, import_line, updated_at, home_division, home_source, origin,
     record, proof)
-  SELECT p, u, si, sn, ru, o, cc, cf, rn, ri, eg, oa, od, ct, rp, h, $17, li, now(), hd, hs, $21, rc::jsonb, pf::jsonb
-    FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
-                $7::varchar[], $8::boolean[], $9::varchar[], $10::varchar[], $11::varchar[], $12::varchar[],
-                $13::varchar[], $14::varchar[], $15::varchar[], $16::varchar[], $18::integer[],
-                $19::varchar[], $20::varchar[], $22::text[], $23::text[])
-      AS r(p, u, si, sn, ru, o, cc, cf, rn, ri, eg, oa, od, ct, rp, h, li, hd, hs, rc, pf)
+  SELECT p, u, si, sn, ru, o, cc, cf, rn, ri, eg, oa, od, ct, rp, h, $2, li, now(), hd, hs, $3, rc, pf
+    FROM json_to_recordset($1::json)
+      AS r(p varchar, u varchar, si varchar, sn varchar, ru varchar, o varchar, cc varchar, cf boolean,
+           rn varchar, ri varchar, eg varchar, oa varchar, od varchar, ct varchar, rp varchar, h varchar,
+           li integer, hd varchar, hs varchar, rc jsonb, pf jsonb)
   ON CONFLICT (platform, url) DO UPDATE SET
     shop_id = excluded.shop_id, shop_name = excluded.shop_name, reported_url = excluded.reported_url,
     operator_name = excluded.operator_name, operator_credit_code = excluded.operator_credit_code,
@@ -89,31 +89,34 @@ export class ShopRepository {
     }[],
     origin: string | null,
   ): Promise<{ accepted: Set<string>; updated: Set<string> }> {
-    const column = <T>(pick: (r: ShopRecord) => T) => rows.map((r) => pick(r.shop));
     const result: { platform: string; url: string; inserted: boolean }[] = await manager.query(UPSERT, [
-      column((r) => r.platform),
-      column((r) => r.url),
-      column((r) => r.shopId),
-      column((r) => r.shopName),
-      column((r) => r.reportedUrl),
-      column((r) => r.operatorName),
-      column((r) => r.operatorCreditCode),
-      column((r) => r.operatorCreditCodeCheckFailed),
-      column((r) => r.operatorRegistrationNumber),
-      column((r) => r.operatorResidentId),
-      column((r) => r.exemptionGround),
-      column((r) => r.operatingAddress),
-      column((r) => r.operatingDivisionCode),
-      column((r) => r.contact),
-      column((r) => r.reportPeriod),
-      column((r) => r.contentHash),
+      JSON.stringify(
+        rows.map(({ shop, line, record, proof }) => ({
+          p: shop.platform,
+          u: shop.url,
+          si: shop.shopId,
+          sn: shop.shopName,
+          ru: shop.reportedUrl,
+          o: shop.operatorName,
+          cc: shop.operatorCreditCode,
+          cf: shop.operatorCreditCodeCheckFailed,
+          rn: shop.operatorRegistrationNumber,
+          ri: shop.operatorResidentId,
+          eg: shop.exemptionGround,
+          oa: shop.operatingAddress,
+          od: shop.operatingDivisionCode,
+          ct: shop.contact,
+          rp: shop.reportPeriod,
+          h: shop.contentHash,
+          li: line,
+          hd: shop.homeDivision,
+          hs: shop.homeSource,
+          rc: record,
+          pf: proof,
+        })),
+      ),
       importId,
-      rows.map((r) => r.line),
-      column((r) => r.homeDivision),
-      column((r) => r.homeSource),
       origin,
-      rows.map((r) => (r.record ? JSON.stringify(r.record) : null)),
-      rows.map((r) => (r.proof ? JSON.stringify(r.proof) : null)),
     ]);
     const accepted = new Set<string>();
     const updated = new Set<string>();
