@@ -208,6 +208,11 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
         },
         /displayName holds a NUL character/,
       ],
+      [
+        'nesting deeper than any request has',
+        `{"username":"ok.name","displayName":"x","password":"long enough password","roles":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+        /roles is nested more than 64 levels deep/,
+      ],
     ])('refuses %s with VALIDATION_FAILED and writes nothing', async (_label, body, field) => {
       const token = await node.adminToken();
       const before = await countUsers(node);

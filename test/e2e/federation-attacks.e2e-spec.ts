@@ -236,6 +236,15 @@ describe('the receiving checks, under attack', () => {
     await expectRefused(envelope, 'ENVELOPE_MALFORMED', null);
   });
 
+  it('refuses claims nested deeper than any message has, before anything walks them', async () => {
+    const deep = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    const text = canonicalJson(claims({ body: { nonce: '@' } })).replace('"@"', deep);
+    const envelope = await new CompactSign(new TextEncoder().encode(text))
+      .setProtectedHeader({ alg: 'EdDSA', kid: aSigner.kid, typ: 'regulink-envelope+jws' })
+      .sign(aSigner.privateKey);
+    await expectRefused(envelope, 'ENVELOPE_MALFORMED', null);
+  });
+
   it('refuses something that is not an envelope at all', async () => {
     await expectRefused({ not: 'a jws' }, 'ENVELOPE_MALFORMED', null);
   });

@@ -7,5 +7,4 @@ export { runPrepared, type PreparedStatement } from './prepared';
 export { TableWatch, TABLE_CHANGED_CHANNEL, WATCHED_TABLES, type WatchedTableName } from './table-watch';
 export { TableStatistics } from './table-statistics';
 export { textArrayLiteral } from './text-array';
-export { nulCharacterAt } from './nul-character';
 export { PersistenceModule } from './persistence.module';

@@ -127,3 +127,4 @@ export {
   type EvidenceProblem,
   type VerifiedEvidence,
 } from './evidence/evidence-bundle';
+export { inputProblem, MAX_INPUT_DEPTH } from './input/input-problem';

@@ -1,11 +1,12 @@
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
-import { nulCharacterAt } from '@regulink/persistence';
+import { inputProblem } from '@regulink/protocol';
 import { RequestValidationException } from './request-validation.exception';
 
 /**
  * How every request body, query and route parameter is checked: a value holding a NUL character
- * is refused first (PostgreSQL text cannot hold one, so it would fail at the first write), then
- * the DTO's rules apply, unknown fields refused.
+ * (PostgreSQL text cannot hold one, so it would fail at the first write) or nested deeper than
+ * any DTO (walking it would exhaust the stack) is refused first; then the DTO's rules apply,
+ * unknown fields refused.
  */
 export class RequestPipe extends ValidationPipe {
   constructor() {
@@ -20,12 +21,8 @@ export class RequestPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type !== 'custom') {
-      const at = nulCharacterAt(value, metadata.data ?? '');
-      if (at !== null) {
-        throw new RequestValidationException([
-          `${at || metadata.type} holds a NUL character (U+0000), which cannot be stored`,
-        ]);
-      }
+      const unfit = inputProblem(value, metadata.data ?? '');
+      if (unfit !== null) throw new RequestValidationException([unfit]);
     }
     return super.transform(value, metadata);
   }

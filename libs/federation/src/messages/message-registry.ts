@@ -4,8 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { EntityManager } from 'typeorm';
 import type { PersonalFieldMap } from '@regulink/domain';
-import { nulCharacterAt } from '@regulink/persistence';
-import type { EnvelopeClaims } from '@regulink/protocol';
+import { inputProblem, type EnvelopeClaims } from '@regulink/protocol';
 
 /** What a handler knows about the message it applies. */
 export interface ReceivedMessage<B> {
@@ -73,13 +72,12 @@ export class MessageRegistry {
 
   /**
    * Validates a body against its type's schema with the same rules as the HTTP API (a NUL
-   * character refused first, as there); returns the problems. Synchronous: no body schema has
+   * character or deep nesting refused first, as there); returns the problems. Synchronous: no body schema has
    * asynchronous rules, and it runs on every envelope.
    */
   validateBody(definition: MessageDefinition, body: unknown): { body: object; problems: string[] } {
-    const nul = nulCharacterAt(body, 'body');
-    if (nul !== null)
-      return { body: {}, problems: [`${nul} holds a NUL character (U+0000), which cannot be stored`] };
+    const unfit = inputProblem(body, 'body');
+    if (unfit !== null) return { body: {}, problems: [unfit] };
     const instance = plainToInstance(definition.body, body) as object;
     const errors = validateSync(instance, {
       whitelist: true,

@@ -2,6 +2,7 @@ import { compactVerify, type CryptoKey } from 'jose';
 import { canonicalJson } from '../canonical-json/canonical-json';
 import { sha256Base64Url } from '../digest/digest';
 import { SIGNING_ALG, type Signer } from '../keys/signing-key';
+import { inputProblem } from '../input/input-problem';
 import { signCanonical } from '../signed-json/signed-json';
 import { EnvelopeError, EnvelopeErrorCode } from './envelope-error';
 
@@ -68,6 +69,9 @@ export function parseEnvelope(input: unknown, maxBytes: number): ParsedEnvelope 
   }
   const payloadText = Buffer.from(parts[1]!, 'base64url').toString('utf8');
   const claims = decodeJsonText(payloadText, 'payload');
+  // Before anything walks it (the canonical form below): a deep nesting would exhaust the stack.
+  const tooDeep = inputProblem(claims, '', { nul: false });
+  if (tooDeep !== null) throw malformed(tooDeep);
   assertClaims(claims);
   if (canonicalJson(claims) !== payloadText) throw malformed('the payload is not in canonical JSON form');
   return { jws: input, digest: sha256Base64Url(input), kid: header.kid, claims };

@@ -141,8 +141,8 @@ describe('readRecords: CSV records', () => {
 
   it('rejects a record holding a NUL character, which PostgreSQL cannot store', async () => {
     expect(summary(await readAll('a,b\n1,x\u0000y\n"2\u0000",3\n4,5\n', csv))).toEqual([
-      [2, 'holds a NUL character (U+0000), which cannot be stored'],
-      [3, 'holds a NUL character (U+0000), which cannot be stored'],
+      [2, 'b holds a NUL character (U+0000), which cannot be stored'],
+      [3, 'a holds a NUL character (U+0000), which cannot be stored'],
       [4, { a: '4', b: '5' }],
     ]);
   });
@@ -376,13 +376,16 @@ describe('readRecords: NDJSON', () => {
     expect(summary(await readAll(bytesOf(Buffer.from(file)), ndjson))).toEqual(expected);
   });
 
-  it('rejects a line holding a NUL character anywhere, which PostgreSQL cannot store', async () => {
-    const file = '{"a":"x\\u0000y"}\n{"a":{"b":["\\u0000"]}}\n{"a\\u0000":1}\n{"a":"\\\\u0000"}\n';
+  it('rejects a line holding a NUL character anywhere (which PostgreSQL cannot store) or nested too deep', async () => {
+    const file =
+      '{"a":"x\\u0000y"}\n{"a":{"b":["\\u0000"]}}\n{"a\\u0000":1}\n{"a":"\\\\u0000"}\n' +
+      `{"a":${'['.repeat(100)}${']'.repeat(100)}}\n`;
     expect(summary(await readAll(file, ndjson))).toEqual([
-      [1, 'holds a NUL character (U+0000), which cannot be stored'],
-      [2, 'holds a NUL character (U+0000), which cannot be stored'],
-      [3, 'holds a NUL character (U+0000), which cannot be stored'],
+      [1, 'a holds a NUL character (U+0000), which cannot be stored'],
+      [2, 'a.b.0 holds a NUL character (U+0000), which cannot be stored'],
+      [3, 'a\\u0000 holds a NUL character (U+0000), which cannot be stored'],
       [4, { a: '\\u0000' }],
+      [5, 'a is nested more than 64 levels deep'],
     ]);
   });
 

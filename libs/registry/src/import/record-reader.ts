@@ -1,5 +1,5 @@
 import { parse as parseCsv } from 'csv-parse/sync';
-import { nulCharacterAt } from '@regulink/persistence';
+import { inputProblem } from '@regulink/protocol';
 
 /**
  * Streaming reader for bulk import files (CSV or NDJSON).
@@ -478,7 +478,8 @@ class CsvSink implements LineSink {
     if (fields.length !== names.length) {
       return rejected(line, `has ${fields.length} fields, the header has ${names.length}`);
     }
-    for (const field of fields) if (field.includes('\0')) return rejected(line, HOLDS_NUL);
+    for (let i = 0; i < fields.length; i++)
+      if (fields[i]!.includes('\0')) return rejected(line, `${names[i]} ${HOLDS_NUL}`);
     let values: Record<string, string>;
     if (this.headerHasProto) {
       values = Object.fromEntries(names.map((name, i) => [name, fields[i]!]));
@@ -556,8 +557,9 @@ class NdjsonSink implements LineSink {
       this.reject(lineNumber, `is not a JSON object (got ${got})`);
       return;
     }
-    if (nulCharacterAt(value) !== null) {
-      this.reject(lineNumber, HOLDS_NUL);
+    const unfit = inputProblem(value);
+    if (unfit !== null) {
+      this.reject(lineNumber, unfit);
       return;
     }
     this.batch.push({ kind: 'record', line: lineNumber, values: value as Record<string, unknown> });

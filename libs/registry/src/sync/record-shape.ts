@@ -1,16 +1,16 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import { nulCharacterAt } from '@regulink/persistence';
+import { inputProblem } from '@regulink/protocol';
 
 /**
  * What is wrong with a received record's shape, checked against its DTO with the API's rules
- * (nested objects included, unknown fields refused, no NUL character anywhere); null when
+ * (nested objects included, unknown fields refused, no NUL character or deep nesting); null when
  * nothing. Never quotes a value.
  */
 export function recordShapeProblem(dto: new () => object, record: unknown): string | null {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return 'not an object';
-  const nul = nulCharacterAt(record);
-  if (nul !== null) return `${nul} holds a NUL character (U+0000), which cannot be stored`;
+  const unfit = inputProblem(record);
+  if (unfit !== null) return unfit;
   const errors = validateSync(plainToInstance(dto, record), {
     whitelist: true,
     forbidNonWhitelisted: true,

@@ -1,0 +1,36 @@
+import { inputProblem, MAX_INPUT_DEPTH } from './input-problem';
+
+const NUL = 'holds a NUL character (U+0000), which cannot be stored';
+
+describe('inputProblem', () => {
+  it('finds a NUL character in a string, a nested value or a key, and says where', () => {
+    expect(inputProblem('a\0b')).toBe(`the value ${NUL}`);
+    expect(inputProblem({ a: 'x', b: { c: ['ok', 'n\0'] } })).toBe(`b.c.1 ${NUL}`);
+    expect(inputProblem({ 'k\0': 1 }, 'body')).toBe(`body.k\\u0000 ${NUL}`);
+  });
+
+  it('reports the first problem in document order', () => {
+    expect(inputProblem({ a: ['\0'], b: '\0' })).toBe(`a.0 ${NUL}`);
+  });
+
+  it('refuses nesting deeper than the limit without exhausting the stack', () => {
+    const deep = JSON.parse('['.repeat(200_000) + ']'.repeat(200_000)) as unknown;
+    expect(inputProblem({ a: deep }, 'body')).toBe('body.a is nested more than 64 levels deep');
+    let ok: unknown = 'leaf';
+    for (let i = 0; i < MAX_INPUT_DEPTH; i++) ok = [ok];
+    expect(inputProblem(ok)).toBeNull();
+    expect(inputProblem([ok])).toMatch(/nested more than 64/);
+  });
+
+  it('looks at the nesting alone when asked to', () => {
+    expect(inputProblem({ a: 'n\0' }, '', { nul: false })).toBeNull();
+    expect(inputProblem({ a: JSON.parse('['.repeat(100) + ']'.repeat(100)) }, '', { nul: false })).toBe(
+      'a is nested more than 64 levels deep',
+    );
+  });
+
+  it('finds nothing in text without a NUL, numbers, null or empty values', () => {
+    expect(inputProblem({ a: 'x', b: [1, null, true, '\\u0000'], c: {} })).toBeNull();
+    expect(inputProblem(undefined)).toBeNull();
+  });
+});
