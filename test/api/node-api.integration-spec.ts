@@ -209,6 +209,11 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
         /displayName holds a NUL character/,
       ],
       [
+        'a lone surrogate, which is not Unicode text',
+        '{"username":"ok.name","displayName":"x\\ud800","password":"long enough password","roles":["officer"]}',
+        /displayName is not well-formed Unicode/,
+      ],
+      [
         'nesting deeper than any request has',
         `{"username":"ok.name","displayName":"x","password":"long enough password","roles":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
         /roles is nested more than 64 levels deep/,

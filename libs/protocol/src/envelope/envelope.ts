@@ -70,7 +70,7 @@ export function parseEnvelope(input: unknown, maxBytes: number): ParsedEnvelope 
   const payloadText = Buffer.from(parts[1]!, 'base64url').toString('utf8');
   const claims = decodeJsonText(payloadText, 'payload');
   // Before anything walks it (the canonical form below): a deep nesting would exhaust the stack.
-  const tooDeep = inputProblem(claims, '', { nul: false });
+  const tooDeep = inputProblem(claims, '', { text: false });
   if (tooDeep !== null) throw malformed(tooDeep);
   assertClaims(claims);
   if (canonicalJson(claims) !== payloadText) throw malformed('the payload is not in canonical JSON form');

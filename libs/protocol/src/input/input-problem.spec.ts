@@ -9,6 +9,19 @@ describe('inputProblem', () => {
     expect(inputProblem({ 'k\0': 1 }, 'body')).toBe(`body.k\\u0000 ${NUL}`);
   });
 
+  it('finds a lone surrogate, which JSON carries and text cannot, and keeps a pair', () => {
+    const parsed = JSON.parse('{"a":"x\\ud800y","b":"\\udc00","c":"\\ud83d\\ude00"}') as Record<
+      string,
+      string
+    >;
+    expect(inputProblem({ a: parsed.a })).toBe('a is not well-formed Unicode text (a lone surrogate)');
+    expect(inputProblem({ b: parsed.b })).toBe('b is not well-formed Unicode text (a lone surrogate)');
+    expect(inputProblem({ c: parsed.c, d: '𠀋' })).toBeNull();
+    expect(inputProblem({ [parsed.b!]: 1 })).toBe(
+      '\\udc00 is not well-formed Unicode text (a lone surrogate)',
+    );
+  });
+
   it('reports the first problem in document order', () => {
     expect(inputProblem({ a: ['\0'], b: '\0' })).toBe(`a.0 ${NUL}`);
   });
@@ -23,8 +36,8 @@ describe('inputProblem', () => {
   });
 
   it('looks at the nesting alone when asked to', () => {
-    expect(inputProblem({ a: 'n\0' }, '', { nul: false })).toBeNull();
-    expect(inputProblem({ a: JSON.parse('['.repeat(100) + ']'.repeat(100)) }, '', { nul: false })).toBe(
+    expect(inputProblem({ a: 'n\0' }, '', { text: false })).toBeNull();
+    expect(inputProblem({ a: JSON.parse('['.repeat(100) + ']'.repeat(100)) }, '', { text: false })).toBe(
       'a is nested more than 64 levels deep',
     );
   });

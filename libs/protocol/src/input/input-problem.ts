@@ -1,15 +1,27 @@
 /** Deepest nesting of objects and arrays an input may have; no message or record comes near it. */
 export const MAX_INPUT_DEPTH = 64;
 
+/** A UTF-16 surrogate without its other half: JSON can carry one (`"\ud800"`), Unicode text cannot. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** What is wrong with a piece of text that PostgreSQL would refuse or alter, or null. */
+function textProblem(text: string): string | null {
+  if (text.includes('\0')) return 'holds a NUL character (U+0000), which cannot be stored';
+  if (LONE_SURROGATE.test(text)) return 'is not well-formed Unicode text (a lone surrogate)';
+  return null;
+}
+
 /**
  * What makes an input (a string, or objects and arrays of them, keys included) unfit to take in,
- * as a problem naming its place (a dotted path from `path`), or null when nothing does: a NUL
- * character U+0000, which PostgreSQL's text and jsonb cannot hold, and nesting deeper than
- * MAX_INPUT_DEPTH, which would exhaust the stack of the code that walks it. Input with either is
- * refused where it comes in, with its own reason, rather than failing further on. `nul: false`
- * looks at the nesting alone (for a check whose place in an order comes before text is looked at).
+ * as a problem naming its place (a dotted path from `path`), or null when nothing does: text that
+ * PostgreSQL's text and jsonb cannot hold as it is (a NUL character U+0000, which they refuse; a
+ * lone surrogate, which JSON can carry and jsonb refuses, and text would store altered), and
+ * nesting deeper than MAX_INPUT_DEPTH, which would exhaust the stack of the code that walks it.
+ * Such input is refused where it comes in, with its own reason, rather than failing further on.
+ * `text: false` looks at the nesting alone (for a check whose place in an order comes before the
+ * text is looked at).
  */
-export function inputProblem(value: unknown, path = '', { nul = true } = {}): string | null {
+export function inputProblem(value: unknown, path = '', { text = true } = {}): string | null {
   // `field`: the path of the outermost field an item sits in, which a depth problem names.
   const pending: { value: unknown; path: string; field: string; depth: number }[] = [
     { value, path, field: path, depth: 0 },
@@ -17,8 +29,8 @@ export function inputProblem(value: unknown, path = '', { nul = true } = {}): st
   while (pending.length > 0) {
     const { value: item, path: at, field, depth } = pending.pop()!;
     if (typeof item === 'string') {
-      if (nul && item.includes('\0'))
-        return `${at || 'the value'} holds a NUL character (U+0000), which cannot be stored`;
+      const problem = text ? textProblem(item) : null;
+      if (problem !== null) return `${at || 'the value'} ${problem}`;
       continue;
     }
     if (typeof item !== 'object' || item === null) continue;
@@ -27,10 +39,11 @@ export function inputProblem(value: unknown, path = '', { nul = true } = {}): st
     const entries = Object.entries(item);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, child] = entries[i]!;
-      // A key is named with its NUL written out: the problem is stored and logged as text.
-      const name = key.replaceAll('\0', '\\u0000');
+      const keyProblem = text ? textProblem(key) : null;
+      // A bad key is named as JSON writes it: the problem is stored and logged as text.
+      const name = keyProblem === null ? key : JSON.stringify(key).slice(1, -1);
       const here = at ? `${at}.${name}` : name;
-      if (nul && key.includes('\0')) return `${here} holds a NUL character (U+0000), which cannot be stored`;
+      if (keyProblem !== null) return `${here} ${keyProblem}`;
       pending.push({ value: child, path: here, field: depth === 0 ? here : field, depth: depth + 1 });
     }
   }

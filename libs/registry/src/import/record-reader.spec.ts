@@ -376,16 +376,18 @@ describe('readRecords: NDJSON', () => {
     expect(summary(await readAll(bytesOf(Buffer.from(file)), ndjson))).toEqual(expected);
   });
 
-  it('rejects a line holding a NUL character anywhere (which PostgreSQL cannot store) or nested too deep', async () => {
+  it('rejects a line holding a NUL character or a lone surrogate anywhere (which PostgreSQL cannot store), or nested too deep', async () => {
     const file =
       '{"a":"x\\u0000y"}\n{"a":{"b":["\\u0000"]}}\n{"a\\u0000":1}\n{"a":"\\\\u0000"}\n' +
-      `{"a":${'['.repeat(100)}${']'.repeat(100)}}\n`;
+      `{"a":${'['.repeat(100)}${']'.repeat(100)}}\n` +
+      '{"a":"\\ud800"}\n';
     expect(summary(await readAll(file, ndjson))).toEqual([
       [1, 'a holds a NUL character (U+0000), which cannot be stored'],
       [2, 'a.b.0 holds a NUL character (U+0000), which cannot be stored'],
       [3, 'a\\u0000 holds a NUL character (U+0000), which cannot be stored'],
       [4, { a: '\\u0000' }],
       [5, 'a is nested more than 64 levels deep'],
+      [6, 'a is not well-formed Unicode text (a lone surrogate)'],
     ]);
   });
 
