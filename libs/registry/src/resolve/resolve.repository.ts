@@ -81,6 +81,20 @@ const SHOP_COLUMNS = `s.platform, s.url, s.shop_id AS "shopId", s.shop_name AS "
 /** Most entities a name search returns, and most shops any lookup returns. */
 const NAME_HITS = 20;
 const SHOP_HITS = 200;
+/**
+ * Most entities one step of a name search scores. Only terms held by a large part of the register
+ * reach it (a one-character core, or a city and a trade alone); the step is then answered from the
+ * first entities the index gives, which bounds its time whatever the register's size.
+ */
+const NAME_CANDIDATES = 5_000;
+/**
+ * A name term held by at least this many entities is common (a city, a trade, a word like 科技):
+ * a fuzzy search first looks for entities by the query's other terms, since looking by a common
+ * one means scoring a sizeable share of the register (seconds at a million entities).
+ */
+const COMMON_TERM_ENTITIES = 1_000;
+/** How long the register's common terms, read from the planner's statistics, are used before they are read again. */
+const COMMON_TERMS_KEPT_MS = 10 * 60_000;
 
 /**
  * Shops held here whose operator is, by its code or by landing, the entity $1. Each side of the
@@ -162,6 +176,8 @@ export class ResolveRepository {
     maxWeight: 1000,
   });
 
+  private commonTerms: { at: number; terms: Promise<ReadonlySet<string>> } | undefined;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   entityByCode(creditCode: string): Promise<EntityRow[]> {
@@ -173,25 +189,61 @@ export class ResolveRepository {
   /**
    * Entities whose name agrees with `nameKey` (a name reduced by normalizeEntityText): those
    * holding every character pair of its core (legal-form suffix dropped) first; when there are
-   * none, those sharing most pairs. Scored by Dice over the pairs, best first.
+   * none, those sharing half its pairs by Dice, looked for among the entities holding one of its
+   * distinctive pairs (not common in the register), then, if that finds none, among the first
+   * NAME_CANDIDATES holding any of its pairs. Scored by Dice over the pairs, best first. Each
+   * step scores at most NAME_CANDIDATES entities, so a search takes about as long at a million
+   * entities as at ten thousand.
    */
   async entitiesByName(nameKey: string): Promise<EntityRow[]> {
     const grams = nameGrams(nameKey);
     if (grams.length === 0) return [];
-    const search = (match: string) =>
-      this.dataSource.query(
-        `SELECT ${ENTITY_COLUMNS},
-                round(2.0 * cardinality(ARRAY(SELECT unnest(e.name_grams) INTERSECT SELECT unnest($1::text[])))
-                  / (cardinality(e.name_grams) + cardinality($1::text[])), 3)::float AS score
-           FROM registry_entity e
-          WHERE e.name_grams ${match} $1::text[] COLLATE "C"
-          ORDER BY score DESC, e.credit_code
-          LIMIT $2`,
-        [grams, NAME_HITS],
-      ) as Promise<EntityRow[]>;
-    const exact = await search('@>');
+    const exact = await this.searchNames('@>', grams, grams);
     if (exact.length > 0) return exact;
-    return (await search('&&')).filter((e) => (e.score ?? 0) >= 0.5);
+    const similar = async (terms: string[]) =>
+      (await this.searchNames('&&', terms, grams)).filter((e) => (e.score ?? 0) >= 0.5);
+    const common = await this.commonNameTerms();
+    const distinctive = grams.filter((g) => !common.has(g));
+    const found = distinctive.length > 0 ? await similar(distinctive) : [];
+    return found.length > 0 || distinctive.length === grams.length ? found : similar(grams);
+  }
+
+  private searchNames(match: '@>' | '&&', terms: string[], grams: string[]): Promise<EntityRow[]> {
+    return this.dataSource.query(
+      `SELECT ${ENTITY_COLUMNS},
+              round(2.0 * cardinality(ARRAY(SELECT unnest(e.name_grams) INTERSECT SELECT unnest($2::text[])))
+                / (cardinality(e.name_grams) + cardinality($2::text[])), 3)::float AS score
+         FROM (SELECT * FROM registry_entity WHERE name_grams ${match} $1::text[] COLLATE "C" LIMIT $3) e
+        ORDER BY score DESC, e.credit_code
+        LIMIT $4`,
+      [terms, grams, NAME_CANDIDATES, NAME_HITS],
+    );
+  }
+
+  /**
+   * The name terms held by COMMON_TERM_ENTITIES entities or more, as the planner's statistics of
+   * the register estimate them (kept up as the register grows; none before its first ANALYZE).
+   */
+  commonNameTerms(): Promise<ReadonlySet<string>> {
+    const now = Date.now();
+    if (!this.commonTerms || this.commonTerms.at + COMMON_TERMS_KEPT_MS < now) {
+      const read = this.dataSource
+        .query(
+          `SELECT x.term
+             FROM pg_stats s
+             JOIN pg_class c ON c.oid = to_regclass('registry_entity'),
+                  unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS x(term, share)
+            WHERE s.schemaname = current_schema() AND s.tablename = 'registry_entity'
+              AND s.attname = 'name_grams' AND x.term IS NOT NULL
+              AND x.share * greatest(c.reltuples, 0) >= $1`,
+          [COMMON_TERM_ENTITIES],
+        )
+        .then((rows: { term: string }[]) => new Set(rows.map((r) => r.term)));
+      this.commonTerms = { at: now, terms: read };
+      // A failed read is not kept: the next search reads again.
+      read.catch(() => (this.commonTerms = undefined));
+    }
+    return this.commonTerms.terms;
   }
 
   /** Shops held here at this normalized URL (on any platform, or on `platform`). */
