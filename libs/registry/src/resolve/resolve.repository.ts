@@ -82,19 +82,13 @@ const SHOP_COLUMNS = `s.platform, s.url, s.shop_id AS "shopId", s.shop_name AS "
 const NAME_HITS = 20;
 const SHOP_HITS = 200;
 /**
- * Most entities one step of a name search scores. Only terms held by a large part of the register
- * reach it (a one-character core, or a city and a trade alone); the step is then answered from the
- * first entities the index gives, which bounds its time whatever the register's size.
+ * Most entities a step of a name search scores: the fuzzy step looks among the entities holding
+ * the query's rarest pairs, as many as the statistics say stay within it; only a query whose every
+ * pair is common can reach it, and is then answered from the first entities the index gives.
  */
 const NAME_CANDIDATES = 5_000;
-/**
- * A name term held by at least this many entities is common (a city, a trade, a word like 科技):
- * a fuzzy search first looks for entities by the query's other terms, since looking by a common
- * one means scoring a sizeable share of the register (seconds at a million entities).
- */
-const COMMON_TERM_ENTITIES = 1_000;
-/** How long the register's common terms, read from the planner's statistics, are used before they are read again. */
-const COMMON_TERMS_KEPT_MS = 10 * 60_000;
+/** How long the shares of the register's common name terms, read from the planner's statistics, are used. */
+const TERM_SHARES_KEPT_MS = 10 * 60_000;
 
 /**
  * Shops held here whose operator is, by its code or by landing, the entity $1. Each side of the
@@ -176,7 +170,8 @@ export class ResolveRepository {
     maxWeight: 1000,
   });
 
-  private commonTerms: { at: number; terms: Promise<ReadonlySet<string>> } | undefined;
+  private termShares:
+    { at: number; read: Promise<{ entities: number; shares: ReadonlyMap<string, number> }> } | undefined;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -190,10 +185,11 @@ export class ResolveRepository {
    * Entities whose name agrees with `nameKey` (a name reduced by normalizeEntityText): those
    * holding every character pair of its core (legal-form suffix dropped) first; when there are
    * none, those sharing half its pairs by Dice, looked for among the entities holding one of its
-   * distinctive pairs (not common in the register), then, if that finds none, among the first
-   * NAME_CANDIDATES holding any of its pairs. Scored by Dice over the pairs, best first. Each
-   * step scores at most NAME_CANDIDATES entities, so a search takes about as long at a million
-   * entities as at ten thousand.
+   * rarest pairs (a city or a trade is held by much of the register, a name's own words are not),
+   * then, if that finds none, among the first NAME_CANDIDATES holding any of its pairs. Each step
+   * scores at most NAME_CANDIDATES entities, so a search takes about as long at a million entities
+   * as at ten thousand (before, a name with no exact match was scored against every entity
+   * sharing any pair with it: seconds). Scored by Dice over the pairs, best first.
    */
   async entitiesByName(nameKey: string): Promise<EntityRow[]> {
     const grams = nameGrams(nameKey);
@@ -202,10 +198,17 @@ export class ResolveRepository {
     if (exact.length > 0) return exact;
     const similar = async (terms: string[]) =>
       (await this.searchNames('&&', terms, grams)).filter((e) => (e.score ?? 0) >= 0.5);
-    const common = await this.commonNameTerms();
-    const distinctive = grams.filter((g) => !common.has(g));
-    const found = distinctive.length > 0 ? await similar(distinctive) : [];
-    return found.length > 0 || distinctive.length === grams.length ? found : similar(grams);
+    const { entities, shares } = await this.nameTermShares();
+    const rows = (term: string) => (shares.get(term) ?? 0) * entities;
+    const rarest: string[] = [];
+    let expected = 0;
+    for (const term of [...grams].sort((a, b) => rows(a) - rows(b))) {
+      if (rarest.length > 0 && expected + rows(term) > NAME_CANDIDATES) break;
+      rarest.push(term);
+      expected += rows(term);
+    }
+    const found = await similar(rarest);
+    return found.length > 0 || rarest.length === grams.length ? found : similar(grams);
   }
 
   private searchNames(match: '@>' | '&&', terms: string[], grams: string[]): Promise<EntityRow[]> {
@@ -221,29 +224,35 @@ export class ResolveRepository {
   }
 
   /**
-   * The name terms held by COMMON_TERM_ENTITIES entities or more, as the planner's statistics of
-   * the register estimate them (kept up as the register grows; none before its first ANALYZE).
+   * The share of the register holding each of its most common name terms, and the register's
+   * size, as the planner's statistics estimate them (kept up as the register grows: see
+   * TableStatistics); a term not among them is rarer than any that is. None before the first
+   * ANALYZE.
    */
-  commonNameTerms(): Promise<ReadonlySet<string>> {
+  nameTermShares(): Promise<{ entities: number; shares: ReadonlyMap<string, number> }> {
     const now = Date.now();
-    if (!this.commonTerms || this.commonTerms.at + COMMON_TERMS_KEPT_MS < now) {
+    if (!this.termShares || this.termShares.at + TERM_SHARES_KEPT_MS < now) {
       const read = this.dataSource
         .query(
-          `SELECT x.term
-             FROM pg_stats s
-             JOIN pg_class c ON c.oid = to_regclass('registry_entity'),
-                  unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS x(term, share)
-            WHERE s.schemaname = current_schema() AND s.tablename = 'registry_entity'
-              AND s.attname = 'name_grams' AND x.term IS NOT NULL
-              AND x.share * greatest(c.reltuples, 0) >= $1`,
-          [COMMON_TERM_ENTITIES],
+          `SELECT greatest(c.reltuples, 0)::float8 AS entities, x.term, x.share::float8 AS share
+             FROM pg_class c
+             LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = 'registry_entity'
+                                 AND s.attname = 'name_grams'
+             LEFT JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
+                       AS x(term, share) ON true
+            WHERE c.oid = to_regclass('registry_entity')`,
         )
-        .then((rows: { term: string }[]) => new Set(rows.map((r) => r.term)));
-      this.commonTerms = { at: now, terms: read };
+        .then((found: { entities: number; term: string | null; share: number | null }[]) => ({
+          entities: found[0]?.entities ?? 0,
+          shares: new Map(found.flatMap((r) => (r.term === null ? [] : [[r.term, r.share ?? 0] as const]))),
+        }));
+      this.termShares = { at: now, read };
       // A failed read is not kept: the next search reads again.
-      read.catch(() => (this.commonTerms = undefined));
+      read.catch(() => {
+        if (this.termShares?.read === read) this.termShares = undefined;
+      });
     }
-    return this.commonTerms.terms;
+    return this.termShares.read;
   }
 
   /** Shops held here at this normalized URL (on any platform, or on `platform`). */
