@@ -100,6 +100,11 @@ export interface SizeFigures<L extends Loop> {
   readonly floorExchange: L;
   /** Each node's statements per resolve, the slowest, and the plans of its slowest reads. */
   readonly statements: readonly string[];
+  /** Name searches, 1 in flight: a loaded entity's name as registered, and with its trade misspelt. */
+  readonly namesExact: L;
+  readonly namesFuzzy: L;
+  /** Of the misspelt names, how many searches had the entity meant among the hits. */
+  readonly fuzzyFound: number;
 }
 
 export interface ResolveFigures<L extends Loop> {
@@ -486,7 +491,27 @@ function resolver(urlA: string, regionB: string, check: Harness<Loop>['check']) 
       `the answer to ${creditCode} has provenance ${JSON.stringify(home.provenance)}`,
     );
   };
-  return { resolveOne, close: () => agent.destroy() };
+  /**
+   * Searches a name as the officer holding `token` (A asks every region with an agreement, here
+   * B); checks B answered. Exact: entity `i`'s name with another legal form, which must be among
+   * the hits (first, or tied with names of the same pairs: 赣江988号 and 赣江9888号). Misspelt (信息科技 for 信息技术, no such pair in the register): says whether entity `i`
+   * is among the hits.
+   */
+  const nameOne = async (token: string, i: number, misspelt: boolean): Promise<boolean> => {
+    const name = misspelt ? `赣江${i}号信息科技有限公司` : `赣江${i}号信息技术有限责任公司`;
+    const { status, text } = await post(token, JSON.stringify({ name, ...WHY, deadlineMs: DEADLINE_MS }));
+    check(status === 200, `POST /resolve answered ${status}: ${text.slice(0, 300)}`);
+    const home = (JSON.parse(text) as { answers: RegionAnswer[] }).answers.find((a) => a.region === regionB);
+    check(home?.status === 'answered', `${regionB} did not answer ${name}: ${text.slice(0, 300)}`);
+    const creditCode = resolveCreditCode(i);
+    const found = home.entities.some((e) => e.creditCode === creditCode);
+    check(
+      found || misspelt,
+      `${regionB} answered ${name} with ${JSON.stringify(home.entities.slice(0, 3)).slice(0, 300)}`,
+    );
+    return found;
+  };
+  return { resolveOne, nameOne, close: () => agent.destroy() };
 }
 
 /** A set of officers at A; each caller takes one for the length of its call. */
@@ -735,7 +760,7 @@ export async function resolveSection<L extends Loop>(
   const { closedLoop, merge, progress } = harness;
   const check: Harness<L>['check'] = (condition, message) => harness.check(condition, message);
   const { nodeA, databaseB } = ends;
-  const { resolveOne, close } = resolver(nodeA.url, ends.regionB, check);
+  const { resolveOne, nameOne, close } = resolver(nodeA.url, ends.regionB, check);
   const pool = new Pool({ connectionString: databaseB, max: NODE_POOL_SIZE });
   const emptyBefore = await tablesEmpty(databaseB);
   const sizes: SizeFigures<L>[] = [];
@@ -812,6 +837,19 @@ export async function resolveSection<L extends Loop>(
       const bare1 = await closedLoop(1, times.bareMs, bare);
       const bare64 = await closedLoop(64, times.bareMs, bare);
 
+      progress(`resolve @${n(size)}: name searches, exact and misspelt, 1 in flight`);
+      let fuzzyFound = 0;
+      const names = (misspelt: boolean) => async () => {
+        const token = desk.take();
+        try {
+          if ((await nameOne(token, pick(), misspelt)) && misspelt) fuzzyFound++;
+        } finally {
+          desk.give(token);
+        }
+      };
+      const namesExact = await closedLoop(1, times.bareMs, names(false));
+      const namesFuzzy = await closedLoop(1, times.bareMs, names(true));
+
       progress(
         `resolve @${n(size)}: statements of both nodes timed, 64 in flight ${times.profileMs / 1000} s`,
       );
@@ -843,6 +881,9 @@ export async function resolveSection<L extends Loop>(
         floor: merge(full),
         floorExchange: merge(exchange),
         statements: summary,
+        namesExact,
+        namesFuzzy,
+        fuzzyFound,
       });
     }
     return { sizes, loads, wire };

@@ -1167,6 +1167,16 @@ function printResolve(figures: ResolveFigures<LoopResult>): void {
       'bare lookup, 64 callers on 10 connections',
       `${fmtRate(size.bare64.rate)}, ${latency(size.bare64)}`,
     );
+    row(
+      s,
+      'name search, as registered, 1 in flight',
+      `${fmtRate(size.namesExact.rate)}, ${latency(size.namesExact)}`,
+    );
+    row(
+      s,
+      'name search, trade misspelt, 1 in flight',
+      `${fmtRate(size.namesFuzzy.rate)}, ${latency(size.namesFuzzy)}, meant one found ${size.fuzzyFound}/${size.namesFuzzy.count}`,
+    );
     row(s, 'crypto floor 2 sign + 3 verify, 64 in flight', fmtRate(size.floor.rate));
     row(s, 'crypto floor 2 sign + 2 verify (exchange only)', fmtRate(size.floorExchange.rate));
     const ratio = size.at64.rate / size.floor.rate;
@@ -1203,7 +1213,18 @@ function printResolve(figures: ResolveFigures<LoopResult>): void {
         growth <= TARGET_RESOLVE_GROWTH,
       );
     }
+    for (const [label, a, b] of [
+      ['name search as registered', small.namesExact, last.namesExact],
+      ['name search misspelt', small.namesFuzzy, last.namesFuzzy],
+    ] as const) {
+      row(s, `${label}: p99 ${n(last.rows)} / p99 ${n(small.rows)}`, (b.p99 / a.p99).toFixed(2));
+    }
   }
+  notes.push(
+    `resolve: name searches ask for 赣江<i>号信息技术有限责任公司 (the name registered with another legal form: ` +
+      `the entity must be among the hits) and 赣江<i>号信息科技有限公司 (no entity holds 科技: a fuzzy search; how often ` +
+      `the entity meant was among the 20 hits is counted, not required), i a random loaded entity`,
+  );
   notes.push(
     `resolve: credit codes at home in ${RESOLVE_DIVISION} (in ${B}), asked at ${A} by 64 officers (one per caller, fresh at each size); ` +
       `each answer checked (${B} answered, its entity's code, its one shop, provenance signed by ${B} and verified); ` +
