@@ -82,13 +82,12 @@ const SHOP_COLUMNS = `s.platform, s.url, s.shop_id AS "shopId", s.shop_name AS "
 const NAME_HITS = 20;
 const SHOP_HITS = 200;
 /**
- * Most entities a step of a name search scores: the fuzzy step looks among the entities holding
- * the query's rarest pairs, as many as the statistics say stay within it; only a query whose every
- * pair is common can reach it, and is then answered from the first entities the index gives.
+ * Most entities a step of a name search scores: a fuzzy step looks among the entities holding the
+ * query's rarest pairs (or combinations of two), as many as the statistics expect to stay within
+ * it; only a query of common pairs alone reaches it, and is then answered from the first entities
+ * the index gives.
  */
 const NAME_CANDIDATES = 5_000;
-/** How long the shares of the register's common name terms, read from the planner's statistics, are used. */
-const TERM_SHARES_KEPT_MS = 10 * 60_000;
 
 /**
  * Shops held here whose operator is, by its code or by landing, the entity $1. Each side of the
@@ -170,8 +169,8 @@ export class ResolveRepository {
     maxWeight: 1000,
   });
 
-  private termShares:
-    { at: number; read: Promise<{ entities: number; shares: ReadonlyMap<string, number> }> } | undefined;
+  /** The register's common name terms as last read, for the register's size then. */
+  private termShares: { entities: number; shares: ReadonlyMap<string, number> } | undefined;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -184,42 +183,51 @@ export class ResolveRepository {
   /**
    * Entities whose name agrees with `nameKey` (a name reduced by normalizeEntityText): those
    * holding every character pair of its core (legal-form suffix dropped) first; when there are
-   * none, those sharing half its pairs by Dice, looked for among the entities holding one of its
-   * rarest pairs (a city or a trade is held by much of the register, a name's own words are not),
-   * then, if that finds none, among the first NAME_CANDIDATES holding any of its pairs. Each step
-   * scores at most NAME_CANDIDATES entities, so a search takes about as long at a million entities
-   * as at ten thousand (before, a name with no exact match was scored against every entity
-   * sharing any pair with it: seconds). Scored by Dice over the pairs, best first.
+   * none, those sharing at least half its pairs by Dice (then they share a third of its pairs at
+   * least). These are looked for among the entities holding one of its rarest pairs (a city or a
+   * trade is held by much of the register, a name's own words are not), then, if none is found,
+   * among those holding two of its pairs, the least common combinations first. Each step takes as
+   * many pairs as the statistics expect to stay within NAME_CANDIDATES entities and scores at most
+   * that many, so a search takes about as long at a million entities as at ten thousand (scoring
+   * every entity that shared a pair took seconds). Scored by Dice over the pairs, best first.
    */
   async entitiesByName(nameKey: string): Promise<EntityRow[]> {
     const grams = nameGrams(nameKey);
     if (grams.length === 0) return [];
-    const exact = await this.searchNames('@>', grams, grams);
+    const exact = await this.searchNames(grams, [grams]);
     if (exact.length > 0) return exact;
-    const similar = async (terms: string[]) =>
-      (await this.searchNames('&&', terms, grams)).filter((e) => (e.score ?? 0) >= 0.5);
     const { entities, shares } = await this.nameTermShares();
-    const rows = (term: string) => (shares.get(term) ?? 0) * entities;
-    const rarest: string[] = [];
-    let expected = 0;
-    for (const term of [...grams].sort((a, b) => rows(a) - rows(b))) {
-      if (rarest.length > 0 && expected + rows(term) > NAME_CANDIDATES) break;
-      rarest.push(term);
-      expected += rows(term);
-    }
-    const found = await similar(rarest);
-    return found.length > 0 || rarest.length === grams.length ? found : similar(grams);
+    // Entities expected to hold every pair of a set (pairs taken as independent); a pair missing
+    // from the statistics' common ones counts as held by one entity in a thousand of the rest.
+    const floor = 0.001 * Math.min(0.01, ...shares.values());
+    const expected = (set: readonly string[]) =>
+      set.reduce((rows, term) => rows * (shares.get(term) ?? floor), entities);
+    const similar = async (sets: string[][]) => {
+      const taken: string[][] = [];
+      let rows = 0;
+      for (const set of sets.sort((a, b) => expected(a) - expected(b))) {
+        if (taken.length > 0 && rows + expected(set) > NAME_CANDIDATES) break;
+        taken.push(set);
+        rows += expected(set);
+      }
+      return (await this.searchNames(grams, taken)).filter((e) => (e.score ?? 0) >= 0.5);
+    };
+    const found = await similar(grams.map((term) => [term]));
+    if (found.length > 0 || grams.length < 3) return found;
+    return similar(grams.flatMap((a, i) => grams.slice(i + 1).map((b) => [a, b])));
   }
 
-  private searchNames(match: '@>' | '&&', terms: string[], grams: string[]): Promise<EntityRow[]> {
+  /** Entities holding every pair of one of the `sets` (at most NAME_CANDIDATES), scored against `grams`. */
+  private searchNames(grams: string[], sets: string[][]): Promise<EntityRow[]> {
+    const holding = sets.map((_, i) => `name_grams @> $${i + 4}::text[] COLLATE "C"`).join(' OR ');
     return this.dataSource.query(
       `SELECT ${ENTITY_COLUMNS},
-              round(2.0 * cardinality(ARRAY(SELECT unnest(e.name_grams) INTERSECT SELECT unnest($2::text[])))
-                / (cardinality(e.name_grams) + cardinality($2::text[])), 3)::float AS score
-         FROM (SELECT * FROM registry_entity WHERE name_grams ${match} $1::text[] COLLATE "C" LIMIT $3) e
+              round(2.0 * cardinality(ARRAY(SELECT unnest(e.name_grams) INTERSECT SELECT unnest($1::text[])))
+                / (cardinality(e.name_grams) + cardinality($1::text[])), 3)::float AS score
+         FROM (SELECT * FROM registry_entity WHERE ${holding} LIMIT $2) e
         ORDER BY score DESC, e.credit_code
-        LIMIT $4`,
-      [terms, grams, NAME_CANDIDATES, NAME_HITS],
+        LIMIT $3`,
+      [grams, NAME_CANDIDATES, NAME_HITS, ...sets],
     );
   }
 
@@ -227,32 +235,23 @@ export class ResolveRepository {
    * The share of the register holding each of its most common name terms, and the register's
    * size, as the planner's statistics estimate them (kept up as the register grows: see
    * TableStatistics); a term not among them is rarer than any that is. None before the first
-   * ANALYZE.
+   * ANALYZE. Read again whenever the statistics' size of the register has changed.
    */
-  nameTermShares(): Promise<{ entities: number; shares: ReadonlyMap<string, number> }> {
-    const now = Date.now();
-    if (!this.termShares || this.termShares.at + TERM_SHARES_KEPT_MS < now) {
-      const read = this.dataSource
-        .query(
-          `SELECT greatest(c.reltuples, 0)::float8 AS entities, x.term, x.share::float8 AS share
-             FROM pg_class c
-             LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = 'registry_entity'
-                                 AND s.attname = 'name_grams'
-             LEFT JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
-                       AS x(term, share) ON true
-            WHERE c.oid = to_regclass('registry_entity')`,
-        )
-        .then((found: { entities: number; term: string | null; share: number | null }[]) => ({
-          entities: found[0]?.entities ?? 0,
-          shares: new Map(found.flatMap((r) => (r.term === null ? [] : [[r.term, r.share ?? 0] as const]))),
-        }));
-      this.termShares = { at: now, read };
-      // A failed read is not kept: the next search reads again.
-      read.catch(() => {
-        if (this.termShares?.read === read) this.termShares = undefined;
-      });
+  async nameTermShares(): Promise<{ entities: number; shares: ReadonlyMap<string, number> }> {
+    const [{ entities }]: { entities: number }[] = await this.dataSource.query(
+      `SELECT coalesce((SELECT greatest(reltuples, 0)::float8 FROM pg_class
+                         WHERE oid = to_regclass('registry_entity')), 0) AS entities`,
+    );
+    if (this.termShares?.entities !== entities) {
+      const found: { term: string; share: number }[] = await this.dataSource.query(
+        `SELECT x.term, x.share::float8 AS share
+           FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS x(term, share)
+          WHERE s.schemaname = current_schema() AND s.tablename = 'registry_entity'
+            AND s.attname = 'name_grams' AND x.term IS NOT NULL`,
+      );
+      this.termShares = { entities, shares: new Map(found.map((r) => [r.term, r.share])) };
     }
-    return this.termShares.read;
+    return this.termShares;
   }
 
   /** Shops held here at this normalized URL (on any platform, or on `platform`). */
