@@ -155,6 +155,17 @@ describe('case clues between regions (three real nodes)', () => {
       token: officerB.token,
     });
     expect(Buffer.from(await file.arrayBuffer())).toEqual(EVIDENCE);
+    // A file the case does not hold, or a digest that is not one, is refused with the standard
+    // JSON body, though the route sends files as octet streams.
+    for (const [digest, status, code] of [
+      ['0'.repeat(64), 404, 'CASE_FILE_NOT_FOUND'],
+      ['not-a-digest', 400, 'VALIDATION_FAILED'],
+    ] as const) {
+      const refused = await b.request('GET', `/cases/${id}/files/${digest}`, { token: officerB.token });
+      expect(refused.status).toBe(status);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await refused.json()).toMatchObject({ statusCode: status, code });
+    }
     expect(atB.deadline.state).toBe('running');
     expect((await held(a, officerA, id, 2)).state).toBe('received');
 

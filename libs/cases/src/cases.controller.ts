@@ -11,7 +11,7 @@ import {
   StreamableFile,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
-import { Matches } from 'class-validator';
+import { IsUUID, Matches } from 'class-validator';
 import { CurrentUser, Role, Roles, type AuthenticatedUser } from '@regulink/access';
 import { CasesErrorCode, CasesException } from './cases.exception';
 import { CasesService } from './cases.service';
@@ -24,8 +24,12 @@ import {
   EvidenceUploadQueryDto,
 } from './dto/case-request.dto';
 
+/** The route parameters of one evidence file: its case and its SHA-256 (hex). */
 export class FileParamsDto {
-  @Matches(/^[0-9a-f]{64}$/)
+  @IsUUID()
+  id!: string;
+
+  @Matches(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lower-case hex digits' })
   sha256!: string;
 }
 
@@ -108,8 +112,8 @@ export class CasesController {
   @Get(':id/files/:sha256')
   @Roles(Role.Officer, Role.Admin)
   @Header('Content-Type', 'application/octet-stream')
-  async file(@Param('id', new ParseUUIDPipe()) id: string, @Param() params: FileParamsDto & { id: string }) {
-    const file = await this.cases.file(id, params.sha256);
+  async file(@Param() params: FileParamsDto) {
+    const file = await this.cases.file(params.id, params.sha256);
     return new StreamableFile(file.content, {
       type: file.mediaType,
       disposition: `attachment; filename="${encodeURIComponent(file.name)}"`,

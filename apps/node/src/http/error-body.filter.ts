@@ -26,6 +26,7 @@ export class ErrorBodyFilter implements ExceptionFilter {
         'request refused',
       );
     }
-    void reply.status(body.statusCode).send(body);
+    // As JSON whatever the route meant to send (a file route declares its own content type).
+    void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }
