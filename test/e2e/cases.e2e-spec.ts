@@ -231,6 +231,23 @@ describe('case clues between regions (three real nodes)', () => {
     expect((await view(b, officerB, id)).steps[6]!.signature.verified).toBe(false);
   });
 
+  it('refuses a clue or an assistance request without its content, and sends nothing', async () => {
+    const before = await sql<{ n: number }>(a, 'SELECT count(*)::int AS n FROM federation_outbox');
+    for (const [path, body, field] of [
+      ['/cases/clues', '{}', 'clue'],
+      ['/cases/clues', 'null', 'clue'],
+      ['/cases/assists', '{"to":"360000"}', 'request'],
+    ] as const) {
+      const refused = await a.request('POST', path, { token: officerA.token, body });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringContaining(`${field} should not be null or undefined`),
+      });
+    }
+    expect(await sql(a, 'SELECT count(*)::int AS n FROM federation_outbox')).toEqual(before);
+  });
+
   it('refuses every illegal step with its code, at the side that takes it and at the side that receives it', async () => {
     const sent = await call<CaseView>(
       a,

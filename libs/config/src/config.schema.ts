@@ -3,6 +3,7 @@ import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -17,8 +18,8 @@ import {
   Validate,
   ValidateIf,
   ValidateNested,
-  ValidatorConstraint,
   type ValidationArguments,
+  ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import { findDivision, isRegionCode } from '@regulink/domain';
@@ -208,38 +209,47 @@ class LogSchema {
 }
 
 export class NodeConfigSchema {
+  @IsDefined()
   @ValidateNested()
   @Type(() => NodeSchema)
   node!: NodeSchema;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => HttpSchema)
   http!: HttpSchema;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => DatabaseSchema)
   database!: DatabaseSchema;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => KeysSchema)
   keys!: KeysSchema;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => AdminSchema)
   admin!: AdminSchema;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => AuthSchema)
   auth!: AuthSchema;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => FederationSchema)
   federation!: FederationSchema;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => RegistrySchema)
   registry!: RegistrySchema;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => LogSchema)
   log!: LogSchema;

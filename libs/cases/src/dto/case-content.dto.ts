@@ -3,15 +3,16 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
-  Max,
-  Min,
   IsString,
   Length,
   Matches,
+  Max,
   MaxLength,
+  Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
@@ -134,6 +135,7 @@ export class ClueContentDto {
 
 /** The content of an assistance request: what is asked about which entity. */
 export class AssistContentDto {
+  @IsDefined()
   @ValidateNested()
   @Type(() => SuspectEntityDto)
   entity!: SuspectEntityDto;

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsDefined,
   IsInt,
   IsObject,
   IsOptional,
@@ -43,6 +44,7 @@ class SendBody {
   @Matches(DAY)
   on!: string;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => RestrictionsDto)
   restrictions!: RestrictionsDto;
@@ -65,6 +67,7 @@ class SendBody {
 
 /** `clue.send`: a new clue for the receiver's region. */
 export class ClueSendBody extends SendBody {
+  @IsDefined()
   @ValidateNested()
   @Type(() => ClueContentDto)
   content!: ClueContentDto;
@@ -72,6 +75,7 @@ export class ClueSendBody extends SendBody {
 
 /** `assist.send`: a new assistance request. */
 export class AssistSendBody extends SendBody {
+  @IsDefined()
   @ValidateNested()
   @Type(() => AssistContentDto)
   content!: AssistContentDto;
@@ -93,6 +97,7 @@ export class CaseStepBody {
   @Matches(DAY)
   on!: string;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => StepActionBody)
   action!: StepActionBody;
@@ -158,6 +163,7 @@ export class OnwardBody {
   @IsUUID()
   caseId!: string;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => OnwardCaseBody)
   onward!: OnwardCaseBody;

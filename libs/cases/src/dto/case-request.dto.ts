@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -56,6 +57,7 @@ class RoutingOverride extends Attachments {
 
 /** `POST /cases/clues`: a new clue, sent at once to the region with jurisdiction. */
 export class ClueCreateDto extends RoutingOverride {
+  @IsDefined()
   @ValidateNested()
   @Type(() => ClueContentDto)
   clue!: ClueContentDto;
@@ -68,6 +70,7 @@ export class ClueCreateDto extends RoutingOverride {
 
 /** `POST /cases/assists`: a new assistance request to the region of the entity's home. */
 export class AssistCreateDto extends RoutingOverride {
+  @IsDefined()
   @ValidateNested()
   @Type(() => AssistContentDto)
   request!: AssistContentDto;
