@@ -39,9 +39,12 @@ export class FeedReadyBody {
   at!: string;
 }
 
+/** A feed position as it crosses between nodes: a decimal bigint, 18 digits at most (always in range). */
+const FEED_POSITION = /^(0|[1-9][0-9]{0,17})$/;
+
 /** `<scope>.pull`: the next batch after a feed position. */
 export class FeedPullBody {
-  @Matches(/^(0|[1-9][0-9]{0,18})$/)
+  @Matches(FEED_POSITION, { message: 'after must be a feed position (a decimal of at most 18 digits)' })
   after!: string;
 }
 
@@ -471,8 +474,7 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
 function readAnswer(result: Record<string, unknown>, after: string): PullAnswer {
   const { batch, position, more } = result;
   const fail = (why: string) => new SyncError('ANSWER_MALFORMED', `the pull was answered with ${why}`);
-  if (typeof position !== 'string' || !/^(0|[1-9][0-9]{0,18})$/.test(position))
-    throw fail('no valid position');
+  if (typeof position !== 'string' || !FEED_POSITION.test(position)) throw fail('no valid position');
   if (typeof more !== 'boolean') throw fail('no valid "more"');
   if (BigInt(position) < BigInt(after)) throw fail('a position behind the cursor');
   if (batch === null) return { batch: null, position, more };
