@@ -88,6 +88,8 @@ const SHOP_HITS = 200;
  * the index gives.
  */
 const NAME_CANDIDATES = 5_000;
+/** Entities the exact step of a name search expects its index lookup to give (see entitiesByName). */
+const EXACT_INDEX_ROWS = 100;
 
 /**
  * Shops held here whose operator is, by its code or by landing, the entity $1. Each side of the
@@ -194,14 +196,20 @@ export class ResolveRepository {
   async entitiesByName(nameKey: string): Promise<EntityRow[]> {
     const grams = nameGrams(nameKey);
     if (grams.length === 0) return [];
-    const exact = await this.searchNames(grams, [grams]);
-    if (exact.length > 0) return exact;
     const { entities, shares } = await this.nameTermShares();
     // Entities expected to hold every pair of a set (pairs taken as independent); a pair missing
     // from the statistics' common ones counts as held by one entity in a thousand of the rest.
     const floor = 0.001 * Math.min(0.01, ...shares.values());
     const expected = (set: readonly string[]) =>
       set.reduce((rows, term) => rows * (shares.get(term) ?? floor), entities);
+    // Exact: the index is asked for the rarest pairs only, enough to expect a few entities, and
+    // the rest are checked on those (a pair every entity holds has a posting list as long as the
+    // register; reading it cost more than the whole search).
+    const byRarity = [...grams].sort((a, b) => expected([a]) - expected([b]));
+    let index = 1;
+    while (index < byRarity.length && expected(byRarity.slice(0, index)) > EXACT_INDEX_ROWS) index++;
+    const exact = await this.searchNames(grams, [byRarity.slice(0, index)], grams);
+    if (exact.length > 0) return exact;
     const similar = async (sets: string[][]) => {
       const taken: string[][] = [];
       let rows = 0;
@@ -217,17 +225,25 @@ export class ResolveRepository {
     return similar(grams.flatMap((a, i) => grams.slice(i + 1).map((b) => [a, b])));
   }
 
-  /** Entities holding every pair of one of the `sets` (at most NAME_CANDIDATES), scored against `grams`. */
-  private searchNames(grams: string[], sets: string[][]): Promise<EntityRow[]> {
-    const holding = sets.map((_, i) => `name_grams @> $${i + 4}::text[] COLLATE "C"`).join(' OR ');
+  /**
+   * Entities holding every pair of one of the `sets` (looked up in the index), and all of `all`
+   * when given (checked on those), at most NAME_CANDIDATES, scored against `grams`.
+   */
+  private searchNames(grams: string[], sets: string[][], all?: string[]): Promise<EntityRow[]> {
+    const first = all ? 5 : 4;
+    const holding = sets.map((_, i) => `name_grams @> $${i + first}::text[] COLLATE "C"`).join(' OR ');
+    // OFFSET 0 keeps the check of `all` out of the index scan.
+    const source = all
+      ? `(SELECT * FROM registry_entity WHERE ${holding} OFFSET 0) x WHERE x.name_grams @> $4::text[] COLLATE "C"`
+      : `registry_entity WHERE ${holding}`;
     return this.dataSource.query(
       `SELECT ${ENTITY_COLUMNS},
               round(2.0 * cardinality(ARRAY(SELECT unnest(e.name_grams) INTERSECT SELECT unnest($1::text[])))
                 / (cardinality(e.name_grams) + cardinality($1::text[])), 3)::float AS score
-         FROM (SELECT * FROM registry_entity WHERE ${holding} LIMIT $2) e
+         FROM (SELECT * FROM ${source} LIMIT $2) e
         ORDER BY score DESC, e.credit_code
         LIMIT $3`,
-      [grams, NAME_CANDIDATES, NAME_HITS, ...sets],
+      [grams, NAME_CANDIDATES, NAME_HITS, ...(all ? [all] : []), ...sets],
     );
   }
 
