@@ -19,7 +19,6 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { Role } from '@regulink/access';
 import { nameGrams, normalizeEntityText, normalizeShopUrl, sellerHome } from '@regulink/domain';
 import { FederationTransport } from '@regulink/federation';
-import { textArrayLiteral } from '@regulink/persistence';
 import type { Signer } from '@regulink/protocol';
 import { csvField, serialCreditCode } from '../test/factories/market-entity.factory';
 import { newUser } from '../test/factories/user.factory';
@@ -174,6 +173,11 @@ export function resolveCreditCode(i: number): string {
 /** As the import hashes a row's content (imported-row.ts): SHA-256 of its values in order. */
 function contentHash(content: Record<string, unknown>): string {
   return hash('sha256', JSON.stringify(Object.values(content)), 'base64url');
+}
+
+/** A text array as PostgreSQL writes it (`{"a","b"}`), each element quoted, for a COPY'd field. */
+function textArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 }
 
 /** A CSV field; null is an unquoted empty field, which COPY reads as NULL. */

@@ -6,5 +6,4 @@ export { WriteBatcher, type WriteBatcherOptions } from './write-batcher';
 export { runPrepared, type PreparedStatement } from './prepared';
 export { TableWatch, TABLE_CHANGED_CHANNEL, WATCHED_TABLES, type WatchedTableName } from './table-watch';
 export { TableStatistics } from './table-statistics';
-export { textArrayLiteral } from './text-array';
 export { PersistenceModule } from './persistence.module';
