@@ -59,14 +59,19 @@ export class TableStatistics {
       .finally(() => void this.measure(table, state));
   }
 
+  /** The rows `table` holds as its statistics estimate them; 0 before they are first taken. */
+  async size(table: string): Promise<number> {
+    const rows: { rows: number }[] = await this.dataSource.query(
+      'SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = to_regclass($1)',
+      [table],
+    );
+    return rows[0]?.rows ?? 0;
+  }
+
   /** Reads the table's size as its statistics have it; the next write looks at the table again. */
   private async measure(table: string, state: TableState): Promise<void> {
     try {
-      const rows: { rows: number }[] = await this.dataSource.query(
-        'SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = to_regclass($1)',
-        [table],
-      );
-      state.base = rows[0]?.rows ?? 0;
+      state.base = await this.size(table);
     } catch (error) {
       this.logger.warn({ err: error, table }, 'could not read the size of a table');
     } finally {

@@ -72,8 +72,8 @@ export class MessageRegistry {
 
   /**
    * Validates a body against its type's schema with the same rules as the HTTP API (a NUL
-   * character or deep nesting refused first, as there); returns the problems. Synchronous: no body schema has
-   * asynchronous rules, and it runs on every envelope.
+   * character, a lone surrogate or deep nesting refused first, as there); returns the problems.
+   * Synchronous: no body schema has asynchronous rules, and it runs on every envelope.
    */
   validateBody(definition: MessageDefinition, body: unknown): { body: object; problems: string[] } {
     const unfit = inputProblem(body, 'body');

@@ -210,8 +210,6 @@ function rejected(line: number, reason: string): ReadItem {
 }
 
 const NOT_UTF8 = 'is not valid UTF-8';
-/** PostgreSQL text cannot hold U+0000; a line with one is refused here rather than failing its batch. */
-const HOLDS_NUL = 'holds a NUL character (U+0000), which cannot be stored';
 
 /** A CSV logical record waiting for its batch to be parsed, or a rejection already decided. */
 interface PendingCsv {
@@ -478,8 +476,10 @@ class CsvSink implements LineSink {
     if (fields.length !== names.length) {
       return rejected(line, `has ${fields.length} fields, the header has ${names.length}`);
     }
+    // Decoded UTF-8 holds no lone surrogate: a NUL character is all inputProblem could find here,
+    // and looking for one first keeps its walk off every line.
     for (let i = 0; i < fields.length; i++)
-      if (fields[i]!.includes('\0')) return rejected(line, `${names[i]} ${HOLDS_NUL}`);
+      if (fields[i]!.includes('\0')) return rejected(line, inputProblem(fields[i], names[i])!);
     let values: Record<string, string>;
     if (this.headerHasProto) {
       values = Object.fromEntries(names.map((name, i) => [name, fields[i]!]));

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { nameGrams } from '@regulink/domain';
-import { runPrepared, WriteBatcher, type PreparedStatement } from '@regulink/persistence';
+import { runPrepared, TableStatistics, WriteBatcher, type PreparedStatement } from '@regulink/persistence';
 import { ResolveLookupEntity } from './resolve-lookup.entity';
 import { ResolveReferenceEntity } from './resolve-reference.entity';
 
@@ -147,6 +147,13 @@ const TAKE_OFFICER_LOOKUPS: PreparedStatement = {
          RETURNING d.officer, d.taken`,
 };
 
+/** How common the register's name terms are: see ResolveRepository.nameTermShares. */
+interface TermShares {
+  readonly entities: number;
+  readonly shares: ReadonlyMap<string, number>;
+  readonly rare: number;
+}
+
 /** One request's take of an officer's daily quota. */
 interface OfficerTake {
   readonly officer: string;
@@ -172,9 +179,12 @@ export class ResolveRepository {
   });
 
   /** The register's common name terms as last read, for the register's size then. */
-  private termShares: { entities: number; shares: ReadonlyMap<string, number> } | undefined;
+  private termShares: TermShares | undefined;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly statistics: TableStatistics,
+  ) {}
 
   entityByCode(creditCode: string): Promise<EntityRow[]> {
     return this.dataSource.query(`SELECT ${ENTITY_COLUMNS} FROM registry_entity e WHERE e.credit_code = $1`, [
@@ -196,12 +206,10 @@ export class ResolveRepository {
   async entitiesByName(nameKey: string): Promise<EntityRow[]> {
     const grams = nameGrams(nameKey);
     if (grams.length === 0) return [];
-    const { entities, shares } = await this.nameTermShares();
-    // Entities expected to hold every pair of a set (pairs taken as independent); a pair missing
-    // from the statistics' common ones counts as held by one entity in a thousand of the rest.
-    const floor = 0.001 * Math.min(0.01, ...shares.values());
+    const { entities, shares, rare } = await this.nameTermShares();
+    // Entities expected to hold every pair of a set (pairs taken as independent).
     const expected = (set: readonly string[]) =>
-      set.reduce((rows, term) => rows * (shares.get(term) ?? floor), entities);
+      set.reduce((rows, term) => rows * (shares.get(term) ?? rare), entities);
     // Exact: the index is asked for the rarest pairs only, enough to expect a few entities, and
     // the rest are checked on those (a pair every entity holds has a posting list as long as the
     // register; reading it cost more than the whole search).
@@ -250,14 +258,12 @@ export class ResolveRepository {
   /**
    * The share of the register holding each of its most common name terms, and the register's
    * size, as the planner's statistics estimate them (kept up as the register grows: see
-   * TableStatistics); a term not among them is rarer than any that is. None before the first
-   * ANALYZE. Read again whenever the statistics' size of the register has changed.
+   * TableStatistics); a term not among them is rarer than any that is, and counts as held by
+   * `rare`, a thousandth of the least common share listed. None before the first ANALYZE. Read
+   * again whenever the statistics' size of the register has changed.
    */
-  async nameTermShares(): Promise<{ entities: number; shares: ReadonlyMap<string, number> }> {
-    const [{ entities }]: { entities: number }[] = await this.dataSource.query(
-      `SELECT coalesce((SELECT greatest(reltuples, 0)::float8 FROM pg_class
-                         WHERE oid = to_regclass('registry_entity')), 0) AS entities`,
-    );
+  async nameTermShares(): Promise<TermShares> {
+    const entities = await this.statistics.size('registry_entity');
     if (this.termShares?.entities !== entities) {
       const found: { term: string; share: number }[] = await this.dataSource.query(
         `SELECT x.term, x.share::float8 AS share
@@ -265,7 +271,8 @@ export class ResolveRepository {
           WHERE s.schemaname = current_schema() AND s.tablename = 'registry_entity'
             AND s.attname = 'name_grams' AND x.term IS NOT NULL`,
       );
-      this.termShares = { entities, shares: new Map(found.map((r) => [r.term, r.share])) };
+      const shares = new Map(found.map((r) => [r.term, r.share]));
+      this.termShares = { entities, shares, rare: 0.001 * Math.min(0.01, ...shares.values()) };
     }
     return this.termShares;
   }
