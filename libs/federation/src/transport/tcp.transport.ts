@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import {
   ClientTCP,
@@ -202,10 +203,15 @@ export class TcpTransport extends FederationTransport {
     const match = ENDPOINT.exec(endpoint);
     if (!match) throw new TransportError(`not a TCP endpoint: ${endpoint}`);
     const [, scheme, host, port] = match as unknown as [string, string, string, string];
+    const address = host.replace(/^\[|\]$/g, '');
+    // SNI carries host names only (RFC 6066); a peer named by its IP address is still checked
+    // against the IP addresses in its certificate.
     const tlsOptions: ConnectionOptions | undefined =
-      scheme === 'tls' ? { ...(this.tls ?? {}), servername: host.replace(/^\[|\]$/g, '') } : undefined;
+      scheme === 'tls'
+        ? { ...(this.tls ?? {}), ...(isIP(address) === 0 ? { servername: address } : {}) }
+        : undefined;
     const options: TcpClientOptions['options'] = {
-      host: host.replace(/^\[|\]$/g, ''),
+      host: address,
       port: Number(port),
       socketClass: corkingSocket({}),
       ...(tlsOptions ? { tlsOptions } : {}),
