@@ -1,5 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { Role } from '@regulink/access';
+import { ResolveService } from '../../libs/registry/src/resolve/resolve.service';
 import { isMaskedPersonalValue } from '@regulink/domain';
 import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
 import { newShopLine, shopReportCsv } from '../factories/shop-report.factory';
@@ -349,4 +350,51 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     // Officers may look up; only administrators read the lookup record.
     expect((await a.request('GET', '/resolve/lookups', { token: busy.token })).status).toBe(403);
   }, 90_000);
+
+  it('withholds an answer, signed but not of the shape of an answer, and counts it', async () => {
+    const entity = newRegisterLine({ creditCode: newCreditCode('350102'), divisionCode: '350102' });
+    await registerAt(c, [entity]);
+    const someone = await newUser(a, [Role.Officer]);
+    const ask = () => resolve({ creditCode: entity.creditCode, ...WHY }, someone);
+    const refusedBefore = await badReplies(a);
+    // C signs what it answers, whatever that is: here, once, an entity without a valid code and
+    // an entity with a field no answer has.
+    const answering = c.app.get(ResolveService) as unknown as {
+      answerPeer: (message: unknown) => Promise<Record<string, unknown>>;
+    };
+    const spy = jest
+      .spyOn(answering, 'answerPeer')
+      .mockResolvedValueOnce({
+        entities: [{ ...entity, creditCode: 'ABC', updatedAt: new Date().toISOString() }],
+        shops: [],
+      })
+      .mockResolvedValueOnce({ entities: [], shops: [], forward: 'https://elsewhere.example.com/' });
+    try {
+      for (const problem of ['entities.0.creditCode', 'forward']) {
+        const { status, json } = await ask();
+        expect(status).toBe(200);
+        const fromC = json.answers.find((x) => x.region === C)!;
+        expect(fromC).toMatchObject({ status: 'refused', code: 'BAD_REPLY', entities: [], shops: [] });
+        expect((fromC as unknown as { reason: string }).reason).toContain(problem);
+        expect(json.missing).toEqual([]);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await badReplies(a)).toBe(refusedBefore + 2);
+    // The same lookup, answered as C's node answers it, is used.
+    const { json } = await ask();
+    const fromC = json.answers.find((x) => x.region === C)!;
+    expect(fromC).toMatchObject({ status: 'answered', provenance: { verified: true } });
+    expect(fromC.entities.map((x) => x.creditCode)).toEqual([entity.creditCode]);
+  }, 30_000);
 });
+
+/** How many answers to its queries `node` has refused as malformed, by its metrics. */
+async function badReplies(node: TestNode): Promise<number> {
+  const text = await (await node.request('GET', '/metrics', { token: await node.adminToken() })).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('regulink_federation_envelopes_refused_total{code="BAD_REPLY"}'));
+  return line ? Number(line.split(' ').pop()) : 0;
+}

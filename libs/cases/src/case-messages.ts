@@ -1,7 +1,14 @@
 import type { MessageRegistry } from '@regulink/federation';
 import { CASE_SCOPES, type CasesService } from './cases.service';
 import type { CaseKind } from './case-rules';
-import { AssistSendBody, CaseStepBody, ClueSendBody, FilePullBody, OnwardBody } from './dto/case-message.dto';
+import {
+  AssistSendBody,
+  CaseStepBody,
+  ClueSendBody,
+  FilePieceResult,
+  FilePullBody,
+  OnwardBody,
+} from './dto/case-message.dto';
 
 /**
  * The messages of each kind of case, all under the kind's scope and its one grant, from the
@@ -59,6 +66,7 @@ export function registerCaseMessages(registry: MessageRegistry, cases: CasesServ
       scope,
       flow: 'answer',
       body: FilePullBody,
+      result: FilePieceResult,
       answer: (message) => cases.answerPull(message),
     });
     registry.register<FilePullBody>({
@@ -66,6 +74,7 @@ export function registerCaseMessages(registry: MessageRegistry, cases: CasesServ
       kind: 'query',
       scope,
       body: FilePullBody,
+      result: FilePieceResult,
       answer: (message) => cases.answerPull(message),
     });
   }

@@ -17,7 +17,7 @@ export class MetricsService {
   /** Envelopes this node refused, by code (the code its signed rejection receipt carries). */
   readonly refusedEnvelopes = new Counter({
     name: 'regulink_federation_envelopes_refused_total',
-    help: 'Envelopes refused by the receiving checks, by code',
+    help: "Envelopes refused by this node's checks (messages received, and answers to its queries), by code",
     labelNames: ['code'] as const,
     registers: [this.registry],
   });

@@ -3,6 +3,8 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBase64,
+  IsBoolean,
   IsDefined,
   IsInt,
   IsObject,
@@ -13,6 +15,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import {
@@ -120,6 +123,26 @@ export class FilePullBody {
   @IsInt()
   @Min(0)
   offset!: number;
+}
+
+/** The answer to a file pull: the piece at the offset asked for, or that the file is not given. */
+export class FilePieceResult {
+  @IsBoolean()
+  found!: boolean;
+
+  @ValidateIf((piece: FilePieceResult) => piece.found === true)
+  @IsInt()
+  @Min(0)
+  size?: number;
+
+  @ValidateIf((piece: FilePieceResult) => piece.found === true)
+  @IsInt()
+  @Min(0)
+  offset?: number;
+
+  @ValidateIf((piece: FilePieceResult) => piece.found === true)
+  @IsBase64()
+  data?: string;
 }
 
 class OnwardStepBody {

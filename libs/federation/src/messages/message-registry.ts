@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { validateSync, type ValidationError } from 'class-validator';
 import type { EntityManager } from 'typeorm';
 import type { PersonalFieldMap } from '@regulink/domain';
 import { inputProblem, type EnvelopeClaims } from '@regulink/protocol';
@@ -35,7 +35,8 @@ interface Exchange {
 /**
  * One message type: its body schema and what receiving it does. An event's `apply` runs inside
  * the transaction that records the envelope, so it takes effect exactly once. A query's `answer`
- * returns the body of the signed response.
+ * returns the result its signed response carries, and `result` is that result's schema: the
+ * asking node checks a peer's answer against it before using it.
  */
 export type MessageDefinition<B extends object = object> = Exchange &
   (
@@ -51,6 +52,7 @@ export type MessageDefinition<B extends object = object> = Exchange &
         readonly type: string;
         readonly kind: 'query';
         readonly body: Type<B>;
+        readonly result: Type<object>;
         readonly answer: (message: ReceivedMessage<B>) => Promise<Record<string, unknown>>;
       }
   );
@@ -76,17 +78,32 @@ export class MessageRegistry {
    * Synchronous: no body schema has asynchronous rules, and it runs on every envelope.
    */
   validateBody(definition: MessageDefinition, body: unknown): { body: object; problems: string[] } {
-    const unfit = inputProblem(body, 'body');
-    if (unfit !== null) return { body: {}, problems: [unfit] };
-    const instance = plainToInstance(definition.body, body) as object;
-    const errors = validateSync(instance, {
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-    });
-    const problems = errors.flatMap((e) =>
-      Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` }),
-    );
-    return { body: instance, problems };
+    return validated(definition.body, body, 'body');
   }
+
+  /** Validates the result of a peer's answer to a query of this type, by the same rules. */
+  validateResult(definition: MessageDefinition & { kind: 'query' }, result: unknown): string[] {
+    return validated(definition.result, result, 'result').problems;
+  }
+}
+
+function validated(schema: Type<object>, value: unknown, path: string): { body: object; problems: string[] } {
+  const unfit = inputProblem(value, path);
+  if (unfit !== null) return { body: {}, problems: [unfit] };
+  const instance = plainToInstance(schema, value) as object;
+  const errors = validateSync(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+  });
+  return { body: instance, problems: problemsOf(errors, '') };
+}
+
+/** Each failed rule's message, a nested one prefixed with where it is (`entities.0.creditCode …`). */
+function problemsOf(errors: readonly ValidationError[], at: string): string[] {
+  return errors.flatMap((e) => {
+    const own = Object.values(e.constraints ?? {}).map((message) => at + message);
+    const nested = problemsOf(e.children ?? [], `${at}${e.property}.`);
+    return own.length + nested.length > 0 ? [...own, ...nested] : [`${at}${e.property} is invalid`];
+  });
 }

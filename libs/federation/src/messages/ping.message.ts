@@ -21,6 +21,15 @@ export class EchoBody {
   nonce!: string;
 }
 
+/** What an echo is answered with: the nonce, and the region that asked. */
+export class EchoResult {
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/)
+  nonce!: string;
+
+  @Matches(/^[0-9]{6}$/)
+  from!: string;
+}
+
 export const PING: MessageDefinition<PingBody> = {
   type: 'federation.ping',
   kind: 'event',
@@ -33,5 +42,6 @@ export const ECHO: MessageDefinition<EchoBody> = {
   type: 'federation.echo',
   kind: 'query',
   body: EchoBody,
+  result: EchoResult,
   answer: async ({ body, claims }) => ({ nonce: body.nonce, from: claims.from }),
 };

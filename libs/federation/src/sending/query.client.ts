@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditLog, type AuditRecord } from '@regulink/audit';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
+import { MetricsService } from '@regulink/metrics';
 import { sha256Base64Url } from '@regulink/protocol';
 import { ExchangeRefusedException, FederationErrorCode, FederationException } from '../federation.exception';
+import { MessageRegistry } from '../messages/message-registry';
 import { FederationTransport, TransportError } from '../transport/federation-transport';
 import { EnvelopeFactory } from './envelope-factory';
 import { ReplyVerifier } from './reply-verifier';
@@ -29,6 +31,8 @@ export class QueryClient {
     private readonly transport: FederationTransport,
     private readonly verifier: ReplyVerifier,
     private readonly audit: AuditLog,
+    private readonly registry: MessageRegistry,
+    private readonly metrics: MetricsService,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -99,19 +103,41 @@ export class QueryClient {
         );
       }
     }
-    const result = await this.verifier.response(
-      peer,
-      reply.response,
-      { id: claims.id, digest },
-      this.config.federation.maxEnvelopeBytes,
-    );
-    received.push({
+    const answer: AuditRecord = {
       ...sent,
       kind: 'envelope-in',
-      digest: sha256Base64Url(reply.response),
+      digest: sha256Base64Url(typeof reply.response === 'string' ? reply.response : ''),
       type: `${type}.result`,
       status: 'accepted',
-    });
+    };
+    let result;
+    try {
+      result = await this.verifier.response(
+        peer,
+        reply.response,
+        { id: claims.id, digest },
+        this.config.federation.maxEnvelopeBytes,
+      );
+      // Signed by the peer is not the same as well-formed: the answer is checked against its
+      // type's result schema before anything here uses it.
+      const definition = this.registry.get(type);
+      const problems =
+        definition?.kind === 'query' ? this.registry.validateResult(definition, result) : ['unknown type'];
+      if (problems.length > 0) {
+        throw new FederationException(
+          FederationErrorCode.BadReply,
+          `${to} answered with a result that does not match its schema: ${problems.slice(0, 5).join('; ')}`,
+        );
+      }
+    } catch (error) {
+      if (error instanceof FederationException) {
+        await this.audit.append([...received, { ...answer, status: 'rejected', code: error.code }]);
+        this.metrics.refusedEnvelopes.inc({ code: error.code });
+        this.logger.warn({ id: claims.id, to, type, reason: error.message }, 'refused the answer to a query');
+      }
+      throw error;
+    }
+    received.push(answer);
     await this.audit.append(received);
     return { id: claims.id, agreement: claims.agreement, result, response: reply.response };
   }

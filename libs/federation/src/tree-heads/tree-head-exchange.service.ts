@@ -5,7 +5,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { IsInt, IsString, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { AuditLog, type SignedTreeHead } from '@regulink/audit';
 import { MetricsService } from '@regulink/metrics';
 import {
@@ -24,6 +24,9 @@ import { QueryClient } from '../sending/query.client';
 import { PeerTreeHeadEntity } from './peer-tree-head.entity';
 import { PeerTreeHeadRepository } from './peer-tree-head.repository';
 
+/** A SHA-256 hash in base64url. */
+const HASH = /^[A-Za-z0-9_-]{43}$/;
+
 export class TreeHeadBody {
   @IsString()
   @MaxLength(4096)
@@ -38,6 +41,21 @@ export class ConsistencyRequestBody {
   @IsInt()
   @Min(0)
   to!: number;
+}
+
+/** A consistency proof between two sizes of the answering node's log (hashes in base64url). */
+export class ConsistencyResult extends ConsistencyRequestBody {
+  @Matches(HASH)
+  fromRoot!: string;
+
+  @Matches(HASH)
+  toRoot!: string;
+
+  // A proof between two sizes of a log holds at most about 2·log2(size) hashes.
+  @IsArray()
+  @ArrayMaxSize(128)
+  @Matches(HASH, { each: true })
+  proof!: string[];
 }
 
 const CHECK_INTERVAL_MS = 1000;
@@ -96,6 +114,7 @@ export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, O
       type: 'audit.consistency',
       kind: 'query',
       body: ConsistencyRequestBody,
+      result: ConsistencyResult,
       answer: async ({ body }) => ({ ...(await this.audit.consistencyProof(body.from, body.to)) }),
     });
     this.audit.onTreeHead((head) => {

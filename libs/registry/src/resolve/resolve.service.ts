@@ -35,6 +35,7 @@ import {
   type ResolveQueryDto,
   type ResolveRequestDto,
 } from './dto/resolve-request.dto';
+import { ResolveAnswerResult } from './dto/resolve-answer.dto';
 import type { ResolveLookupEntity } from './resolve-lookup.entity';
 import { ResolveRepository, type EntityRow, type ShopRow } from './resolve.repository';
 
@@ -54,7 +55,8 @@ export interface RegionAnswer {
   readonly region: string;
   /**
    * answered; or, under two-step disclosure, hit (with a reference to ask for the record by) or
-   * no-hit; or why not: refused (with the code), unreachable, timeout.
+   * no-hit; or why not: refused (with the code: refused by the region, or its answer withheld
+   * here because it broke the field policy or its schema), unreachable, timeout.
    */
   readonly status: 'answered' | 'hit' | 'no-hit' | 'refused' | 'unreachable' | 'timeout';
   readonly code: string | null;
@@ -131,6 +133,7 @@ export class ResolveService {
       scope: ENTITY_RESOLVE_SCOPE,
       flow: 'answer',
       body: ResolveMessageBody,
+      result: ResolveAnswerResult,
       answer: (message) => this.answerPeer(message),
     });
   }
@@ -443,10 +446,12 @@ export class ResolveService {
         }
         answer = { ...empty, status: 'refused', code: error.code, reason: error.message };
       } else if (error instanceof FederationException) {
+        // An answer that came but could not be used (its signature, its shape) is withheld like
+        // one that breaks the field policy: the region answered, so it is not missing.
         const status =
           error.code === FederationErrorCode.QueryTimeout
             ? 'timeout'
-            : error.code === FederationErrorCode.QueryRefused
+            : error.code === FederationErrorCode.QueryRefused || error.code === FederationErrorCode.BadReply
               ? 'refused'
               : 'unreachable';
         answer = { ...empty, status, code: error.peerCode ?? error.code, reason: error.message };

@@ -5,7 +5,21 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { IsISO8601, Matches } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsISO8601,
+  IsObject,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { v7 as uuidv7 } from 'uuid';
 import { AgreementGate } from '@regulink/agreements';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
@@ -46,6 +60,35 @@ const FEED_POSITION = /^(0|[1-9][0-9]{0,17})$/;
 export class FeedPullBody {
   @Matches(FEED_POSITION, { message: 'after must be a feed position (a decimal of at most 18 digits)' })
   after!: string;
+}
+
+/** A signed batch as a pull carries it; the head and each record are checked when it is taken. */
+class PulledBatch {
+  @IsString()
+  @MaxLength(16_384)
+  head!: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCH_RECORDS)
+  @IsObject({ each: true })
+  records!: Record<string, unknown>[];
+}
+
+/** The answer to a pull, as its schema: the next signed batch (none when up to date) and where the feed now stands. */
+export class FeedPullResult {
+  @ValidateIf((_, value) => value !== null)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PulledBatch)
+  batch!: PulledBatch | null;
+
+  @Matches(FEED_POSITION, { message: 'position must be a feed position (a decimal of at most 18 digits)' })
+  position!: string;
+
+  @IsBoolean()
+  more!: boolean;
 }
 
 /** What a pull is answered with: the next signed batch (none when up to date) and where the feed now stands. */
@@ -137,6 +180,7 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
       scope: feed.scope,
       flow: 'answer',
       body: FeedPullBody,
+      result: FeedPullResult,
       answer: (message) => this.answer(feed, message) as unknown as Promise<Record<string, unknown>>,
     });
   }
@@ -471,24 +515,12 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
 }
 
 /** The answer to a pull, checked for shape: a batch of at most MAX_BATCH_RECORDS, a position not behind the cursor. */
+/** A pull's answer (its shape checked against FeedPullResult on arrival) against the cursor it was asked from. */
 function readAnswer(result: Record<string, unknown>, after: string): PullAnswer {
-  const { batch, position, more } = result;
+  const answer = result as unknown as PullAnswer;
   const fail = (why: string) => new SyncError('ANSWER_MALFORMED', `the pull was answered with ${why}`);
-  if (typeof position !== 'string' || !FEED_POSITION.test(position)) throw fail('no valid position');
-  if (typeof more !== 'boolean') throw fail('no valid "more"');
-  if (BigInt(position) < BigInt(after)) throw fail('a position behind the cursor');
-  if (batch === null) return { batch: null, position, more };
-  if (typeof batch !== 'object' || batch === undefined) throw fail('no valid batch');
-  const { head, records } = batch as { head?: unknown; records?: unknown };
-  if (typeof head !== 'string') throw fail('a batch without a head');
-  if (
-    !Array.isArray(records) ||
-    records.length === 0 ||
-    records.length > MAX_BATCH_RECORDS ||
-    !records.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))
-  ) {
-    throw fail('a batch without valid records');
-  }
-  if (BigInt(position) === BigInt(after)) throw fail('records but no new position');
-  return { batch: { head, records: records as Record<string, unknown>[] }, position, more };
+  if (BigInt(answer.position) < BigInt(after)) throw fail('a position behind the cursor');
+  if (answer.batch !== null && BigInt(answer.position) === BigInt(after))
+    throw fail('records but no new position');
+  return answer;
 }

@@ -51,11 +51,11 @@ export class SyncedPersonDto {
 }
 
 /**
- * A shop record as it crosses from the platform region's node to the operator's home region, in
- * a signed batch. Exactly one of `operator` (registered) and `person` (unregistered) is set; the
+ * What every shop record holds, however it crosses (in a signed batch, or in a peer's answer to a
+ * lookup). Exactly one of `operator` (registered) and `person` (unregistered) is set; the
  * personal data of an unregistered seller (name, resident ID, address) sits under `person`.
  */
-export class ShopSyncRecordDto {
+export class ShopRecordFieldsDto {
   @Equals(1)
   v!: 1;
 
@@ -119,11 +119,19 @@ export class ShopSyncRecordDto {
   reportPeriod!: string;
 
   @Matches(/^[0-9]{6}$/)
+  reportedBy!: string;
+}
+
+export const HOME_SOURCES = ['credit-code', 'registration-number', 'operating-division'] as const;
+
+/**
+ * A shop record as it crosses from the platform region's node to the operator's home region, in
+ * a signed batch: it goes there because its home is known.
+ */
+export class ShopSyncRecordDto extends ShopRecordFieldsDto {
+  @Matches(/^[0-9]{6}$/)
   homeDivision!: string;
 
-  @IsIn(['credit-code', 'registration-number', 'operating-division'])
+  @IsIn(HOME_SOURCES)
   homeSource!: string;
-
-  @Matches(/^[0-9]{6}$/)
-  reportedBy!: string;
 }
