@@ -38,8 +38,8 @@ describe('name search (real node, real PostgreSQL)', () => {
     await node?.close();
   });
 
-  const search = async (name: string) =>
-    (await repository.entitiesByName(normalizeEntityText(name))).map((e) => [e.name, e.score]);
+  const found = (name: string) => repository.entitiesByName(normalizeEntityText(name));
+  const search = async (name: string) => (await found(name)).entities.map((e) => [e.name, e.score]);
 
   it("reads how common each name term is from the register's statistics", async () => {
     const { entities, shares } = await repository.nameTermShares();
@@ -50,23 +50,27 @@ describe('name search (real node, real PostgreSQL)', () => {
 
   it('finds a name by every pair of its core, best first', async () => {
     expect((await search('洪城光谷电子商务'))[0]).toEqual([target, 0.875]);
+    expect((await found('洪城光谷电子商务')).more).toBe(false);
   });
 
   it('finds a misspelt name by its distinctive pairs among thousands sharing its common ones', async () => {
     // No entity holds 电商; the 3,000 others share only 南昌 with it.
     expect(await search('南昌洪城光谷电商')).toEqual([[target, 0.75]]);
+    expect((await found('南昌洪城光谷电商')).more).toBe(false);
   });
 
   it('answers a query of common pairs alone with some of the many names that share half of them', async () => {
-    const found = await search('南昌电子商务');
-    expect(found).toHaveLength(20);
-    for (const [name, score] of found) {
+    const some = await search('南昌电子商务');
+    expect(some).toHaveLength(20);
+    for (const [name, score] of some) {
       expect(name).toMatch(/^南昌\d+号电子商务有限公司$/);
       expect(score).toBeGreaterThanOrEqual(0.5);
     }
+    // Thousands match as well as these: the answer says there are more.
+    expect((await found('南昌电子商务')).more).toBe(true);
   });
 
   it('finds nothing for a name that shares too little', async () => {
-    expect(await search('九江庐山旅游')).toEqual([]);
+    expect(await found('九江庐山旅游')).toEqual({ entities: [], more: false });
   });
 });

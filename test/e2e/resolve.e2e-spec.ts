@@ -22,6 +22,7 @@ interface RegionAnswer {
   code: string | null;
   provenance: { signedBy: string; agreement: string | null; digest: string | null; verified: boolean } | null;
   entities: Record<string, unknown>[];
+  more: boolean;
   shops: (Record<string, unknown> & {
     provenance: Record<string, unknown>;
     landing: (Record<string, unknown> & { provenance: Record<string, unknown> }) | null;
@@ -350,6 +351,44 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     // Officers may look up; only administrators read the lookup record.
     expect((await a.request('GET', '/resolve/lookups', { token: busy.token })).status).toBe(403);
   }, 90_000);
+
+  it('says when a region holds more than its answer carries', async () => {
+    // 21 entities of one name at C (an answer carries 20), and 201 shops of one seller at A (200).
+    const name = '星河云仓供应链有限公司';
+    await registerAt(
+      c,
+      Array.from({ length: 21 }, () =>
+        newRegisterLine({ creditCode: newCreditCode('350102'), name, divisionCode: '350102' }),
+      ),
+    );
+    const seller = newCreditCode('330106', '2');
+    const shops = Array.from({ length: 201 }, () =>
+      newShopLine({ operatorCreditCode: seller, operatorName: '杭州星河网店' }),
+    );
+    const system = await newUser(a, [Role.System]);
+    expect(
+      (await uploadImport(a, 'shops', shopReportCsv(shops), { token: system.token })).json,
+    ).toMatchObject({ accepted: 201 });
+    const someone = await newUser(a, [Role.Officer]);
+
+    const byName = await resolve({ name, ...WHY }, someone);
+    const fromC = byName.json.answers.find((x) => x.region === C)!;
+    expect(fromC).toMatchObject({ status: 'answered', more: true, provenance: { verified: true } });
+    expect(fromC.entities).toHaveLength(20);
+    expect(byName.json.answers.find((x) => x.region === A)).toMatchObject({ entities: [], more: false });
+
+    const bySeller = await resolve({ creditCode: seller, ...WHY }, someone);
+    const here = bySeller.json.answers.find((x) => x.region === A)!;
+    expect(here).toMatchObject({ status: 'answered', more: true });
+    expect(here.shops).toHaveLength(200);
+    expect(new Set(here.shops.map((x) => x.shopId)).size).toBe(200);
+
+    // One entity of that name fewer at C would not say so: the flag is not always on.
+    const unique = newRegisterLine({ creditCode: newCreditCode('350102'), name: '星河云仓冷链物流有限公司' });
+    await registerAt(c, [{ ...unique, divisionCode: '350102' }]);
+    const one = await resolve({ name: '星河云仓冷链物流有限公司', ...WHY }, someone);
+    expect(one.json.answers.find((x) => x.region === C)).toMatchObject({ status: 'answered', more: false });
+  }, 60_000);
 
   it('withholds an answer, signed but not of the shape of an answer, and counts it', async () => {
     const entity = newRegisterLine({ creditCode: newCreditCode('350102'), divisionCode: '350102' });

@@ -98,12 +98,30 @@ const EXACT_INDEX_ROWS = 100;
 const SHOPS_OF_ENTITY = `(s.platform, s.url) IN (SELECT platform, url FROM registry_shop WHERE operator_credit_code = $1
                                UNION SELECT platform, url FROM registry_landing WHERE credit_code = $1)`;
 
+/** Shops found, one more than a lookup returns: that one only says there are more (see found). */
 function shopsWhere(where: string): string {
   return `SELECT ${SHOP_COLUMNS}
             FROM registry_shop s LEFT JOIN registry_landing l ON l.platform = s.platform AND l.url = s.url
            WHERE ${where}
            ORDER BY s.platform, s.url
-           LIMIT ${SHOP_HITS}`;
+           LIMIT ${SHOP_HITS + 1}`;
+}
+
+/** What a lookup returns of `rows` fetched with one extra, and whether there were more than it returns. */
+function found<T>(rows: readonly T[], limit: number): { rows: T[]; more: boolean } {
+  return { rows: rows.slice(0, limit), more: rows.length > limit };
+}
+
+/** Shops a lookup found, and whether this node holds more than it returns. */
+export interface ShopsFound {
+  readonly shops: ShopRow[];
+  readonly more: boolean;
+}
+
+/** Entities a name search found, and whether there may be more than it returns. */
+export interface EntitiesFound {
+  readonly entities: EntityRow[];
+  readonly more: boolean;
 }
 
 /**
@@ -203,9 +221,9 @@ export class ResolveRepository {
    * that many, so a search takes about as long at a million entities as at ten thousand (scoring
    * every entity that shared a pair took seconds). Scored by Dice over the pairs, best first.
    */
-  async entitiesByName(nameKey: string): Promise<EntityRow[]> {
+  async entitiesByName(nameKey: string): Promise<EntitiesFound> {
     const grams = nameGrams(nameKey);
-    if (grams.length === 0) return [];
+    if (grams.length === 0) return { entities: [], more: false };
     const { entities, shares, rare } = await this.nameTermShares();
     // Entities expected to hold every pair of a set (pairs taken as independent).
     const expected = (set: readonly string[]) =>
@@ -217,8 +235,8 @@ export class ResolveRepository {
     let index = 1;
     while (index < byRarity.length && expected(byRarity.slice(0, index)) > EXACT_INDEX_ROWS) index++;
     const exact = await this.searchNames(grams, [byRarity.slice(0, index)], grams);
-    if (exact.length > 0) return exact;
-    const similar = async (sets: string[][]) => {
+    if (exact.entities.length > 0) return exact;
+    const similar = async (sets: string[][]): Promise<EntitiesFound> => {
       const taken: string[][] = [];
       let rows = 0;
       for (const set of sets.sort((a, b) => expected(a) - expected(b))) {
@@ -226,33 +244,44 @@ export class ResolveRepository {
         taken.push(set);
         rows += expected(set);
       }
-      return (await this.searchNames(grams, taken)).filter((e) => (e.score ?? 0) >= 0.5);
+      const { entities, more } = await this.searchNames(grams, taken);
+      const close = entities.filter((e) => (e.score ?? 0) >= 0.5);
+      // Entities below the threshold are not more of the same; the rest of a full step may be.
+      return { entities: close, more: more && close.length === entities.length };
     };
-    const found = await similar(grams.map((term) => [term]));
-    if (found.length > 0 || grams.length < 3) return found;
+    const single = await similar(grams.map((term) => [term]));
+    if (single.entities.length > 0 || grams.length < 3) return single;
     return similar(grams.flatMap((a, i) => grams.slice(i + 1).map((b) => [a, b])));
   }
 
   /**
    * Entities holding every pair of one of the `sets` (looked up in the index), and all of `all`
-   * when given (checked on those), at most NAME_CANDIDATES, scored against `grams`.
+   * when given (checked on those), at most NAME_CANDIDATES, scored against `grams`; the best
+   * NAME_HITS, and whether there may be more: more matched, or the step stopped at
+   * NAME_CANDIDATES and did not score them all.
    */
-  private searchNames(grams: string[], sets: string[][], all?: string[]): Promise<EntityRow[]> {
+  private async searchNames(grams: string[], sets: string[][], all?: string[]): Promise<EntitiesFound> {
     const first = all ? 5 : 4;
     const holding = sets.map((_, i) => `name_grams @> $${i + first}::text[] COLLATE "C"`).join(' OR ');
     // OFFSET 0 keeps the check of `all` out of the index scan.
     const source = all
       ? `(SELECT * FROM registry_entity WHERE ${holding} OFFSET 0) x WHERE x.name_grams @> $4::text[] COLLATE "C"`
       : `registry_entity WHERE ${holding}`;
-    return this.dataSource.query(
+    const rows: (EntityRow & { scored: number })[] = await this.dataSource.query(
       `SELECT ${ENTITY_COLUMNS},
               round(2.0 * cardinality(ARRAY(SELECT unnest(e.name_grams) INTERSECT SELECT unnest($1::text[])))
-                / (cardinality(e.name_grams) + cardinality($1::text[])), 3)::float AS score
+                / (cardinality(e.name_grams) + cardinality($1::text[])), 3)::float AS score,
+              count(*) OVER ()::int AS scored
          FROM (SELECT * FROM ${source} LIMIT $2) e
         ORDER BY score DESC, e.credit_code
         LIMIT $3`,
-      [grams, NAME_CANDIDATES, NAME_HITS, ...(all ? [all] : []), ...sets],
+      [grams, NAME_CANDIDATES, NAME_HITS + 1, ...(all ? [all] : []), ...sets],
     );
+    const { rows: best, more } = found(rows, NAME_HITS);
+    return {
+      entities: best.map(({ scored: _, ...entity }) => entity),
+      more: more || (rows[0]?.scored ?? 0) >= NAME_CANDIDATES,
+    };
   }
 
   /**
@@ -278,26 +307,31 @@ export class ResolveRepository {
   }
 
   /** Shops held here at this normalized URL (on any platform, or on `platform`). */
-  shopsByUrl(url: string, platform: string | null): Promise<ShopRow[]> {
+  shopsByUrl(url: string, platform: string | null): Promise<ShopsFound> {
     return this.shops('s.url = $1 AND ($2::varchar IS NULL OR s.platform = $2)', [url, platform]);
   }
 
-  shopsById(platform: string, shopId: string): Promise<ShopRow[]> {
+  shopsById(platform: string, shopId: string): Promise<ShopsFound> {
     return this.shops('s.platform = $1 AND s.shop_id = $2', [platform, shopId]);
   }
 
   /** The entity `creditCode` held here, and the shops held here that it operates (by its code or by landing). */
-  async entityWithShops(creditCode: string): Promise<{ entities: EntityRow[]; shops: ShopRow[] }> {
+  async entityWithShops(creditCode: string): Promise<{ entities: EntityRow[] } & ShopsFound> {
     const [row] = await runPrepared<{ entities: EntityRow[]; shops: ShopRow[] }>(
       this.dataSource,
       ENTITY_WITH_SHOPS,
       [creditCode],
     );
-    return row!;
+    const { rows: shops, more } = found(row!.shops, SHOP_HITS);
+    return { entities: row!.entities, shops, more };
   }
 
-  private shops(where: string, params: unknown[]): Promise<ShopRow[]> {
-    return this.dataSource.query(shopsWhere(where), params);
+  private async shops(where: string, params: unknown[]): Promise<ShopsFound> {
+    const { rows: shops, more } = found<ShopRow>(
+      await this.dataSource.query(shopsWhere(where), params),
+      SHOP_HITS,
+    );
+    return { shops, more };
   }
 
   /**

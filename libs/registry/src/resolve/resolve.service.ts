@@ -76,6 +76,12 @@ export interface RegionAnswer {
   } | null;
   readonly entities: Record<string, unknown>[];
   readonly shops: Record<string, unknown>[];
+  /**
+   * The region holds more than it returned (more than 20 entities of a name, more than 200 shops),
+   * or a name search there stopped before scoring every candidate: a narrower query may find
+   * what is not here.
+   */
+  readonly more: boolean;
   /** Under two-step disclosure: how many records matched, and the reference to ask for them by. */
   readonly hits?: number;
   readonly reference?: string | null;
@@ -328,20 +334,21 @@ export class ResolveService {
       provenance: null,
       entities: found.entities.map((e) => ({ ...e, authoritative: true })),
       shops,
+      more: found.more,
     };
   }
 
-  /** The entities and shops held here for a query (here, or for a peer's officer). */
-  private async lookUp(query: Query): Promise<{ entities: EntityRow[]; shops: ShopRow[] }> {
+  /** The entities and shops held here for a query (here, or for a peer's officer), and whether there are more. */
+  private async lookUp(query: Query): Promise<{ entities: EntityRow[]; shops: ShopRow[]; more: boolean }> {
     switch (query.kind) {
       case 'credit-code':
         return this.repository.entityWithShops(query.creditCode);
       case 'name':
-        return { entities: await this.repository.entitiesByName(query.nameKey), shops: [] };
+        return { ...(await this.repository.entitiesByName(query.nameKey)), shops: [] };
       case 'shop-url':
-        return { entities: [], shops: await this.repository.shopsByUrl(query.url, query.platform) };
+        return { entities: [], ...(await this.repository.shopsByUrl(query.url, query.platform)) };
       case 'shop-id':
-        return { entities: [], shops: await this.repository.shopsById(query.platform, query.shopId) };
+        return { entities: [], ...(await this.repository.shopsById(query.platform, query.shopId)) };
     }
   }
 
@@ -431,7 +438,7 @@ export class ResolveService {
       caseReference: asked.caseReference,
       officer: asked.officer,
     };
-    const empty = { region, provenance: null, entities: [], shops: [] };
+    const empty = { region, provenance: null, entities: [], shops: [], more: false };
     let answer: RegionAnswer;
     let messageId: string | null = null;
     try {
@@ -490,6 +497,7 @@ export class ResolveService {
         },
         entities: [],
         shops: [],
+        more: false,
         hits,
         reference: typeof result.reference === 'string' ? result.reference : null,
       };
@@ -529,9 +537,11 @@ export class ResolveService {
         provenance,
         entities: [],
         shops: [],
+        more: false,
       };
     }
-    return { region, status: 'answered', code: null, reason: null, provenance, entities, shops };
+    const more = result.more === true;
+    return { region, status: 'answered', code: null, reason: null, provenance, entities, shops, more };
   }
 
   /** Answers another region's officer from this node's data, logs it, and treats personal fields by the agreement. */
@@ -562,6 +572,7 @@ export class ResolveService {
     const found = {
       entities: looked.entities,
       shops: looked.shops.filter((shop) => shop.origin === null || shop.origin === claims.from),
+      more: looked.more,
     };
     const log = (outcome: string, codes: string[], shops: number) =>
       this.repository.log([
@@ -617,6 +628,7 @@ export class ResolveService {
     );
     const landings = new Map(found.shops.map((s, i) => [i, s.landing]));
     const answer = {
+      more: found.more,
       entities: found.entities.map((e) => ({ ...e })),
       shops: shops.map((shop, i) => {
         const landing = landings.get(i);

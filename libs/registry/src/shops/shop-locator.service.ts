@@ -40,13 +40,13 @@ export class ShopLocator {
   /** The place of a shop's seller, or undefined when this node holds no such shop. */
   async shop(reference: ShopReference): Promise<SellerPlace | undefined> {
     const url = reference.url === undefined ? undefined : normalizeShopUrl(reference.url);
-    const rows =
+    const found =
       url !== undefined
         ? url.status === 'valid'
           ? await this.lookups.shopsByUrl(url.url, reference.platform)
-          : []
+          : undefined
         : await this.lookups.shopsById(reference.platform, reference.shopId ?? '');
-    const shop = rows[0];
+    const shop = found?.shops[0];
     if (!shop) return undefined;
     const regions = await this.regions();
     const landedBy =

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   Equals,
   IsArray,
+  IsBoolean,
   IsDefined,
   IsIn,
   IsInt,
@@ -141,4 +142,9 @@ export class ResolveAnswerResult {
   @ValidateNested({ each: true })
   @Type(() => ResolvedShopDto)
   shops?: ResolvedShopDto[];
+
+  /** The answering region holds more than it returned (absent from an answer of a node that does not say). */
+  @IsOptional()
+  @IsBoolean()
+  more?: boolean;
 }
