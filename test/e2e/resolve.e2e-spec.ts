@@ -1,5 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { Role } from '@regulink/access';
+import { AuditLog } from '@regulink/audit';
 import { ResolveService } from '../../libs/registry/src/resolve/resolve.service';
 import { isMaskedPersonalValue } from '@regulink/domain';
 import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
@@ -421,6 +422,21 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
       spy.mockRestore();
     }
     expect(await badReplies(a)).toBe(refusedBefore + 2);
+    // Each lookup names the query it sent, and A's audit log has C's answer to it as rejected.
+    const sentToC = (
+      await adminApi<(Lookup & { messageId: string | null })[]>(a, 'GET', '/resolve/lookups?direction=out')
+    ).json
+      .filter((l) => l.peer === C && l.officer === someone.username)
+      .slice(0, 2);
+    expect(sentToC).toHaveLength(2);
+    for (const lookup of sentToC) {
+      expect(lookup).toMatchObject({ outcome: 'refused' });
+      const entries = await a.app.get(AuditLog).entriesForMessage(lookup.messageId!);
+      expect(entries.map((e) => JSON.parse(e.data) as Record<string, unknown>)).toEqual([
+        expect.objectContaining({ kind: 'envelope-out', status: 'sent', peer: C }),
+        expect.objectContaining({ kind: 'envelope-in', status: 'rejected', code: 'BAD_REPLY', peer: C }),
+      ]);
+    }
     // The same lookup, answered as C's node answers it, is used.
     const { json } = await ask();
     const fromC = json.answers.find((x) => x.region === C)!;

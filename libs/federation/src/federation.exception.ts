@@ -28,6 +28,9 @@ export class FederationException extends Error {
     super(message);
     this.name = 'FederationException';
   }
+
+  /** For a query that was sent (then timed out, refused, or answered with a reply refused here): its envelope id. */
+  messageId?: string;
 }
 
 /**

@@ -6,7 +6,7 @@ import { sha256Base64Url } from '@regulink/protocol';
 import { ExchangeRefusedException, FederationErrorCode, FederationException } from '../federation.exception';
 import { MessageRegistry } from '../messages/message-registry';
 import { FederationTransport, TransportError } from '../transport/federation-transport';
-import { EnvelopeFactory } from './envelope-factory';
+import { EnvelopeFactory, type SignedOutgoing } from './envelope-factory';
 import { ReplyVerifier } from './reply-verifier';
 
 export interface QueryResult {
@@ -50,12 +50,27 @@ export class QueryClient {
       agreement,
       ttlSeconds: Math.max(5, Math.ceil(deadlineMs / 1000)),
     });
-    const { claims, peer, envelope, digest } = signed;
+    const { claims, peer } = signed;
     if (!this.transport.canReach(peer.federationEndpoint)) {
       throw new FederationException(FederationErrorCode.NoRoute, `no route to ${peer.federationEndpoint}`);
     }
     const counted = signed.charge ? await signed.charge() : { allowed: true as const };
     if (!counted.allowed) throw new ExchangeRefusedException(counted.code, counted.reason);
+    // From here on the query is sent: a failure names it, so that its audit entries can be found.
+    try {
+      return await this.exchange(signed, to, type, deadlineMs);
+    } catch (error) {
+      if (error instanceof FederationException) error.messageId = claims.id;
+      throw error;
+    }
+  }
+
+  private async exchange(
+    { claims, peer, envelope, digest }: SignedOutgoing,
+    to: string,
+    type: string,
+    deadlineMs: number,
+  ): Promise<QueryResult> {
     const sent: AuditRecord = {
       kind: 'envelope-out',
       messageId: claims.id,
@@ -85,7 +100,11 @@ export class QueryClient {
     // receipt. A separate receipt comes only with a refusal, or with a redelivered query.
     const received: AuditRecord[] = [sent];
     if (reply.receipt !== undefined || !reply.response) {
-      const receipt = await this.verifier.receipt(peer, reply.receipt, { id: claims.id, digest });
+      const receipt = await this.verifier
+        .receipt(peer, reply.receipt, { id: claims.id, digest })
+        .catch((error: unknown) =>
+          this.refuse(error, [...received, { ...sent, kind: 'receipt-in', digest: digestOf(reply.receipt) }]),
+        );
       received.push({
         ...sent,
         kind: 'receipt-in',
@@ -106,7 +125,7 @@ export class QueryClient {
     const answer: AuditRecord = {
       ...sent,
       kind: 'envelope-in',
-      digest: sha256Base64Url(typeof reply.response === 'string' ? reply.response : ''),
+      digest: digestOf(reply.response),
       type: `${type}.result`,
       status: 'accepted',
     };
@@ -130,15 +149,33 @@ export class QueryClient {
         );
       }
     } catch (error) {
-      if (error instanceof FederationException) {
-        await this.audit.append([...received, { ...answer, status: 'rejected', code: error.code }]);
-        this.metrics.refusedEnvelopes.inc({ code: error.code });
-        this.logger.warn({ id: claims.id, to, type, reason: error.message }, 'refused the answer to a query');
-      }
-      throw error;
+      return this.refuse(error, [...received, answer]);
     }
     received.push(answer);
     await this.audit.append(received);
     return { id: claims.id, agreement: claims.agreement, result, response: reply.response };
   }
+
+  /**
+   * A reply that failed this node's checks (its receipt, its response, its result's schema): the
+   * query and what came back go to the audit log, the last entry as rejected with the code.
+   */
+  private async refuse(error: unknown, entries: AuditRecord[]): Promise<never> {
+    if (error instanceof FederationException) {
+      const refused = { ...entries.at(-1)!, status: 'rejected', code: error.code };
+      await this.audit.append([...entries.slice(0, -1), refused]);
+      this.metrics.refusedEnvelopes.inc({ code: error.code });
+      const { messageId, peer, type } = refused;
+      this.logger.warn(
+        { id: messageId, to: peer, type, reason: error.message },
+        'refused the reply to a query',
+      );
+    }
+    throw error;
+  }
+}
+
+/** The digest of what came back, logged even when it is not a string. */
+function digestOf(reply: unknown): string {
+  return sha256Base64Url(typeof reply === 'string' ? reply : JSON.stringify(reply ?? null));
 }

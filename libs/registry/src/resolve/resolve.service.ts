@@ -453,6 +453,7 @@ export class ResolveService {
         }
         answer = { ...empty, status: 'refused', code: error.code, reason: error.message };
       } else if (error instanceof FederationException) {
+        messageId = error.messageId ?? null;
         // An answer that came but could not be used (its signature, its shape) is withheld like
         // one that breaks the field policy: the region answered, so it is not missing.
         const status =
