@@ -215,6 +215,7 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     expect(atD).toMatchObject({
       status: 'hit',
       hits: 1,
+      more: false,
       entities: [],
       provenance: { signedBy: D, verified: true },
     });

@@ -82,7 +82,10 @@ export interface RegionAnswer {
    * what is not here.
    */
   readonly more: boolean;
-  /** Under two-step disclosure: how many records matched, and the reference to ask for them by. */
+  /**
+   * Under two-step disclosure: how many records matched (at most as many as an answer carries;
+   * `more` says when there are more), and the reference to ask for them by.
+   */
   readonly hits?: number;
   readonly reference?: string | null;
 }
@@ -498,7 +501,7 @@ export class ResolveService {
         },
         entities: [],
         shops: [],
-        more: false,
+        more: result.more === true,
         hits,
         reference: typeof result.reference === 'string' ? result.reference : null,
       };
@@ -620,7 +623,7 @@ export class ResolveService {
         for (const code of [shop.operatorCreditCode, shop.landing?.creditCode]) if (code) codes.add(code);
       }
       await log(hits > 0 ? 'hit' : 'no-hit', [...codes].sort(), 0);
-      return { disclosure: 'two-step', hits, reference };
+      return { disclosure: 'two-step', hits, reference, more: found.more };
     }
     const shops = found.shops.map((shop) =>
       shop.origin === null
