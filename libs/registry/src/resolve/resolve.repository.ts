@@ -244,10 +244,7 @@ export class ResolveRepository {
         taken.push(set);
         rows += expected(set);
       }
-      const { entities, more } = await this.searchNames(grams, taken);
-      const close = entities.filter((e) => (e.score ?? 0) >= 0.5);
-      // Entities below the threshold are not more of the same; the rest of a full step may be.
-      return { entities: close, more: more && close.length === entities.length };
+      return this.searchNames(grams, taken, undefined, 0.5);
     };
     const single = await similar(grams.map((term) => [term]));
     if (single.entities.length > 0 || grams.length < 3) return single;
@@ -257,10 +254,15 @@ export class ResolveRepository {
   /**
    * Entities holding every pair of one of the `sets` (looked up in the index), and all of `all`
    * when given (checked on those), at most NAME_CANDIDATES, scored against `grams`; the best
-   * NAME_HITS, and whether there may be more: more matched, or the step stopped at
-   * NAME_CANDIDATES and did not score them all.
+   * NAME_HITS scoring `minScore` at least, and whether there may be more: more scored as well,
+   * or the step stopped at NAME_CANDIDATES and did not score them all.
    */
-  private async searchNames(grams: string[], sets: string[][], all?: string[]): Promise<EntitiesFound> {
+  private async searchNames(
+    grams: string[],
+    sets: string[][],
+    all?: string[],
+    minScore = 0,
+  ): Promise<EntitiesFound> {
     const first = all ? 5 : 4;
     const holding = sets.map((_, i) => `name_grams @> $${i + first}::text[] COLLATE "C"`).join(' OR ');
     // OFFSET 0 keeps the check of `all` out of the index scan.
@@ -277,10 +279,14 @@ export class ResolveRepository {
         LIMIT $3`,
       [grams, NAME_CANDIDATES, NAME_HITS + 1, ...(all ? [all] : []), ...sets],
     );
-    const { rows: best, more } = found(rows, NAME_HITS);
+    // Best first: those under minScore are the last rows, and no more of them were left out.
+    const close = found(
+      rows.filter((e) => (e.score ?? 0) >= minScore),
+      NAME_HITS,
+    );
     return {
-      entities: best.map(({ scored: _, ...entity }) => entity),
-      more: more || (rows[0]?.scored ?? 0) >= NAME_CANDIDATES,
+      entities: close.rows.map(({ scored: _, ...entity }) => entity),
+      more: close.more || (rows[0]?.scored ?? 0) >= NAME_CANDIDATES,
     };
   }
 
