@@ -19,6 +19,25 @@ export default tseslint.config(
     },
   },
   {
+    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    ignores: ['libs/config/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'class-validator',
+              importNames: ['Length', 'MaxLength', 'MinLength'],
+              message:
+                'Use Chars, MaxChars and MinChars from @regulink/protocol: they count characters as PostgreSQL does.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['libs/config/src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

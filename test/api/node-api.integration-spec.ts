@@ -209,6 +209,16 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
         /displayName holds a NUL character/,
       ],
       [
+        'a name of more characters than its column holds, variation selectors counted',
+        {
+          username: 'ok.name',
+          displayName: 'a\uFE0F'.repeat(100),
+          password: 'long enough password',
+          roles: ['officer'],
+        },
+        /displayName must be shorter than or equal to 100 characters/,
+      ],
+      [
         'a lone surrogate, which is not Unicode text',
         '{"username":"ok.name","displayName":"x\\ud800","password":"long enough password","roles":["officer"]}',
         /displayName is not well-formed Unicode/,
@@ -269,6 +279,17 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
         body: { username: existing.username, password: existing.password },
       });
       expect(signIn.status).toBe(200);
+    });
+
+    it.each([
+      ['a tree larger than the log', 'index=0&size=100000000', 'AUDIT_OUT_OF_RANGE'],
+      ['a size no integer can be counted to', 'index=0&size=1e30', 'AUDIT_OUT_OF_RANGE'],
+      ['an entry outside the tree', 'index=5&size=1', 'AUDIT_OUT_OF_RANGE'],
+    ])('refuses an inclusion proof in %s', async (_label, query, code) => {
+      const token = await node.adminToken();
+      const response = await node.request('GET', `/audit/proofs/inclusion?${query}`, { token });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code });
     });
 
     it('answers an unknown route with NOT_FOUND in the standard body', async () => {

@@ -152,6 +152,51 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     expect(await stored(good.map((g) => g.creditCode))).toEqual(before);
   });
 
+  it('rejects, line by line, values that pass their shape but that the database could not store', async () => {
+    const good = [newRegisterLine(), newRegisterLine()];
+    const lines = [
+      good[0]!, // line 2
+      // 300 characters for PostgreSQL (each selector counts), 150 for a plain length check.
+      newRegisterLine({ name: 'a\uFE0F'.repeat(150) }), // 3
+      // 20 characters, 360 once normalized for matching (NFKC spells the ligature out).
+      newRegisterLine({ name: '\uFDFA'.repeat(20) }), // 4
+      newRegisterLine({ establishedOn: '0000-01-01' }), // 5: PostgreSQL has no year 0
+      newRegisterLine({ updatedAt: '2026-W01-1T00:00:00Z' }), // 6: an ISO week date
+      newRegisterLine({ updatedAt: '9999-12-31T23:59:59-14:00' }), // 7: year 10000 in UTC
+      good[1]!, // 8
+    ];
+    const report = await upload(registerCsv(lines));
+    expect(report.status).toBe(201);
+    expect(report.json).toMatchObject({ state: 'completed', accepted: 2, rejected: 5 });
+    expect(report.json.rejections).toEqual([
+      { line: 3, field: 'name', reason: expect.stringMatching(/shorter than or equal to 200 characters/) },
+      { line: 4, field: 'name', reason: expect.stringMatching(/normalized for matching/) },
+      { line: 5, field: 'establishedOn', reason: expect.stringMatching(/calendar date from 1800/) },
+      { line: 6, field: 'updatedAt', reason: expect.stringMatching(/date and time/) },
+      { line: 7, field: 'updatedAt', reason: expect.stringMatching(/date and time/) },
+    ]);
+    expect((await stored(good.map((g) => g.creditCode))).length).toBe(2);
+
+    // NDJSON: a broken line quoting a NUL character in its parse error, and a key longer than the
+    // field a rejection names can hold: both reported, readably, as any other bad line.
+    const key = `k${'e'.repeat(99)}`;
+    const ndjson = [
+      'x\u0000y',
+      JSON.stringify({ ...newRegisterLine(), [key]: 1 }),
+      JSON.stringify(newRegisterLine()),
+    ].join('\n');
+    const mixed = await upload(`${ndjson}\n`, 'application/x-ndjson');
+    expect(mixed.json).toMatchObject({ state: 'completed', accepted: 1, rejected: 2 });
+    expect(mixed.json.rejections[0]).toMatchObject({
+      line: 1,
+      reason: expect.stringMatching(/not valid JSON/),
+    });
+    expect(mixed.json.rejections[0]!.reason).not.toContain('\u0000');
+    expect(mixed.json.rejections[1]).toMatchObject({ line: 2, reason: expect.stringContaining(key) });
+    expect(mixed.json.rejections[1]!.field).toHaveLength(64);
+    expect(mixed.json.rejections[1]!.field!.startsWith('keeeee')).toBe(true);
+  });
+
   it('lets a newer version of a record replace an older one, never the reverse (NDJSON)', async () => {
     const line = newRegisterLine({ updatedAt: '2026-03-01T10:00:00+08:00' });
     const ndjson = (l: RegisterLine) => `${JSON.stringify(l)}\n`;
@@ -196,6 +241,11 @@ describe('entity register import (real node, real PostgreSQL)', () => {
       message: expect.stringMatching(/colour/),
     });
     expect(await stored([line.creditCode])).toEqual([]);
+    // A column name the database could not store is refused the same way, and the import ends.
+    const nul = await upload(`${REGISTER_COLUMNS.join(',')},x\u0000y\n${csvLine(line)}`);
+    expect(nul.status).toBe(400);
+    expect(nul.json).toMatchObject({ code: 'IMPORT_FILE_INVALID', message: expect.stringMatching(/NUL/) });
+    expect(await sql(node, `SELECT id FROM registry_import WHERE state = 'running'`)).toEqual([]);
   });
 
   it('is open to the system role only, and to the two bulk formats only', async () => {

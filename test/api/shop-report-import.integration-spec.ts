@@ -154,6 +154,7 @@ describe('platform shop report import (real node, real PostgreSQL)', () => {
     const wrongCheck = `${residentId.slice(0, 17)}${residentId[17] === '0' ? '1' : '0'}`;
     const registration = newRegistrationNumber();
     const badRegistration = `${registration.slice(0, 14)}${(Number(registration[14]) + 1) % 10}`;
+    const hostInHanzi = Array.from({ length: 60 }, (_, i) => String.fromCodePoint(0x4e00 + i * 37)).join('');
     const bad: [Partial<ShopReportLine>, string][] = [
       [{ operatorResidentId: newResidentId() }, 'operatorResidentId'], // code and resident ID
       [{ operatorCreditCode: '' }, 'operatorCreditCode'], // neither
@@ -169,6 +170,10 @@ describe('platform shop report import (real node, real PostgreSQL)', () => {
       [{ operatingAddress: '' }, 'operatingAddress'],
       [{ platform: 'p'.repeat(65) }, 'platform'],
       [{ contact: '1'.repeat(101) }, 'contact'],
+      // More characters than the column holds once variation selectors are counted, as PostgreSQL does.
+      [{ shopName: '店\uFE0F'.repeat(150) }, 'shopName'],
+      // A host in Chinese is written in Punycode once normalized: longer than the 2,000 characters of a URL.
+      [{ shopUrl: `https://${hostInHanzi}.example.com/${'a'.repeat(1880)}` }, 'shopUrl'],
     ];
     const badUnregistered: [Partial<ShopReportLine>, string][] = [
       [{ exemptionGround: '' }, 'exemptionGround'],

@@ -1,7 +1,8 @@
-import { IsObject, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { IsObject, IsOptional, IsString, IsUUID } from 'class-validator';
 import type { MessageRegistry } from '@regulink/federation';
 import type { AgreementDocument } from '@regulink/protocol';
 import type { AgreementsService } from './agreements.service';
+import { Chars } from '@regulink/protocol';
 
 /** `agreement.propose` and `agreement.countersign`: the document with the signatures so far (checked in full on receipt). */
 export class AgreementDocumentBody {
@@ -16,7 +17,7 @@ export class AgreementStepBody {
 
   @IsOptional()
   @IsString()
-  @Length(1, 500)
+  @Chars(1, 500)
   reason?: string;
 }
 

@@ -308,6 +308,14 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
     size?: number,
   ): Promise<{ index: number; size: number; data: string; kind: string; proof: string[] }> {
     const treeSize = size ?? (await this.latestTreeHead())?.size ?? (await this.size());
+    if (size !== undefined) {
+      const logSize = await this.size();
+      if (!Number.isSafeInteger(size) || size > logSize)
+        throw new AuditException(
+          AuditErrorCode.OutOfRange,
+          `no tree of ${size} entries: the log holds ${logSize}`,
+        );
+    }
     if (!Number.isSafeInteger(index) || index < 0 || index >= treeSize) {
       throw new AuditException(
         AuditErrorCode.OutOfRange,

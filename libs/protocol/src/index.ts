@@ -128,3 +128,4 @@ export {
   type VerifiedEvidence,
 } from './evidence/evidence-bundle';
 export { inputProblem, MAX_INPUT_DEPTH } from './input/input-problem';
+export { characterCount, Chars, MaxChars, MinChars } from './input/text-length';

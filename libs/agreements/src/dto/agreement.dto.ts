@@ -10,13 +10,12 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  Length,
   Matches,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { AGREEMENT_SCOPES } from '@regulink/protocol';
+import { AGREEMENT_SCOPES, Chars } from '@regulink/protocol';
 
 const REGION = /^\d{6}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -71,7 +70,7 @@ export class DeadlinesDto {
 export class AgreementDraftDto {
   @ApiProperty({ example: 'Zhejiang–Shandong online shop landing' })
   @IsString()
-  @Length(1, 200)
+  @Chars(1, 200)
   title!: string;
 
   @ApiProperty({ example: ['370000'], description: 'the other parties (imported peers)' })
@@ -117,7 +116,7 @@ export class AgreementRenewDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Chars(1, 200)
   title?: string;
 
   @ApiPropertyOptional({ type: [ScopeGrantDto] })
@@ -155,7 +154,7 @@ export class AgreementReasonDto {
   @ApiPropertyOptional({ example: 'partner node compromised' })
   @IsOptional()
   @IsString()
-  @Length(1, 500)
+  @Chars(1, 500)
   reason?: string;
 }
 

@@ -8,14 +8,13 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Length,
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { Chars, MaxChars } from '@regulink/protocol';
 
 export const CLUE_SOURCES = [
   'inspection',
@@ -41,22 +40,22 @@ export const MAX_STEP_FILES = 10;
 /** A suspect shop: a platform and the shop's URL or its id there. */
 export class SuspectShopDto {
   @IsString()
-  @Length(1, 64)
+  @Chars(1, 64)
   platform!: string;
 
   @ValidateIf((o: SuspectShopDto) => o.shopId === undefined)
   @IsString()
-  @Length(1, 2000)
+  @Chars(1, 2000)
   url?: string;
 
   @IsOptional()
   @IsString()
-  @Length(1, 128)
+  @Chars(1, 128)
   shopId?: string;
 
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Chars(1, 200)
   shopName?: string;
 }
 
@@ -67,7 +66,7 @@ export class SuspectEntityDto {
 
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Chars(1, 200)
   name?: string;
 }
 
@@ -102,25 +101,25 @@ export class ClueContentDto {
 
   @IsOptional()
   @IsString()
-  @Length(1, 64)
+  @Chars(1, 64)
   platform?: string;
 
   @IsString()
-  @Length(1, 100)
+  @Chars(1, 100)
   goodsCategory!: string;
 
   /** The infringed brand or right holder, if any. */
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Chars(1, 200)
   brand?: string;
 
   @IsString()
-  @Length(1, 100)
+  @Chars(1, 100)
   violationType!: string;
 
   @IsString()
-  @Length(1, 4000)
+  @Chars(1, 4000)
   description!: string;
 
   @IsOptional()
@@ -129,7 +128,7 @@ export class ClueContentDto {
 
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @MaxChars(100)
   caseReference?: string;
 }
 
@@ -144,19 +143,19 @@ export class AssistContentDto {
   ask!: (typeof ASSIST_ASKS)[number];
 
   @IsString()
-  @Length(1, 4000)
+  @Chars(1, 4000)
   details!: string;
 
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @MaxChars(100)
   caseReference?: string;
 }
 
 /** An evidence file as uploaded by an officer. */
 export class EvidenceUploadDto {
   @IsString()
-  @Length(1, 200)
+  @Chars(1, 200)
   name!: string;
 
   @IsString()
@@ -171,11 +170,11 @@ export class EvidenceUploadDto {
 /** An evidence file as a signed step names it: the content travels alongside. */
 export class FileReferenceDto {
   @IsString()
-  @Length(1, 200)
+  @Chars(1, 200)
   name!: string;
 
   @IsString()
-  @Length(1, 100)
+  @Chars(1, 100)
   mediaType!: string;
 
   @Matches(SHA256_HEX)

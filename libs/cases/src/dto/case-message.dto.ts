@@ -11,7 +11,6 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  Length,
   Matches,
   Max,
   Min,
@@ -27,6 +26,7 @@ import {
   RestrictionsDto,
 } from './case-content.dto';
 import { CaseStepDto } from './case-request.dto';
+import { Chars } from '@regulink/protocol';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -152,14 +152,14 @@ class OnwardStepBody {
   seq!: number;
 
   @IsString()
-  @Length(1, 32)
+  @Chars(1, 32)
   action!: string;
 
   @Matches(DAY)
   on!: string;
 
   @IsString()
-  @Length(1, 65_536)
+  @Chars(1, 65_536)
   envelope!: string;
 }
 
@@ -171,7 +171,7 @@ class OnwardCaseBody {
   region!: string;
 
   @IsString()
-  @Length(1, 32)
+  @Chars(1, 32)
   state!: string;
 
   @IsArray()

@@ -7,7 +7,6 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Length,
   Matches,
   Max,
   Min,
@@ -24,6 +23,7 @@ import {
   SHA256_HEX,
   YUAN,
 } from './case-content.dto';
+import { Chars } from '@regulink/protocol';
 
 /** The evidence a new case or a step carries: inline (base64), or uploaded before. */
 class Attachments {
@@ -51,7 +51,7 @@ class RoutingOverride extends Attachments {
 
   @ValidateIf((o: RoutingOverride) => o.to !== undefined)
   @IsString()
-  @Length(1, 500)
+  @Chars(1, 500)
   overrideReason?: string;
 }
 
@@ -79,12 +79,12 @@ export class AssistCreateDto extends RoutingOverride {
 /** `POST /cases/:id/steps`: the next step of a case, taken by this node's side. */
 export class CaseStepDto extends Attachments {
   @IsString()
-  @Length(1, 32)
+  @Chars(1, 32)
   action!: string;
 
   @IsOptional()
   @IsString()
-  @Length(1, 2000)
+  @Chars(1, 2000)
   reason?: string;
 
   /** For a transfer: the competent region. */
@@ -100,19 +100,19 @@ export class CaseStepDto extends Attachments {
   /** For a filing: the case number (立案号). */
   @IsOptional()
   @IsString()
-  @Length(1, 100)
+  @Chars(1, 100)
   caseNumber?: string;
 
   /** For a transfer to the police: which authority. */
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Chars(1, 200)
   authority?: string;
 
   /** For a transfer to another department: which. */
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Chars(1, 200)
   department?: string;
 
   /** For a result: `penalty`, `no-penalty` or `withdrawn`, the penalty in yuan and the decision number. */
@@ -126,13 +126,13 @@ export class CaseStepDto extends Attachments {
 
   @IsOptional()
   @IsString()
-  @Length(1, 100)
+  @Chars(1, 100)
   decisionNumber?: string;
 
   /** For an answer to an assistance request. */
   @IsOptional()
   @IsString()
-  @Length(1, 8000)
+  @Chars(1, 8000)
   answer?: string;
 
   /** For a request for more time: how many working days more. */
@@ -146,7 +146,7 @@ export class CaseStepDto extends Attachments {
 /** `POST /cases/evidence`: the file's name and media type; the body is the file. */
 export class EvidenceUploadQueryDto {
   @IsString()
-  @Length(1, 200)
+  @Chars(1, 200)
   name!: string;
 
   @IsOptional()
@@ -165,7 +165,7 @@ export class CaseListQueryDto {
 
   @IsOptional()
   @IsString()
-  @Length(1, 32)
+  @Chars(1, 32)
   state?: string;
 
   /** The other side's region. */
@@ -175,7 +175,7 @@ export class CaseListQueryDto {
 
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Chars(1, 200)
   brand?: string;
 
   /** Only cases due on or before this day. */

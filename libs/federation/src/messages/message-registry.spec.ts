@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { IsString, MaxLength } from 'class-validator';
+import { IsString } from 'class-validator';
+import { MaxChars } from '@regulink/protocol';
 import { MessageRegistry, type MessageDefinition } from './message-registry';
 
 class NoteBody {
   @IsString()
-  @MaxLength(20)
+  @MaxChars(20)
   text!: string;
 }
 

@@ -1,5 +1,6 @@
-import { IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
 import type { MessageDefinition } from './message-registry';
+import { Chars } from '@regulink/protocol';
 
 /** `federation.ping`: a one-way message that exercises the whole path (outbox, receipt, audit). */
 export class PingBody {
@@ -8,7 +9,7 @@ export class PingBody {
 
   @IsOptional()
   @IsString()
-  @Length(0, 200)
+  @Chars(0, 200)
   note?: string;
 
   @IsISO8601()

@@ -5,7 +5,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { ArrayMaxSize, IsArray, IsInt, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsString, Matches, Min } from 'class-validator';
 import { AuditLog, type SignedTreeHead } from '@regulink/audit';
 import { MetricsService } from '@regulink/metrics';
 import {
@@ -16,6 +16,7 @@ import {
   verifyConsistency,
   verifyTreeHead,
   type TreeHead,
+  MaxChars,
 } from '@regulink/protocol';
 import { MessageRegistry } from '../messages/message-registry';
 import { PeersService } from '../peers/peers.service';
@@ -29,7 +30,7 @@ const HASH = /^[A-Za-z0-9_-]{43}$/;
 
 export class TreeHeadBody {
   @IsString()
-  @MaxLength(4096)
+  @MaxChars(4096)
   jws!: string;
 }
 

@@ -1,19 +1,20 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsString } from 'class-validator';
 import { Role, Roles } from '@regulink/access';
 import { EvidenceService } from './evidence.service';
+import { MaxChars } from '@regulink/protocol';
 
 export class ShopKeyQueryDto {
   @IsString()
   @IsNotEmpty()
-  @MaxLength(64)
+  @MaxChars(64)
   platform!: string;
 
   /** The shop's normalized URL, as listed. */
   @IsString()
   @IsNotEmpty()
-  @MaxLength(2000)
+  @MaxChars(2000)
   url!: string;
 }
 

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
+import { MaxChars } from '@regulink/protocol';
 import { checkLineShape } from './line-shape';
 
 class SampleLineDto {
   @IsString()
-  @MaxLength(5)
+  @MaxChars(5)
   code!: string;
 
   @IsOptional()

@@ -343,6 +343,8 @@ class CsvSink implements LineSink {
     const seen = new Set<string>();
     for (const [index, name] of names.entries()) {
       if (name === '') throw fail(`has an empty column name (column ${index + 1})`);
+      const unfit = inputProblem(name, `column name ${index + 1}`);
+      if (unfit !== null) throw fail(`is not usable: its ${unfit}`);
       if (seen.has(name)) throw fail(`has a duplicate column name ${JSON.stringify(name)}`);
       seen.add(name);
     }

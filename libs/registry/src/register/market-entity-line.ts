@@ -5,6 +5,7 @@ import {
   normalizeEntityText,
   parseCreditCode,
 } from '@regulink/domain';
+import { characterCount } from '@regulink/protocol';
 import { contentHash } from '../import/imported-row';
 import type { LineProblem } from '../import/import-target';
 import { checkLineShape } from '../import/line-shape';
@@ -32,7 +33,23 @@ export interface MarketEntityRecord {
   readonly contentHash: string;
 }
 
-/** Checks one line of a register file: its shape, then the credit code and the division code. */
+/** The most characters of a normalized name (the name_key column). */
+const NAME_KEY_CHARS = 200;
+/** The earliest year a register date may have (PostgreSQL has no year 0, and nothing is that old). */
+const FIRST_YEAR = 1800;
+
+/** A valid date from FIRST_YEAR to 9999 in UTC (what a date or timestamptz column holds), equal to `day` when given. */
+function isRecordDate(date: Date, day?: string): boolean {
+  if (Number.isNaN(date.getTime())) return false;
+  const year = date.getUTCFullYear();
+  if (year < FIRST_YEAR || year > 9999) return false;
+  return day === undefined || date.toISOString().slice(0, 10) === day;
+}
+
+/**
+ * Checks one line of a register file: its shape, then the credit code, the division code, the
+ * dates (real ones, storable), and that the name normalized for matching fits its column.
+ */
 export function checkMarketEntityLine(
   values: Readonly<Record<string, unknown>>,
 ): { key: string; record: MarketEntityRecord } | { problems: LineProblem[] } {
@@ -50,9 +67,24 @@ export function checkMarketEntityLine(
   }
   for (const field of ['establishedOn', 'statusChangedOn'] as const) {
     const day = line[field];
-    if (day !== undefined && new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
-      problems.push({ field, reason: `${field} is not a calendar date` });
+    if (day !== undefined && !isRecordDate(new Date(`${day}T00:00:00Z`), day)) {
+      problems.push({ field, reason: `${field} is not a calendar date from ${FIRST_YEAR} on` });
     }
+  }
+  // Week and ordinal dates are ISO 8601 too, but not a date and time the register means.
+  const updatedAt = new Date(line.updatedAt);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(line.updatedAt) || !isRecordDate(updatedAt)) {
+    problems.push({
+      field: 'updatedAt',
+      reason: `updatedAt is not a date and time (YYYY-MM-DDThh:mm:ss with a time zone) from ${FIRST_YEAR} on`,
+    });
+  }
+  const nameKey = normalizeEntityText(line.name);
+  if (characterCount(nameKey) > NAME_KEY_CHARS) {
+    problems.push({
+      field: 'name',
+      reason: `the name, normalized for matching (full-width and compatibility forms expanded), is longer than ${NAME_KEY_CHARS} characters`,
+    });
   }
   if (problems.length > 0 || !isAcceptedCreditCode(code)) return { problems };
 
@@ -68,7 +100,6 @@ export function checkMarketEntityLine(
     statusChangedOn: line.statusChangedOn ?? null,
     businessScope: line.businessScope ?? null,
   };
-  const nameKey = normalizeEntityText(line.name);
   return {
     key: code.code,
     record: {
@@ -76,7 +107,7 @@ export function checkMarketEntityLine(
       creditCodeCheckFailed: code.status === 'check-failed',
       nameKey,
       nameGrams: nameGrams(nameKey),
-      sourceUpdatedAt: new Date(line.updatedAt),
+      sourceUpdatedAt: updatedAt,
       contentHash: contentHash(content),
     },
   };

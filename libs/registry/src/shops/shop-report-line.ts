@@ -9,6 +9,7 @@ import {
   sellerHome,
   type HomeSource,
 } from '@regulink/domain';
+import { characterCount } from '@regulink/protocol';
 import { contentHash } from '../import/imported-row';
 import type { LineProblem } from '../import/import-target';
 import { checkLineShape } from '../import/line-shape';
@@ -46,6 +47,9 @@ export function shopKey(platform: string, url: string): string {
   return `${platform}\u0000${url}`;
 }
 
+/** The most characters of a shop URL, normalized (the url column). */
+const URL_CHARS = 2000;
+
 /**
  * Checks one line of a shop report: its shape, the shop URL, and the operator. A registered seller
  * has a credit code (one failing its check is accepted with a flag) or a 15-digit registration
@@ -63,6 +67,12 @@ export function checkShopReportLine(
   const url = normalizeShopUrl(line.shopUrl);
   if (url.status === 'malformed') {
     problems.push({ field: 'shopUrl', reason: `not a shop URL (${url.reason})` });
+  } else if (characterCount(url.url) > URL_CHARS) {
+    // A host in other scripts is written in Punycode once normalized, which is longer.
+    problems.push({
+      field: 'shopUrl',
+      reason: `the URL, normalized, is longer than ${URL_CHARS} characters`,
+    });
   }
   const creditCode =
     line.operatorCreditCode === undefined ? undefined : parseCreditCode(line.operatorCreditCode);

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { IsString, MaxLength } from 'class-validator';
+import { IsString } from 'class-validator';
+import { MaxChars } from '@regulink/protocol';
 import { recordShapeProblem } from './record-shape';
 
 class NoteRecord {
   @IsString()
-  @MaxLength(10)
+  @MaxChars(10)
   text!: string;
 }
 

@@ -16,7 +16,6 @@ import {
   IsObject,
   IsString,
   Matches,
-  MaxLength,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
@@ -43,6 +42,7 @@ import {
   signRecordBatch,
   verifyRecordBatchHead,
   type RecordBatchHead,
+  MaxChars,
 } from '@regulink/protocol';
 import type { ReceivedRecord, RecordFeed } from './record-feed';
 import { SyncRepository } from './sync.repository';
@@ -65,7 +65,7 @@ export class FeedPullBody {
 /** A signed batch as a pull carries it; the head and each record are checked when it is taken. */
 class PulledBatch {
   @IsString()
-  @MaxLength(16_384)
+  @MaxChars(16_384)
   head!: string;
 
   @IsArray()

@@ -1,14 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
+import { IsString } from 'class-validator';
+import { Chars } from '@regulink/protocol';
 
 export class TokenRequestDto {
   @ApiProperty({ example: 'admin' })
   @IsString()
-  @Length(1, 64)
+  @Chars(1, 64)
   username!: string;
 
   @ApiProperty({ writeOnly: true })
   @IsString()
-  @Length(1, 200)
+  @Chars(1, 200)
   password!: string;
 }

@@ -1,16 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import {
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsEnum,
-  IsString,
-  Length,
-  Matches,
-  MaxLength,
-  MinLength,
-} from 'class-validator';
+import { ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsString, Matches } from 'class-validator';
 import { Role } from '../../role';
+import { Chars, MaxChars, MinChars } from '@regulink/protocol';
 
 export class UserCreateDto {
   @ApiProperty({
@@ -25,13 +16,13 @@ export class UserCreateDto {
 
   @ApiProperty({ example: '李伟' })
   @IsString()
-  @Length(1, 100)
+  @Chars(1, 100)
   displayName!: string;
 
   @ApiProperty({ minLength: 12, maxLength: 200, writeOnly: true })
   @IsString()
-  @MinLength(12)
-  @MaxLength(200)
+  @MinChars(12)
+  @MaxChars(200)
   password!: string;
 
   @ApiProperty({ enum: Role, isArray: true, example: [Role.Officer] })

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+import { Chars } from '@regulink/protocol';
 
 export class PingRequestDto {
   @ApiProperty({ example: '370000' })
@@ -9,7 +10,7 @@ export class PingRequestDto {
   @ApiProperty({ required: false })
   @IsOptional()
   @IsString()
-  @Length(0, 200)
+  @Chars(0, 200)
   note?: string;
 }
 

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsObject, IsOptional, IsString } from 'class-validator';
+import { MaxChars } from '@regulink/protocol';
 
 export class PeerImportDto {
   @ApiProperty({
@@ -10,7 +11,7 @@ export class PeerImportDto {
 
   @ApiProperty({ description: 'The compact JWS of the card' })
   @IsString()
-  @MaxLength(64 * 1024)
+  @MaxChars(64 * 1024)
   jws!: string;
 
   @ApiProperty({ required: false, description: 'Put the peer on the allow list at once' })
@@ -26,7 +27,7 @@ export class PeerRepinDto {
 
   @ApiProperty()
   @IsString()
-  @MaxLength(64 * 1024)
+  @MaxChars(64 * 1024)
   jws!: string;
 }
 

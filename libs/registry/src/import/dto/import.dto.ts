@@ -26,6 +26,7 @@ export class ImportRejectionsQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(2_147_483_647)
   afterLine?: number;
 
   @IsOptional()

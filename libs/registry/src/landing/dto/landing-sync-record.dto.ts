@@ -11,11 +11,11 @@ import {
   IsString,
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { MaxChars } from '@regulink/protocol';
 
 export class LandingCandidateDto {
   @Matches(/^[0-9A-HJ-NPQRTUWXY]{18}$/)
@@ -37,12 +37,12 @@ export class LandingSyncRecordDto {
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(64)
+  @MaxChars(64)
   platform!: string;
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(2000)
+  @MaxChars(2000)
   url!: string;
 
   /** The Merkle leaf hash (base64url) of the shop record that was landed. */

@@ -1,4 +1,5 @@
-import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { MaxChars } from '@regulink/protocol';
 
 export const ENTITY_STATUSES = ['active', 'deregistered', 'revoked', 'abnormal'] as const;
 export type EntityStatus = (typeof ENTITY_STATUSES)[number];
@@ -12,27 +13,27 @@ const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 export class MarketEntityLineDto {
   @IsString()
   @IsNotEmpty()
-  @MaxLength(64)
+  @MaxChars(64)
   creditCode!: string;
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxChars(200)
   name!: string;
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(64)
+  @MaxChars(64)
   entityType!: string;
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(100)
+  @MaxChars(100)
   legalRepresentative!: string;
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(300)
+  @MaxChars(300)
   registeredAddress!: string;
 
   @IsString()
@@ -53,7 +54,7 @@ export class MarketEntityLineDto {
 
   @IsOptional()
   @IsString()
-  @MaxLength(4000)
+  @MaxChars(4000)
   businessScope?: string;
 
   /** When the registration system last changed the record (ISO 8601 with an offset). */

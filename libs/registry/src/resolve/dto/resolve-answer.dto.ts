@@ -16,7 +16,6 @@ import {
   IsUUID,
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateIf,
   ValidateNested,
@@ -24,6 +23,7 @@ import {
 import { LandingSyncRecordDto } from '../../landing/dto/landing-sync-record.dto';
 import { ENTITY_STATUSES } from '../../register/dto/market-entity-line.dto';
 import { HOME_SOURCES, ShopRecordFieldsDto } from '../../shops/dto/shop-sync-record.dto';
+import { MaxChars } from '@regulink/protocol';
 
 const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{18}$/;
 const DIVISION = /^[0-9]{6}$/;
@@ -38,20 +38,20 @@ export class ResolvedEntityDto {
   creditCode!: string;
 
   @IsString()
-  @MaxLength(200)
+  @MaxChars(200)
   name!: string;
 
   @IsString()
-  @MaxLength(64)
+  @MaxChars(64)
   entityType!: string;
 
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @MaxChars(100)
   legalRepresentative?: string | null;
 
   @IsString()
-  @MaxLength(300)
+  @MaxChars(300)
   registeredAddress!: string;
 
   @Matches(DIVISION)
@@ -69,7 +69,7 @@ export class ResolvedEntityDto {
 
   @ValidateIf((_, value) => value !== null)
   @IsString()
-  @MaxLength(4000)
+  @MaxChars(4000)
   businessScope!: string | null;
 
   @IsISO8601({ strict: true })

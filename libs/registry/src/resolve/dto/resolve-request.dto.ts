@@ -8,12 +8,11 @@ import {
   IsString,
   Matches,
   Max,
-  MaxLength,
   Min,
-  MinLength,
   ValidateNested,
 } from 'class-validator';
 import { RESOLVE_PURPOSES, type ResolvePurpose } from '@regulink/domain';
+import { MaxChars, MinChars } from '@regulink/protocol';
 
 /** A case reference as case files write it: letters, digits, CJK and the usual brackets and dashes. */
 export const CASE_REFERENCE = /^[\p{L}\p{N}][\p{L}\p{N}\-_/.()（）〔〕[\]【】 ]{2,63}$/u;
@@ -26,31 +25,31 @@ export const CASE_REFERENCE = /^[\p{L}\p{N}][\p{L}\p{N}\-_/.()（）〔〕[\]【
 export class ResolveRequestDto {
   @IsOptional()
   @IsString()
-  @MinLength(1)
-  @MaxLength(2000)
+  @MinChars(1)
+  @MaxChars(2000)
   shopUrl?: string;
 
   @IsOptional()
   @IsString()
-  @MinLength(1)
-  @MaxLength(64)
+  @MinChars(1)
+  @MaxChars(64)
   platform?: string;
 
   @IsOptional()
   @IsString()
-  @MinLength(1)
-  @MaxLength(128)
+  @MinChars(1)
+  @MaxChars(128)
   shopId?: string;
 
   @IsOptional()
   @IsString()
-  @MaxLength(64)
+  @MaxChars(64)
   creditCode?: string;
 
   @IsOptional()
   @IsString()
-  @MinLength(2)
-  @MaxLength(200)
+  @MinChars(2)
+  @MaxChars(200)
   name?: string;
 
   @IsOptional()
@@ -74,17 +73,17 @@ export class ResolveRequestDto {
 export class ResolveQueryDto {
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
+  @MaxChars(2000)
   shopUrl?: string;
 
   @IsOptional()
   @IsString()
-  @MaxLength(64)
+  @MaxChars(64)
   platform?: string;
 
   @IsOptional()
   @IsString()
-  @MaxLength(128)
+  @MaxChars(128)
   shopId?: string;
 
   @IsOptional()
@@ -93,7 +92,7 @@ export class ResolveQueryDto {
 
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxChars(200)
   name?: string;
 }
 
@@ -118,8 +117,8 @@ export class ResolveMessageBody {
   caseReference!: string;
 
   @IsString()
-  @MinLength(1)
-  @MaxLength(64)
+  @MinChars(1)
+  @MaxChars(64)
   officer!: string;
 }
 

@@ -1,4 +1,5 @@
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { MaxChars } from '@regulink/protocol';
 
 /**
  * One line of a platform's shop report (CSV columns or NDJSON keys of the same names). The URL,
@@ -8,18 +9,18 @@ export class ShopReportLineDto {
   /** The platform's name or code, as it names itself in its reports. */
   @IsString()
   @IsNotEmpty()
-  @MaxLength(64)
+  @MaxChars(64)
   platform!: string;
 
   /** The shop's identifier on the platform. */
   @IsString()
   @IsNotEmpty()
-  @MaxLength(128)
+  @MaxChars(128)
   shopId!: string;
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxChars(200)
   shopName!: string;
 
   @IsString()
@@ -28,33 +29,33 @@ export class ShopReportLineDto {
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxChars(200)
   operatorName!: string;
 
   @IsOptional()
   @IsString()
-  @MaxLength(64)
+  @MaxChars(64)
   operatorCreditCode?: string;
 
   @IsOptional()
   @IsString()
-  @MaxLength(64)
+  @MaxChars(64)
   operatorRegistrationNumber?: string;
 
   @IsOptional()
   @IsString()
-  @MaxLength(64)
+  @MaxChars(64)
   operatorResidentId?: string;
 
   /** Why an unregistered seller need not register (own farm products, sporadic small trade…). */
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxChars(200)
   exemptionGround?: string;
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(300)
+  @MaxChars(300)
   operatingAddress!: string;
 
   @IsOptional()
@@ -64,7 +65,7 @@ export class ShopReportLineDto {
 
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @MaxChars(100)
   contact?: string;
 
   /** The half-year reported: `2026-H1` (reported in July) or `2026-H2` (in January). */

@@ -7,16 +7,16 @@ import {
   IsOptional,
   IsString,
   Matches,
-  MaxLength,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { MaxChars } from '@regulink/protocol';
 
 /** A registered seller as a shop record names it (no personal data: a business's public identity). */
 export class SyncedOperatorDto {
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxChars(200)
   name!: string;
 
   @ValidateIf((_, value) => value !== null)
@@ -35,18 +35,18 @@ export class SyncedOperatorDto {
 export class SyncedPersonDto {
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxChars(200)
   name?: string;
 
   @IsOptional()
   @IsString()
-  @MaxLength(64)
+  @MaxChars(64)
   residentId?: string | null;
 
   /** Where the person operates, which is often where they live. */
   @IsOptional()
   @IsString()
-  @MaxLength(300)
+  @MaxChars(300)
   address?: string;
 }
 
@@ -61,27 +61,27 @@ export class ShopRecordFieldsDto {
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(64)
+  @MaxChars(64)
   platform!: string;
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(2000)
+  @MaxChars(2000)
   url!: string;
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(128)
+  @MaxChars(128)
   shopId!: string;
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxChars(200)
   shopName!: string;
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(2000)
+  @MaxChars(2000)
   reportedUrl!: string;
 
   @ValidateIf((_, value) => value !== null)
@@ -96,14 +96,14 @@ export class ShopRecordFieldsDto {
 
   @ValidateIf((_, value) => value !== null)
   @IsString()
-  @MaxLength(200)
+  @MaxChars(200)
   exemptionGround!: string | null;
 
   /** A registered seller's operating address (an unregistered one's is under `person`). */
   @IsOptional()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(300)
+  @MaxChars(300)
   operatingAddress?: string;
 
   @ValidateIf((_, value) => value !== null)
@@ -112,7 +112,7 @@ export class ShopRecordFieldsDto {
 
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @MaxChars(100)
   contact?: string | null;
 
   @Matches(/^[0-9]{4}-H[12]$/)
