@@ -76,6 +76,28 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
       // A token signed by the retired key stays valid until it expires.
       expect((await node.request('GET', '/auth/me', { token: tokenBefore })).status).toBe(200);
     });
+
+    it('keeps every key of rotations asked for at once, each retiring the one before', async () => {
+      const token = await node.adminToken();
+      const rotations = await Promise.all(
+        [1, 2, 3].map(async () => {
+          const response = await node.request('POST', '/node/keys/rotate', { token });
+          expect(response.status).toBe(200);
+          return (await response.json()) as { activeKid: string; retiredKid: string };
+        }),
+      );
+      // One chain: each new key is retired by exactly one later rotation, or is the active one.
+      const retired = new Set(rotations.map((r) => r.retiredKid));
+      expect(retired.size).toBe(3);
+      const card = await verifyNodeCard(
+        await (await node.request('GET', '/.well-known/regulink/node-card')).json(),
+      );
+      const published = card.keys.map((k) => k.kid);
+      for (const { activeKid, retiredKid } of rotations) {
+        expect(published).toEqual(expect.arrayContaining([activeKid, retiredKid]));
+      }
+      expect(rotations.map((r) => r.activeKid)).toContain(card.activeKid);
+    });
   });
 
   describe('access control', () => {
@@ -238,6 +260,20 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
       expect(error.message).toMatch(field);
       expect(Object.keys(error).sort()).toEqual(['code', 'correlationId', 'message', 'statusCode']);
       expect(await countUsers(node)).toBe(before);
+    });
+
+    it('refuses a body of another format on a JSON route, saying so', async () => {
+      for (const type of ['text/csv', 'application/x-ndjson', 'application/octet-stream']) {
+        const response = await node.request('POST', '/auth/token', {
+          body: 'username,password\nadmin,secret\n',
+          headers: { 'content-type': type },
+        });
+        expect(response.status).toBe(400);
+        expect(await response.json()).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          message: expect.stringMatching(/must be a JSON document/),
+        });
+      }
     });
 
     it('refuses malformed JSON with MALFORMED_JSON and writes nothing', async () => {

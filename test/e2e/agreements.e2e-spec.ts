@@ -307,6 +307,18 @@ describe('cooperation agreements', () => {
     ).toBe('suspended');
     await stateOf(a, agreement.id, 'suspended');
     expect(await refusedAtSender(a, B, 'test.shop-record', { shopId: 'x' })).toBe('AGREEMENT_SUSPENDED');
+    // A newer agreement only proposed does not hide why the one in force stopped.
+    const proposal = await api<AgreementView>(a, 'POST', '/agreements', {
+      title: 'Zhejiang–Shandong shop landing, renewed',
+      partners: [B],
+      scopes: [{ scope: 'shop.sync', from: A, to: B }],
+      validFrom: chinaDay(0),
+      validUntil: chinaDay(60),
+    });
+    expect((await api<AgreementView>(a, 'POST', `/agreements/${proposal.json.id}/propose`)).json.state).toBe(
+      'proposed',
+    );
+    expect(await refusedAtSender(a, B, 'test.shop-record', { shopId: 'x' })).toBe('AGREEMENT_SUSPENDED');
     const refusedResume = await api<{ code: string }>(a, 'POST', `/agreements/${agreement.id}/resume`);
     expect(refusedResume).toMatchObject({ status: 409, json: { code: 'AGREEMENT_WRONG_STATE' } });
     await api(b, 'POST', `/agreements/${agreement.id}/resume`);

@@ -237,12 +237,17 @@ describe('case clues between regions (three real nodes)', () => {
       ['/cases/clues', '{}', 'clue'],
       ['/cases/clues', 'null', 'clue'],
       ['/cases/assists', '{"to":"360000"}', 'request'],
+      // An array where the content object goes is not an empty content.
+      ['/cases/clues', '{"clue":[]}', 'clue must be an object'],
+      ['/cases/assists', '{"request":[]}', 'request must be an object'],
     ] as const) {
       const refused = await a.request('POST', path, { token: officerA.token, body });
       expect(refused.status).toBe(400);
       expect(await refused.json()).toMatchObject({
         code: 'VALIDATION_FAILED',
-        message: expect.stringContaining(`${field} should not be null or undefined`),
+        message: expect.stringContaining(
+          field.includes(' ') ? field : `${field} should not be null or undefined`,
+        ),
       });
     }
     expect(await sql(a, 'SELECT count(*)::int AS n FROM federation_outbox')).toEqual(before);
@@ -341,6 +346,21 @@ describe('case clues between regions (three real nodes)', () => {
     expect(await list(b, officerB, 'inbox', `due=overdue&asOf=${due}`)).not.toContain(id);
     expect(await list(b, officerB, 'inbox', `due=due-soon&asOf=${due}`)).toContain(id);
     expect(await list(b, officerB, 'inbox', 'due=overdue')).not.toContain(id);
+    // Days that are not on the calendar, and a day too far off to count working days to, are
+    // refused with their field named.
+    for (const [query, message] of [
+      ['due=overdue&asOf=2026-02-30', /asOf must be a calendar date/],
+      ['dueBefore=0000-01-01', /dueBefore must be a calendar date/],
+      ['due=due-soon&asOf=9999-12-31', /asOf must be within 366 days of today/],
+    ] as const) {
+      const refused = await b.request('GET', `/cases?box=inbox&${query}`, { token: officerB.token });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ message: expect.stringMatching(message) });
+    }
+    const badFigures = await a.request('GET', '/cases/figures?from=2026-99-99&to=2026-12-31', {
+      token: officerA.token,
+    });
+    expect(badFigures.status).toBe(400);
 
     const figures = (
       await call<{ figures: { role: string; peerRegion: string; sent: number; received: number }[] }>(
@@ -486,6 +506,8 @@ describe('case clues between regions (three real nodes)', () => {
       status: 413,
       code: 'CASE_EVIDENCE_TOO_LARGE',
     });
+    // The rest of that body is not read, so the connection is not kept for another request.
+    expect(tooLarge.headers.get('connection')).toBe('close');
     // Another officer's upload, or none at all, cannot be attached by its digest.
     const unknown = await call(a, officerA, 'POST', '/cases/clues', {
       ...complaint(newCreditCode('360102')),

@@ -228,6 +228,12 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     const disclose = (body: Record<string, unknown>) =>
       a.request('POST', '/resolve/disclose', { token: officer.token, body });
     expect((await disclose({ region: D, reference })).status).toBe(400);
+    // A reference is asked of the region that gave it: not of this one, nor of one it does not know.
+    for (const region of [A, '000000']) {
+      const elsewhere = await disclose({ region, reference, ...WHY });
+      expect(elsewhere.status).toBe(400);
+      expect(await elsewhere.json()).toMatchObject({ code: 'RESOLVE_QUERY_INVALID' });
+    }
     const second = await disclose({
       region: D,
       reference,

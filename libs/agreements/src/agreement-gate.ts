@@ -21,9 +21,18 @@ import {
 import { NodeIdentityService } from '@regulink/identity';
 import { EnvelopeErrorCode, keyedHash, type EnvelopeClaims } from '@regulink/protocol';
 import { dailyQuota, judgeExchange } from './agreement-rules';
-import type { AgreementEntity } from './agreement.entity';
+import type { AgreementEntity, AgreementState } from './agreement.entity';
 import { AgreementDirectory } from './agreement-directory';
 import { AgreementRepository } from './agreement.repository';
+
+/** States of an agreement that has been in force, whatever it is now. */
+const ONCE_IN_FORCE: ReadonlySet<AgreementState> = new Set([
+  'active',
+  'suspended',
+  'revoked',
+  'expired',
+  'superseded',
+]);
 
 /**
  * The agreements' side of every exchange of business data. The sender picks the agreement that
@@ -180,14 +189,23 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
         reason: `no agreement with ${exchange.to} covers ${what}`,
       };
     }
-    // The newest agreement that allows it; otherwise the newest one's reason.
+    // The newest agreement that allows it. Otherwise the reason that tells the most: of the
+    // newest one granting this exchange that has been in force (suspended, revoked, expired:
+    // not that a newer proposal awaits signatures), else of the newest granting it (not yet in
+    // force), else of the newest one.
     const verdicts = candidates.map((agreement) => ({
       agreement,
       verdict: judgeExchange(agreement, exchange, today),
     }));
     const chosen = verdicts.find((v) => v.verdict.allowed);
     if (chosen) return { agreement: chosen.agreement };
-    const { verdict } = verdicts[0]!;
+    const granting = verdicts.filter(({ agreement }) =>
+      agreement.terms.scopes.some(
+        (g) => g.scope === exchange.scope && g.from === exchange.from && g.to === exchange.to,
+      ),
+    );
+    const { verdict } =
+      granting.find((v) => ONCE_IN_FORCE.has(v.agreement.state)) ?? granting[0] ?? verdicts[0]!;
     return verdict.allowed
       ? { allowed: false, code: EnvelopeErrorCode.NoAgreement, reason: 'unreachable' }
       : verdict;

@@ -8,6 +8,7 @@ import {
   Post,
   Query,
   Req,
+  Res,
   StreamableFile,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
@@ -61,19 +62,27 @@ export class CasesController {
   @Post('evidence')
   @Roles(Role.Officer, Role.Admin)
   @ApiConsumes('application/octet-stream')
-  upload(
+  async upload(
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: EvidenceUploadQueryDto,
     @Req() request: { body?: unknown; headers: Record<string, string | string[] | undefined> },
+    @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
   ) {
-    const body = request.body as AsyncIterable<Uint8Array> | undefined;
-    const type = String(request.headers['content-type'] ?? '')
-      .split(';')[0]!
-      .trim()
-      .toLowerCase();
-    if (type !== 'application/octet-stream' || !body || typeof body[Symbol.asyncIterator] !== 'function')
-      throw new CasesException(CasesErrorCode.EvidenceInvalid, 'send the file as application/octet-stream');
-    return this.cases.upload(user, query.name, query.mediaType ?? 'application/octet-stream', body);
+    try {
+      const body = request.body as AsyncIterable<Uint8Array> | undefined;
+      const type = String(request.headers['content-type'] ?? '')
+        .split(';')[0]!
+        .trim()
+        .toLowerCase();
+      if (type !== 'application/octet-stream' || !body || typeof body[Symbol.asyncIterator] !== 'function')
+        throw new CasesException(CasesErrorCode.EvidenceInvalid, 'send the file as application/octet-stream');
+      return await this.cases.upload(user, query.name, query.mediaType ?? 'application/octet-stream', body);
+    } catch (error) {
+      // The rest of the file is not read: the connection closes after the answer, or a client
+      // sending its next request on it would wait for an answer that never comes.
+      reply.header('connection', 'close');
+      throw error;
+    }
   }
 
   /** The inbox or outbox, filtered; `due=overdue|due-soon` gives the deadline lists. */

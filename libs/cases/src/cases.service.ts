@@ -88,6 +88,9 @@ interface Jurisdiction {
   readonly overrideReason: string | null;
 }
 
+/** How far from today a deadline list may be looked at (`asOf`). */
+const AS_OF_RANGE_DAYS = 366;
+
 /**
  * Case clues (线索) and assistance requests (协查) between regions. Each case lives on both nodes
  * under one id; every step is a signed envelope that both keep, numbered so that both apply the
@@ -704,7 +707,16 @@ export class CasesService {
   }
 
   async list(query: CaseListQueryDto) {
-    const asOf = query.asOf ?? this.today();
+    const today = this.today();
+    const asOf = query.asOf ?? today;
+    // Each listed case's deadline is counted in working days up to asOf, day by day: a year
+    // either way is what a deadline list can mean, and keeps that count short.
+    if (Math.abs(Date.parse(asOf) - Date.parse(today)) > AS_OF_RANGE_DAYS * 86_400_000) {
+      throw new CasesException(
+        CasesErrorCode.FieldInvalid,
+        `asOf must be within ${AS_OF_RANGE_DAYS} days of today (${today})`,
+      );
+    }
     const filter: CaseFilter = {
       role: query.box === 'inbox' ? 'receiver' : 'sender',
       kind: query.kind,

@@ -7,6 +7,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -15,12 +16,12 @@ import {
   MaxLength,
   Min,
   MinLength,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
   Validate,
   ValidateIf,
   ValidateNested,
-  type ValidationArguments,
   ValidatorConstraint,
-  type ValidatorConstraintInterface,
 } from 'class-validator';
 import { findDivision, isRegionCode } from '@regulink/domain';
 import { LOG_LEVELS, type LogLevel } from './node-config';
@@ -210,46 +211,55 @@ class LogSchema {
 
 export class NodeConfigSchema {
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => NodeSchema)
   node!: NodeSchema;
 
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => HttpSchema)
   http!: HttpSchema;
 
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => DatabaseSchema)
   database!: DatabaseSchema;
 
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => KeysSchema)
   keys!: KeysSchema;
 
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => AdminSchema)
   admin!: AdminSchema;
 
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => AuthSchema)
   auth!: AuthSchema;
 
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => FederationSchema)
   federation!: FederationSchema;
 
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => RegistrySchema)
   registry!: RegistrySchema;
 
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => LogSchema)
   log!: LogSchema;

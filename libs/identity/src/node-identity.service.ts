@@ -20,6 +20,8 @@ export class NodeIdentityService implements OnModuleInit {
   private store!: KeyRingStore;
   private ring!: KeyRing;
   private card!: SignedNodeCard;
+  /** The rotation in progress, if any; the next one waits for it. */
+  private rotating: Promise<unknown> = Promise.resolve();
 
   constructor(@Inject(NODE_CONFIG) private readonly config: NodeConfig) {}
 
@@ -51,13 +53,21 @@ export class NodeIdentityService implements OnModuleInit {
     return this.card;
   }
 
-  /** Makes a new key active; the previous ones stay on the card for verifying what they signed. */
-  async rotate(): Promise<{ activeKid: string; retiredKid: string }> {
-    const retiredKid = this.ring.activeKid;
-    this.ring = await this.store.rotate();
-    this.card = await this.buildCard();
-    this.logger.log({ activeKid: this.ring.activeKid, retiredKid }, 'rotated the node signing key');
-    return { activeKid: this.ring.activeKid, retiredKid };
+  /**
+   * Makes a new key active; the previous ones stay on the card for verifying what they signed.
+   * Rotations run one after the other: two at once would each write the key file from the same
+   * old one, and the key of the first written would be lost with whatever it had signed.
+   */
+  rotate(): Promise<{ activeKid: string; retiredKid: string }> {
+    const rotation = this.rotating.then(async () => {
+      const retiredKid = this.ring.activeKid;
+      this.ring = await this.store.rotate();
+      this.card = await this.buildCard();
+      this.logger.log({ activeKid: this.ring.activeKid, retiredKid }, 'rotated the node signing key');
+      return { activeKid: this.ring.activeKid, retiredKid };
+    });
+    this.rotating = rotation.catch(() => undefined);
+    return rotation;
   }
 
   private buildCard(): Promise<SignedNodeCard> {

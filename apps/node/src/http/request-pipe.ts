@@ -20,10 +20,21 @@ export class RequestPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A body sent as CSV, NDJSON or bytes reaches a JSON route unread, as a stream: refused as
+    // what it is, rather than walked as an object.
+    if (metadata.type === 'body' && typeof value === 'object' && value !== null && !isPlain(value)) {
+      throw new RequestValidationException(['the body must be a JSON document sent as application/json']);
+    }
     if (metadata.type !== 'custom') {
       const unfit = inputProblem(value, metadata.data ?? '');
       if (unfit !== null) throw new RequestValidationException([unfit]);
     }
     return super.transform(value, metadata);
   }
+}
+
+/** What JSON.parse makes: an object or an array, not a stream or any other class. */
+function isPlain(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === Array.prototype || prototype === null;
 }

@@ -107,6 +107,7 @@ export class AgreementDraftDto {
 
   @ApiPropertyOptional({ type: DeadlinesDto, description: 'defaults: 15 and 15 working days' })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => DeadlinesDto)
   deadlines?: DeadlinesDto;
@@ -145,6 +146,7 @@ export class AgreementRenewDto {
 
   @ApiPropertyOptional({ type: DeadlinesDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => DeadlinesDto)
   deadlines?: DeadlinesDto;

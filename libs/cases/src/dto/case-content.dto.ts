@@ -6,6 +6,7 @@ import {
   IsDefined,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -135,6 +136,7 @@ export class ClueContentDto {
 /** The content of an assistance request: what is asked about which entity. */
 export class AssistContentDto {
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => SuspectEntityDto)
   entity!: SuspectEntityDto;

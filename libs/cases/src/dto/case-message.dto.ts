@@ -48,6 +48,7 @@ class SendBody {
   on!: string;
 
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => RestrictionsDto)
   restrictions!: RestrictionsDto;
@@ -57,6 +58,7 @@ class SendBody {
   jurisdiction!: Record<string, unknown>;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => TransferredFromDto)
   transferredFrom?: TransferredFromDto;
@@ -71,6 +73,7 @@ class SendBody {
 /** `clue.send`: a new clue for the receiver's region. */
 export class ClueSendBody extends SendBody {
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ClueContentDto)
   content!: ClueContentDto;
@@ -79,6 +82,7 @@ export class ClueSendBody extends SendBody {
 /** `assist.send`: a new assistance request. */
 export class AssistSendBody extends SendBody {
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => AssistContentDto)
   content!: AssistContentDto;
@@ -101,6 +105,7 @@ export class CaseStepBody {
   on!: string;
 
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => StepActionBody)
   action!: StepActionBody;
@@ -187,6 +192,7 @@ export class OnwardBody {
   caseId!: string;
 
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => OnwardCaseBody)
   onward!: OnwardCaseBody;

@@ -5,6 +5,7 @@ import {
   IsDefined,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -24,6 +25,7 @@ import {
   YUAN,
 } from './case-content.dto';
 import { Chars } from '@regulink/protocol';
+import { IsCalendarDay } from './calendar-day';
 
 /** The evidence a new case or a step carries: inline (base64), or uploaded before. */
 class Attachments {
@@ -58,11 +60,13 @@ class RoutingOverride extends Attachments {
 /** `POST /cases/clues`: a new clue, sent at once to the region with jurisdiction. */
 export class ClueCreateDto extends RoutingOverride {
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ClueContentDto)
   clue!: ClueContentDto;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => RestrictionsDto)
   restrictions?: RestrictionsDto;
@@ -71,6 +75,7 @@ export class ClueCreateDto extends RoutingOverride {
 /** `POST /cases/assists`: a new assistance request to the region of the entity's home. */
 export class AssistCreateDto extends RoutingOverride {
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => AssistContentDto)
   request!: AssistContentDto;
@@ -150,6 +155,7 @@ export class EvidenceUploadQueryDto {
   name!: string;
 
   @IsOptional()
+  @Chars(3, 100)
   @Matches(/^[a-z]+\/[a-z0-9.+-]+$/i, { message: 'mediaType must be a media type such as image/jpeg' })
   mediaType?: string;
 }
@@ -180,7 +186,7 @@ export class CaseListQueryDto {
 
   /** Only cases due on or before this day. */
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  @IsCalendarDay()
   dueBefore?: string;
 
   /** `overdue` or `due-soon` (within three working days), as of `asOf` (default today in China). */
@@ -189,7 +195,7 @@ export class CaseListQueryDto {
   due?: 'overdue' | 'due-soon';
 
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  @IsCalendarDay()
   asOf?: string;
 
   @IsOptional()
@@ -202,13 +208,13 @@ export class CaseListQueryDto {
 
 /** `GET /cases/figures`: per agreement and direction, over a period of send dates. */
 export class CaseFiguresQueryDto {
-  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  @IsCalendarDay()
   from!: string;
 
-  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  @IsCalendarDay()
   to!: string;
 
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  @IsCalendarDay()
   asOf?: string;
 }

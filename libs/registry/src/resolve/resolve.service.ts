@@ -226,6 +226,13 @@ export class ResolveService {
   /** The second step of a two-step disclosure: the records of a hit, asked for by its reference. */
   async disclose(user: AuthenticatedUser, dto: DiscloseRequestDto): Promise<ResolveResult> {
     const { purpose, caseReference } = this.why(dto);
+    // A hit's reference is given by another region: this one, or one it does not know, has none.
+    if (dto.region === this.identity.region || !(await this.peers.find(dto.region))) {
+      throw new RegistryException(
+        RegistryErrorCode.ResolveQueryInvalid,
+        `${dto.region} is not another region this node knows: ask the region that gave the reference`,
+      );
+    }
     await this.checkOfficerQuota(user);
     const request = uuidv7();
     const asked: Asked = {

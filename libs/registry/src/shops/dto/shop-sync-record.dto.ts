@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsIn,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -85,11 +86,13 @@ export class ShopRecordFieldsDto {
   reportedUrl!: string;
 
   @ValidateIf((_, value) => value !== null)
+  @IsObject()
   @ValidateNested()
   @Type(() => SyncedOperatorDto)
   operator!: SyncedOperatorDto | null;
 
   @ValidateIf((_, value) => value !== null)
+  @IsObject()
   @ValidateNested()
   @Type(() => SyncedPersonDto)
   person!: SyncedPersonDto | null;
