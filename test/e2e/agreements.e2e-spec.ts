@@ -153,6 +153,25 @@ describe('cooperation agreements', () => {
     ]);
   });
 
+  it('refuses a draft whose dates are not calendar days', async () => {
+    for (const [validFrom, validUntil] of [
+      ['0000-01-01', chinaDay(30)],
+      [chinaDay(0), '2027-02-30'],
+    ]) {
+      const refused = await api<{ code: string; message: string }>(a, 'POST', '/agreements', {
+        title: 'Dates that are no days',
+        partners: [B],
+        scopes: [{ scope: 'shop.sync', from: A, to: B }],
+        validFrom,
+        validUntil,
+      });
+      expect(refused).toMatchObject({
+        status: 400,
+        json: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/must be a calendar date/) },
+      });
+    }
+  });
+
   it('lets an exchange in scope pass, with personal fields masked or hashed per the field policy before signing', async () => {
     const outcome = await sendFromA('test.shop-record', {
       shopId: 'shop-1',

@@ -1,4 +1,5 @@
 export { chinaCalendarDate } from './calendar/china-date';
+export { IsCalendarDay } from './calendar/is-calendar-day';
 export {
   CREDIT_CODE_ALPHABET,
   CREDIT_CODE_LENGTH,

@@ -15,10 +15,10 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsCalendarDay } from '@regulink/domain';
 import { AGREEMENT_SCOPES, Chars } from '@regulink/protocol';
 
 const REGION = /^\d{6}$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export class ScopeGrantDto {
   @ApiProperty({ enum: AGREEMENT_SCOPES, example: 'shop.sync' })
@@ -98,11 +98,11 @@ export class AgreementDraftDto {
   fieldPolicy?: Record<string, string>;
 
   @ApiProperty({ example: '2026-12-01' })
-  @Matches(DATE, { message: 'validFrom must be YYYY-MM-DD' })
+  @IsCalendarDay()
   validFrom!: string;
 
   @ApiProperty({ example: '2027-11-30' })
-  @Matches(DATE, { message: 'validUntil must be YYYY-MM-DD' })
+  @IsCalendarDay()
   validUntil!: string;
 
   @ApiPropertyOptional({ type: DeadlinesDto, description: 'defaults: 15 and 15 working days' })
@@ -136,12 +136,12 @@ export class AgreementRenewDto {
 
   @ApiPropertyOptional({ description: 'defaults to today' })
   @IsOptional()
-  @Matches(DATE, { message: 'validFrom must be YYYY-MM-DD' })
+  @IsCalendarDay()
   validFrom?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Matches(DATE, { message: 'validUntil must be YYYY-MM-DD' })
+  @IsCalendarDay()
   validUntil?: string;
 
   @ApiPropertyOptional({ type: DeadlinesDto })

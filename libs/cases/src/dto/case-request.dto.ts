@@ -24,8 +24,8 @@ import {
   SHA256_HEX,
   YUAN,
 } from './case-content.dto';
+import { IsCalendarDay } from '@regulink/domain';
 import { Chars } from '@regulink/protocol';
-import { IsCalendarDay } from './calendar-day';
 
 /** The evidence a new case or a step carries: inline (base64), or uploaded before. */
 class Attachments {

@@ -1,5 +1,5 @@
 import { buildMessage, ValidateBy, type ValidationOptions } from 'class-validator';
-import { isCalendarDate } from '@regulink/domain';
+import { isCalendarDate } from '../cases/working-days';
 
 /** A real calendar day written YYYY-MM-DD (years 1000 to 9999): not 2026-02-30, not year 0. */
 export function IsCalendarDay(options?: ValidationOptions): PropertyDecorator {
