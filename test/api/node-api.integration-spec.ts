@@ -328,6 +328,14 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
       expect(await response.json()).toMatchObject({ code });
     });
 
+    it('answers a URL that does not decode with BAD_URL in the standard body', async () => {
+      const response = await node.request('GET', '/cases/%E0%A4%A');
+      expect(response.status).toBe(400);
+      const error = (await response.json()) as ErrorBody;
+      expect(error).toMatchObject({ statusCode: 400, code: 'BAD_URL' });
+      expect(Object.keys(error).sort()).toEqual(['code', 'correlationId', 'message', 'statusCode']);
+    });
+
     it('answers an unknown route with NOT_FOUND in the standard body', async () => {
       const response = await node.request('GET', '/no/such/route');
       expect(response.status).toBe(404);

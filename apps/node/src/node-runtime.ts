@@ -1,12 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { NestFactory } from '@nestjs/core';
-import { LogController } from 'fastify';
+import { HttpException } from '@nestjs/common';
+import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { describeConfig, type NodeConfig } from '@regulink/config';
 import { EnvelopeReceiver, FederationTransport } from '@regulink/federation';
 import { EmbeddedDatabase } from '@regulink/persistence';
 import { AppModule } from './app.module';
 import { correlationIdFor } from './http/correlation';
+import { mapError } from './http/error-body';
 import { createRootLogger, JsonLogger } from './logging/json-logger';
 import { BODY_LIMIT_BYTES, configureHttpServer } from './http/http-server';
 
@@ -49,6 +51,14 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
         loggerInstance: root.child({ context: 'Http' }),
         genReqId: correlationIdFor,
         logController: new LogController({ requestIdLogLabel: 'correlationId' }),
+        // Refused before any route is found (a URL that does not decode): the standard body too.
+        frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+          const { body } = mapError(
+            new HttpException(error.message, error.statusCode ?? 400, { cause: error }),
+            String(request.id),
+          );
+          void reply.code(body.statusCode).send(body);
+        },
       }),
       { logger: new JsonLogger(root), abortOnError: false },
     );

@@ -189,6 +189,11 @@ const SERVER_ERROR_CODES: Readonly<Record<string, { status: number; code: string
     code: 'UNSUPPORTED_MEDIA_TYPE',
     message: 'the request content type is not supported',
   },
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: 'BAD_URL',
+    message: 'the request URL is not well-formed (its percent-encoding)',
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     status: 400,
     code: 'BAD_REQUEST',
