@@ -241,6 +241,10 @@ describe('entity register import (real node, real PostgreSQL)', () => {
       message: expect.stringMatching(/colour/),
     });
     expect(await stored([line.creditCode])).toEqual([]);
+    // So is a file of one column, which no register has.
+    const single = await upload('creditCode\n91330106MA2H2G2X1Q\n');
+    expect(single.status).toBe(400);
+    expect(single.json).toMatchObject({ code: 'IMPORT_FILE_INVALID' });
     // A column name the database could not store is refused the same way, and the import ends.
     const nul = await upload(`${REGISTER_COLUMNS.join(',')},x\u0000y\n${csvLine(line)}`);
     expect(nul.status).toBe(400);

@@ -131,6 +131,13 @@ describe('readRecords: CSV records', () => {
     ]);
   });
 
+  it('reads a file of one column', async () => {
+    expect(summary(await readAll('a\nx\n"y, z"\n', csv))).toEqual([
+      [2, { a: 'x' }],
+      [3, { a: 'y, z' }],
+    ]);
+  });
+
   it('skips empty lines between records, LF or CRLF, and reads a last line without a line end', async () => {
     expect(summary(await readAll('a,b\n1,2\n\n\r\n3,4\r\n\n5,6', csv))).toEqual([
       [2, { a: '1', b: '2' }],

@@ -512,8 +512,9 @@ function joinLines(lines: readonly Buffer[]): Buffer {
   for (const line of lines) length += line.length;
   const joined = Buffer.allocUnsafe(length);
   let offset = 0;
-  for (const line of lines) {
-    if (offset > 0) joined[offset++] = LF;
+  for (const [index, line] of lines.entries()) {
+    // By index: an empty first line (the length line of a one-column file) is a line too.
+    if (index > 0) joined[offset++] = LF;
     joined.set(line, offset);
     offset += line.length;
   }
