@@ -309,6 +309,21 @@ describe('case clues between regions (three real nodes)', () => {
       body: { caseId: id, seq: 4, on: '2026-01-05', action: { action: 'accept' }, files: [] },
     });
     expect(backdated).toMatchObject({ status: 'rejected', code: 'CASE_STEP_DATE_INVALID' });
+    // A day the calendar does not have (Date would read it as the 1st of the next month).
+    const noDay = await sendDirect(b, a, {
+      type: 'clue.reply',
+      agreement: agreement.agreementId,
+      body: { caseId: id, seq: 4, on: '2026-11-31', action: { action: 'accept' }, files: [] },
+    });
+    expect(noDay).toMatchObject({ status: 'rejected', code: 'BODY_INVALID' });
+    // A step that comes early is held only if it is a step at all: one that is not would hold its
+    // number, and the case, for good.
+    const early = await sendDirect(b, a, {
+      type: 'clue.reply',
+      agreement: agreement.agreementId,
+      body: { caseId: id, seq: 6, on: agreement.steps[1]!.on, action: { action: 'frobnicate' }, files: [] },
+    });
+    expect(early).toMatchObject({ status: 'rejected', code: 'CASE_TRANSITION_ILLEGAL' });
     const afterA = await view(a, officerA, id);
     expect(afterA.steps).toHaveLength(3);
     expect(afterA.state).toBe('received');

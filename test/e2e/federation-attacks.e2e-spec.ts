@@ -245,6 +245,20 @@ describe('the receiving checks, under attack', () => {
     await expectRefused(envelope, 'ENVELOPE_MALFORMED', null);
   });
 
+  it('refuses text that has no canonical form (a lone surrogate), whoever signed it', async () => {
+    const text = canonicalJson(
+      claims({ body: { nonce: 'n', sentAt: new Date().toISOString(), note: '@' } }),
+    ).replace('"@"', '"a\\ud800b"');
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const stranger = { kid: (await toPublicSigningJwk(publicKey)).kid, privateKey };
+    for (const signer of [aSigner, stranger]) {
+      const envelope = await new CompactSign(new TextEncoder().encode(text))
+        .setProtectedHeader({ alg: 'EdDSA', kid: signer.kid, typ: 'regulink-envelope+jws' })
+        .sign(signer.privateKey);
+      await expectRefused(envelope, 'ENVELOPE_MALFORMED', null);
+    }
+  });
+
   it('refuses something that is not an envelope at all', async () => {
     await expectRefused({ not: 'a jws' }, 'ENVELOPE_MALFORMED', null);
   });

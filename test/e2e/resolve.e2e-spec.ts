@@ -1,15 +1,19 @@
 import { createServer, type Socket } from 'node:net';
 import { Role } from '@regulink/access';
 import { AuditLog } from '@regulink/audit';
+import { Clock, FederationTransport } from '@regulink/federation';
+import { NodeIdentityService } from '@regulink/identity';
+import { signEnvelope } from '@regulink/protocol';
+import { v7 as uuidv7 } from 'uuid';
 import { ResolveService } from '../../libs/registry/src/resolve/resolve.service';
 import { isMaskedPersonalValue } from '@regulink/domain';
 import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
 import { newShopLine, shopReportCsv } from '../factories/shop-report.factory';
 import { newUser, type TestUser } from '../factories/user.factory';
-import { activeAgreement, adminApi, type GrantSpec } from '../support/agreements';
+import { activeAgreement, adminApi, type AgreementView, type GrantSpec } from '../support/agreements';
 import { bootNodes, connectAll, eventually } from '../support/federation';
 import { uploadImport } from '../support/imports';
-import type { TestNode } from '../support/test-node';
+import { sql, type TestNode } from '../support/test-node';
 
 const A = '330000'; // the platform's region, where the officer works
 const B = '370000';
@@ -397,6 +401,48 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     const one = await resolve({ name: '星河云仓冷链物流有限公司', ...WHY }, someone);
     expect(one.json.answers.find((x) => x.region === C)).toMatchObject({ status: 'answered', more: false });
   }, 60_000);
+
+  it('counts a peer’s lookups against the quota before answering them: a refused one leaves no answer recorded', async () => {
+    // E allows A one lookup a day. Three sent at once, straight to E (A's own quota check
+    // skipped), in whatever order E takes them: one is answered, and only that one is recorded
+    // as answered at E (the quota is taken before the answer is made and logged).
+    await agree(e, [{ scope: 'entity.resolve', from: E, to: A, dailyQuota: 1 }], {});
+    const agreement = (await adminApi<AgreementView[]>(e, 'GET', '/agreements')).json.find(
+      (x) => x.state === 'active' && x.parties.includes(A),
+    )!;
+    const signer = a.app.get(NodeIdentityService).signer();
+    const now = a.app.get(Clock).nowSeconds();
+    const replies = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const claims = {
+          v: 1 as const,
+          id: uuidv7(),
+          type: 'entity.resolve.query',
+          from: A,
+          to: E,
+          agreement: agreement.id,
+          iat: now,
+          exp: now + 300,
+          body: { query: { creditCode: newCreditCode('410102') }, ...WHY, officer: 'officer.elsewhere' },
+        };
+        const reply = await a.app
+          .get(FederationTransport)
+          .request(
+            e.config.federation.publicEndpoint,
+            { envelope: await signEnvelope(claims, signer) },
+            10_000,
+          );
+        return { id: claims.id, answered: typeof reply.response === 'string' };
+      }),
+    );
+    expect(replies.filter((r) => r.answered)).toHaveLength(1);
+    const recorded = await sql<{ id: string; outcome: string }>(
+      e,
+      'SELECT id, outcome FROM registry_resolve_lookup WHERE id = ANY($1::uuid[])',
+      [replies.map((r) => r.id)],
+    );
+    expect(recorded).toEqual([{ id: replies.find((r) => r.answered)!.id, outcome: 'answered' }]);
+  }, 30_000);
 
   it('withholds an answer, signed but not of the shape of an answer, and counts it', async () => {
     const entity = newRegisterLine({ creditCode: newCreditCode('350102'), divisionCode: '350102' });

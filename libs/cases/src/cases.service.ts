@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '@regulink/access';
 import { AgreementsService } from '@regulink/agreements';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
-import { chinaCalendarDate } from '@regulink/domain';
+import { chinaCalendarDate, isAssistAction, isClueAction } from '@regulink/domain';
 import { Clock, OutboxService, PeersService, QueryClient, type ReceivedMessage } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import {
@@ -321,6 +321,12 @@ export class CasesService {
       const locked = await this.cases.lock(manager, id);
       if (!locked || locked.seq !== item.seq)
         throw new CasesException(CasesErrorCode.Conflict, 'the case changed meanwhile; read it again');
+      // A step of the other side that came early holds this number, waiting for the one before it.
+      if (await this.cases.stepAt(manager, id, seq))
+        throw new CasesException(
+          CasesErrorCode.Conflict,
+          `step ${seq} of case ${id} came from ${item.peerRegion} and waits for the one before it`,
+        );
       await this.cases.addSteps(
         manager,
         [this.stepRow(id, seq, action.type, fields, on, step)],
@@ -528,6 +534,14 @@ export class CasesService {
       message,
     );
     if (body.seq > item.seq + 1) {
+      // Held until the steps before it come, then checked against the rules; one that could
+      // never apply would hold its number, and the case, for good.
+      const known = kind === 'clue' ? isClueAction : isAssistAction;
+      if (!known(body.action.action))
+        throw new EnvelopeError(
+          CasesErrorCode.TransitionIllegal,
+          `a ${kind} has no step ${body.action.action}`,
+        );
       await this.cases.addSteps(
         manager,
         [{ ...row, status: 'pending' }],

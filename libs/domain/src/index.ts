@@ -124,7 +124,7 @@ export type {
   WorkingDayAnswer,
   WorkingDayCount,
 } from './cases/working-days';
-export { applyClueAction, clueDeadline, newClue } from './cases/clue-machine';
+export { applyClueAction, clueDeadline, isClueAction, newClue } from './cases/clue-machine';
 export type {
   CaseSide,
   ClueAction,
@@ -141,6 +141,7 @@ export type {
 export {
   MAX_EXTRA_ASSIST_WORKING_DAYS,
   applyAssistAction,
+  isAssistAction,
   assistDeadline,
   newAssistRequest,
 } from './cases/assist-machine';

@@ -21,14 +21,14 @@ import {
   AssistContentDto,
   ClueContentDto,
   FileReferenceDto,
+  MAX_FILE_BYTES,
   MAX_STEP_FILES,
   REGION,
   RestrictionsDto,
 } from './case-content.dto';
 import { CaseStepDto } from './case-request.dto';
+import { IsCalendarDay } from '@regulink/domain';
 import { Chars } from '@regulink/protocol';
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 class TransferredFromDto {
   @Matches(REGION)
@@ -44,7 +44,7 @@ class SendBody {
   caseId!: string;
 
   /** The day it was sent, in China. */
-  @Matches(DAY)
+  @IsCalendarDay()
   on!: string;
 
   @IsDefined()
@@ -101,7 +101,7 @@ export class CaseStepBody {
   @Max(10_000)
   seq!: number;
 
-  @Matches(DAY)
+  @IsCalendarDay()
   on!: string;
 
   @IsDefined()
@@ -127,6 +127,7 @@ export class FilePullBody {
 
   @IsInt()
   @Min(0)
+  @Max(MAX_FILE_BYTES)
   offset!: number;
 }
 
@@ -160,7 +161,7 @@ class OnwardStepBody {
   @Chars(1, 32)
   action!: string;
 
-  @Matches(DAY)
+  @IsCalendarDay()
   on!: string;
 
   @IsString()

@@ -89,6 +89,11 @@ const TRANSITIONS: { readonly [A in AssistActionType]: Partial<Record<AssistStat
   close: { answered: { side: 'sender', to: 'closed' }, returned: { side: 'sender', to: 'closed' } },
 };
 
+/** Whether `type` names a step of an assistance request at all (whoever may take it, in whatever state). */
+export function isAssistAction(type: string): boolean {
+  return Object.hasOwn(TRANSITIONS, type);
+}
+
 /** Actions that respond to the request and so meet its deadline. */
 const RESPONSES: ReadonlySet<AssistActionType> = new Set<AssistActionType>(['answer', 'return']);
 const FILE_HASH = /^[A-Za-z0-9_-]{43}$/;

@@ -159,6 +159,11 @@ const TRANSITIONS: { readonly [A in ClueActionType]: Partial<Record<ClueState, T
   resume: keepState,
 };
 
+/** Whether `type` names a step of a clue at all (whoever may take it, in whatever state). */
+export function isClueAction(type: string): boolean {
+  return Object.hasOwn(TRANSITIONS, type);
+}
+
 /** Actions that make the filing decision (and so meet the deadline). */
 const DECISIONS: ReadonlySet<ClueActionType> = new Set<ClueActionType>([
   'return',

@@ -99,6 +99,15 @@ export class EnvelopeReceiver {
       throw error;
     }
     const { definition, message, charge } = checked;
+    // Answering a query that pulls this node's data writes (a lookup record, a signed batch): a
+    // replay is recognized, and the quota counted, before the answer is made, not after. (An
+    // event's effect and its quota are one transaction with its record, below.)
+    if (definition.kind === 'query' && (charge || definition.flow === 'answer')) {
+      const seen = await this.inbox.findById(claims.id);
+      if (seen) return this.duplicate(envelope, seen, receivedAt);
+      const counted = charge ? await charge() : { allowed: true as const };
+      if (!counted.allowed) throw new EnvelopeError(counted.code, counted.reason);
+    }
     // A query is acknowledged by its signed response, which names the request's digest (the
     // response is its receipt); an event by a signed receipt.
     const response =
@@ -134,13 +143,14 @@ export class EnvelopeReceiver {
             status: 'accepted',
           },
     ];
-    // The quota is counted with the record, so a replay or a refusal before this point costs none.
+    // An event's quota is counted with its record, so a replay or a refusal before this point
+    // costs none (a query's was counted above).
     const apply =
-      definition.kind === 'event' || charge
+      definition.kind === 'event'
         ? async (manager: EntityManager) => {
             const counted = charge ? await charge(manager) : { allowed: true as const };
             if (!counted.allowed) throw new EnvelopeError(counted.code, counted.reason);
-            if (definition.kind === 'event') await definition.apply(message, manager);
+            await definition.apply(message, manager);
           }
         : undefined;
     // With nothing to apply, the record and its audit entries go in one statement (one commit):

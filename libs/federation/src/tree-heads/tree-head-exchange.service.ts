@@ -6,7 +6,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ArrayMaxSize, IsArray, IsInt, IsString, Matches, Min } from 'class-validator';
-import { AuditLog, type SignedTreeHead } from '@regulink/audit';
+import { AuditException, AuditLog, type SignedTreeHead } from '@regulink/audit';
 import { MetricsService } from '@regulink/metrics';
 import {
   EnvelopeError,
@@ -116,7 +116,16 @@ export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, O
       kind: 'query',
       body: ConsistencyRequestBody,
       result: ConsistencyResult,
-      answer: async ({ body }) => ({ ...(await this.audit.consistencyProof(body.from, body.to)) }),
+      answer: async ({ body }) => {
+        try {
+          return { ...(await this.audit.consistencyProof(body.from, body.to)) };
+        } catch (error) {
+          // Sizes this log does not have are the asker's mistake, refused in the receipt.
+          if (error instanceof AuditException)
+            throw new EnvelopeError(EnvelopeErrorCode.BodyInvalid, error.message);
+          throw error;
+        }
+      },
     });
     this.audit.onTreeHead((head) => {
       const sending = this.broadcast(head).finally(() => this.broadcasts.delete(sending));
@@ -212,7 +221,7 @@ export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, O
     if (!head || head.region !== from) {
       throw new EnvelopeError(
         EnvelopeErrorCode.BodyInvalid,
-        `the tree head is not signed by a key pinned for ${from}`,
+        `the tree head is not a well-formed head of ${from}, signed by a key pinned for it`,
       );
     }
     return head;

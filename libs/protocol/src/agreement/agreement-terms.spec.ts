@@ -123,6 +123,16 @@ describe('agreementTermsProblems', () => {
     ['a title of 201 characters', broken((t) => (t.title = 'x'.repeat(201))), [/^title: must be 1 to 200/]],
     ['a title that is no string', broken((t) => (t.title = 7)), [/^title: must be a string$/]],
     [
+      'a title with a NUL character, which no party could store',
+      broken((t) => (t.title = '协议\u0000')),
+      [/^terms\.title holds a NUL character/],
+    ],
+    [
+      'a title of 200 characters with a variation selector, 201 as stored',
+      broken((t) => (t.title = `${'x'.repeat(199)}☃\uFE0F`)),
+      [/^title: must be 1 to 200/],
+    ],
+    [
       'parties that are no array',
       broken((t) => (t.parties = '310000,320000')),
       [/^parties: must be an array/],

@@ -1,3 +1,5 @@
+import { inputProblem } from '../input/input-problem';
+import { characterCount } from '../input/text-length';
 import { isMatchingKey } from '../keyed-hash/keyed-hash';
 
 /** `typ` of every signature on a cooperation agreement. */
@@ -104,6 +106,9 @@ export function agreementTermsProblems(value: unknown): string[] {
   const problems: string[] = [];
   const report: Report = (path, message) => problems.push(`${path}: ${message}`);
   if (!isRecord(value)) return ['terms: must be a JSON object'];
+  // Text no party could store as signed (a NUL in a title, say) makes no agreement.
+  const unfit = inputProblem(value, 'terms');
+  if (unfit !== null) return [unfit];
   checkProperties(value, TERMS_FIELDS, '', report);
 
   if (has(value, 'v') && value.v !== 1) report('v', 'must be 1');
@@ -134,7 +139,7 @@ export function agreementTermsProblems(value: unknown): string[] {
 
 function checkTitle(title: unknown, report: Report): void {
   if (typeof title !== 'string') return report('title', 'must be a string');
-  const length = [...title].length;
+  const length = characterCount(title);
   if (length < 1 || length > AGREEMENT_MAX_TITLE_LENGTH) {
     report('title', `must be 1 to ${AGREEMENT_MAX_TITLE_LENGTH} characters long`);
   }

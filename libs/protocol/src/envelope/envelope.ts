@@ -73,7 +73,14 @@ export function parseEnvelope(input: unknown, maxBytes: number): ParsedEnvelope 
   const tooDeep = inputProblem(claims, '', { text: false });
   if (tooDeep !== null) throw malformed(tooDeep);
   assertClaims(claims);
-  if (canonicalJson(claims) !== payloadText) throw malformed('the payload is not in canonical JSON form');
+  let canonical: string;
+  try {
+    canonical = canonicalJson(claims);
+  } catch (error) {
+    // RFC 8785 takes well-formed text only (I-JSON): a lone surrogate has no canonical form.
+    throw malformed(`the payload has no canonical JSON form: ${(error as Error).message}`);
+  }
+  if (canonical !== payloadText) throw malformed('the payload is not in canonical JSON form');
   return { jws: input, digest: sha256Base64Url(input), kid: header.kid, claims };
 }
 

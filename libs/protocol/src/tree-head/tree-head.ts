@@ -29,10 +29,14 @@ export async function verifyTreeHead(jws: string, key: CryptoKey): Promise<TreeH
   const ok =
     head.v === 1 &&
     typeof head.region === 'string' &&
+    /^\d{6}$/.test(head.region) &&
     Number.isSafeInteger(head.size) &&
     head.size >= 0 &&
     typeof head.root === 'string' &&
-    typeof head.signedAt === 'string';
+    /^[A-Za-z0-9_-]{43}$/.test(head.root) &&
+    typeof head.signedAt === 'string' &&
+    !Number.isNaN(Date.parse(head.signedAt)) &&
+    Object.keys(head).length === 5;
   if (!ok) throw new Error('malformed tree head');
   return head;
 }
