@@ -319,8 +319,11 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
 
     it.each([
       ['a tree larger than the log', 'index=0&size=100000000', 'AUDIT_OUT_OF_RANGE'],
-      ['a size no integer can be counted to', 'index=0&size=1e30', 'AUDIT_OUT_OF_RANGE'],
+      ['a size past the safe integers', 'index=0&size=9007199254740993', 'AUDIT_OUT_OF_RANGE'],
+      ['a size not written in decimal digits', 'index=0&size=1e30', 'VALIDATION_FAILED'],
       ['an entry outside the tree', 'index=5&size=1', 'AUDIT_OUT_OF_RANGE'],
+      ['an index that is not written in decimal digits', 'index=0x0', 'VALIDATION_FAILED'],
+      ['an empty index', 'index=', 'VALIDATION_FAILED'],
     ])('refuses an inclusion proof in %s', async (_label, query, code) => {
       const token = await node.adminToken();
       const response = await node.request('GET', `/audit/proofs/inclusion?${query}`, { token });

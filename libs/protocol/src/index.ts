@@ -129,3 +129,4 @@ export {
 } from './evidence/evidence-bundle';
 export { inputProblem, MAX_INPUT_DEPTH } from './input/input-problem';
 export { characterCount, Chars, MaxChars, MinChars } from './input/text-length';
+export { IntegerText } from './input/integer-text';

@@ -1,17 +1,17 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Min } from 'class-validator';
+import { IntegerText } from '@regulink/protocol';
 
 export class InclusionQueryDto {
   @ApiProperty({ description: 'Leaf index of the entry' })
-  @Type(() => Number)
+  @IntegerText()
   @IsInt()
   @Min(0)
   index!: number;
 
   @ApiProperty({ required: false, description: 'Tree size; the latest signed tree head by default' })
   @IsOptional()
-  @Type(() => Number)
+  @IntegerText()
   @IsInt()
   @Min(1)
   size?: number;
@@ -19,13 +19,13 @@ export class InclusionQueryDto {
 
 export class ConsistencyQueryDto {
   @ApiProperty()
-  @Type(() => Number)
+  @IntegerText()
   @IsInt()
   @Min(0)
   from!: number;
 
   @ApiProperty()
-  @Type(() => Number)
+  @IntegerText()
   @IsInt()
   @Min(0)
   to!: number;

@@ -25,7 +25,7 @@ import {
   YUAN,
 } from './case-content.dto';
 import { IsCalendarDay } from '@regulink/domain';
-import { Chars } from '@regulink/protocol';
+import { Chars, IntegerText } from '@regulink/protocol';
 
 /** The evidence a new case or a step carries: inline (base64), or uploaded before. */
 class Attachments {
@@ -199,7 +199,7 @@ export class CaseListQueryDto {
   asOf?: string;
 
   @IsOptional()
-  @Type(() => Number)
+  @IntegerText()
   @IsInt()
   @Min(1)
   @Max(1000)

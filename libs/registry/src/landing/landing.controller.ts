@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IntegerText } from '@regulink/protocol';
 import { Role, Roles } from '@regulink/access';
 import { LandingService } from './landing.service';
 
@@ -13,7 +13,7 @@ export class LandingListQueryDto {
   outcome?: (typeof OUTCOMES)[number];
 
   @IsOptional()
-  @Type(() => Number)
+  @IntegerText()
   @IsInt()
   @Min(1)
   @Max(10_000)

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IntegerText } from '@regulink/protocol';
 import { CurrentUser, Role, Roles, type AuthenticatedUser } from '@regulink/access';
 import { DiscloseRequestDto, ResolveRequestDto } from './dto/resolve-request.dto';
 import { ResolveService } from './resolve.service';
@@ -16,7 +16,7 @@ export class LookupListQueryDto {
   direction?: 'local' | 'out' | 'in';
 
   @IsOptional()
-  @Type(() => Number)
+  @IntegerText()
   @IsInt()
   @Min(1)
   @Max(10_000)

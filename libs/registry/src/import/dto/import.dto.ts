@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IntegerText } from '@regulink/protocol';
 
 export class ImportIdParamDto {
   @IsUUID()
@@ -23,14 +23,14 @@ export class ImportStartQueryDto {
 
 export class ImportRejectionsQueryDto {
   @IsOptional()
-  @Type(() => Number)
+  @IntegerText()
   @IsInt()
   @Min(0)
   @Max(2_147_483_647)
   afterLine?: number;
 
   @IsOptional()
-  @Type(() => Number)
+  @IntegerText()
   @IsInt()
   @Min(1)
   @Max(10_000)

@@ -12,7 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { RESOLVE_PURPOSES, type ResolvePurpose } from '@regulink/domain';
-import { MaxChars, MinChars } from '@regulink/protocol';
+import { MaxChars, MinChars, IntegerText } from '@regulink/protocol';
 
 /** A case reference as case files write it: letters, digits, CJK and the usual brackets and dashes. */
 export const CASE_REFERENCE = /^[\p{L}\p{N}][\p{L}\p{N}\-_/.()（）〔〕[\]【】 ]{2,63}$/u;
@@ -62,7 +62,7 @@ export class ResolveRequestDto {
 
   /** How long to wait for other regions, in milliseconds. */
   @IsOptional()
-  @Type(() => Number)
+  @IntegerText()
   @IsInt()
   @Min(500)
   @Max(30_000)
