@@ -88,6 +88,8 @@ const SHOP_HITS = 200;
  * the index gives.
  */
 const NAME_CANDIDATES = 5_000;
+/** Most pairs, or combinations of two, a fuzzy step of a name search looks up. */
+const NAME_SETS = 32;
 /** Entities the exact step of a name search expects its index lookup to give (see entitiesByName). */
 const EXACT_INDEX_ROWS = 100;
 
@@ -241,6 +243,9 @@ export class ResolveRepository {
       let rows = 0;
       for (const set of sets.sort((a, b) => expected(a) - expected(b))) {
         if (taken.length > 0 && rows + expected(set) > NAME_CANDIDATES) break;
+        // A long name has many rare pairs, and thousands of combinations of two: each is a
+        // condition of the statement, so a step looks up the rarest few only.
+        if (taken.length === NAME_SETS) break;
         taken.push(set);
         rows += expected(set);
       }
