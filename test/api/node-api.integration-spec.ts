@@ -339,6 +339,14 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
       expect(Object.keys(error).sort()).toEqual(['code', 'correlationId', 'message', 'statusCode']);
     });
 
+    it('answers headers larger than the server reads with HEADERS_TOO_LARGE in the standard body', async () => {
+      const response = await node.request('GET', `/cases?brand=${'x'.repeat(70_000)}`);
+      expect(response.status).toBe(431);
+      const error = (await response.json()) as ErrorBody;
+      expect(error).toMatchObject({ statusCode: 431, code: 'HEADERS_TOO_LARGE' });
+      expect(Object.keys(error).sort()).toEqual(['code', 'correlationId', 'message', 'statusCode']);
+    });
+
     it('answers an unknown route with NOT_FOUND in the standard body', async () => {
       const response = await node.request('GET', '/no/such/route');
       expect(response.status).toBe(404);

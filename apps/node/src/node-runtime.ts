@@ -8,7 +8,7 @@ import { EnvelopeReceiver, FederationTransport } from '@regulink/federation';
 import { EmbeddedDatabase } from '@regulink/persistence';
 import { AppModule } from './app.module';
 import { correlationIdFor } from './http/correlation';
-import { mapError } from './http/error-body';
+import { answerClientError, mapError } from './http/error-body';
 import { createRootLogger, JsonLogger } from './logging/json-logger';
 import { BODY_LIMIT_BYTES, configureHttpServer } from './http/http-server';
 
@@ -51,6 +51,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
         loggerInstance: root.child({ context: 'Http' }),
         genReqId: correlationIdFor,
         logController: new LogController({ requestIdLogLabel: 'correlationId' }),
+        // Bytes that are no readable request (headers over the limit): the standard body too.
+        clientErrorHandler: answerClientError,
         // Refused before any route is found (a URL that does not decode): the standard body too.
         frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
           const { body } = mapError(

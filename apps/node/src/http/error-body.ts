@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { HttpException } from '@nestjs/common';
 import { AccessErrorCode, AccessException } from '@regulink/access';
 import { AuditErrorCode, AuditException } from '@regulink/audit';
@@ -245,4 +246,44 @@ export function mapError(error: unknown, correlationId: string): MappedError {
     },
     unexpected: true,
   };
+}
+
+/** What the HTTP parser refuses before there is a request: its status, code and message. */
+const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string, string]>> = {
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'HEADERS_TOO_LARGE',
+    'the request line and headers are larger than the server reads',
+  ],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time'],
+};
+
+/**
+ * Answers a connection whose bytes are not an HTTP request the server can read (headers too
+ * large, malformed): with the standard error body too, then closes it. No request exists yet, so
+ * the correlation id is a new one.
+ */
+export function answerClientError(
+  error: Error & { code?: string },
+  socket: {
+    destroyed: boolean;
+    writable: boolean;
+    write(data: string): unknown;
+    destroy(error?: Error): unknown;
+  },
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [statusCode, code, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
+    400,
+    'BAD_REQUEST',
+    'the request is not well-formed HTTP',
+  ];
+  const body = JSON.stringify({ statusCode, code, message, correlationId: randomUUID() });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
