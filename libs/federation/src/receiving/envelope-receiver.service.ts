@@ -103,7 +103,7 @@ export class EnvelopeReceiver {
     // replay is recognized, and the quota counted, before the answer is made, not after. (An
     // event's effect and its quota are one transaction with its record, below.)
     if (definition.kind === 'query' && (charge || definition.flow === 'answer')) {
-      const seen = await this.inbox.findById(claims.id);
+      const seen = (await this.inbox.has(claims.id)) ? await this.inbox.findById(claims.id) : null;
       if (seen) return this.duplicate(envelope, seen, receivedAt);
       const counted = charge ? await charge() : { allowed: true as const };
       if (!counted.allowed) throw new EnvelopeError(counted.code, counted.reason);

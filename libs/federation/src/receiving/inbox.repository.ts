@@ -59,6 +59,12 @@ export class InboxRepository {
     private readonly audit: AuditLog,
   ) {}
 
+  /** Whether an envelope of this id was recorded (reads none of it: a response can be large). */
+  async has(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM federation_inbox WHERE id = $1', [id]);
+    return rows.length > 0;
+  }
+
   async findById(id: string): Promise<InboxMessageEntity | null> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       'SELECT id, from_region, type, digest, envelope, receipt, response, received_at FROM federation_inbox WHERE id = $1',
