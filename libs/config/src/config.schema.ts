@@ -44,6 +44,21 @@ class RegionCodeConstraint implements ValidatorConstraintInterface {
   }
 }
 
+/** A number that is not below another setting of the same section (named in the constraint). */
+@ValidatorConstraint({ name: 'notBelow' })
+class NotBelow implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    const other = (args.object as Record<string, unknown>)[args.constraints[0] as string];
+    return typeof value !== 'number' || typeof other !== 'number' || value >= other;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return `must not be below ${args.constraints[0] as string}`;
+  }
+}
+
+const DAY_S = 86_400;
+const DAY_MS = DAY_S * 1000;
+
 /** A TCP port a listener binds: an integer from 1 to 65535. */
 function ListenPort(): PropertyDecorator {
   return applyDecorators(
@@ -152,11 +167,17 @@ class FederationSchema {
   })
   natsServers?: string;
 
-  @IsOptional()
-  @IsString()
+  // TLS needs the certificate and its key: one without the other (or a CA alone) would leave
+  // the federation on plain TCP while the operator believes it encrypted.
+  @ValidateIf(
+    (o: FederationSchema) => o.tlsCert !== undefined || o.tlsKey !== undefined || o.tlsCa !== undefined,
+  )
+  @IsString({ message: 'must be set together with REGULINK_FEDERATION_TLS_KEY' })
   tlsCert?: string;
 
-  @ValidateIf((o: FederationSchema) => o.tlsCert !== undefined || o.tlsKey !== undefined)
+  @ValidateIf(
+    (o: FederationSchema) => o.tlsCert !== undefined || o.tlsKey !== undefined || o.tlsCa !== undefined,
+  )
   @IsString({ message: 'must be set together with REGULINK_FEDERATION_TLS_CERT' })
   tlsKey?: string;
 
@@ -176,24 +197,31 @@ class FederationSchema {
   @Max(3600)
   clockSkewSeconds!: number;
 
+  // Timers: Node runs a delay over 2^31-1 ms (about 24.8 days) after 1 ms, so each bound stays
+  // well below, at a day.
   @Type(() => Number)
   @IsInt()
   @Min(10)
+  @Max(DAY_MS)
   retryBaseMs!: number;
 
   @Type(() => Number)
   @IsInt()
   @Min(10)
+  @Max(DAY_MS)
+  @Validate(NotBelow, ['retryBaseMs'])
   retryMaxMs!: number;
 
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(DAY_S)
   treeHeadIntervalSeconds!: number;
 
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(DAY_S)
   syncPollSeconds!: number;
 }
 
@@ -201,6 +229,7 @@ class RegistrySchema {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(1_000_000_000)
   resolveDailyQuotaPerOfficer!: number;
 }
 

@@ -169,6 +169,38 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    [
+      'a TLS key without its certificate',
+      { REGULINK_FEDERATION_TLS_KEY: '/k.pem' },
+      'REGULINK_FEDERATION_TLS_CERT',
+    ],
+    ['a TLS CA alone', { REGULINK_FEDERATION_TLS_CA: '/ca.pem' }, 'REGULINK_FEDERATION_TLS_CERT'],
+    [
+      'a sync poll past a day (a timer past 24.8 days runs every millisecond)',
+      { REGULINK_SYNC_POLL_SECONDS: '3000000' },
+      'REGULINK_SYNC_POLL_SECONDS',
+    ],
+    [
+      'a tree-head interval past a day',
+      { REGULINK_TREE_HEAD_INTERVAL_SECONDS: '3000000' },
+      'REGULINK_TREE_HEAD_INTERVAL_SECONDS',
+    ],
+    [
+      'a retry ceiling below the first retry',
+      { REGULINK_RETRY_BASE_MS: '5000', REGULINK_RETRY_MAX_MS: '1000' },
+      'REGULINK_RETRY_MAX_MS',
+    ],
+    [
+      'a quota past any count',
+      { REGULINK_RESOLVE_DAILY_QUOTA: '100000000000000000000' },
+      'REGULINK_RESOLVE_DAILY_QUOTA',
+    ],
+  ])('refuses %s', (_label, env, variable) => {
+    const { problems } = configError({ env: { ...MINIMAL, ...env } });
+    expect(problems.map((p) => p.env)).toContain(variable);
+  });
+
+  it.each([
     ['::', 'http://[::1]:8080'],
     ['::1', 'http://[::1]:8080'],
     ['10.0.0.5', 'http://10.0.0.5:8080'],
