@@ -92,6 +92,25 @@ describe('regulink command line', () => {
     });
   });
 
+  it('exits with 2, naming the file, for a profile that is not one, and never sends a token that is not one', async () => {
+    for (const content of [
+      '{"current":',
+      'null',
+      '{"current":"http://a","nodes":{"http://a":{"url":5,"token":"t","user":"u"}}}',
+    ]) {
+      const home = await mkdtemp(join(dir, 'home-'));
+      await writeFile(join(home, 'cli.json'), content);
+      const { errors, out } = captureOutput();
+      expect(await run(['peers'], out, { REGULINK_CLI_HOME: home })).toBe(2);
+      expect(errors[0]).toMatch(/^cannot read the profile .*cli\.json: it is not/);
+    }
+    const secret = 'a\nsecret-token';
+    const { errors, out } = captureOutput();
+    expect(await run(['peers', '--url', 'http://127.0.0.1:9', '--token', secret], out)).toBe(2);
+    expect(errors.join('\n')).toMatch(/--token \(or REGULINK_TOKEN\) is not a token/);
+    expect(errors.join('\n')).not.toContain('secret-token');
+  });
+
   it('exits with 2 for an unknown command and 0 for help', async () => {
     const unknown = captureOutput();
     expect(await run(['sign-evidence'], unknown.out)).toBe(2);

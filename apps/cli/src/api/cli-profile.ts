@@ -37,8 +37,30 @@ async function readProfile(path: string): Promise<ProfileFile> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { current: null, nodes: {} };
     throw error;
   }
-  const parsed = JSON.parse(text) as Partial<ProfileFile>;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error('it is not valid JSON');
+  }
+  if (!isProfile(parsed)) throw new Error('it is not a profile file (current, and nodes by URL)');
   return { current: parsed.current ?? null, nodes: parsed.nodes ?? {} };
+}
+
+function isProfile(value: unknown): value is Partial<ProfileFile> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { current, nodes } = value as { current?: unknown; nodes?: unknown };
+  if (current !== undefined && current !== null && typeof current !== 'string') return false;
+  if (nodes === undefined) return true;
+  if (typeof nodes !== 'object' || nodes === null || Array.isArray(nodes)) return false;
+  return Object.values(nodes).every(
+    (login: unknown) =>
+      typeof login === 'object' &&
+      login !== null &&
+      typeof (login as NodeLogin).url === 'string' &&
+      typeof (login as NodeLogin).token === 'string' &&
+      typeof (login as NodeLogin).user === 'string',
+  );
 }
 
 /** The login for `url`, or, without a URL, the last node signed in to. */

@@ -37,6 +37,10 @@ export async function connectToNode(args: CommandArgs, env: CliEnv, urlOption = 
   const given = args.string(urlOption) ?? nonEmpty(env.REGULINK_URL);
   const url = given === undefined ? undefined : parseNodeUrl(given);
   const token = args.string('token') ?? nonEmpty(env.REGULINK_TOKEN);
+  // A token goes into a header: anything else is refused here, unsent and unprinted.
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
+    throw new UsageError('--token (or REGULINK_TOKEN) is not a token: printable ASCII without spaces');
+  }
   const path = profilePath(env);
   let login;
   try {

@@ -25,7 +25,11 @@ export const loginCommand = defineCommand({
     }
     const api = await new NodeApi(url).login(user, password);
     const path = profilePath(env);
-    await saveLogin(path, { url, token: api.bearer!, user });
+    try {
+      await saveLogin(path, { url, token: api.bearer!, user });
+    } catch (error) {
+      throw new UsageError(`cannot write the profile ${path}: ${(error as Error).message}`);
+    }
     if (json) out.log(JSON.stringify({ url, user, profile: path }, null, 2));
     else out.log(`signed in to ${url} as ${user}; stored in ${path}`);
     return ExitCode.Ok;
