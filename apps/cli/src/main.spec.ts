@@ -111,6 +111,17 @@ describe('regulink command line', () => {
     expect(errors.join('\n')).not.toContain('secret-token');
   });
 
+  it.each(['2026-13-45', '2026-02-30'])(
+    'exits with 2 for clues due --as-of %s, a day no calendar has',
+    async (day) => {
+      const { errors, out } = captureOutput();
+      expect(
+        await run(['clues', 'due', '--as-of', day, '--url', 'http://127.0.0.1:9', '--token', 't'], out),
+      ).toBe(2);
+      expect(errors[0]).toMatch(/--as-of must be a calendar date/);
+    },
+  );
+
   it('exits with 2 for an unknown command and 0 for help', async () => {
     const unknown = captureOutput();
     expect(await run(['sign-evidence'], unknown.out)).toBe(2);

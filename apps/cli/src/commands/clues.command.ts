@@ -1,3 +1,4 @@
+import { isCalendarDate } from '@regulink/domain';
 import { connectToNode, NODE_OPTIONS, NODE_OPTIONS_USAGE } from '../api/node-connection';
 import { defineCommand, defineGroup, UsageError } from './command';
 import { ExitCode } from './exit-code';
@@ -41,8 +42,8 @@ ${NODE_OPTIONS_USAGE}`,
     if (box !== 'inbox' && box !== 'outbox')
       throw new UsageError(`--box must be inbox or outbox, got "${box}"`);
     const asOf = args.string('as-of');
-    if (asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(asOf))
-      throw new UsageError('--as-of must be YYYY-MM-DD');
+    if (asOf !== undefined && !isCalendarDate(asOf))
+      throw new UsageError('--as-of must be a calendar date, YYYY-MM-DD');
     const picked: Due[] = [];
     if (args.flag('overdue')) picked.push('overdue');
     if (args.flag('soon')) picked.push('due-soon');
