@@ -664,8 +664,10 @@ export class CasesService {
   // ---- reading ----------------------------------------------------------------------------
 
   async view(id: string) {
-    const item = await this.require(id);
+    // Steps first, then the case: a step applied between the two reads is then in the case's
+    // state too, never listed as applied next to a state from before it.
     const [steps, files] = await Promise.all([this.cases.steps(id), this.cases.files(id)]);
+    const item = await this.require(id);
     const verified = await Promise.all(steps.map((s) => this.verifyStep(s)));
     const deadline = await this.deadline(item, this.today());
     return {
