@@ -54,6 +54,9 @@ describe('normalizeShopUrl', () => {
     ['无', /not a domain name/],
     ['https://user:pass@shop.example.com/', /user name/],
     ['https://shop example.com/', /URL/],
+    // Found by the property below: '..' was read as the host '.', which normalized again was none.
+    ['..', /no host/],
+    ['https://shop..example.com/', /empty label/],
   ])('rejects %j', (input, reason) => {
     const parsed = normalizeShopUrl(input);
     expect(parsed.status).toBe('malformed');

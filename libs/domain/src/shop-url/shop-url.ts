@@ -53,10 +53,11 @@ export function normalizeShopUrl(input: string): ShopUrlParse {
     return malformed('not a URL');
   }
   if (url.username !== '' || url.password !== '') return malformed('carries a user name or password');
-  let host = url.hostname.replace(/\.$/, '');
+  let host = url.hostname.replace(/\.+$/, '');
   if (host === '') return malformed('no host');
   if (!host.startsWith('[') && !IPV4_HOST.test(host)) {
     if (!host.includes('.')) return malformed(`host ${host} is not a domain name or an IP address`);
+    if (host.split('.').includes('')) return malformed(`host ${host} has an empty label`);
     while (SAME_SITE_LABELS.test(host) && host.replace(SAME_SITE_LABELS, '').includes('.')) {
       host = host.replace(SAME_SITE_LABELS, '');
     }
