@@ -127,6 +127,6 @@ export {
   type EvidenceProblem,
   type VerifiedEvidence,
 } from './evidence/evidence-bundle';
-export { inputProblem, MAX_INPUT_DEPTH } from './input/input-problem';
+export { inputProblem, MAX_INPUT_DEPTH, storableText } from './input/input-problem';
 export { characterCount, Chars, MaxChars, MinChars } from './input/text-length';
 export { IntegerText } from './input/integer-text';

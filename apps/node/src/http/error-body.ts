@@ -190,6 +190,17 @@ const SERVER_ERROR_CODES: Readonly<Record<string, { status: number; code: string
     code: 'UNSUPPORTED_MEDIA_TYPE',
     message: 'the request content type is not supported',
   },
+  // Refused by the HTTP parser before there is a request (see answerClientError).
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'HEADERS_TOO_LARGE',
+    message: 'the request line and headers are larger than the server reads',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'REQUEST_TIMEOUT',
+    message: 'the request did not arrive in time',
+  },
   FST_ERR_BAD_URL: {
     status: 400,
     code: 'BAD_URL',
@@ -248,16 +259,6 @@ export function mapError(error: unknown, correlationId: string): MappedError {
   };
 }
 
-/** What the HTTP parser refuses before there is a request: its status, code and message. */
-const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string, string]>> = {
-  HPE_HEADER_OVERFLOW: [
-    431,
-    'HEADERS_TOO_LARGE',
-    'the request line and headers are larger than the server reads',
-  ],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time'],
-};
-
 /**
  * Answers a connection whose bytes are not an HTTP request the server can read (headers too
  * large, malformed): with the standard error body too, then closes it. No request exists yet, so
@@ -273,16 +274,15 @@ export function answerClientError(
   },
 ): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [statusCode, code, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
-    400,
-    'BAD_REQUEST',
-    'the request is not well-formed HTTP',
-  ];
-  const body = JSON.stringify({ statusCode, code, message, correlationId: randomUUID() });
+  const { body } = mapError(
+    new HttpException('the request is not well-formed HTTP', 400, { cause: error }),
+    randomUUID(),
+  );
+  const text = JSON.stringify(body);
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${body.statusCode} ${STATUS_CODES[body.statusCode]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
     );
   }
   socket.destroy(error);

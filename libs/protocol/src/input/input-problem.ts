@@ -1,14 +1,27 @@
+import { characterCount } from './text-length';
+
 /** Deepest nesting of objects and arrays an input may have; no message or record comes near it. */
 export const MAX_INPUT_DEPTH = 64;
 
-/** A UTF-16 surrogate without its other half: JSON can carry one (`"\ud800"`), Unicode text cannot. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** What is wrong with a piece of text that PostgreSQL would refuse or alter, or null. */
+/**
+ * What is wrong with a piece of text that PostgreSQL would refuse or alter, or null: a NUL, or a
+ * UTF-16 surrogate without its other half (JSON can carry one, `"\ud800"`; Unicode text cannot).
+ */
 function textProblem(text: string): string | null {
   if (text.includes('\0')) return 'holds a NUL character (U+0000), which cannot be stored';
-  if (LONE_SURROGATE.test(text)) return 'is not well-formed Unicode text (a lone surrogate)';
+  if (!text.isWellFormed()) return 'is not well-formed Unicode text (a lone surrogate)';
   return null;
+}
+
+/**
+ * Text made storable as it is, for text that reports on input (a rejection's reason, which can
+ * quote the very thing refused): NUL written as `\u0000`, a lone surrogate as U+FFFD, and text
+ * over `maxChars` characters cut.
+ */
+export function storableText(text: string, maxChars = Number.MAX_SAFE_INTEGER): string {
+  const clean = text.replaceAll('\0', '\\u0000').toWellFormed();
+  if (characterCount(clean) <= maxChars) return clean;
+  return [...clean].slice(0, maxChars - 1).join('') + '…';
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { CryptoKey } from 'jose';
 import type { Signer } from '../keys/signing-key';
+import { hashFromBase64Url } from '../merkle/merkle-hash';
 import { signCanonical, signedKid, verifyCanonical } from '../signed-json/signed-json';
 
 export const TREE_HEAD_TYP = 'regulink-tree-head+jws';
@@ -32,8 +33,7 @@ export async function verifyTreeHead(jws: string, key: CryptoKey): Promise<TreeH
     /^\d{6}$/.test(head.region) &&
     Number.isSafeInteger(head.size) &&
     head.size >= 0 &&
-    typeof head.root === 'string' &&
-    /^[A-Za-z0-9_-]{43}$/.test(head.root) &&
+    hashFromBase64Url(head.root) !== undefined &&
     typeof head.signedAt === 'string' &&
     !Number.isNaN(Date.parse(head.signedAt)) &&
     Object.keys(head).length === 5;

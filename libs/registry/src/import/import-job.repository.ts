@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { characterCount, sha256Base64Url } from '@regulink/protocol';
+import { sha256Base64Url, storableText } from '@regulink/protocol';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ImportJobEntity, type ImportState } from './import-job.entity';
 import { ImportRejectionEntity } from './import-rejection.entity';
@@ -76,8 +76,8 @@ export class ImportJobRepository {
         outcome.rejections.map((r) => ({
           importId,
           line: r.line,
-          field: r.field === null ? null : storable(r.field, FIELD_CHARS),
-          reason: storable(r.reason),
+          field: r.field === null ? null : storableText(r.field, FIELD_CHARS),
+          reason: storableText(r.reason),
         })),
       );
     }
@@ -102,7 +102,7 @@ export class ImportJobRepository {
     await this.dataSource.transaction(async (manager) => {
       await manager.query(
         'UPDATE registry_import SET state = $2, error = $3, finished_at = now() WHERE id = $1',
-        [id, state, error === null ? null : storable(error)],
+        [id, state, error === null ? null : storableText(error)],
       );
       if (state === 'completed')
         await manager.query('DELETE FROM registry_import_seen WHERE import_id = $1', [id]);
@@ -132,16 +132,3 @@ export class ImportJobRepository {
 
 /** The most characters of a rejection's field name (its column). */
 const FIELD_CHARS = 64;
-
-/**
- * Text about a line, made storable: a rejection names what it found, and that can be the very
- * thing the database refuses (a NUL character quoted by a JSON parser, a key of any length).
- * NUL is written as `\u0000`, a lone surrogate as U+FFFD, and text over `maxChars` is cut.
- */
-export function storable(text: string, maxChars = Number.MAX_SAFE_INTEGER): string {
-  const clean = text
-    .replaceAll('\0', '\\u0000')
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
-  if (characterCount(clean) <= maxChars) return clean;
-  return [...clean].slice(0, maxChars - 1).join('') + '…';
-}

@@ -493,7 +493,8 @@ export class ResolveService {
       agreement: string | null;
     };
     if (result.disclosure === 'two-step') {
-      const hits = typeof result.hits === 'number' ? result.hits : 0;
+      // The result has passed ResolveAnswerResult on arrival (QueryClient): its fields are typed.
+      const hits = result.hits as number;
       return {
         region,
         status: hits > 0 ? 'hit' : 'no-hit',
@@ -510,11 +511,11 @@ export class ResolveService {
         shops: [],
         more: result.more === true,
         hits,
-        reference: typeof result.reference === 'string' ? result.reference : null,
+        reference: result.reference as string | null,
       };
     }
-    const entities = Array.isArray(result.entities) ? (result.entities as Record<string, unknown>[]) : [];
-    const shops = Array.isArray(result.shops) ? (result.shops as Record<string, unknown>[]) : [];
+    const entities = result.entities as Record<string, unknown>[];
+    const shops = result.shops as Record<string, unknown>[];
     const provenance = {
       signedBy: region,
       signedAt: new Date(claims.iat * 1000).toISOString(),
