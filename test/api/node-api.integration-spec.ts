@@ -246,6 +246,11 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
         /displayName is not well-formed Unicode/,
       ],
       [
+        'a constructor key, which reading the body would drop unseen',
+        '{"username":"ok.name","displayName":"x","password":"long enough password","roles":["officer"],"constructor":{"isRoot":true}}',
+        /constructor is not a field of any input/,
+      ],
+      [
         'nesting deeper than any request has',
         `{"username":"ok.name","displayName":"x","password":"long enough password","roles":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
         /roles is nested more than 64 levels deep/,

@@ -37,4 +37,13 @@ describe('MessageRegistry.validateBody', () => {
       'text must be shorter than or equal to 20 characters',
     ]);
   });
+
+  it('refuses a key that reading the body would drop unseen, as any unknown field', () => {
+    for (const key of ['__proto__', 'constructor']) {
+      const sent = JSON.parse(`{"text":"x","${key}":{"text":"y"}}`) as unknown;
+      expect(registry.validateBody(definition, sent).problems).toEqual([
+        `body.${key} is not a field of any input (a key by that name is never read)`,
+      ]);
+    }
+  });
 });

@@ -22,6 +22,16 @@ describe('inputProblem', () => {
     );
   });
 
+  it('refuses the keys that reading an input into its class would drop unseen', () => {
+    const never = 'is not a field of any input (a key by that name is never read)';
+    expect(inputProblem(JSON.parse('{"name":"a","__proto__":{"role":"admin"}}'), 'body')).toBe(
+      `body.__proto__ ${never}`,
+    );
+    expect(inputProblem({ a: [{ constructor: 1 }] })).toBe(`a.0.constructor ${never}`);
+    expect(inputProblem({ a: { proto: 1, constructors: 2, prototype: 3 } })).toBeNull();
+    expect(inputProblem(JSON.parse('{"__proto__":1}'), '', { text: false })).toBeNull();
+  });
+
   it('reports the first problem in document order', () => {
     expect(inputProblem({ a: ['\0'], b: '\0' })).toBe(`a.0 ${NUL}`);
   });

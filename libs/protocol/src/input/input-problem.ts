@@ -14,6 +14,13 @@ function textProblem(text: string): string | null {
 }
 
 /**
+ * Keys the reading of an input into its class drops without a word (class-transformer skips them
+ * to keep an object's prototype safe): sent, they would vanish unread, where any other unknown
+ * field is refused. None is a field of any input.
+ */
+const DROPPED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
+
+/**
  * Text made storable as it is, for text that reports on input (a rejection's reason, which can
  * quote the very thing refused): NUL written as `\u0000`, a lone surrogate as U+FFFD, and text
  * over `maxChars` characters cut.
@@ -29,7 +36,8 @@ export function storableText(text: string, maxChars = Number.MAX_SAFE_INTEGER): 
  * as a problem naming its place (a dotted path from `path`), or null when nothing does: text that
  * PostgreSQL's text and jsonb cannot hold as it is (a NUL character U+0000, which they refuse; a
  * lone surrogate, which JSON can carry and jsonb refuses, and text would store altered), and
- * nesting deeper than MAX_INPUT_DEPTH, which would exhaust the stack of the code that walks it.
+ * nesting deeper than MAX_INPUT_DEPTH, which would exhaust the stack of the code that walks it;
+ * a key named `__proto__` or `constructor`, which reading the input would drop unseen.
  * Such input is refused where it comes in, with its own reason, rather than failing further on.
  * `text: false` looks at the nesting alone (for a check whose place in an order comes before the
  * text is looked at).
@@ -57,6 +65,8 @@ export function inputProblem(value: unknown, path = '', { text = true } = {}): s
       const name = keyProblem === null ? key : JSON.stringify(key).slice(1, -1);
       const here = at ? `${at}.${name}` : name;
       if (keyProblem !== null) return `${here} ${keyProblem}`;
+      if (text && DROPPED_KEYS.has(key) && !Array.isArray(item))
+        return `${here} is not a field of any input (a key by that name is never read)`;
       pending.push({ value: child, path: here, field: depth === 0 ? here : field, depth: depth + 1 });
     }
   }
