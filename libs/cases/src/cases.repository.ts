@@ -48,6 +48,9 @@ export interface CaseFigureRow {
 /** The steps whose time from the send the figures give. */
 const MEASURED_STEPS = ['receive', 'accept', 'start-check', 'file', 'not-file', 'result', 'answer', 'close'];
 
+/** The columns of a file's description (not its content). */
+const FILE_INFO = { caseId: true, sha256: true, name: true, mediaType: true, size: true, seq: true } as const;
+
 @Injectable()
 export class CasesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -130,15 +133,21 @@ export class CasesRepository {
     return this.dataSource.getRepository(CaseEntity).findOne({ where: { id } });
   }
 
-  steps(caseId: string): Promise<CaseStepEntity[]> {
-    return this.dataSource.getRepository(CaseStepEntity).find({ where: { caseId }, order: { seq: 'ASC' } });
-  }
-
-  files(caseId: string): Promise<CaseFileInfo[]> {
-    return this.dataSource.getRepository(CaseFileEntity).find({
-      select: { caseId: true, sha256: true, name: true, mediaType: true, size: true, seq: true },
-      where: { caseId },
-      order: { seq: 'ASC', name: 'ASC' },
+  /**
+   * A case with its steps and files as of one moment (one repeatable-read snapshot): a step
+   * applied meanwhile is either in all three or in none.
+   */
+  snapshot(id: string): Promise<{ item: CaseEntity | null; steps: CaseStepEntity[]; files: CaseFileInfo[] }> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const item = await manager.findOne(CaseEntity, { where: { id } });
+      if (!item) return { item, steps: [], files: [] };
+      const steps = await manager.find(CaseStepEntity, { where: { caseId: id }, order: { seq: 'ASC' } });
+      const files = await manager.find(CaseFileEntity, {
+        select: FILE_INFO,
+        where: { caseId: id },
+        order: { seq: 'ASC', name: 'ASC' },
+      });
+      return { item, steps, files };
     });
   }
 

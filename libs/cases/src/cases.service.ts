@@ -664,10 +664,8 @@ export class CasesService {
   // ---- reading ----------------------------------------------------------------------------
 
   async view(id: string) {
-    // Steps first, then the case: a step applied between the two reads is then in the case's
-    // state too, never listed as applied next to a state from before it.
-    const [steps, files] = await Promise.all([this.cases.steps(id), this.cases.files(id)]);
-    const item = await this.require(id);
+    const { item, steps, files } = await this.cases.snapshot(id);
+    if (!item) throw new CasesException(CasesErrorCode.NotFound, `no case ${id}`);
     const verified = await Promise.all(steps.map((s) => this.verifyStep(s)));
     const deadline = await this.deadline(item, this.today());
     return {
