@@ -129,5 +129,7 @@ describe('regulink command line', () => {
     const help = captureOutput();
     expect(await run(['--help'], help.out)).toBe(0);
     expect(help.logged.join('\n')).toContain('verify-evidence <file>');
+    // The option that names the node, as each command calls it.
+    expect(help.logged.join('\n')).toContain('take --url (evidence export: --node,');
   });
 });

@@ -30,7 +30,8 @@ export function parseNodeUrl(text: string): string {
 }
 
 /**
- * The node a command talks to and the token it acts with: `--url`/`--token`, else
+ * The node a command talks to and the token it acts with: `--url` (or the option named by
+ * `urlOption`, which messages name too) and `--token`, else
  * REGULINK_URL/REGULINK_TOKEN, else the profile (the login for that URL, or the last login).
  */
 export async function connectToNode(args: CommandArgs, env: CliEnv, urlOption = 'url'): Promise<NodeApi> {
@@ -50,7 +51,9 @@ export async function connectToNode(args: CommandArgs, env: CliEnv, urlOption = 
   }
   const nodeUrl = url ?? login?.url;
   if (nodeUrl === undefined) {
-    throw new UsageError('no node: give --url (or REGULINK_URL), or sign in first with regulink login');
+    throw new UsageError(
+      `no node: give --${urlOption} (or REGULINK_URL), or sign in first with regulink login`,
+    );
   }
   return new NodeApi(nodeKey(nodeUrl), token ?? login?.token ?? null);
 }

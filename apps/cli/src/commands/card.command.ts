@@ -1,9 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { NodeCardError, verifyNodeCard, type SignedNodeCard } from '@regulink/protocol';
 import { connectToNode, NODE_OPTIONS, NODE_OPTIONS_USAGE } from '../api/node-connection';
 import { defineCommand, defineGroup, UsageError } from './command';
 import { ExitCode } from './exit-code';
 import type { Peer } from './peers.command';
 
+/** The card as the node gives it, read loosely: it is printed, not checked. */
 interface SignedCard {
   card: { region?: string; name?: string; keys?: { kid?: string }[]; [field: string]: unknown };
   jws: string;
@@ -47,8 +49,10 @@ const importCommand = defineCommand({
   usage: `usage: regulink card import <file> [--allow] [--url …] [--json]
 
 Imports another node's signed card as a peer and pins its keys (POST /federation/peers).
-Compare the key thumbprints printed with those the other region's administrator gives you
-by another channel before allowing the peer.
+The card is checked here first, as the node checks it (its shape, keys and signature): a file
+that is not a signed card is refused (exit 2) and nothing is sent. Compare the key thumbprints
+printed with those the other region's administrator gives you by another channel before
+allowing the peer.
 
   --allow        put the peer on the allow list at once
 ${NODE_OPTIONS_USAGE}`,
@@ -72,18 +76,26 @@ ${NODE_OPTIONS_USAGE}`,
   },
 });
 
-async function readCard(file: string): Promise<SignedCard> {
+/**
+ * The signed card in `file`, checked here as the node will check it (shape, keys, signature), so
+ * that a file that is not one is refused before anything is sent.
+ */
+async function readCard(file: string): Promise<SignedNodeCard> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new UsageError(`cannot read the card ${file}: ${(error as Error).message}`);
   }
-  const signed = parsed as Partial<SignedCard> | null;
-  if (!signed || typeof signed.card !== 'object' || typeof signed.jws !== 'string') {
-    throw new UsageError(`${file} is not a signed node card ({card, jws}, as card export writes it)`);
+  try {
+    const card = await verifyNodeCard(parsed);
+    return { card, jws: (parsed as { jws: string }).jws };
+  } catch (error) {
+    if (!(error instanceof NodeCardError)) throw error;
+    throw new UsageError(
+      `${file} is not a signed node card ({card, jws}, as card export writes it): ${error.message}`,
+    );
   }
-  return signed as SignedCard;
 }
 
 /** `regulink card export|import`: exchanging node cards between regions. */

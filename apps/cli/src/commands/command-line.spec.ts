@@ -8,6 +8,7 @@ import { saveLogin } from '../api/cli-profile';
 import { run } from '../main';
 import { ProgressBar } from './progress-bar';
 import { captureOutput } from '../../../../test/support/cli-output';
+import { evidenceCard, newEvidenceKey } from '../../../../test/support/evidence';
 
 /**
  * Argument parsing and validation: bad input exits 2 before anything is sent, with the reason
@@ -50,16 +51,17 @@ describe('regulink command line: arguments', () => {
   });
 
   const env = () => ({ REGULINK_CLI_HOME: join(dir, 'home'), REGULINK_URL: serverUrl, REGULINK_TOKEN: 't' });
+  /** The options given, and each default option they do not give (an option is given once). */
+  const withDefaults = (defaults: Record<string, string>, extra: string[]) => [
+    ...Object.entries(defaults)
+      .filter(([name]) => !extra.includes(name))
+      .flat(),
+    ...extra,
+  ];
   const draft = (...extra: string[]) => [
     'agreement',
     'draft',
-    '--partner',
-    '360000',
-    '--from',
-    '2026-01-01',
-    '--until',
-    '2026-12-31',
-    ...extra,
+    ...withDefaults({ '--partner': '360000', '--from': '2026-01-01', '--until': '2026-12-31' }, extra),
   ];
 
   describe('agreement draft', () => {
@@ -94,7 +96,7 @@ describe('regulink command line: arguments', () => {
         /--clue-days must be an integer from 1 to 60/,
       ],
       [['agreement', 'draft', '--scope', 'shop.sync:330000:360000'], /--partner is required/],
-      [draft('--scope', 'shop.sync:330000:360000', '--partner'), /argument missing/],
+      [draft('--scope', 'shop.sync:330000:360000', '--partner'), /^--partner needs a value$/],
     ])('refuses %j with exit 2, sending nothing', async (argv, reason) => {
       const { errors, out } = captureOutput();
       expect(await run(argv, out, env())).toBe(2);
@@ -156,13 +158,7 @@ describe('regulink command line: arguments', () => {
   describe('init', () => {
     const init = (out: string, ...extra: string[]) => [
       'init',
-      '--region',
-      '370000',
-      '--name',
-      'Shandong',
-      '--out',
-      out,
-      ...extra,
+      ...withDefaults({ '--region': '370000', '--name': 'Shandong', '--out': out }, extra),
     ];
 
     it.each([
@@ -174,7 +170,7 @@ describe('regulink command line: arguments', () => {
     ])('refuses %j with exit 2 and writes nothing', async (extra, reason) => {
       const file = join(dir, `never-${Math.random()}.json`);
       const { errors, out } = captureOutput();
-      const argv = [...init(file), ...extra];
+      const argv = init(file, ...extra);
       expect(await run(argv, out, env())).toBe(2);
       expect(errors[0]).toMatch(reason);
       await expect(stat(file)).rejects.toThrow(/ENOENT/);
@@ -268,6 +264,122 @@ describe('regulink command line: arguments', () => {
         ),
       ).toBe(2);
       expect(badUrl.errors[0]).toMatch(/^not a shop URL: not a url/);
+    });
+  });
+
+  describe('option values', () => {
+    const shopExport = ['evidence', 'export', '--shop', '--platform', 'p', '--url', 'https://s.example.com/'];
+    /** The tables are built before the folder and the stand-in node exist: `{dir}` and `{url}` stand for them. */
+    const inDir = (argv: string[]) => argv.map((a) => a.replace('{dir}', dir).replace('{url}', serverUrl));
+
+    it.each([
+      [['init', '--region', '370000', '--name', '--help'], '--name'],
+      [['init', '--region', '370000', '--name', '-h'], '--name'],
+      [['card', 'import', 'card.json', '--url', '--help'], '--url'],
+      [['agreement', 'draft', '--partner', '--help'], '--partner'],
+      [['resolve', '--name', '--json', '--purpose', 'inspection', '--case-reference', 'A-1'], '--name'],
+      [[...shopExport, '--out', '--force'], '--out'],
+    ])('refuses %j, an option whose value is missing, whatever follows it', async (argv, option) => {
+      const { logged, errors, out } = captureOutput();
+      expect(await run(inDir(argv), out, env())).toBe(2);
+      expect(errors[0]).toMatch(new RegExp(`^${option} needs a value \\(got "-`));
+      expect(errors[0]).toContain(`${option}=`);
+      expect(errors.join('\n')).toMatch(/usage: regulink /);
+      expect(logged).toEqual([]);
+      expect(received).toEqual([]);
+    });
+
+    it('still prints the usage for --help given as an option, and takes a dash value written inline', async () => {
+      const help = captureOutput();
+      expect(await run(['init', '--name', 'x', '--help'], help.out, env())).toBe(0);
+      expect(help.logged.join('\n')).toMatch(/^usage: regulink init/);
+      const inline = captureOutput();
+      expect(await run(['agreement', 'list', '--url', serverUrl, '--token=-t-'], inline.out, env())).toBe(0);
+      expect(received).toEqual([{ method: 'GET', url: '/agreements', authorization: 'Bearer -t-' }]);
+    });
+
+    it.each([
+      [['peers', '--url', 'http://127.0.0.1:9', '--url', 'http://127.0.0.1:8'], '--url'],
+      [['peers', '--token', 'a', '--token=b'], '--token'],
+      [
+        [...shopExport, '--out', '{dir}/twice.json', '--node', '{url}', '--node', 'http://127.0.0.1:8'],
+        '--node',
+      ],
+      [[...shopExport, '--out', '{dir}/twice.json', '--platform', 'q'], '--platform'],
+      [['init', '--region', '370000', '--name', 'a', '--name', 'b', '--out', '{dir}/twice.json'], '--name'],
+      [
+        ['agreement', 'revoke', '01a23adb-1d3e-75de-afb2-0bcb1fbf9ab7', '--reason', 'a', '--reason', 'b'],
+        '--reason',
+      ],
+    ])('refuses %j, a single-valued option given twice', async (argv, option) => {
+      const { errors, out } = captureOutput();
+      expect(await run(inDir(argv), out, env())).toBe(2);
+      expect(errors[0]).toBe(`${option} is given more than once; give it once`);
+      expect(received).toEqual([]);
+      await expect(stat(join(dir, 'twice.json'))).rejects.toThrow(/ENOENT/);
+    });
+
+    it.each([
+      [['init', '--region', '370000', '--name', 'Shandong', '--out', '{dir}/empty.json', '--dir='], '--dir'],
+      [
+        ['init', '--region', '370000', '--name', 'Shandong', '--out', '{dir}/empty.json', '--dir', ''],
+        '--dir',
+      ],
+      [['init', '--region', '370000', '--name', 'Shandong', '--out='], '--out'],
+      [['agreement', 'draft', '--partner', '360000', '--title', '  '], '--title'],
+      [['peers', '--url='], '--url'],
+      [['peers', '--token', ''], '--token'],
+      [['agreement', 'draft', '--partner', '360000', '--scope='], '--scope'],
+      [['import', 'register', 'x.csv', '--format='], '--format'],
+    ])('refuses %j, an option with an empty value', async (argv, option) => {
+      const { errors, out } = captureOutput();
+      expect(await run(inDir(argv), out, env())).toBe(2);
+      expect(errors[0]).toBe(`${option} needs a value, not an empty one`);
+      expect(received).toEqual([]);
+      await expect(stat(join(dir, 'empty.json'))).rejects.toThrow(/ENOENT/);
+    });
+
+    it('names --node, the option evidence export takes, when it has no node', async () => {
+      const { errors, out } = captureOutput();
+      const argv = [...shopExport, '--out', join(dir, 'never.json')];
+      expect(await run(argv, out, { REGULINK_CLI_HOME: join(dir, 'no-login') })).toBe(2);
+      expect(errors[0]).toBe('no node: give --node (or REGULINK_URL), or sign in first with regulink login');
+    });
+  });
+
+  describe('card import', () => {
+    it.each([
+      ['a null card', { card: null, jws: 'x.y.z' }],
+      ['a card that is a list', { card: [], jws: 'x.y.z' }],
+      ['a card without keys', { card: { v: 1, region: '330000', name: 'n' }, jws: 'x.y.z' }],
+      ['a string jws with no card', { jws: 'x.y.z' }],
+      ['a card with no jws', { card: {} }],
+      ['null', null],
+    ])('refuses %s locally with exit 2, sending nothing', async (_, content) => {
+      const file = join(dir, `card-${Math.random()}.json`);
+      await writeFile(file, JSON.stringify(content));
+      const { errors, out } = captureOutput();
+      expect(await run(['card', 'import', file], out, env())).toBe(2);
+      expect(errors[0]).toMatch(new RegExp(`^${file} is not a signed node card`));
+      expect(received).toEqual([]);
+    });
+
+    it('refuses a card whose signature does not verify, and sends a good one as it is', async () => {
+      const signed = await evidenceCard('330000', [await newEvidenceKey()]);
+      const tampered = join(dir, 'card-tampered.json');
+      await writeFile(
+        tampered,
+        JSON.stringify({ ...signed, card: { ...signed.card, name: 'someone else' } }),
+      );
+      const bad = captureOutput();
+      expect(await run(['card', 'import', tampered], bad.out, env())).toBe(2);
+      expect(bad.errors[0]).toMatch(/is not a signed node card: .*does not verify|differs/);
+      expect(received).toEqual([]);
+      const good = join(dir, 'card-good.json');
+      await writeFile(good, JSON.stringify(signed));
+      expect(await run(['card', 'import', good, '--allow', '--json'], captureOutput().out, env())).toBe(0);
+      expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /federation/peers']);
+      expect(bodies).toEqual([{ card: signed.card, jws: signed.jws, allow: true }]);
     });
   });
 

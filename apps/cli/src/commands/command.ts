@@ -78,34 +78,92 @@ const COMMON_OPTIONS: ParseArgsOptionsConfig = {
   help: { type: 'boolean', short: 'h' },
 };
 
+/** A command line read against the options a command declares, or a request for its usage. */
+export type ParsedCommandLine =
+  | { readonly help: true }
+  | {
+      readonly help: false;
+      readonly values: Readonly<Record<string, unknown>>;
+      readonly positionals: string[];
+    };
+
+/**
+ * Reads a command line strictly (`node:util` parseArgs) with the rules every command shares:
+ * - `--help` or `-h` given as an option asks for the usage, but not where it stands for the value
+ *   of the option before it (`--name --help` is a name missing its value);
+ * - an option that takes a value needs one: not missing, not empty or blank, and not the next
+ *   option (a value starting with "-" is written inline: `--title=-x-`);
+ * - an option that takes a value is given once, unless it is declared `multiple`;
+ * - an unknown option, or a value given to a flag, is refused in parseArgs's own words.
+ * Problems throw a `UsageError` (or parseArgs's error), the first on the command line first.
+ */
+export function parseCommandLine(
+  argv: readonly string[],
+  options: ParseArgsOptionsConfig,
+  allowPositionals: boolean,
+): ParsedCommandLine {
+  // Leniently first: every token as parseArgs reads it, a value wherever one could stand.
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const asksHelp = (token: (typeof tokens)[number]) =>
+    token.kind === 'option' && token.name === 'help' && token.value === undefined;
+  if (tokens.some(asksHelp)) return { help: true };
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
+    // An unknown option, or a flag given a value: the strict reading below words it.
+    if (option === undefined || (option.type === 'boolean' && token.value !== undefined)) break;
+    if (option.type === 'boolean') continue;
+    const name = `--${token.name}`;
+    const { value } = token;
+    if (value === undefined) throw new UsageError(`${name} needs a value`);
+    if (!token.inlineValue && value.length > 1 && value.startsWith('-')) {
+      throw new UsageError(
+        `${name} needs a value (got "${value}", an option; for a value that starts with "-" write ${name}=${value})`,
+      );
+    }
+    if (value.trim() === '') throw new UsageError(`${name} needs a value, not an empty one`);
+    if (seen.has(token.name) && option.multiple !== true) {
+      throw new UsageError(`${name} is given more than once; give it once`);
+    }
+    seen.add(token.name);
+  }
+  const parsed = parseArgs({ args: [...argv], options, allowPositionals, strict: true });
+  return {
+    help: false,
+    values: parsed.values as Readonly<Record<string, unknown>>,
+    positionals: parsed.positionals,
+  };
+}
+
 /**
  * A command with the conventions every command shares: `--help` prints its usage (exit 0),
- * `--json` switches to JSON output, options are parsed strictly (`node:util` parseArgs), and
- * failures map to the documented exit codes, the node's code and message printed as they came.
+ * `--json` switches to JSON output, options are read by `parseCommandLine`, and failures map to
+ * the documented exit codes, the node's code and message printed as they came.
  */
 export function defineCommand(spec: CommandSpec): Command {
   return async (argv, out, env) => {
-    if (argv.includes('--help') || argv.includes('-h')) {
-      out.log(spec.usage);
-      return ExitCode.Ok;
-    }
     let context: CommandContext;
     try {
-      const parsed = parseArgs({
-        args: argv,
-        options: { ...COMMON_OPTIONS, ...spec.options },
-        allowPositionals: true,
-        strict: true,
-      });
+      const parsed = parseCommandLine(argv, { ...COMMON_OPTIONS, ...spec.options }, true);
+      if (parsed.help) {
+        out.log(spec.usage);
+        return ExitCode.Ok;
+      }
       const { min, max, what } = spec.positionals ?? { min: 0, max: 0, what: '' };
       if (parsed.positionals.length < min) throw new UsageError(`missing ${what}`);
       if (parsed.positionals.length > max) {
         throw new UsageError(`unexpected argument: ${parsed.positionals[max]}`);
       }
-      const values = parsed.values as Readonly<Record<string, unknown>>;
       context = {
-        args: new CommandArgs(values, parsed.positionals),
-        json: values.json === true,
+        args: new CommandArgs(parsed.values, parsed.positionals),
+        json: parsed.values.json === true,
         out,
         env,
       };

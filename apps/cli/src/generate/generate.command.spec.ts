@@ -131,7 +131,15 @@ describe('regulink generate', () => {
     [['--out', 'x', '--sellers', '330100'], /regions 330000 and 330100 overlap/],
     [['--out', 'x', '--colour'], /Unknown option '--colour'/],
     [['--out', 'x', 'extra'], /positional argument/],
-    [['--out'], /argument missing/],
+    [['--out'], /^--out needs a value$/],
+    [['--out', '--help'], /^--out needs a value \(got "--help"/],
+    // (--shops lots: so that nothing is written should the option be taken.)
+    [
+      ['--out', 'x', '--seed', '1', '--seed', '2', '--shops', 'lots'],
+      /^--seed is given more than once; give it once$/,
+    ],
+    [['--out='], /^--out needs a value, not an empty one$/],
+    [['--out', 'x', '--sellers=', '--shops', 'lots'], /^--sellers needs a value, not an empty one$/],
   ])('refuses %j with exit code 2', async (args, message) => {
     const { logged, errors, out } = captureOutput();
     expect(await generateCommand(args as string[], out)).toBe(2);

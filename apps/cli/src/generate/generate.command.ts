@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   DEFAULT_SYNTHETIC_OPTIONS,
   generateSyntheticData,
@@ -11,6 +10,7 @@ import {
   type ExpectedOutcome,
   type SyntheticOptions,
 } from './synthetic-data';
+import { parseCommandLine, type ParseArgsOptionsConfig } from '../commands/command';
 
 /** Where the command writes: the summary to `log`, problems to `error`. */
 export interface GenerateOutput {
@@ -143,31 +143,35 @@ function printSummary(summary: GenerateSummary, out: GenerateOutput): void {
 type Parsed =
   { help: true } | { problems: string[] } | { options: SyntheticOptions; dir: string; json: boolean };
 
+const OPTIONS = {
+  out: { type: 'string' },
+  shops: { type: 'string' },
+  seed: { type: 'string' },
+  platform: { type: 'string' },
+  sellers: { type: 'string' },
+  unregistered: { type: 'string' },
+  mismatch: { type: 'string' },
+  deregistered: { type: 'string' },
+  unknown: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsOptionsConfig;
+
+/** The options' values as `parseCommandLine` gives them for `OPTIONS`. */
+type Values = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
+};
+
 function parseOptions(args: string[]): Parsed {
-  let values;
+  let values: Values;
   try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        out: { type: 'string' },
-        shops: { type: 'string' },
-        seed: { type: 'string' },
-        platform: { type: 'string' },
-        sellers: { type: 'string' },
-        unregistered: { type: 'string' },
-        mismatch: { type: 'string' },
-        deregistered: { type: 'string' },
-        unknown: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
+    // The rules every command shares: a value for each option that takes one, given once.
+    const parsed = parseCommandLine(args, OPTIONS, false);
+    if (parsed.help) return { help: true };
+    values = parsed.values as Values;
   } catch (error) {
     return { problems: [error instanceof Error ? error.message : String(error)] };
   }
-  if (values.help) return { help: true };
 
   const problems: string[] = [];
   const integer = (name: string, text: string | undefined, fallback: number): number => {
