@@ -56,7 +56,13 @@ export function nextFacts(
   workingDays: number,
 ): Facts {
   if (kind === 'clue')
-    return applyClueAction(facts as unknown as ClueFacts, action as ClueAction, side, on) as unknown as Facts;
+    return applyClueAction(
+      facts as unknown as ClueFacts,
+      action as ClueAction,
+      side,
+      on,
+      workingDays,
+    ) as unknown as Facts;
   const next = applyAssistAction(
     facts as unknown as AssistFacts,
     action as AssistAction,

@@ -27,7 +27,7 @@ function codeOf(run: () => unknown): CaseRuleErrorCode | undefined {
 
 type Step = [ClueAction, CaseSide, string];
 const run = (clue: ClueFacts, steps: Step[]): ClueFacts =>
-  steps.reduce((facts, [action, side, on]) => applyClueAction(facts, action, side, on), clue);
+  steps.reduce((facts, [action, side, on]) => applyClueAction(facts, action, side, on, 15), clue);
 
 /** A valid action of each type, to exercise the transition table. */
 const SAMPLE: { [A in ClueActionType]: Extract<ClueAction, { type: A }> } = {
@@ -126,7 +126,7 @@ describe('applyClueAction: the transition table', () => {
     const allowed = ALLOWED.find(([a, s, by]) => a === action && s === state && by === side);
     const forOther = ALLOWED.find(([a, s, by]) => a === action && s === state && by !== side);
     const attempt = () =>
-      applyClueAction(clueIn(state, action === 'resume'), SAMPLE[action], side, '2025-10-09');
+      applyClueAction(clueIn(state, action === 'resume'), SAMPLE[action], side, '2025-10-09', 15);
     if (allowed) {
       expect(attempt().state).toBe(allowed[3]);
     } else {
@@ -193,34 +193,34 @@ describe('applyClueAction', () => {
 
   describe('transfer (移送)', () => {
     const received = (init: Parameters<typeof newClue>[0]) =>
-      applyClueAction(newClue(init), SAMPLE.receive, R, '2025-09-26');
+      applyClueAction(newClue(init), SAMPLE.receive, R, '2025-09-26', 15);
 
     it('moves a received clue on once', () => {
-      const clue = applyClueAction(received({ restrictions: OPEN }), SAMPLE.transfer, R, '2025-09-29');
+      const clue = applyClueAction(received({ restrictions: OPEN }), SAMPLE.transfer, R, '2025-09-29', 15);
       expect(clue.state).toBe('transferred');
       expect(clue.history.at(-1)?.action).toEqual(SAMPLE.transfer);
     });
 
     it('refuses to transfer a clue that came by transfer', () => {
       const clue = received({ restrictions: OPEN, transferredFrom: '330100' });
-      expect(codeOf(() => applyClueAction(clue, SAMPLE.transfer, R, '2025-09-29'))).toBe(
+      expect(codeOf(() => applyClueAction(clue, SAMPLE.transfer, R, '2025-09-29', 15))).toBe(
         CaseRuleErrorCode.TransferLimit,
       );
       // Returning it stays possible.
-      expect(applyClueAction(clue, SAMPLE.return, R, '2025-09-29').state).toBe('returned');
+      expect(applyClueAction(clue, SAMPLE.return, R, '2025-09-29', 15).state).toBe('returned');
     });
 
     it('refuses to pass on a clue the sender restricted', () => {
       const clue = received({ restrictions: { noOnwardTransfer: true } });
-      expect(codeOf(() => applyClueAction(clue, SAMPLE.transfer, R, '2025-09-29'))).toBe(
+      expect(codeOf(() => applyClueAction(clue, SAMPLE.transfer, R, '2025-09-29', 15))).toBe(
         CaseRuleErrorCode.TransferRestricted,
       );
-      expect(applyClueAction(clue, SAMPLE.accept, R, '2025-09-29').state).toBe('accepted');
+      expect(applyClueAction(clue, SAMPLE.accept, R, '2025-09-29', 15).state).toBe('accepted');
     });
 
     it('reports the transfer limit first when both apply', () => {
       const clue = received({ restrictions: { noOnwardTransfer: true }, transferredFrom: '330100' });
-      expect(codeOf(() => applyClueAction(clue, SAMPLE.transfer, R, '2025-09-29'))).toBe(
+      expect(codeOf(() => applyClueAction(clue, SAMPLE.transfer, R, '2025-09-29', 15))).toBe(
         CaseRuleErrorCode.TransferLimit,
       );
     });
@@ -236,35 +236,35 @@ describe('applyClueAction', () => {
     const received = clueIn('received');
 
     it('refuses a second extension', () => {
-      const extended = applyClueAction(received, SAMPLE.extend, R, '2025-10-09');
+      const extended = applyClueAction(received, SAMPLE.extend, R, '2025-10-09', 15);
       expect(extended.extensionUsed).toBe(true);
-      expect(codeOf(() => applyClueAction(extended, SAMPLE.extend, R, '2025-10-10'))).toBe(
+      expect(codeOf(() => applyClueAction(extended, SAMPLE.extend, R, '2025-10-10', 15))).toBe(
         CaseRuleErrorCode.ExtensionUsed,
       );
       const checking = run(extended, [
         [SAMPLE.accept, R, '2025-10-10'],
         [SAMPLE['start-check'], R, '2025-10-10'],
       ]);
-      expect(codeOf(() => applyClueAction(checking, SAMPLE.extend, R, '2025-10-13'))).toBe(
+      expect(codeOf(() => applyClueAction(checking, SAMPLE.extend, R, '2025-10-13', 15))).toBe(
         CaseRuleErrorCode.ExtensionUsed,
       );
     });
 
     it('refuses to pause twice, to resume unpaused, and to restart a pause on the day it ended', () => {
-      const paused = applyClueAction(received, SAMPLE.pause, R, '2025-09-29');
+      const paused = applyClueAction(received, SAMPLE.pause, R, '2025-09-29', 15);
       expect(paused.state).toBe('received');
       expect(paused.pauses).toEqual([{ from: '2025-09-29', ground: 'testing', reason: SAMPLE.pause.reason }]);
-      expect(codeOf(() => applyClueAction(paused, SAMPLE.pause, R, '2025-09-30'))).toBe(
+      expect(codeOf(() => applyClueAction(paused, SAMPLE.pause, R, '2025-09-30', 15))).toBe(
         CaseRuleErrorCode.AlreadyPaused,
       );
-      expect(codeOf(() => applyClueAction(received, SAMPLE.resume, R, '2025-09-30'))).toBe(
+      expect(codeOf(() => applyClueAction(received, SAMPLE.resume, R, '2025-09-30', 15))).toBe(
         CaseRuleErrorCode.NotPaused,
       );
-      const resumed = applyClueAction(paused, SAMPLE.resume, R, '2025-10-09');
-      expect(codeOf(() => applyClueAction(resumed, SAMPLE.resume, R, '2025-10-10'))).toBe(
+      const resumed = applyClueAction(paused, SAMPLE.resume, R, '2025-10-09', 15);
+      expect(codeOf(() => applyClueAction(resumed, SAMPLE.resume, R, '2025-10-10', 15))).toBe(
         CaseRuleErrorCode.NotPaused,
       );
-      expect(codeOf(() => applyClueAction(resumed, SAMPLE.pause, R, '2025-10-09'))).toBe(
+      expect(codeOf(() => applyClueAction(resumed, SAMPLE.pause, R, '2025-10-09', 15))).toBe(
         CaseRuleErrorCode.PausesOverlap,
       );
       const again = applyClueAction(
@@ -272,6 +272,7 @@ describe('applyClueAction', () => {
         { type: 'pause', ground: 'appraisal', reason: 'appraiser' },
         R,
         '2025-10-10',
+        15,
       );
       expect(again.pauses).toHaveLength(2);
     });
@@ -320,49 +321,49 @@ describe('applyClueAction', () => {
     ];
 
     it.each(badActions)('refuses %s', (_, facts, action) => {
-      expect(codeOf(() => applyClueAction(facts, action, R, '2025-10-09'))).toBe(
+      expect(codeOf(() => applyClueAction(facts, action, R, '2025-10-09', 15))).toBe(
         CaseRuleErrorCode.InvalidField,
       );
     });
 
     it.each(['0', '0.00', '12000.5', '9999999999999.99'])('accepts a penalty of %s yuan', (penaltyYuan) => {
-      expect(applyClueAction(filed, { ...SAMPLE.result, penaltyYuan }, R, '2025-10-09').state).toBe(
+      expect(applyClueAction(filed, { ...SAMPLE.result, penaltyYuan }, R, '2025-10-09', 15).state).toBe(
         'resulted',
       );
     });
 
     it('accepts no penalty at 0 yuan', () => {
       const action: ClueAction = { ...SAMPLE.result, outcome: 'no-penalty', penaltyYuan: '0.00' };
-      expect(applyClueAction(filed, action, R, '2025-10-09').state).toBe('resulted');
+      expect(applyClueAction(filed, action, R, '2025-10-09', 15).state).toBe('resulted');
     });
 
     it('refuses an unknown side', () => {
-      expect(codeOf(() => applyClueAction(checking, SAMPLE.file, 'police' as CaseSide, '2025-10-09'))).toBe(
-        CaseRuleErrorCode.InvalidField,
-      );
+      expect(
+        codeOf(() => applyClueAction(checking, SAMPLE.file, 'police' as CaseSide, '2025-10-09', 15)),
+      ).toBe(CaseRuleErrorCode.InvalidField);
     });
   });
 
   describe('dates', () => {
     it('refuses a malformed date', () => {
-      expect(codeOf(() => applyClueAction(clueIn('sent'), SAMPLE.receive, R, '2025/09/26'))).toBe(
+      expect(codeOf(() => applyClueAction(clueIn('sent'), SAMPLE.receive, R, '2025/09/26', 15))).toBe(
         CaseRuleErrorCode.InvalidDate,
       );
     });
 
     it('refuses an action dated before the last one', () => {
-      const clue = applyClueAction(clueIn('sent'), SAMPLE.receive, R, '2025-09-26');
-      expect(codeOf(() => applyClueAction(clue, SAMPLE.accept, R, '2025-09-25'))).toBe(
+      const clue = applyClueAction(clueIn('sent'), SAMPLE.receive, R, '2025-09-26', 15);
+      expect(codeOf(() => applyClueAction(clue, SAMPLE.accept, R, '2025-09-25', 15))).toBe(
         CaseRuleErrorCode.DateOutOfOrder,
       );
-      expect(applyClueAction(clue, SAMPLE.accept, R, '2025-09-26').state).toBe('accepted');
+      expect(applyClueAction(clue, SAMPLE.accept, R, '2025-09-26', 15).state).toBe('accepted');
     });
   });
 });
 
 describe('clueDeadline', () => {
   const receivedOn = (date: string) =>
-    applyClueAction(newClue({ restrictions: OPEN }), SAMPLE.receive, R, date);
+    applyClueAction(newClue({ restrictions: OPEN }), SAMPLE.receive, R, date, 15);
 
   it('does not apply before receipt', () => {
     expect(clueDeadline(newClue({ restrictions: OPEN }), 15, '2025-01-24')).toEqual({
@@ -411,18 +412,32 @@ describe('clueDeadline', () => {
 
   it('adds the agreement days once on extension: 2025-02-20 becomes 2025-03-13', () => {
     // After Feb 20: 16 Fri 02-21, 17–21 Feb 24–28, 22–26 Mar 3–7, 27–30 Mar 10–13 (no holidays).
-    const extended = applyClueAction(receivedOn('2025-01-24'), SAMPLE.extend, R, '2025-02-17');
+    const extended = applyClueAction(receivedOn('2025-01-24'), SAMPLE.extend, R, '2025-02-17', 15);
     expect(clueDeadline(extended, 15, '2025-02-17')).toMatchObject({
       state: 'running',
       dueDate: '2025-03-13',
     });
-    expect(codeOf(() => applyClueAction(extended, SAMPLE.extend, R, '2025-02-18'))).toBe(
+    expect(codeOf(() => applyClueAction(extended, SAMPLE.extend, R, '2025-02-18', 15))).toBe(
       CaseRuleErrorCode.ExtensionUsed,
     );
   });
 
+  it('takes an extension up to the due date, not after it, and while the clock stands still', () => {
+    // Received Fri 2025-01-24: the decision is due Thu 2025-02-20 (15 working days, Spring Festival between).
+    const clue = receivedOn('2025-01-24');
+    expect(applyClueAction(clue, SAMPLE.extend, R, '2025-02-20', 15).extensionUsed).toBe(true);
+    expect(codeOf(() => applyClueAction(clue, SAMPLE.extend, R, '2025-02-21', 15))).toBe(
+      CaseRuleErrorCode.DeadlinePassed,
+    );
+    // With the agreement's 20 days the same day is still in time.
+    expect(applyClueAction(clue, SAMPLE.extend, R, '2025-02-21', 20).extensionUsed).toBe(true);
+    // Paused from 02-19 and not resumed: the time stands still, an extension on 03-03 is in time.
+    const paused = applyClueAction(clue, SAMPLE.pause, R, '2025-02-19', 15);
+    expect(applyClueAction(paused, SAMPLE.extend, R, '2025-03-03', 15).extensionUsed).toBe(true);
+  });
+
   it('stops while paused and moves by the paused working days once resumed', () => {
-    const paused = applyClueAction(receivedOn('2025-09-26'), SAMPLE.pause, R, '2025-09-29');
+    const paused = applyClueAction(receivedOn('2025-09-26'), SAMPLE.pause, R, '2025-09-29', 15);
     expect(clueDeadline(paused, 15, '2025-10-09')).toEqual({
       state: 'paused',
       dueDate: undefined,
@@ -432,7 +447,7 @@ describe('clueDeadline', () => {
     });
     // Paused Mon 09-29 through Thu 10-09, both inclusive: 3 working days (09-29, 09-30, 10-09),
     // so 2025-10-23 moves three working days to Tue 2025-10-28.
-    const resumed = applyClueAction(paused, SAMPLE.resume, R, '2025-10-09');
+    const resumed = applyClueAction(paused, SAMPLE.resume, R, '2025-10-09', 15);
     expect(clueDeadline(resumed, 15, '2025-10-09')).toMatchObject({
       state: 'running',
       dueDate: '2025-10-28',
@@ -444,7 +459,7 @@ describe('clueDeadline', () => {
       [SAMPLE.accept, R, '2025-01-26'],
       [SAMPLE['start-check'], R, '2025-01-27'],
     ]);
-    const inTime = applyClueAction(checking, SAMPLE.file, R, '2025-02-20');
+    const inTime = applyClueAction(checking, SAMPLE.file, R, '2025-02-20', 15);
     expect(clueDeadline(inTime, 15, '2025-06-01')).toEqual({
       state: 'met',
       dueDate: '2025-02-20',
@@ -461,7 +476,7 @@ describe('clueDeadline', () => {
       metOn: '2025-02-21',
       late: true,
     });
-    const returned = applyClueAction(receivedOn('2025-01-24'), SAMPLE.return, R, '2025-01-27');
+    const returned = applyClueAction(receivedOn('2025-01-24'), SAMPLE.return, R, '2025-01-27', 15);
     expect(clueDeadline(returned, 15, '2025-06-01')).toMatchObject({
       state: 'met',
       metOn: '2025-01-27',

@@ -201,11 +201,13 @@ export function newClue(init: { restrictions: ClueRestrictions; transferredFrom?
 
 /**
  * Applies one action taken by `side` on `on`, and returns the new facts; `clue` is left as it was.
+ * `clueWorkingDays` is the agreement's time for the filing decision, needed to tell whether an
+ * extension comes before the decision is due.
  *
  * Checks, in order: the date (`invalid-date`, `date-out-of-order` when before the last recorded
  * action); the state and side (`illegal-transition`, `wrong-side`); the action's own rules
- * (`transfer-limit`, `transfer-restricted`, `extension-used`, `already-paused`, `not-paused`,
- * `pauses-overlap`); its fields (`invalid-field`).
+ * (`transfer-limit`, `transfer-restricted`, `extension-used`, `deadline-passed`,
+ * `already-paused`, `not-paused`, `pauses-overlap`); its fields (`invalid-field`).
  *
  * A decision taken while the clock is paused ends the pause on the day of the decision.
  */
@@ -214,6 +216,7 @@ export function applyClueAction(
   action: ClueAction,
   side: CaseSide,
   on: CalendarDate,
+  clueWorkingDays: number,
 ): ClueFacts {
   const transition = checkStep(clue, action, side, on, TRANSITIONS, 'clue');
 
@@ -234,6 +237,7 @@ export function applyClueAction(
       if (extensionUsed) {
         throw new CaseRuleError(CaseRuleErrorCode.ExtensionUsed, 'the deadline has already been extended');
       }
+      requireExtensionInTime(clue, clueWorkingDays, on);
       requireText(action.reason, 'reason');
       extensionUsed = true;
       break;
@@ -322,11 +326,7 @@ export function clueDeadline(
   if (facts.receivedOn === undefined) {
     throw new CaseRuleError(CaseRuleErrorCode.InvalidFacts, `a ${facts.state} clue has no receipt date`);
   }
-  const due = dueDate({
-    receivedOn: facts.receivedOn,
-    workingDays: facts.extensionUsed ? workingDays * 2 : workingDays,
-    pauses: facts.pauses,
-  });
+  const due = decisionDue(facts, facts.receivedOn, workingDays);
 
   if (!DECISION_DUE.includes(facts.state)) {
     const decision = facts.history.find((event) => DECISIONS.has(event.action.type));
@@ -348,6 +348,32 @@ export function clueDeadline(
     };
   }
   return runningDeadline(due, today, dueSoonWithin);
+}
+
+/** When the filing decision is due: `workingDays` after receipt, twice that once extended, pauses added. */
+function decisionDue(facts: ClueFacts, receivedOn: CalendarDate, workingDays: number) {
+  return dueDate({
+    receivedOn,
+    workingDays: facts.extensionUsed ? workingDays * 2 : workingDays,
+    pauses: facts.pauses,
+  });
+}
+
+/**
+ * An extension is decided while the time runs (or stands still): a clue already overdue stays
+ * late rather than being extended after the fact.
+ */
+function requireExtensionInTime(clue: ClueFacts, workingDays: number, on: CalendarDate): void {
+  if (clue.receivedOn === undefined) {
+    throw new CaseRuleError(CaseRuleErrorCode.InvalidFacts, `a ${clue.state} clue has no receipt date`);
+  }
+  const due = decisionDue(clue, clue.receivedOn, workingDays);
+  if (due.state === 'running' && on > due.date) {
+    throw new CaseRuleError(
+      CaseRuleErrorCode.DeadlinePassed,
+      `the extension had to be decided by ${due.date}, when the filing decision was due`,
+    );
+  }
 }
 
 function requireResult(action: Extract<ClueAction, { type: 'result' }>): void {
