@@ -1,4 +1,5 @@
 import { Matches } from 'class-validator';
+import { AgreementsService } from '@regulink/agreements';
 import { MessageRegistry } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import {
@@ -276,5 +277,42 @@ describe('cooperation agreements: decline, renewal, three parties', () => {
       status: 'rejected',
       code: 'AGREEMENT_REVOKED',
     });
+  });
+
+  it('keeps a countersignature that arrives while this node countersigns: the last signer activates', async () => {
+    const id = await propose([b, c], {
+      title: 'crossing countersignatures',
+      scopes: [{ scope: 'assist.request', from: A, to: B }],
+    });
+    const { json: pending } = await api<AgreementView>(b, 'GET', `/agreements/${id}`);
+    const byC = await countersignAgreement(pending.document!, C, c.app.get(NodeIdentityService).signer());
+
+    // C's countersignature reaches B after B's countersign has read the agreement, before it writes.
+    const service = b.app.get(AgreementsService) as unknown as Record<
+      string,
+      (id: string) => Promise<unknown>
+    >;
+    const read = service.require!.bind(service);
+    let received: unknown;
+    service.require = async (agreementId) => {
+      const held = await read(agreementId);
+      received ??= await direct(c, b, {
+        type: 'agreement.countersign',
+        agreement: id,
+        body: { document: byC },
+      });
+      return held;
+    };
+    let signed;
+    try {
+      signed = await api<AgreementView>(b, 'POST', `/agreements/${id}/countersign`);
+    } finally {
+      Reflect.deleteProperty(service, 'require');
+    }
+    expect(received).toMatchObject({ status: 'accepted' });
+    expect(signed.status).toBe(200);
+    expect(signed.json.state).toBe('active');
+    expect(signed.json.signers.map((s) => s.region).sort()).toEqual([A, B, C].sort());
+    expect((await api<AgreementView>(b, 'GET', `/agreements/${id}`)).json.state).toBe('active');
   });
 });

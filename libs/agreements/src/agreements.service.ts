@@ -164,11 +164,10 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
   async countersign(id: string, actor: string): Promise<AgreementEntity> {
     const agreement = await this.require(id);
     this.expectState(agreement, ['pending']);
-    const held = await this.verify(agreement.document, (code, message) => {
-      throw new AgreementException(AgreementErrorCode.DocumentInvalid, `${code}: ${message}`);
-    });
+    const held = await this.verifyHeld(agreement.document);
     const document = await countersignAgreement(agreement.document!, this.region, this.identity.signer());
-    const complete = held.signers.length + 1 === agreement.terms.parties.length;
+    const own = document.signatures.at(-1)!;
+    let complete = held.signers.length + 1 === agreement.terms.parties.length;
     return this.step(
       agreement,
       actor,
@@ -176,11 +175,17 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
       'countersigned',
       'agreement.countersign',
       { document },
-      (a) => {
-        a.document = document;
+      async (a) => {
+        // Added to the document as it is now: a party's countersignature received since it was
+        // read above is kept, and may be the one that completes it.
+        const current = a.document!;
+        a.document = { payload: current.payload, signatures: [...current.signatures, own] };
+        complete = (await this.verifyHeld(a.document)).complete;
         a.state = complete ? 'active' : 'proposed';
       },
-      complete ? (manager, a) => this.activatedIn(manager, a, actor) : undefined,
+      async (manager, a) => {
+        if (complete) await this.activatedIn(manager, a, actor);
+      },
     );
   }
 
@@ -454,7 +459,7 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
     action: string,
     type: string,
     body: Record<string, unknown>,
-    change: (agreement: AgreementEntity) => void,
+    change: (agreement: AgreementEntity) => void | Promise<void>,
     after?: (manager: EntityManager, agreement: AgreementEntity) => Promise<void>,
   ): Promise<AgreementEntity> {
     const others = agreement.terms.parties.filter((p) => p !== this.region);
@@ -468,7 +473,7 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
           `agreement ${agreement.id} changed meanwhile; try again`,
         );
       }
-      change(locked);
+      await change(locked);
       locked.updatedAt = this.clock.now();
       await this.agreements.save(locked, manager);
       for (const signed of prepared) {
@@ -549,6 +554,13 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
       if (error instanceof AgreementDocumentError) return onError(error.code, error.message);
       throw error;
     }
+  }
+
+  /** The document held here, checked before this node adds its signature to it. */
+  private async verifyHeld(document: unknown): Promise<Awaited<ReturnType<typeof verifyAgreementDocument>>> {
+    return this.verify(document, (code, message) => {
+      throw new AgreementException(AgreementErrorCode.DocumentInvalid, `${code}: ${message}`);
+    });
   }
 
   private async verifyReceived(
