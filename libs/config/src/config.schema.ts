@@ -56,6 +56,32 @@ class NotBelow implements ValidatorConstraintInterface {
   }
 }
 
+/**
+ * Where peers deliver envelopes: `nats:<subject>`, or `tcp://host:port` / `tls://host:port` with
+ * the grammar the TCP transport reaches (libs/federation tcp.transport.ts: an IPv6 host in
+ * brackets, at most five digits of port) and a port a peer can connect to, 1 to 65535.
+ */
+@ValidatorConstraint({ name: 'federationEndpoint' })
+class FederationEndpointConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string') return false;
+    if (/^nats:[A-Za-z0-9._-]+$/.test(value)) return true;
+    const port = endpointPort(value);
+    return port !== undefined && /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535;
+  }
+  defaultMessage(args?: ValidationArguments): string {
+    const port = typeof args?.value === 'string' ? endpointPort(args.value) : undefined;
+    return port === undefined
+      ? 'must be tcp://host:port, tls://host:port or nats:<subject>'
+      : `must end in a port from 1 to 65535, got "${port}"`;
+  }
+}
+
+/** The port text of a `tcp://` or `tls://` endpoint, whatever it holds; undefined for another shape. */
+function endpointPort(endpoint: string): string | undefined {
+  return /^(tcp|tls):\/\/(\[[^\]]+\]|[^:/\s]+):([^:/\s]+)$/.exec(endpoint)?.[3];
+}
+
 const DAY_S = 86_400;
 const DAY_MS = DAY_S * 1000;
 
@@ -156,9 +182,7 @@ class FederationSchema {
   port!: number;
 
   @ValidateIf((o: FederationSchema) => o.publicEndpoint !== undefined)
-  @Matches(/^(tcp|tls):\/\/[^\s/]+:\d{1,5}$|^nats:[A-Za-z0-9._-]+$/, {
-    message: 'must be tcp://host:port, tls://host:port or nats:<subject>',
-  })
+  @Validate(FederationEndpointConstraint)
   publicEndpoint!: string;
 
   @ValidateIf((o: FederationSchema) => o.transport === 'nats' || o.natsServers !== undefined)

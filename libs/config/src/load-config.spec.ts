@@ -1,6 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { ConfigException } from './config.exception';
 import { describeConfig, loadConfig, secretValues, SETTINGS, type LoadConfigOptions } from './load-config';
 
@@ -34,6 +35,36 @@ async function configFile(content: unknown): Promise<string> {
   const path = join(folder, 'node.json');
   await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
+}
+
+/** The repository root: libs/config/src is three folders down. */
+const REPOSITORY = resolve(__dirname, '../../..');
+
+/**
+ * Every REGULINK_* name in the code, scripts and CI of the repository (not in node_modules, build
+ * output or dot-folders but .ci), except this file's own misspellings.
+ */
+function regulinkVariablesInRepository(): string[] {
+  const names = new Set<string>();
+  const visit = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) {
+        const skipped = ['node_modules', 'dist', 'coverage'].includes(entry.name);
+        if (!skipped && (!entry.name.startsWith('.') || entry.name === '.ci')) visit(path);
+      } else if (
+        entry.isFile() &&
+        path !== __filename &&
+        (['.ts', '.js', '.mjs', '.cjs', '.json', '.sh'].includes(extname(entry.name)) ||
+          folder === join(REPOSITORY, '.ci'))
+      ) {
+        for (const match of readFileSync(path, 'utf8').matchAll(/\bREGULINK_[A-Z0-9_]*[A-Z0-9]\b/g))
+          names.add(match[0]);
+      }
+    }
+  };
+  visit(REPOSITORY);
+  return [...names].sort();
 }
 
 describe('loadConfig', () => {
@@ -209,6 +240,48 @@ describe('loadConfig', () => {
     expect(config.http.publicUrl).toBe(publicUrl);
   });
 
+  it.each([
+    ['0', 'tcp://gw.zj.example:0'],
+    ['65536', 'tcp://gw.zj.example:65536'],
+    ['99999', 'tls://gw.zj.example:99999'],
+    ['123456', 'tcp://gw.zj.example:123456'],
+    ['80.5', 'tcp://gw.zj.example:80.5'],
+    ['-1', 'tcp://gw.zj.example:-1'],
+    ['x', 'tls://[2001:db8::1]:x'],
+  ])('refuses a federation endpoint on port %s', (port, endpoint) => {
+    const { problems } = configError({ env: { ...MINIMAL, REGULINK_FEDERATION_ENDPOINT: endpoint } });
+
+    expect(problems).toEqual([
+      {
+        key: 'federation.publicEndpoint',
+        env: 'REGULINK_FEDERATION_ENDPOINT',
+        problem: `must end in a port from 1 to 65535, got "${port}"`,
+      },
+    ]);
+  });
+
+  it.each(['tcp://gw.zj.example', 'tcp://::1:7080', 'http://gw.zj.example:7080', 'nats:'])(
+    'refuses the federation endpoint %s, which no transport reaches',
+    (endpoint) => {
+      const { problems } = configError({ env: { ...MINIMAL, REGULINK_FEDERATION_ENDPOINT: endpoint } });
+
+      expect(problems.map((p) => p.problem)).toEqual([
+        'must be tcp://host:port, tls://host:port or nats:<subject>',
+      ]);
+    },
+  );
+
+  it.each([
+    'tcp://gw.zj.example:1',
+    'tls://gw.zj.example:65535',
+    'tls://[2001:db8::1]:7080',
+    'nats:regulink.zj',
+  ])('accepts the federation endpoint %s', (endpoint) => {
+    const config = loadConfig({ cwd: CWD, env: { ...MINIMAL, REGULINK_FEDERATION_ENDPOINT: endpoint } });
+
+    expect(config.federation.publicEndpoint).toBe(endpoint);
+  });
+
   describe('with a config file', () => {
     it('reads the file, nested like the typed config, relative to the working directory', async () => {
       const path = await configFile({
@@ -282,16 +355,204 @@ describe('loadConfig', () => {
       ]);
     });
 
-    it('reports a file that holds JSON but not an object, and a file that does not exist', async () => {
+    it('reports a file that holds JSON but not an object', async () => {
       const array = await configFile([{ node: { region: '330000' } }]);
-      const missing = join(tmpdir(), 'regulink-config-does-not-exist.json');
 
       expect(configError({ env: MINIMAL, file: array }).problems.map((p) => p.problem)).toEqual([
         `${array} must hold a JSON object`,
       ]);
-      expect(configError({ env: MINIMAL, file: missing }).problems.map((p) => p.problem)).toEqual([
-        `${missing} cannot be read`,
+    });
+
+    it('says why a file cannot be read: missing, or a folder', async () => {
+      const missing = join(tmpdir(), 'regulink-config-does-not-exist.json');
+      const folder = join(await configFile({}), '..');
+
+      const error = configError({ env: MINIMAL, file: missing });
+
+      expect(error.problems).toEqual([
+        {
+          key: '(file)',
+          env: 'REGULINK_CONFIG_FILE',
+          problem: `${missing} cannot be read (ENOENT: no such file or directory)`,
+        },
       ]);
+      expect(error.message).toContain(
+        `REGULINK_CONFIG_FILE (file): ${missing} cannot be read (ENOENT: no such file or directory)`,
+      );
+      expect(configError({ env: MINIMAL, file: folder }).problems.map((p) => p.problem)).toEqual([
+        `${folder} cannot be read (EISDIR: illegal operation on a directory)`,
+      ]);
+    });
+
+    it('says why a path through a file cannot be read (ENOTDIR), whoever runs it', async () => {
+      const file = await configFile({ admin: { password: 'content-only-secret' } });
+      const through = join(file, 'node.json');
+
+      const error = configError({ env: MINIMAL, file: through });
+
+      expect(error.problems.map((p) => p.problem)).toEqual([
+        `${through} cannot be read (ENOTDIR: not a directory)`,
+      ]);
+      expect(error.message).not.toContain('content-only-secret');
+    });
+
+    it('refuses an array or an object where a value is expected, naming the key and the type', async () => {
+      const path = await configFile({
+        node: { name: { en: 'Zhejiang' } },
+        http: { port: [8080] },
+        database: { throwaway: [true], embeddedPort: null },
+        admin: { password: ['array-held-admin-secret'] },
+      });
+
+      const error = configError({ env: MINIMAL, file: path });
+
+      expect(error.problems).toEqual([
+        { key: 'node.name', env: 'REGULINK_NODE_NAME', problem: 'must be a string, got an object' },
+        { key: 'http.port', env: 'REGULINK_HTTP_PORT', problem: 'must be an integer, got an array' },
+        {
+          key: 'database.embeddedPort',
+          env: 'REGULINK_EMBEDDED_PG_PORT',
+          problem: 'must be an integer, got null',
+        },
+        {
+          key: 'database.throwaway',
+          env: 'REGULINK_THROWAWAY',
+          problem: 'must be true or false, got an array',
+        },
+        { key: 'admin.password', env: 'REGULINK_ADMIN_PASSWORD', problem: 'must be a string, got an array' },
+      ]);
+      expect(error.message).not.toContain('array-held-admin-secret');
+    });
+
+    it('refuses a section that is not an object, rather than calling it unknown', async () => {
+      const path = await configFile({ http: [8080], log: 'debug' });
+
+      const error = configError({ env: MINIMAL, file: path });
+
+      expect(error.problems).toEqual([
+        { key: 'http', env: '(config file)', problem: 'must be an object of settings, got an array' },
+        { key: 'log', env: '(config file)', problem: 'must be an object of settings, got a string' },
+      ]);
+    });
+
+    it('suggests the setting a misspelled key or section of the file may mean', async () => {
+      const path = await configFile({ database: { ulr: 'postgres://h/db' }, federaton: { port: 7081 } });
+
+      const { problems } = configError({ env: MINIMAL, file: path });
+
+      expect(problems).toEqual([
+        {
+          key: 'database.ulr',
+          env: '(config file)',
+          problem: 'is not a known setting; did you mean database.url?',
+        },
+        {
+          key: 'federaton',
+          env: '(config file)',
+          problem: 'is not a known setting; did you mean federation?',
+        },
+      ]);
+    });
+  });
+
+  describe('REGULINK_* variables', () => {
+    it('refuses a misspelled variable instead of starting on the default, naming the one meant', () => {
+      const error = configError({ env: { ...MINIMAL, REGULINK_DATABSE_URL: 'postgres://db.internal/rl' } });
+
+      expect(error.problems).toEqual([
+        {
+          key: '(environment)',
+          env: 'REGULINK_DATABSE_URL',
+          problem: 'is not a known setting; did you mean DATABASE_URL?',
+        },
+      ]);
+      expect(error.message).toContain(
+        'REGULINK_DATABSE_URL (environment): is not a known setting; did you mean DATABASE_URL?',
+      );
+      expect(error.message).not.toContain('db.internal');
+    });
+
+    it.each([
+      ['REGULINK_DATABASE_URL', 'DATABASE_URL'],
+      ['REGULINK_HTTP_PROT', 'REGULINK_HTTP_PORT'],
+      ['regulink_region_', 'REGULINK_REGION'],
+      ['Regulink_Log_Level', 'REGULINK_LOG_LEVEL'],
+      ['REGULINK_CONFIG_FIEL', 'REGULINK_CONFIG_FILE'],
+      ['REGULINK_FEDERATION_TLS_CRT', 'REGULINK_FEDERATION_TLS_CERT'],
+      ['REGULINK_TOKN', 'REGULINK_TOKEN'],
+    ])('suggests for %s the variable %s', (name, meant) => {
+      expect(configError({ env: { ...MINIMAL, [name]: 'x' } }).problems.map((p) => p.problem)).toEqual([
+        `is not a known setting; did you mean ${meant}?`,
+      ]);
+    });
+
+    it('refuses a variable that resembles none, with every other problem', () => {
+      const { problems } = configError({
+        env: { REGULINK_METRICS_ENABLED: 'true', REGULINK_HTTP_PORT: 'abc', REGULINK_ZONE: '1' },
+      });
+
+      expect(problems.map((p) => [p.env, p.problem])).toEqual([
+        ['REGULINK_METRICS_ENABLED', 'is not a known setting'],
+        ['REGULINK_ZONE', 'is not a known setting'],
+        ['REGULINK_REGION', 'is required but not set'],
+        ['REGULINK_HTTP_PORT', 'must be an integer, got "abc"'],
+      ]);
+    });
+
+    it('accepts the variables of the command line and of the tests, and ignores other prefixes', () => {
+      const config = loadConfig({
+        cwd: CWD,
+        env: {
+          ...MINIMAL,
+          REGULINK_URL: 'http://127.0.0.1:8080',
+          REGULINK_TOKEN: 't',
+          REGULINK_PASSWORD: 'p',
+          REGULINK_CLI_HOME: '/home/ops/.regulink',
+          REGULINK_REQUIRE_NATS: '1',
+          REGULINK_TEST_TMP: '/tmp/t',
+          REGULINKX_PORT: '1',
+          PATH: '/usr/bin',
+        },
+      });
+
+      expect(config.node.region).toBe('330000');
+    });
+
+    it('accepts the variables Kubernetes sets for a Service named regulink, and only with its host', () => {
+      const links = {
+        REGULINK_SERVICE_HOST: '10.0.0.7',
+        REGULINK_SERVICE_PORT: '8080',
+        REGULINK_SERVICE_PORT_HTTP: '8080',
+        REGULINK_PORT: 'tcp://10.0.0.7:8080',
+        REGULINK_PORT_8080_TCP: 'tcp://10.0.0.7:8080',
+        REGULINK_PORT_8080_TCP_ADDR: '10.0.0.7',
+        REGULINK_NATS_SERVICE_HOST: '10.0.0.8',
+        REGULINK_NATS_PORT_4222_TCP_PORT: '4222',
+      };
+
+      expect(loadConfig({ cwd: CWD, env: { ...MINIMAL, ...links } }).node.region).toBe('330000');
+      const withoutHost = configError({ env: { ...MINIMAL, REGULINK_PORT: 'tcp://10.0.0.7:8080' } });
+      expect(withoutHost.problems.map((p) => p.env)).toEqual(['REGULINK_PORT']);
+      const typo = configError({ env: { ...MINIMAL, ...links, REGULINK_FEDERATON_PORT: '7081' } });
+      expect(typo.problems.map((p) => [p.env, p.problem])).toEqual([
+        ['REGULINK_FEDERATON_PORT', 'is not a known setting; did you mean REGULINK_FEDERATION_PORT?'],
+      ]);
+    });
+
+    it('accepts every REGULINK_* variable the code base mentions', () => {
+      const names = regulinkVariablesInRepository();
+
+      expect(names).toEqual(
+        expect.arrayContaining(['REGULINK_REGION', 'REGULINK_REQUIRE_NATS', 'REGULINK_CLI_HOME']),
+      );
+      let problems: readonly { key: string; env: string }[] = [];
+      try {
+        loadConfig({ cwd: CWD, env: Object.fromEntries(names.map((name) => [name, 'x'])) });
+      } catch (error) {
+        if (!(error instanceof ConfigException)) throw error;
+        problems = error.problems;
+      }
+      expect(problems.filter((p) => p.key === '(environment)').map((p) => p.env)).toEqual([]);
     });
   });
 

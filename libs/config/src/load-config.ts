@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { distance as levenshtein } from 'fastest-levenshtein';
 import { ConfigException, type ConfigProblem } from './config.exception';
 import { NodeConfigSchema } from './config.schema';
 import type { NodeConfig } from './node-config';
@@ -124,6 +125,29 @@ export const SETTINGS: readonly Setting[] = [
 const CONFIG_FILE_ENV = 'REGULINK_CONFIG_FILE';
 const SECRET_MASK = '********';
 
+/** Variables with this prefix (in any case) must be known: a misspelled one would be ignored. */
+const VARIABLE_PREFIX = 'REGULINK_';
+
+/**
+ * REGULINK_* variables that other programs read from the environment the node may share with
+ * them. The node ignores them, and accepts them so that one shell or CI job can set both.
+ */
+const OTHER_PROGRAMS_VARIABLES: readonly string[] = [
+  'REGULINK_URL', // the command line (apps/cli): the node to call
+  'REGULINK_TOKEN', // the command line: bearer token
+  'REGULINK_PASSWORD', // the command line: password for login
+  'REGULINK_CLI_HOME', // the command line: the folder of its profile
+  'REGULINK_REQUIRE_NATS', // CI (.ci/run) and the tests: fail the NATS tests without a server
+  'REGULINK_TEST_TMP', // the tests: the temporary folder of a test run
+];
+
+/** Every variable name a REGULINK_* variable may have: the node's settings first, then the others. */
+const KNOWN_VARIABLES: readonly string[] = [
+  ...SETTINGS.map((s) => s.env),
+  CONFIG_FILE_ENV,
+  ...OTHER_PROGRAMS_VARIABLES,
+];
+
 export interface LoadConfigOptions {
   /** Environment to read; defaults to the process environment. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -133,11 +157,16 @@ export interface LoadConfigOptions {
   readonly cwd?: string;
 }
 
-/** Loads, validates and types the node configuration, or throws a ConfigException naming every bad key. */
+/**
+ * Loads, validates and types the node configuration, or throws a ConfigException naming every bad
+ * key. Unknown keys are refused, in the file and in the environment: a REGULINK_* variable (in any
+ * case) that is neither a setting, REGULINK_CONFIG_FILE, a variable of the command line or tests
+ * (OTHER_PROGRAMS_VARIABLES), nor a Kubernetes service link, stops the node.
+ */
 export function loadConfig(options: LoadConfigOptions = {}): NodeConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = unknownVariables(env);
 
   const filePath = options.file ?? nonEmpty(env[CONFIG_FILE_ENV]);
   const fromFile = filePath ? readConfigFile(resolve(cwd, filePath), problems) : {};
@@ -156,9 +185,7 @@ export function loadConfig(options: LoadConfigOptions = {}): NodeConfig {
       resolved[setting.key] = undefined;
     }
   }
-  for (const key of unknownFileKeys(fromFile)) {
-    problems.push({ key, env: '(config file)', problem: 'is not a known setting' });
-  }
+  problems.push(...fileKeyProblems(fromFile));
 
   const plain: Record<string, Record<string, unknown>> = {};
   for (const [key, value] of Object.entries(resolved)) {
@@ -223,35 +250,82 @@ function defaultEndpoint(scheme: string, host: unknown, port: unknown): string |
 }
 
 function readConfigFile(path: string, problems: ConfigProblem[]): Record<string, unknown> {
+  let text: string;
   try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-    problems.push({ key: '(file)', env: CONFIG_FILE_ENV, problem: `${path} must hold a JSON object` });
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    const reason = error instanceof SyntaxError ? 'is not valid JSON' : 'cannot be read';
-    problems.push({ key: '(file)', env: CONFIG_FILE_ENV, problem: `${path} ${reason}` });
+    problems.push({
+      key: '(file)',
+      env: CONFIG_FILE_ENV,
+      problem: `${path} cannot be read (${readFailure(error)})`,
+    });
+    return {};
   }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // The parser's message quotes the text, which may hold secrets.
+    problems.push({ key: '(file)', env: CONFIG_FILE_ENV, problem: `${path} is not valid JSON` });
+    return {};
+  }
+  if (isPlainObject(parsed)) return parsed;
+  problems.push({ key: '(file)', env: CONFIG_FILE_ENV, problem: `${path} must hold a JSON object` });
   return {};
 }
 
+/**
+ * Why a file could not be read, e.g. `ENOENT: no such file or directory`, from the error of a
+ * read (which never holds the content). Node's message is `CODE: description, syscall 'path'`;
+ * the path is printed already.
+ */
+function readFailure(error: unknown): string {
+  const { code, syscall, message, name } = (error ?? {}) as NodeJS.ErrnoException;
+  if (typeof code !== 'string') return typeof name === 'string' ? name : 'unknown error';
+  if (typeof message !== 'string' || !message.startsWith(`${code}: `)) return code;
+  const description = message.slice(code.length + 2);
+  const end = syscall ? description.lastIndexOf(`, ${syscall}`) : -1;
+  return `${code}: ${end >= 0 ? description.slice(0, end) : description}`;
+}
+
+/** What a setting of each kind must be, for its problem. */
+const EXPECTED: Record<Kind, string> = {
+  string: 'must be a string',
+  int: 'must be an integer',
+  bool: 'must be true or false',
+};
+
 function parseValue(raw: unknown, kind: Kind): { ok: true; value: unknown } | { ok: false; problem: string } {
+  // The file may hold any JSON: an array or an object is never a value (String([8080]) is "8080").
+  if (raw === null || typeof raw === 'object')
+    return { ok: false, problem: `${EXPECTED[kind]}, got ${jsonType(raw)}` };
   if (kind === 'string') {
     return typeof raw === 'string' || typeof raw === 'number'
       ? { ok: true, value: String(raw).trim() }
-      : { ok: false, problem: 'must be a string' };
+      : { ok: false, problem: `${EXPECTED[kind]}, got ${jsonType(raw)}` };
   }
   if (kind === 'int') {
     const text = String(raw).trim();
     return /^-?\d+$/.test(text)
       ? { ok: true, value: Number(text) }
-      : { ok: false, problem: `must be an integer, got "${text}"` };
+      : { ok: false, problem: `${EXPECTED[kind]}, got "${text}"` };
   }
   if (typeof raw === 'boolean') return { ok: true, value: raw };
   const text = String(raw).trim().toLowerCase();
   if (['true', '1', 'yes'].includes(text)) return { ok: true, value: true };
   if (['false', '0', 'no'].includes(text)) return { ok: true, value: false };
-  return { ok: false, problem: `must be true or false, got "${text}"` };
+  return { ok: false, problem: `${EXPECTED[kind]}, got "${text}"` };
+}
+
+/** The type of a JSON value, to name without printing the value (it may be a secret). */
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function flattenErrors(errors: ValidationError[], prefix = ''): ConfigProblem[] {
@@ -279,22 +353,93 @@ function explain(key: string, message: string, value: unknown): string {
 function getPath(source: Record<string, unknown>, key: string): unknown {
   const [section, field] = key.split('.') as [string, string];
   const inner = source[section];
-  return inner && typeof inner === 'object' ? (inner as Record<string, unknown>)[field] : undefined;
+  return isPlainObject(inner) ? inner[field] : undefined;
 }
 
-function unknownFileKeys(source: Record<string, unknown>): string[] {
-  const known = new Set(SETTINGS.map((s) => s.key));
-  const sections = new Set(SETTINGS.map((s) => s.key.split('.')[0]));
-  const unknown: string[] = [];
+/** Keys of the file that are no setting, and known sections that are not objects. */
+function fileKeyProblems(source: Record<string, unknown>): ConfigProblem[] {
+  const keys = SETTINGS.map((s) => s.key);
+  const sections = [...new Set(keys.map((k) => k.split('.')[0]!))];
+  const problems: ConfigProblem[] = [];
+  const unknown = (key: string, candidates: readonly string[]) => {
+    const closest = closestName(key, candidates, (k) => k.toLowerCase());
+    problems.push({
+      key,
+      env: '(config file)',
+      problem: `is not a known setting${closest ? `; did you mean ${closest}?` : ''}`,
+    });
+  };
   for (const [section, inner] of Object.entries(source)) {
-    if (!sections.has(section) || !inner || typeof inner !== 'object') {
-      unknown.push(section);
-      continue;
-    }
-    for (const field of Object.keys(inner))
-      if (!known.has(`${section}.${field}`)) unknown.push(`${section}.${field}`);
+    if (!sections.includes(section)) unknown(section, sections);
+    else if (!isPlainObject(inner))
+      problems.push({
+        key: section,
+        env: '(config file)',
+        problem: `must be an object of settings, got ${jsonType(inner)}`,
+      });
+    else
+      for (const field of Object.keys(inner))
+        if (!keys.includes(`${section}.${field}`)) unknown(`${section}.${field}`, keys);
   }
-  return unknown;
+  return problems;
+}
+
+/**
+ * REGULINK_* variables (in any case) that nothing reads: a misspelled setting would otherwise be
+ * ignored silently and its default used. Kubernetes service links are left alone: a Service named
+ * `regulink` gives every pod REGULINK_SERVICE_HOST, REGULINK_PORT, REGULINK_PORT_8080_TCP...
+ */
+function unknownVariables(env: Readonly<Record<string, string | undefined>>): ConfigProblem[] {
+  return Object.keys(env)
+    .filter((name) => name.toUpperCase().startsWith(VARIABLE_PREFIX))
+    .filter((name) => !KNOWN_VARIABLES.includes(name) && !isServiceLink(name, env))
+    .sort()
+    .map((name) => {
+      const closest = closestName(name, KNOWN_VARIABLES, variableStem);
+      return {
+        key: '(environment)',
+        env: name,
+        problem: `is not a known setting${closest ? `; did you mean ${closest}?` : ''}`,
+      };
+    });
+}
+
+/**
+ * A variable Kubernetes sets for a Service `S` that has `S_SERVICE_HOST`: that one, `S_SERVICE_PORT`,
+ * `S_SERVICE_PORT_<name>`, `S_PORT` and `S_PORT_<port>_<protocol>[_<part>]`.
+ */
+function isServiceLink(name: string, env: Readonly<Record<string, string | undefined>>): boolean {
+  const suffix = '_SERVICE_HOST';
+  return Object.keys(env).some((host) => {
+    if (!host.endsWith(suffix)) return false;
+    const service = host.slice(0, -suffix.length);
+    return (
+      name === host ||
+      [`${service}_SERVICE_PORT`, `${service}_PORT`].some((p) => name === p || name.startsWith(`${p}_`))
+    );
+  });
+}
+
+/** A variable's name without the prefix, in upper case, so that DATABASE_URL misspelled with the prefix is close to it. */
+function variableStem(name: string): string {
+  const upper = name.toUpperCase();
+  return upper.startsWith(VARIABLE_PREFIX) ? upper.slice(VARIABLE_PREFIX.length) : upper;
+}
+
+/** The candidate nearest to `name` (by `stem`), when it is near enough to be the one meant. */
+function closestName(
+  name: string,
+  candidates: readonly string[],
+  stem: (name: string) => string,
+): string | undefined {
+  const target = stem(name);
+  const limit = Math.max(1, Math.floor(target.length / 3));
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = levenshtein(target, stem(candidate));
+    if (distance <= limit && (!best || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
