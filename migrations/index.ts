@@ -20,6 +20,7 @@ import { ResolveOfficerDay1796290754210 } from './1796290754210-ResolveOfficerDa
 import { ResolveOfficerTaken1796294021757 } from './1796294021757-ResolveOfficerTaken';
 import { EntityNameGrams1796298548986 } from './1796298548986-EntityNameGrams';
 import { StatisticsLeaveOutRecords1796299410000 } from './1796299410000-StatisticsLeaveOutRecords';
+import { AgreementSuspendedByParties1796318000000 } from './1796318000000-AgreementSuspendedByParties';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   ResolveOfficerTaken1796294021757,
   EntityNameGrams1796298548986,
   StatisticsLeaveOutRecords1796299410000,
+  AgreementSuspendedByParties1796318000000,
 ];

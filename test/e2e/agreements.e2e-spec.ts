@@ -345,6 +345,50 @@ describe('cooperation agreements', () => {
     expect(await sendFromA('test.shop-record', { shopId: 'resumed' })).toMatchObject({ status: 'delivered' });
   });
 
+  it('keeps crossing suspensions: each party resumes only its own, in force again once both have', async () => {
+    const url = `/agreements/${agreement.id}`;
+    // Both administrators suspend at once: each node first applies its own, then the other's.
+    const both = await Promise.all(
+      [a, b].map((n) => api<AgreementView>(n, 'POST', `${url}/suspend`, { reason: 'incident' })),
+    );
+    expect(both.map((r) => r.json.state)).toEqual(['suspended', 'suspended']);
+    const suspendedByBoth = (n: TestNode) =>
+      eventually(
+        async () => {
+          const { json } = await api<AgreementView>(n, 'GET', url);
+          return json.suspendedBy.length === 2 ? json : undefined;
+        },
+        15_000,
+        'both suspensions',
+      );
+    for (const n of [a, b]) expect((await suspendedByBoth(n)).suspendedBy).toEqual([A, B].sort());
+    expect(await api<{ code: string }>(a, 'POST', `${url}/suspend`)).toMatchObject({
+      status: 409,
+      json: { code: 'AGREEMENT_WRONG_STATE' },
+    });
+
+    // A lifts its own suspension: B's still holds, on both nodes.
+    const resumedByA = await api<AgreementView>(a, 'POST', `${url}/resume`);
+    expect(resumedByA.json).toMatchObject({ state: 'suspended', suspendedBy: [B] });
+    await eventually(
+      async () =>
+        (await api<AgreementView>(b, 'GET', url)).json.suspendedBy.length === 1 ? true : undefined,
+      15_000,
+      "A's resume at B",
+    );
+    expect((await api<AgreementView>(b, 'GET', url)).json).toMatchObject({
+      state: 'suspended',
+      suspendedBy: [B],
+    });
+    expect(await refusedAtSender(a, B, 'test.shop-record', { shopId: 'x' })).toBe('AGREEMENT_SUSPENDED');
+
+    await api(b, 'POST', `${url}/resume`);
+    for (const n of [a, b]) expect((await stateOf(n, agreement.id, 'active')).suspendedBy).toEqual([]);
+    expect(await sendFromA('test.shop-record', { shopId: 'both-resumed' })).toMatchObject({
+      status: 'delivered',
+    });
+  });
+
   it('revokes at once on both sides: the partner within one delivery, and nothing already queued goes out', async () => {
     // A message waiting in A's outbox (as after a failed attempt) when the agreement is revoked.
     const outbox = a.app.get(OutboxService);

@@ -22,8 +22,8 @@ describe('TableWatch (real node, real PostgreSQL)', () => {
     id = randomUUID();
     await sql(
       node,
-      `INSERT INTO agreement (id, state, parties, terms, document, suspended_by, created_at, updated_at)
-       VALUES ($1, 'draft', ARRAY['330000','360000'], '{}', NULL, NULL, now(), now())`,
+      `INSERT INTO agreement (id, state, parties, terms, document, created_at, updated_at)
+       VALUES ($1, 'draft', ARRAY['330000','360000'], '{}', NULL, now(), now())`,
       [id],
     );
   }, 60_000);

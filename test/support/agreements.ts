@@ -30,6 +30,8 @@ export interface AgreementView {
   parties: string[];
   supersedes: string | null;
   validUntil: string;
+  /** The parties holding it suspended, sorted. */
+  suspendedBy: string[];
   signers: { region: string; kid: string }[];
   document: AgreementDocument | null;
   history: {

@@ -42,9 +42,12 @@ export class AgreementEntity {
   @Column('jsonb', { nullable: true })
   document!: AgreementDocument | null;
 
-  /** The party that suspended it; only that party resumes it. */
-  @Column('varchar', { name: 'suspended_by', length: 6, nullable: true })
-  suspendedBy!: string | null;
+  /**
+   * The parties that hold it suspended (two may suspend at once, or one join another's
+   * suspension); each resumes only its own, and it is in force again once none is left.
+   */
+  @Column('varchar', { name: 'suspended_by', length: 6, array: true, default: () => "'{}'" })
+  suspendedBy!: string[];
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;

@@ -131,7 +131,7 @@ export class AgreementsController {
       validFrom: terms.validFrom,
       validUntil: terms.validUntil,
       supersedes: terms.supersedes,
-      suspendedBy: agreement.suspendedBy,
+      suspendedBy: [...agreement.suspendedBy].sort(),
       signers: await this.agreements.signers(agreement),
       updatedAt: agreement.updatedAt.toISOString(),
     };

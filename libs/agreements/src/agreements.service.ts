@@ -117,7 +117,7 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
       parties: [...terms.parties],
       terms,
       document: null,
-      suspendedBy: null,
+      suspendedBy: [],
       createdAt: now,
       updatedAt: now,
     });
@@ -193,7 +193,14 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
     const agreement = await this.require(id);
     switch (step) {
       case 'suspend':
-        this.expectState(agreement, ['active']);
+        // Also while another party holds it suspended: then it stays suspended until both resume.
+        this.expectState(agreement, ['active', 'suspended']);
+        if (agreement.suspendedBy.includes(this.region)) {
+          throw new AgreementException(
+            AgreementErrorCode.WrongState,
+            `agreement ${id} is already suspended by ${this.region}`,
+          );
+        }
         return this.step(
           agreement,
           actor,
@@ -203,15 +210,15 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
           this.stepBody(id, reason),
           (a) => {
             a.state = 'suspended';
-            a.suspendedBy = this.region;
+            a.suspendedBy = [...a.suspendedBy, this.region];
           },
         );
       case 'resume':
         this.expectState(agreement, ['suspended']);
-        if (agreement.suspendedBy !== this.region) {
+        if (!agreement.suspendedBy.includes(this.region)) {
           throw new AgreementException(
             AgreementErrorCode.WrongState,
-            `agreement ${id} was suspended by ${agreement.suspendedBy}; only that party resumes it`,
+            `agreement ${id} is suspended by ${agreement.suspendedBy.join(', ')}; only they resume it`,
           );
         }
         return this.step(
@@ -222,8 +229,8 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
           'agreement.resume',
           this.stepBody(id, reason),
           (a) => {
-            a.state = 'active';
-            a.suspendedBy = null;
+            a.suspendedBy = a.suspendedBy.filter((party) => party !== this.region);
+            a.state = a.suspendedBy.length === 0 ? 'active' : 'suspended';
           },
         );
       case 'revoke':
@@ -318,7 +325,7 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
         parties: [...held.terms.parties],
         terms: held.terms,
         document: body.document,
-        suspendedBy: null,
+        suspendedBy: [],
         createdAt: now,
         updatedAt: now,
       }),
@@ -411,19 +418,25 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
     const agreement = await this.agreements.findForUpdate(body.agreementId, manager);
     if (!agreement) return;
     const before = agreement.state;
-    if (step === 'suspend' && before === 'active') {
+    const holders = agreement.suspendedBy;
+    if (
+      step === 'suspend' &&
+      (before === 'active' || before === 'suspended') &&
+      !holders.includes(claims.from)
+    ) {
+      // A suspension that crossed this node's own is kept: each party resumes only its own.
       agreement.state = 'suspended';
-      agreement.suspendedBy = claims.from;
-    } else if (step === 'resume' && before === 'suspended' && agreement.suspendedBy === claims.from) {
-      agreement.state = 'active';
-      agreement.suspendedBy = null;
+      agreement.suspendedBy = [...holders, claims.from];
+    } else if (step === 'resume' && before === 'suspended' && holders.includes(claims.from)) {
+      agreement.suspendedBy = holders.filter((party) => party !== claims.from);
+      agreement.state = agreement.suspendedBy.length === 0 ? 'active' : 'suspended';
     } else if (step === 'revoke' && before !== 'revoked' && before !== 'superseded') {
       agreement.state = 'revoked';
     } else if (step === 'decline' && (before === 'proposed' || before === 'pending')) {
       agreement.state = 'declined';
     }
     const action = { suspend: 'suspended', resume: 'resumed', revoke: 'revoked', decline: 'declined' }[step];
-    const changed = agreement.state !== before;
+    const changed = agreement.state !== before || agreement.suspendedBy !== holders;
     if (changed) {
       agreement.updatedAt = this.clock.now();
       await this.agreements.save(agreement, manager);

@@ -24,7 +24,7 @@ interface AgreementView {
   validFrom: string;
   validUntil: string;
   supersedes: string | null;
-  suspendedBy: string | null;
+  suspendedBy: string[];
   signers: { region: string; kid: string }[];
   scopes?: ScopeGrant[];
   fieldPolicy?: Record<string, string>;
@@ -111,7 +111,7 @@ function agreementId(text: string): string {
 
 function printAgreement(view: AgreementView, out: CliOutput): void {
   out.log(
-    `agreement ${view.id}: ${view.state}${view.suspendedBy ? ` (suspended by ${view.suspendedBy})` : ''}`,
+    `agreement ${view.id}: ${view.state}${view.suspendedBy.length > 0 ? ` (suspended by ${view.suspendedBy.join(', ')})` : ''}`,
   );
   out.log(`  title      ${view.title}`);
   out.log(`  parties    ${view.parties.join(', ')} (proposed by ${view.proposedBy})`);
