@@ -163,14 +163,20 @@ describe('cooperation agreements: decline, renewal, three parties', () => {
     await api(b, 'POST', `/agreements/${oldId}/countersign`);
     await stateOf(a, oldId, 'active');
 
-    const renewed = await api<AgreementView>(a, 'POST', `/agreements/${oldId}/renew`, {
-      scopes: [
-        { scope: 'shop.sync', from: A, to: B },
-        { scope: 'landing.result', from: A, to: B, dailyQuota: 1 },
-      ],
-      validUntil: chinaDay(90),
-    });
-    expect(renewed.status).toBe(201);
+    // Three renewals at once (a double click, say): one is drafted, the others would compete with it.
+    const attempts = await Promise.all(
+      [0, 1, 2].map(() =>
+        api<AgreementView & { code: string; message: string }>(a, 'POST', `/agreements/${oldId}/renew`, {
+          scopes: [
+            { scope: 'shop.sync', from: A, to: B },
+            { scope: 'landing.result', from: A, to: B, dailyQuota: 1 },
+          ],
+          validUntil: chinaDay(90),
+        }),
+      ),
+    );
+    expect(attempts.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    const renewed = attempts.find((r) => r.status === 201)!;
     expect(renewed.json).toMatchObject({
       state: 'draft',
       supersedes: oldId,
@@ -179,6 +185,13 @@ describe('cooperation agreements: decline, renewal, three parties', () => {
     });
     const newId = renewed.json.id;
     expect(newId).not.toBe(oldId);
+    for (const refused of attempts.filter((r) => r.status === 409)) {
+      expect(refused.json).toMatchObject({ code: 'AGREEMENT_WRONG_STATE' });
+      expect(refused.json.message).toContain(`already has a renewal under way: ${newId}`);
+    }
+    expect(await sql(a, `SELECT id FROM agreement WHERE terms->>'supersedes' = $1`, [oldId])).toEqual([
+      { id: newId },
+    ]);
 
     // Until every party has signed the renewal, the old version carries the exchanges.
     const before = await send(a, B, 'test.shop-record', { ref: 'before-renewal' });

@@ -37,6 +37,16 @@ export class AgreementRepository {
       .getOne();
   }
 
+  /** Renewals of `id` not yet signed by every party nor ended: drafts, proposals, pending ones. */
+  openRenewals(id: string, manager: EntityManager): Promise<AgreementEntity[]> {
+    return manager
+      .getRepository(AgreementEntity)
+      .createQueryBuilder('a')
+      .where("a.terms->>'supersedes' = :id", { id })
+      .andWhere("a.state IN ('draft', 'proposed', 'pending')")
+      .getMany();
+  }
+
   list(): Promise<AgreementEntity[]> {
     return this.dataSource.getRepository(AgreementEntity).find({ order: { createdAt: 'DESC' } });
   }

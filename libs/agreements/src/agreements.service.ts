@@ -122,10 +122,28 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
       updatedAt: now,
     });
     await this.agreements.transaction(async (manager) => {
+      if (supersedes) await this.requireNoOpenRenewal(supersedes, manager);
       await this.agreements.save(agreement, manager);
       await this.event(manager, agreement.id, supersedes ? 'renewed' : 'drafted', actor, null, null);
     });
     return agreement;
+  }
+
+  /**
+   * One renewal of an agreement at a time (a second one, by a double click or by the partner,
+   * would compete with it to supersede the same version): the old version is locked while this
+   * is checked, so that two renewals at once cannot both pass.
+   */
+  private async requireNoOpenRenewal(id: string, manager: EntityManager): Promise<void> {
+    await this.agreements.findForUpdate(id, manager);
+    const [open] = await this.agreements.openRenewals(id, manager);
+    if (open) {
+      throw new AgreementException(
+        AgreementErrorCode.WrongState,
+        `agreement ${id} already has a renewal under way: ${open.id} (${open.state}); ` +
+          'sign, decline or revoke that one first',
+      );
+    }
   }
 
   /** A new version of an agreement, as a draft; it supersedes the old one once every party signs it. */
