@@ -21,6 +21,7 @@ import { ResolveOfficerTaken1796294021757 } from './1796294021757-ResolveOfficer
 import { EntityNameGrams1796298548986 } from './1796298548986-EntityNameGrams';
 import { StatisticsLeaveOutRecords1796299410000 } from './1796299410000-StatisticsLeaveOutRecords';
 import { AgreementSuspendedByParties1796318000000 } from './1796318000000-AgreementSuspendedByParties';
+import { CaseRequestId1796318100000 } from './1796318100000-CaseRequestId';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   EntityNameGrams1796298548986,
   StatisticsLeaveOutRecords1796299410000,
   AgreementSuspendedByParties1796318000000,
+  CaseRequestId1796318100000,
 ];

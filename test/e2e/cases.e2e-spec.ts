@@ -253,6 +253,51 @@ describe('case clues between regions (three real nodes)', () => {
     expect(await sql(a, 'SELECT count(*)::int AS n FROM federation_outbox')).toEqual(before);
   });
 
+  it('creates one case for a request sent again with its requestId, at once or later, and refuses the id for other content', async () => {
+    const body = { ...complaint(newCreditCode('360102')), requestId: `retry-${Date.now()}` };
+    const outbox = async () =>
+      (
+        await sql<{ n: number }>(
+          a,
+          `SELECT count(*)::int AS n FROM federation_outbox WHERE type = 'clue.send'`,
+        )
+      )[0]!.n;
+    const before = await outbox();
+    // A double click, then a retry after a lost answer: one case, one message to the seller's region.
+    const first = await Promise.all(
+      [0, 1, 2].map(() => call<CaseView>(a, officerA, 'POST', '/cases/clues', body)),
+    );
+    const again = await call<CaseView>(a, officerA, 'POST', '/cases/clues', body);
+    const ids = new Set([...first, again].map((r) => r.json.id));
+    expect([...first, again].map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    expect(ids.size).toBe(1);
+    expect(await outbox()).toBe(before + 1);
+    const [id] = [...ids] as [string];
+    expect(
+      await sql(a, 'SELECT count(*)::int AS n FROM case_item WHERE request_id = $1', [body.requestId]),
+    ).toEqual([{ n: 1 }]);
+
+    // The same id for other content is refused, and sends nothing.
+    const other = { ...complaint(newCreditCode('360102')), requestId: body.requestId };
+    const refused = await call(a, officerA, 'POST', '/cases/clues', other);
+    expect(refused).toMatchObject({ status: 409, json: { code: 'CASE_REQUEST_ID_TAKEN' } });
+    expect(refused.json).toMatchObject({ message: expect.stringContaining(id) });
+    const asAssist = await call(a, officerA, 'POST', '/cases/assists', {
+      request: {
+        entity: { creditCode: newCreditCode('360102') },
+        ask: 'verify-address',
+        details: 'Please confirm the registered address.',
+        caseReference: '杭市监协〔2026〕10号',
+      },
+      requestId: body.requestId,
+    });
+    expect(asAssist).toMatchObject({ status: 409, json: { code: 'CASE_REQUEST_ID_TAKEN' } });
+    expect(await outbox()).toBe(before + 1);
+    expect(
+      (await call(a, officerA, 'POST', '/cases/clues', { ...body, requestId: 'bad id!' })).json,
+    ).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('requestId') });
+  });
+
   it('refuses every illegal step with its code, at the side that takes it and at the side that receives it', async () => {
     const sent = await call<CaseView>(
       a,

@@ -15,6 +15,7 @@ export interface OnwardCase {
  */
 @Entity({ name: 'case_item' })
 @Index('ix_case_item_box', ['role', 'kind', 'state'])
+@Index('ux_case_item_request', ['createdBy', 'requestId'], { unique: true, where: 'request_id IS NOT NULL' })
 export class CaseEntity {
   @PrimaryColumn('uuid')
   id!: string;
@@ -81,6 +82,10 @@ export class CaseEntity {
   /** Who created it (the sending officer), at the sender only. */
   @Column('varchar', { name: 'created_by', length: 64, nullable: true })
   createdBy!: string | null;
+
+  /** The creating request's id as its caller named it (`requestId`), at the sender only. */
+  @Column('varchar', { name: 'request_id', length: 64, nullable: true })
+  requestId!: string | null;
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;

@@ -25,6 +25,8 @@ export enum CasesErrorCode {
   Conflict = 'CASE_CONFLICT',
   EvidenceInvalid = 'CASE_EVIDENCE_INVALID',
   EvidenceTooLarge = 'CASE_EVIDENCE_TOO_LARGE',
+  /** The request id names an earlier request of the same user that created another case. */
+  RequestIdTaken = 'CASE_REQUEST_ID_TAKEN',
 }
 
 /**

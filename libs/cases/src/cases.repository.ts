@@ -129,6 +129,11 @@ export class CasesRepository {
     return manager.findOne(CaseStepEntity, { where: { caseId, seq } });
   }
 
+  /** The case `user` created with the request id `requestId`, if any. */
+  byRequest(user: string, requestId: string): Promise<CaseEntity | null> {
+    return this.dataSource.getRepository(CaseEntity).findOne({ where: { createdBy: user, requestId } });
+  }
+
   find(id: string): Promise<CaseEntity | null> {
     return this.dataSource.getRepository(CaseEntity).findOne({ where: { id } });
   }

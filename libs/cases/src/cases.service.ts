@@ -9,6 +9,7 @@ import { chinaCalendarDate, isAssistAction, isClueAction } from '@regulink/domai
 import { Clock, OutboxService, PeersService, QueryClient, type ReceivedMessage } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import {
+  canonicalJson,
   EnvelopeError,
   importPublicKey,
   parseEnvelope,
@@ -16,6 +17,7 @@ import {
   type EnvelopeClaims,
   type PublicSigningJwk,
 } from '@regulink/protocol';
+import { isUniqueViolation } from '@regulink/persistence';
 import { ShopLocator, type SellerPlace } from '@regulink/registry';
 import { CaseFileEntity } from './case-file.entity';
 import {
@@ -76,6 +78,8 @@ interface NewCase {
   readonly files: HeldFile[];
   readonly brand: string | null;
   readonly transferredFrom: { region: string; caseId: string } | null;
+  /** The creating request's id as the officer's client named it (see `earlierRequest`). */
+  readonly requestId?: string | null;
 }
 
 /** Jurisdiction as the sender worked it out, carried with the case. */
@@ -127,6 +131,8 @@ export class CasesService {
 
   /** Works out where a clue belongs and sends it there, with its evidence. */
   async createClue(user: AuthenticatedUser, dto: ClueCreateDto) {
+    const earlier = await this.earlierRequest(user, 'clue', dto.requestId, dto.clue);
+    if (earlier) return earlier;
     const computed = await this.placeOfClue(dto.clue);
     const jurisdiction = this.jurisdiction(computed, dto.to, dto.overrideReason);
     return this.create(user, 'clue', jurisdiction, {
@@ -135,11 +141,14 @@ export class CasesService {
       files: await this.attachments(user, dto.evidence, dto.uploads),
       brand: dto.clue.brand ?? null,
       transferredFrom: null,
+      requestId: dto.requestId ?? null,
     });
   }
 
   /** Sends an assistance request to the home region of the entity it is about. */
   async createAssist(user: AuthenticatedUser, dto: AssistCreateDto) {
+    const earlier = await this.earlierRequest(user, 'assist', dto.requestId, dto.request);
+    if (earlier) return earlier;
     const computed = await this.locator.entity(dto.request.entity.creditCode);
     const jurisdiction = this.jurisdiction(computed, dto.to, dto.overrideReason);
     return this.create(user, 'assist', jurisdiction, {
@@ -148,7 +157,30 @@ export class CasesService {
       files: await this.attachments(user, dto.evidence, dto.uploads),
       brand: null,
       transferredFrom: null,
+      requestId: dto.requestId ?? null,
     });
+  }
+
+  /**
+   * The case an earlier request of `user` with this request id created, when this is that
+   * request again (same kind, same content); refused when the id named another request.
+   */
+  private async earlierRequest(
+    user: AuthenticatedUser,
+    kind: CaseKind,
+    requestId: string | undefined,
+    content: object,
+  ): Promise<Awaited<ReturnType<CasesService['view']>> | undefined> {
+    if (requestId === undefined) return undefined;
+    const earlier = await this.cases.byRequest(user.username, requestId);
+    if (!earlier) return undefined;
+    if (earlier.kind !== kind || canonicalJson(earlier.content) !== canonicalJson(plainCopy(content))) {
+      throw new CasesException(
+        CasesErrorCode.RequestIdTaken,
+        `requestId ${requestId} already created case ${earlier.id}, with other content`,
+      );
+    }
+    return this.view(earlier.id);
   }
 
   /**
@@ -220,10 +252,20 @@ export class CasesService {
 
   private async create(user: AuthenticatedUser, kind: CaseKind, jurisdiction: Jurisdiction, input: NewCase) {
     const prepared = await this.prepareCase(kind, jurisdiction, input, user.username, this.today());
-    await this.cases.transaction(async (manager) => {
-      await this.cases.insert(manager, prepared.item, prepared.steps, prepared.files);
-      await this.outbox.enqueue(manager, prepared.send);
-    });
+    try {
+      await this.cases.transaction(async (manager) => {
+        await this.cases.insert(manager, prepared.item, prepared.steps, prepared.files);
+        await this.outbox.enqueue(manager, prepared.send);
+      });
+    } catch (error) {
+      // The same request at the same moment (a double click): the first one's case is the answer.
+      const earlier =
+        input.requestId && isUniqueViolation(error)
+          ? await this.earlierRequest(user, kind, input.requestId, input.content)
+          : undefined;
+      if (earlier) return earlier;
+      throw error;
+    }
     this.logger.log(
       {
         caseId: prepared.item.id,
@@ -283,6 +325,7 @@ export class CasesService {
       receivedOn: null,
       dueOn: null,
       createdBy,
+      requestId: input.requestId ?? null,
       createdAt: now,
       updatedAt: now,
     });
@@ -1033,4 +1076,9 @@ function toAction(fields: { action: string } & Record<string, unknown>): StepAct
 
 function minDate(a: string | undefined, b: string): string {
   return a !== undefined && a < b ? a : b;
+}
+
+/** `value` as JSON holds it (a class instance of a DTO becomes plain data), to compare with a stored copy. */
+function plainCopy(value: object): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
 }

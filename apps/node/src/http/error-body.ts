@@ -117,6 +117,7 @@ function casesStatus(code: CasesErrorCode): number {
     case CasesErrorCode.AlreadyPaused:
     case CasesErrorCode.NotPaused:
     case CasesErrorCode.Conflict:
+    case CasesErrorCode.RequestIdTaken:
       return 409;
     default:
       return assertUnreachable(code);

@@ -57,8 +57,22 @@ class RoutingOverride extends Attachments {
   overrideReason?: string;
 }
 
+/** The caller's own name for a request that creates a case, to send it again safely. */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** What every request creating a case has: attachments, a routing override, a request id. */
+class NewCaseRequest extends RoutingOverride {
+  /**
+   * The caller's id for this request (a UUID, say): sent again by the same user, the case it
+   * created comes back and nothing is sent twice; with other content, it is refused.
+   */
+  @IsOptional()
+  @Matches(REQUEST_ID, { message: 'requestId must be 1 to 64 letters, digits, ".", "_" or "-"' })
+  requestId?: string;
+}
+
 /** `POST /cases/clues`: a new clue, sent at once to the region with jurisdiction. */
-export class ClueCreateDto extends RoutingOverride {
+export class ClueCreateDto extends NewCaseRequest {
   @IsDefined()
   @IsObject()
   @ValidateNested()
@@ -73,7 +87,7 @@ export class ClueCreateDto extends RoutingOverride {
 }
 
 /** `POST /cases/assists`: a new assistance request to the region of the entity's home. */
-export class AssistCreateDto extends RoutingOverride {
+export class AssistCreateDto extends NewCaseRequest {
   @IsDefined()
   @IsObject()
   @ValidateNested()
