@@ -13,7 +13,7 @@ import { Clock } from '../clock';
 import { FederationErrorCode, FederationException } from '../federation.exception';
 import type { PeerResponseDto } from './dto/peer-response.dto';
 import { PeerEntity } from './peer.entity';
-import { PeerRepository } from './peer.repository';
+import { PeerRepository, type PeerChanges, type PeerUpdate } from './peer.repository';
 
 /**
  * The peer directory. A peer enters it only through its signed node card, and the keys on that
@@ -34,52 +34,83 @@ export class PeersService {
   /** Adds a peer from its card, or refreshes a known peer whose card carries the same keys. */
   async importCard(signed: unknown, by: string, allow: boolean): Promise<PeerResponseDto> {
     const card = await this.verifiedCard(signed);
-    const existing = await this.peers.findByRegion(card.region);
-    if (existing && !sameKeys(existing.pinnedKeys, card.keys)) {
-      throw new FederationException(
-        FederationErrorCode.PeerKeysChanged,
-        `the card for ${card.region} carries other keys than the ones pinned; re-pin explicitly to accept them`,
-      );
-    }
-    const saved = await this.save(this.toEntity(card, (signed as { jws: string }).jws, by, allow, existing));
-    this.logger.log(
-      { peer: card.region, by, allowed: saved.allowed, kids: card.keys.map((k) => k.kid) },
-      existing ? 'refreshed a peer card' : 'imported a peer card',
+    const jws = (signed as { jws: string }).jws;
+    const now = this.clock.now();
+    const created = Object.assign(new PeerEntity(), {
+      region: card.region,
+      ...cardColumns(card, jws),
+      allowed: allow,
+      importedAt: now,
+      importedBy: by,
+      updatedAt: now,
+    });
+    const { peer, refreshed } = await this.change(
+      card.region,
+      async (stored, update) => {
+        if (!stored) return { peer: created, refreshed: false };
+        if (!sameKeys(stored.pinnedKeys, card.keys)) {
+          throw new FederationException(
+            FederationErrorCode.PeerKeysChanged,
+            `the card for ${card.region} carries other keys than the ones pinned; re-pin explicitly to accept them`,
+          );
+        }
+        // A refresh may put the peer on the allow list, never take it off: that is setAllowed's.
+        const changes: PeerChanges = {
+          ...cardColumns(card, jws),
+          ...(allow && !stored.allowed ? { allowed: true } : {}),
+          updatedAt: this.clock.now(),
+        };
+        await update(changes);
+        return { peer: Object.assign(stored, changes), refreshed: true };
+      },
+      created,
     );
-    return PeersService.map(saved);
+    this.logger.log(
+      { peer: card.region, by, allowed: peer.allowed, kids: card.keys.map((k) => k.kid) },
+      refreshed ? 'refreshed a peer card' : 'imported a peer card',
+    );
+    return PeersService.map(peer);
   }
 
   /** Replaces the pinned keys of a known peer with those of a new card: an explicit administrator act. */
   async repin(region: string, signed: unknown, by: string): Promise<PeerResponseDto> {
-    const existing = await this.requireStored(region);
-    const card = await this.verifiedCard(signed);
-    if (card.region !== region) {
-      throw new FederationException(
-        FederationErrorCode.PeerRegionMismatch,
-        `the card is for ${card.region}, not ${region}`,
-      );
-    }
-    const saved = await this.save(
-      this.toEntity(card, (signed as { jws: string }).jws, by, existing.allowed, existing),
-    );
+    const { peer, before } = await this.change(region, async (stored, update) => {
+      if (!stored) throw notFound(region);
+      const card = await this.verifiedCard(signed);
+      if (card.region !== region) {
+        throw new FederationException(
+          FederationErrorCode.PeerRegionMismatch,
+          `the card is for ${card.region}, not ${region}`,
+        );
+      }
+      const before = stored.pinnedKeys.map((k) => k.kid);
+      const changes: PeerChanges = {
+        ...cardColumns(card, (signed as { jws: string }).jws),
+        updatedAt: this.clock.now(),
+      };
+      await update(changes);
+      return { peer: Object.assign(stored, changes), before };
+    });
     this.forgetKeys(region);
     this.logger.warn(
-      { peer: region, by, before: existing.pinnedKeys.map((k) => k.kid), after: card.keys.map((k) => k.kid) },
+      { peer: region, by, before, after: peer.pinnedKeys.map((k) => k.kid) },
       're-pinned the keys of a peer',
     );
-    return PeersService.map(saved);
+    return PeersService.map(peer);
   }
 
   async setAllowed(region: string, allowed: boolean, by: string): Promise<PeerResponseDto> {
-    const peer = await this.requireStored(region);
-    peer.allowed = allowed;
-    peer.updatedAt = this.clock.now();
-    const saved = await this.save(peer);
+    const peer = await this.change(region, async (stored, update) => {
+      if (!stored) throw notFound(region);
+      const changes: PeerChanges = { allowed, updatedAt: this.clock.now() };
+      await update(changes);
+      return Object.assign(stored, changes);
+    });
     this.logger.log(
       { peer: region, allowed, by },
       allowed ? 'allowed exchanges with a peer' : 'stopped exchanges with a peer',
     );
-    return PeersService.map(saved);
+    return PeersService.map(peer);
   }
 
   async list(): Promise<PeerResponseDto[]> {
@@ -111,14 +142,7 @@ export class PeersService {
 
   async require(region: string): Promise<PeerEntity> {
     const peer = await this.find(region);
-    if (!peer) throw new FederationException(FederationErrorCode.PeerNotFound, `no peer ${region}`);
-    return peer;
-  }
-
-  /** The peer as stored now, an entity of the caller's own to change and save. */
-  private async requireStored(region: string): Promise<PeerEntity> {
-    const peer = await this.peers.findByRegion(region);
-    if (!peer) throw new FederationException(FederationErrorCode.PeerNotFound, `no peer ${region}`);
+    if (!peer) throw notFound(region);
     return peer;
   }
 
@@ -135,11 +159,19 @@ export class PeersService {
     return key;
   }
 
-  /** Saves a change; this process's next read sees it without waiting for the change notice. */
-  private async save(peer: PeerEntity): Promise<PeerEntity> {
-    const saved = await this.peers.save(peer);
+  /**
+   * Every change to a peer goes through here: `work` decides on the peer as stored, its row locked
+   * (see {@link PeerRepository.lockForChange}). Once the change is committed, this process's next
+   * read sees it without waiting for the change notice.
+   */
+  private async change<T>(
+    region: string,
+    work: (stored: PeerEntity | null, update: PeerUpdate) => Promise<T>,
+    absent?: PeerEntity,
+  ): Promise<T> {
+    const result = await this.peers.lockForChange(region, work, absent);
     this.watch.changed('federation_peer');
-    return saved;
+    return result;
   }
 
   private forgetKeys(region: string): void {
@@ -166,28 +198,6 @@ export class PeersService {
     return card;
   }
 
-  private toEntity(
-    card: NodeCard,
-    jws: string,
-    by: string,
-    allow: boolean,
-    existing: PeerEntity | null,
-  ): PeerEntity {
-    const now = this.clock.now();
-    const peer = existing ?? new PeerEntity();
-    peer.region = card.region;
-    peer.name = card.name;
-    peer.apiEndpoint = card.endpoints.api;
-    peer.federationEndpoint = card.endpoints.federation!;
-    peer.pinnedKeys = [...card.keys];
-    peer.cardJws = jws;
-    peer.allowed = existing ? existing.allowed || allow : allow;
-    peer.importedAt = existing?.importedAt ?? now;
-    peer.importedBy = existing?.importedBy ?? by;
-    peer.updatedAt = now;
-    return peer;
-  }
-
   static map(peer: PeerEntity): PeerResponseDto {
     return {
       region: peer.region,
@@ -207,4 +217,22 @@ function sameKeys(a: readonly PublicSigningJwk[], b: readonly PublicSigningJwk[]
   const left = a.map((k) => k.kid).sort();
   const right = b.map((k) => k.kid).sort();
   return left.length === right.length && left.every((kid, i) => kid === right[i]);
+}
+
+/** The columns a peer's card gives. */
+function cardColumns(
+  card: NodeCard,
+  jws: string,
+): Pick<PeerEntity, 'name' | 'apiEndpoint' | 'federationEndpoint' | 'pinnedKeys' | 'cardJws'> {
+  return {
+    name: card.name,
+    apiEndpoint: card.endpoints.api,
+    federationEndpoint: card.endpoints.federation!,
+    pinnedKeys: [...card.keys],
+    cardJws: jws,
+  };
+}
+
+function notFound(region: string): FederationException {
+  return new FederationException(FederationErrorCode.PeerNotFound, `no peer ${region}`);
 }
