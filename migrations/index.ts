@@ -22,6 +22,7 @@ import { EntityNameGrams1796298548986 } from './1796298548986-EntityNameGrams';
 import { StatisticsLeaveOutRecords1796299410000 } from './1796299410000-StatisticsLeaveOutRecords';
 import { AgreementSuspendedByParties1796318000000 } from './1796318000000-AgreementSuspendedByParties';
 import { CaseRequestId1796318100000 } from './1796318100000-CaseRequestId';
+import { ResolveLookupTimeIndex1796318200000 } from './1796318200000-ResolveLookupTimeIndex';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   StatisticsLeaveOutRecords1796299410000,
   AgreementSuspendedByParties1796318000000,
   CaseRequestId1796318100000,
+  ResolveLookupTimeIndex1796318200000,
 ];

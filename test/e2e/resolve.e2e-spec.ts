@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { Role } from '@regulink/access';
 import { AuditLog } from '@regulink/audit';
@@ -10,7 +11,13 @@ import { isMaskedPersonalValue } from '@regulink/domain';
 import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
 import { newShopLine, shopReportCsv } from '../factories/shop-report.factory';
 import { newUser, type TestUser } from '../factories/user.factory';
-import { activeAgreement, adminApi, type AgreementView, type GrantSpec } from '../support/agreements';
+import {
+  activeAgreement,
+  adminApi,
+  chinaDay,
+  type AgreementView,
+  type GrantSpec,
+} from '../support/agreements';
 import { bootNodes, connectAll, eventually } from '../support/federation';
 import { uploadImport } from '../support/imports';
 import { sql, type TestNode } from '../support/test-node';
@@ -496,6 +503,47 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     expect(fromC).toMatchObject({ status: 'answered', provenance: { verified: true } });
     expect(fromC.entities.map((x) => x.creditCode)).toEqual([entity.creditCode]);
   }, 30_000);
+
+  it('lists the lookups recorded here page by page, and by day (China time)', async () => {
+    for (let i = 0; i < 3; i++) {
+      const asked = await resolve({
+        creditCode: newCreditCode('330106'),
+        ...WHY,
+        caseReference: `翻页-${i}`,
+      });
+      expect(asked.status).toBe(200);
+    }
+    type Listed = Lookup & { id: string; at: string };
+    const list = async (query: string) =>
+      (await adminApi<Listed[]>(a, 'GET', `/resolve/lookups?direction=local&${query}`)).json;
+    const newest = (await list('limit=3')).map((l) => l.caseReference);
+    expect(newest).toEqual(['翻页-2', '翻页-1', '翻页-0']);
+
+    const first = await list('limit=2');
+    const second = await list(`limit=2&before=${first[1]!.id}`);
+    expect(second[0]!.caseReference).toBe('翻页-0');
+    expect(second.filter((l) => first.some((f) => f.id === l.id))).toEqual([]);
+    expect(Date.parse(second[0]!.at)).toBeLessThanOrEqual(Date.parse(first[1]!.at));
+
+    const today = chinaDay(0);
+    expect((await list(`from=${today}&to=${today}&limit=3`)).map((l) => l.caseReference)).toEqual(newest);
+    expect(await list(`from=${chinaDay(1)}`)).toEqual([]);
+    expect(await list(`to=${chinaDay(-1)}&limit=10000`)).toEqual([]);
+
+    for (const [query, field] of [
+      [`before=${randomUUID()}`, 'before names no lookup'],
+      ['before=x', 'before must be a UUID'],
+      ['from=2026-02-30', 'from'],
+    ] as const) {
+      const refused = await adminApi<{ code: string; message: string }>(
+        a,
+        'GET',
+        `/resolve/lookups?${query}`,
+      );
+      expect(refused.status).toBe(400);
+      expect(refused.json.message).toContain(field);
+    }
+  });
 });
 
 /** How many answers to its queries `node` has refused as malformed, by its metrics. */

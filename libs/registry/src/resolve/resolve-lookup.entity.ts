@@ -7,6 +7,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity('registry_resolve_lookup')
 @Index('ix_registry_resolve_lookup_officer', ['officer', 'at'])
+@Index('ix_registry_resolve_lookup_at', ['at', 'id'])
 export class ResolveLookupEntity {
   @PrimaryColumn('uuid')
   id!: string;

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { IsCalendarDay } from '@regulink/domain';
 import { IntegerText } from '@regulink/protocol';
 import { CurrentUser, Role, Roles, type AuthenticatedUser } from '@regulink/access';
 import { DiscloseRequestDto, ResolveRequestDto } from './dto/resolve-request.dto';
@@ -14,6 +15,20 @@ export class LookupListQueryDto {
   @IsOptional()
   @IsIn(['local', 'out', 'in'])
   direction?: 'local' | 'out' | 'in';
+
+  /** The first and last calendar day (China time) of the lookups wanted, both included. */
+  @IsOptional()
+  @IsCalendarDay()
+  from?: string;
+
+  @IsOptional()
+  @IsCalendarDay()
+  to?: string;
+
+  /** For the next page: the lookups recorded before this one (the last id of the page before). */
+  @IsOptional()
+  @IsUUID()
+  before?: string;
 
   @IsOptional()
   @IntegerText()
@@ -48,11 +63,19 @@ export class ResolveController {
 
   /**
    * Lookups recorded here, newest first: `direction=in` are other regions' officers' lookups of
-   * this region's data; `creditCode` narrows them to those that returned that entity.
+   * this region's data; `creditCode` narrows them to those that returned that entity, `from` and
+   * `to` to those days (China time); `before` gives the page after the one ending with that id.
    */
   @Get('lookups')
   @Roles(Role.Admin)
   lookups(@Query() query: LookupListQueryDto) {
-    return this.resolver.lookups(query.creditCode ?? null, query.direction ?? null, query.limit ?? 1000);
+    return this.resolver.lookups({
+      creditCode: query.creditCode ?? null,
+      direction: query.direction ?? null,
+      from: query.from ?? null,
+      to: query.to ?? null,
+      before: query.before ?? null,
+      limit: query.limit ?? 1000,
+    });
   }
 }

@@ -136,6 +136,18 @@ const ENTITY_WITH_SHOPS: PreparedStatement = {
                 (SELECT coalesce(json_agg(y), '[]') FROM (${shopsWhere(SHOPS_OF_ENTITY)}) y) AS shops`,
 };
 
+/** Which recorded lookups to list (see `ResolveController.lookups`). */
+export interface LookupFilter {
+  readonly creditCode: string | null;
+  readonly direction: string | null;
+  /** First and last day, China time, both included. */
+  readonly from: string | null;
+  readonly to: string | null;
+  /** Only lookups recorded before this one (the last of the page before). */
+  readonly before: string | null;
+  readonly limit: number;
+}
+
 /** Lookups to record, given as one JSON array of rows; one recorded before under its id is kept once. */
 const INSERT_LOOKUPS: PreparedStatement = {
   name: 'regulink-resolve-insert-lookups',
@@ -410,11 +422,8 @@ export class ResolveRepository {
   }
 
   /** Lookups that returned the entity `creditCode`, newest first; `direction` narrows them. */
-  lookupsOf(
-    creditCode: string | null,
-    direction: string | null,
-    limit: number,
-  ): Promise<ResolveLookupEntity[]> {
+  /** The lookups `filter` asks for, newest first (ties by id), as the list API gives them. */
+  lookupsOf(filter: LookupFilter): Promise<ResolveLookupEntity[]> {
     return this.dataSource.query(
       `SELECT id, at, direction, officer, officer_region AS "officerRegion", peer, purpose,
               case_reference AS "caseReference", query, outcome, credit_codes AS "creditCodes", shops,
@@ -422,9 +431,20 @@ export class ResolveRepository {
          FROM registry_resolve_lookup
         WHERE ($1::varchar IS NULL OR credit_codes @> ARRAY[$1::varchar])
           AND ($2::varchar IS NULL OR direction = $2)
-        ORDER BY at DESC
-        LIMIT $3`,
-      [creditCode, direction, limit],
+          AND ($3::date IS NULL OR at >= $3::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+          AND ($4::date IS NULL OR at < ($4::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+          AND ($5::uuid IS NULL OR (at, id) < (SELECT at, id FROM registry_resolve_lookup WHERE id = $5))
+        ORDER BY at DESC, id DESC
+        LIMIT $6`,
+      [filter.creditCode, filter.direction, filter.from, filter.to, filter.before, filter.limit],
     );
+  }
+
+  async hasLookup(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      'SELECT 1 FROM registry_resolve_lookup WHERE id = $1',
+      [id],
+    );
+    return rows.length > 0;
   }
 }

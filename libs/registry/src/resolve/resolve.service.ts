@@ -37,7 +37,7 @@ import {
 } from './dto/resolve-request.dto';
 import { ResolveAnswerResult } from './dto/resolve-answer.dto';
 import type { ResolveLookupEntity } from './resolve-lookup.entity';
-import { ResolveRepository, type EntityRow, type ShopRow } from './resolve.repository';
+import { ResolveRepository, type EntityRow, type LookupFilter, type ShopRow } from './resolve.repository';
 
 /** The scope of lookups between regions: the answering region's data flows to the asking one. */
 export const ENTITY_RESOLVE_SCOPE = 'entity.resolve';
@@ -259,8 +259,14 @@ export class ResolveService {
     };
   }
 
-  lookups(creditCode: string | null, direction: string | null, limit: number) {
-    return this.repository.lookupsOf(creditCode, direction, limit);
+  async lookups(filter: LookupFilter) {
+    if (filter.before !== null && !(await this.repository.hasLookup(filter.before))) {
+      throw new RegistryException(
+        RegistryErrorCode.ResolveQueryInvalid,
+        `before names no lookup recorded here: ${filter.before}`,
+      );
+    }
+    return this.repository.lookupsOf(filter);
   }
 
   /** Purpose and case reference, both required (their own code when missing). */
