@@ -379,6 +379,11 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
   });
 
   describe('OpenAPI', () => {
+    interface Schema {
+      required?: string[];
+      properties?: Record<string, Record<string, unknown>>;
+    }
+
     it('serves the document and the UI', async () => {
       const document = (await (await node.request('GET', '/docs/json')).json()) as {
         paths: Record<string, unknown>;
@@ -392,6 +397,28 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
           '/.well-known/jwks.json',
         ]),
       );
+      // Request bodies are described by the rules that check them, nested ones too.
+      const { schemas } = (document as unknown as { components: { schemas: Record<string, Schema> } })
+        .components;
+      expect(schemas.UserCreateDto).toMatchObject({
+        required: expect.arrayContaining(['username', 'displayName', 'password', 'roles']),
+        properties: { displayName: { type: 'string', maxLength: 100 } },
+      });
+      expect(schemas.ResolveRequestDto!.properties).toMatchObject({
+        creditCode: { type: 'string', maxLength: 64 },
+        deadlineMs: { type: 'integer', minimum: 500 },
+      });
+      expect(schemas.ClueCreateDto!.properties!.clue).toMatchObject({
+        $ref: '#/components/schemas/ClueContentDto',
+      });
+      expect(Object.keys(schemas.ClueContentDto!.properties!)).toEqual(
+        expect.arrayContaining(['source', 'shops', 'entities', 'description']),
+      );
+      expect(schemas.AgreementDraftDto!.properties).toMatchObject({
+        validFrom: { type: 'string', format: 'date' },
+      });
+      // What @ApiProperty says is kept.
+      expect(schemas.ScopeGrantDto!.properties!.from).toMatchObject({ example: '330000' });
       const ui = await node.request('GET', '/docs');
       expect(ui.status).toBe(200);
       expect(await ui.text()).toMatch(/swagger/i);

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { requestContext } from '../logging/request-context';
 import { CORRELATION_HEADER } from './correlation';
+import { addRequestSchemas } from './request-schemas';
 
 /** Largest JSON body the API accepts; bulk data arrives as streamed imports, not JSON bodies. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -33,5 +34,6 @@ export function configureHttpServer(app: NestFastifyApplication): void {
       .addBearerAuth()
       .build(),
   );
+  addRequestSchemas(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
 }
