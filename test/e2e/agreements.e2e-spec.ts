@@ -480,6 +480,41 @@ describe('cooperation agreements', () => {
     }
   });
 
+  it('judges a message by the China day it was signed on: in force and in quota that day, across midnight', async () => {
+    const [today, last] = [chinaDay(0), chinaDay(1)];
+    const short = await negotiate({
+      validUntil: last,
+      scopes: [
+        { scope: 'shop.sync', from: A, to: B },
+        { scope: 'landing.result', from: A, to: B, dailyQuota: 1 },
+      ],
+    });
+    const second = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+    const clock = b.app.get(Clock);
+    const signedAt = (iat: number, type = 'test.shop-record') =>
+      direct(a, b, { type, body: { shopId: `at-${iat}` }, agreement: short.id, iat, exp: iat + 300 });
+    try {
+      // B's clock has passed midnight; the messages were signed just before it, or just after.
+      clock.now = () => new Date(second(`${today}T23:59:59+08:00`) * 1000 + 3_000);
+      const beforeMidnight = second(`${today}T23:59:59+08:00`);
+      expect(await signedAt(beforeMidnight, 'test.landing')).toMatchObject({ status: 'accepted' });
+      // The next day's quota is untouched by the message signed the day before.
+      expect(await signedAt(beforeMidnight + 1, 'test.landing')).toMatchObject({ status: 'accepted' });
+      expect(await signedAt(beforeMidnight + 2, 'test.landing')).toMatchObject({
+        status: 'rejected',
+        code: 'QUOTA_EXCEEDED',
+      });
+
+      // Signed on the last day, it is lawful after midnight; signed after it, not.
+      clock.now = () => new Date(second(`${last}T23:59:59+08:00`) * 1000 + 3_000);
+      const lastSecond = second(`${last}T23:59:59+08:00`);
+      expect(await signedAt(lastSecond)).toMatchObject({ status: 'accepted' });
+      expect(await signedAt(lastSecond + 1)).toMatchObject({ status: 'rejected', code: 'AGREEMENT_EXPIRED' });
+    } finally {
+      Reflect.deleteProperty(clock, 'now');
+    }
+  });
+
   describe('documents that must not be accepted', () => {
     async function terms(): Promise<AgreementTerms> {
       const aKid = a.app.get(NodeIdentityService).signer().kid;

@@ -134,6 +134,14 @@ describe('the receiving checks, under attack', () => {
     await expectRefused(await signEnvelope(c, aSigner), 'EXPIRED', c.id);
   });
 
+  it('refuses a message claiming a longer life than any sender gives, which could date it back', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const c = claims({ iat: now - 60, exp: now - 60 + 7 * 86_400 + 1 });
+    await expectRefused(await signEnvelope(c, aSigner), 'EXPIRED', c.id);
+    const fine = claims({ iat: now - 60, exp: now - 60 + 7 * 86_400 });
+    expect(await send(await signEnvelope(fine, aSigner))).toMatchObject({ status: 'accepted' });
+  });
+
   it('refuses a future-dated message', async () => {
     const now = Math.floor(Date.now() / 1000);
     const c = claims({ iat: now + 3_600, exp: now + 7_200 });

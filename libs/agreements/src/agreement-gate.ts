@@ -61,13 +61,23 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     return chinaCalendarDate(this.clock.now())!;
   }
 
+  /**
+   * The day an exchange is judged by, at both ends and at every delivery attempt: the China day
+   * the message was signed on (`iat`), not the day it arrives. A message signed in force on an
+   * agreement's last day stays lawful after midnight, or after an outage that held it back (its
+   * lifetime is bounded), and each end counts it in the same day's quota.
+   */
+  private signedDay(claims: EnvelopeClaims): string {
+    return chinaCalendarDate(new Date(claims.iat * 1000))!;
+  }
+
   async outgoing(
     claims: EnvelopeClaims,
     definition: MessageDefinition,
     peer: PeerEntity,
   ): Promise<OutgoingDecision> {
     const exchange = this.direction(definition, this.identity.region, peer.region);
-    const today = this.today();
+    const today = this.signedDay(claims);
     const chosen = await this.covering(exchange, today, claims.agreement, definition.type);
     if ('allowed' in chosen) return this.logged(chosen);
     const { terms } = chosen.agreement;
@@ -226,7 +236,7 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
           : `${definition.type} must name its agreement`,
       );
     }
-    const today = this.today();
+    const today = this.signedDay(claims);
     const verdict = judgeExchange(agreement, exchange, today);
     if (!verdict.allowed) return verdict;
     const violations = findFieldPolicyViolations(
@@ -247,7 +257,11 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     const agreement = claims.agreement ? await this.directory.find(claims.agreement) : null;
     if (!agreement)
       return this.refused(EnvelopeErrorCode.NoAgreement, `no agreement ${claims.agreement} here`);
-    return judgeExchange(agreement, this.direction(definition, claims.from, claims.to), this.today());
+    return judgeExchange(
+      agreement,
+      this.direction(definition, claims.from, claims.to),
+      this.signedDay(claims),
+    );
   }
 
   /**

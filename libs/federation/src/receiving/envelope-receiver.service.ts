@@ -20,10 +20,14 @@ import { Clock } from '../clock';
 import { MessageRegistry } from '../messages/message-registry';
 import type { PeerEntity } from '../peers/peer.entity';
 import { PeersService } from '../peers/peers.service';
+import { DEFAULT_EVENT_TTL_SECONDS } from '../sending/outbox.service';
 import type { WireReply } from '../transport/federation-transport';
 import { ExchangePolicy } from './exchange-policy';
 import { InboxMessageEntity } from './inbox-message.entity';
 import { InboxRepository } from './inbox.repository';
+
+/** The longest an envelope may live (exp − iat): what a sender gives the events it queues. */
+const MAX_ENVELOPE_LIFETIME_SECONDS = DEFAULT_EVENT_TTL_SECONDS;
 
 /**
  * The receiving end of the federation. Every envelope goes through the checks in a fixed order,
@@ -86,6 +90,13 @@ export class EnvelopeReceiver {
       throw new EnvelopeError(EnvelopeErrorCode.Expired, 'the envelope has expired');
     if (claims.iat - skew > now)
       throw new EnvelopeError(EnvelopeErrorCode.NotYetValid, 'the envelope is dated in the future');
+    // An exchange is judged by the day it was signed: a lifetime longer than any sender gives would
+    // let a message dated back ride on an agreement no longer in force.
+    if (claims.exp - claims.iat > MAX_ENVELOPE_LIFETIME_SECONDS)
+      throw new EnvelopeError(
+        EnvelopeErrorCode.Expired,
+        `the envelope claims to live ${claims.exp - claims.iat} s, longer than the ${MAX_ENVELOPE_LIFETIME_SECONDS} s any envelope may`,
+      );
 
     // Replay comes next in the order of checks. It is settled by the inbox's primary key when
     // the envelope is recorded, and looked up here only when a later check fails, so that a
