@@ -23,6 +23,7 @@ import { StatisticsLeaveOutRecords1796299410000 } from './1796299410000-Statisti
 import { AgreementSuspendedByParties1796318000000 } from './1796318000000-AgreementSuspendedByParties';
 import { CaseRequestId1796318100000 } from './1796318100000-CaseRequestId';
 import { ResolveLookupTimeIndex1796318200000 } from './1796318200000-ResolveLookupTimeIndex';
+import { ImportHeartbeat1796318300000 } from './1796318300000-ImportHeartbeat';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   AgreementSuspendedByParties1796318000000,
   CaseRequestId1796318100000,
   ResolveLookupTimeIndex1796318200000,
+  ImportHeartbeat1796318300000,
 ];

@@ -4,6 +4,10 @@ export enum RegistryErrorCode {
   ImportFormatUnsupported = 'IMPORT_FORMAT_UNSUPPORTED',
   ImportNotResumable = 'IMPORT_NOT_RESUMABLE',
   ImportIdTaken = 'IMPORT_ID_TAKEN',
+  /** A resume of an import that another upload is still writing (its heartbeat is fresh). */
+  ImportRunning = 'IMPORT_RUNNING',
+  /** An upload whose import was taken over by a resume after it gave no sign of life. */
+  ImportTakenOver = 'IMPORT_TAKEN_OVER',
   UploadIncomplete = 'IMPORT_UPLOAD_INCOMPLETE',
   EvidenceNotFound = 'EVIDENCE_NOT_FOUND',
   PurposeRequired = 'PURPOSE_REQUIRED',

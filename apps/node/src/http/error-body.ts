@@ -85,6 +85,8 @@ function registryStatus(code: RegistryErrorCode): number {
       return 429;
     case RegistryErrorCode.ImportNotResumable:
     case RegistryErrorCode.ImportIdTaken:
+    case RegistryErrorCode.ImportRunning:
+    case RegistryErrorCode.ImportTakenOver:
       return 409;
     case RegistryErrorCode.ImportFormatUnsupported:
       return 415;

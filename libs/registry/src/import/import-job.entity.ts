@@ -28,6 +28,20 @@ export class ImportJobEntity {
   @Column('timestamptz', { name: 'finished_at', nullable: true })
   finishedAt!: Date | null;
 
+  /**
+   * The lease of the upload writing a running job: set when it starts or takes the job over. Every
+   * write of that upload is conditional on it, so an upload whose job was taken over writes nothing.
+   */
+  @Column('uuid', { nullable: true })
+  writer!: string | null;
+
+  /**
+   * The writer's proof of life, renewed (by the database clock) while it runs: a running job whose
+   * heartbeat is older than `IMPORT_STALE_SECONDS` counts as interrupted.
+   */
+  @Column('timestamptz', { name: 'heartbeat_at', default: () => 'now()' })
+  heartbeatAt!: Date;
+
   /** The last line of the file whose outcome is committed: a resumed import starts after it. */
   @Column('integer', { name: 'last_line' })
   lastLine!: number;

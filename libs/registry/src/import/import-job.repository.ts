@@ -30,16 +30,53 @@ export class ImportJobRepository {
     return this.dataSource.getRepository(ImportJobEntity).findOneBy({ id });
   }
 
-  /** Claims an interrupted or failed job to go on with it; null when it is not in such a state. */
-  async resume(id: string, kind: string, format: string): Promise<ImportJobEntity | null> {
+  /**
+   * Takes a job over for the upload `writer` to go on with it: a job interrupted or failed, or
+   * running with a heartbeat older than `staleSeconds` (its writer is gone). One conditional
+   * UPDATE, so of two uploads taking the same job over at once only one gets it; null when the job
+   * is not (or no longer) in such a state. It waits for a batch of the old writer in flight (which
+   * holds the row), and is seen by that writer's next batch and heartbeat, which then write nothing.
+   */
+  async takeOver(
+    id: string,
+    kind: string,
+    format: string,
+    writer: string,
+    staleSeconds: number,
+  ): Promise<ImportJobEntity | null> {
     // An UPDATE … RETURNING answers [rows, affected count].
     const [rows] = (await this.dataSource.query(
-      `UPDATE registry_import SET state = 'running', finished_at = NULL, error = NULL
-        WHERE id = $1 AND kind = $2 AND format = $3 AND state IN ('interrupted', 'failed')
+      `UPDATE registry_import
+          SET state = 'running', writer = $4, heartbeat_at = now(), finished_at = NULL, error = NULL
+        WHERE id = $1 AND kind = $2 AND format = $3
+          AND (state IN ('interrupted', 'failed')
+               OR (state = 'running' AND heartbeat_at < now() - make_interval(secs => $5)))
         RETURNING id`,
-      [id, kind, format],
+      [id, kind, format, writer, staleSeconds],
     )) as [{ id: string }[], number];
     return rows.length === 1 ? this.find(id) : null;
+  }
+
+  /** Renews the heartbeat of a job its writer still holds; false when the job is no longer its own. */
+  async beat(id: string, writer: string): Promise<boolean> {
+    const [, count] = (await this.dataSource.query(
+      `UPDATE registry_import SET heartbeat_at = now() WHERE id = $1 AND writer = $2 AND state = 'running'`,
+      [id, writer],
+    )) as [unknown[], number];
+    return count === 1;
+  }
+
+  /**
+   * Opens a batch of `writer` in the batch's transaction: renews the heartbeat and holds the job's
+   * row until the batch commits, so that no one takes the job over in the middle of it. False when
+   * the job is no longer the writer's: the batch must then write nothing.
+   */
+  async holdForBatch(manager: EntityManager, id: string, writer: string): Promise<boolean> {
+    const [, count] = (await manager.query(
+      `UPDATE registry_import SET heartbeat_at = now() WHERE id = $1 AND writer = $2 AND state = 'running'`,
+      [id, writer],
+    )) as [unknown[], number];
+    return count === 1;
   }
 
   /**
@@ -97,22 +134,34 @@ export class ImportJobRepository {
     );
   }
 
-  /** Ends a job; the keys it met are no longer needed. */
-  async finish(id: string, state: ImportState, error: string | null): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        'UPDATE registry_import SET state = $2, error = $3, finished_at = now() WHERE id = $1',
-        [id, state, error === null ? null : storableText(error)],
-      );
-      if (state === 'completed')
+  /**
+   * Ends a job its writer still holds; the keys it met are no longer needed once it completed.
+   * False (and nothing changed) when the job is no longer the writer's.
+   */
+  async finish(id: string, writer: string, state: ImportState, error: string | null): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const [, count] = (await manager.query(
+        `UPDATE registry_import SET state = $3, error = $4, finished_at = now()
+          WHERE id = $1 AND writer = $2 AND state = 'running'`,
+        [id, writer, state, error === null ? null : storableText(error)],
+      )) as [unknown[], number];
+      if (count === 1 && state === 'completed')
         await manager.query('DELETE FROM registry_import_seen WHERE import_id = $1', [id]);
+      return count === 1;
     });
   }
 
-  /** Jobs left running by a node that stopped: they can be resumed. */
-  async interruptRunning(): Promise<number> {
+  /**
+   * Marks as interrupted the running jobs (all, or the one given) whose heartbeat is older than
+   * `staleSeconds`: their writer is gone, and they can be resumed. A running job with a fresh
+   * heartbeat is left alone, whichever replica writes it. Returns how many were marked.
+   */
+  async interruptStale(staleSeconds: number, id?: string): Promise<number> {
     const [, count] = (await this.dataSource.query(
-      `UPDATE registry_import SET state = 'interrupted', finished_at = now() WHERE state = 'running'`,
+      `UPDATE registry_import SET state = 'interrupted', finished_at = heartbeat_at
+        WHERE state = 'running' AND heartbeat_at < now() - make_interval(secs => $1)
+          AND ($2::uuid IS NULL OR id = $2)`,
+      [staleSeconds, id ?? null],
     )) as [unknown[], number];
     return count;
   }

@@ -10,6 +10,20 @@ import { ImportFileError, readRecords, type ImportFormat } from './record-reader
 /** Rejections a report lists at most; the rest are paged from the job. */
 export const REPORT_REJECTIONS = 1000;
 
+/**
+ * How often the upload writing a job renews its heartbeat (besides with each batch it commits), so
+ * that a slow upload between two batches still shows it is alive.
+ */
+export const IMPORT_HEARTBEAT_MS = 5_000;
+
+/**
+ * How old a running job's heartbeat may be before its writer counts as gone and the job as
+ * interrupted (at start, when it is read, when it is resumed). Generous, nine missed heartbeats:
+ * a replica that is only slow (a long pause, a busy database) must not lose its job, and a job
+ * whose writer crashed can be resumed this long after its last heartbeat at the latest.
+ */
+export const IMPORT_STALE_SECONDS = 45;
+
 export interface ImportReport {
   readonly id: string;
   readonly kind: string;
@@ -42,10 +56,13 @@ export class ImportRunner implements OnApplicationBootstrap {
     private readonly statistics: TableStatistics,
   ) {}
 
+  /**
+   * Marks the imports whose writer is gone (by a heartbeat too old) as interrupted. Only those:
+   * another replica of the node on the same database may be writing a running one right now.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    const interrupted = await this.jobs.interruptRunning();
-    if (interrupted > 0)
-      this.logger.warn({ interrupted }, 'imports left running by the last start can be resumed');
+    const interrupted = await this.jobs.interruptStale(IMPORT_STALE_SECONDS);
+    if (interrupted > 0) this.logger.warn({ interrupted }, 'imports whose writer stopped can be resumed');
   }
 
   async run<R>(
@@ -56,9 +73,26 @@ export class ImportRunner implements OnApplicationBootstrap {
     resumeId?: string,
     newId?: string,
   ): Promise<ImportReport> {
+    // This upload's lease on the job: every write it makes is conditional on it.
+    const writer = uuidv7();
     const job = resumeId
-      ? await this.resume(target, format, resumeId)
-      : await this.start(target, format, actor, newId);
+      ? await this.resume(target, format, resumeId, writer)
+      : await this.start(target, format, actor, writer, newId);
+    const lease = this.keepAlive(job.id, writer);
+    try {
+      return await this.write(target, whileHeld(source, lease.lost), format, job, writer);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async write<R>(
+    target: ImportTarget<R>,
+    source: AsyncIterable<Uint8Array>,
+    format: ImportFormat,
+    job: ImportJobEntity,
+    writer: string,
+  ): Promise<ImportReport> {
     let columnsChecked = false;
     // Lines up to here were committed before an interruption; `checkedUpTo` follows the reading.
     const resumeAfter = job.lastLine;
@@ -98,7 +132,7 @@ export class ImportRunner implements OnApplicationBootstrap {
         if (lastLine === checkedUpTo) continue;
         checkedUpTo = lastLine;
         await writing;
-        writing = this.writeBatch(target, job.id, checked, rejections, lastLine);
+        writing = this.writeBatch(target, job.id, writer, checked, rejections, lastLine);
         // Seen through the await above or after the loop; never left unhandled meanwhile.
         writing.catch(() => undefined);
       }
@@ -110,13 +144,14 @@ export class ImportRunner implements OnApplicationBootstrap {
         error instanceof ImportFileError || error instanceof RegistryException
           ? error.message
           : 'the import stopped on an internal error; resume it to go on after the last committed line';
-      await this.jobs.finish(job.id, 'failed', message);
+      // Nothing is recorded on a job taken over by another upload: it is no longer this one's.
+      await this.jobs.finish(job.id, writer, 'failed', message);
       if (error instanceof ImportFileError) {
         throw new RegistryException(RegistryErrorCode.ImportFileInvalid, error.message);
       }
       throw error;
     }
-    await this.jobs.finish(job.id, 'completed', null);
+    if (!(await this.jobs.finish(job.id, writer, 'completed', null))) throw takenOver(job.id);
     return this.report(job.id);
   }
 
@@ -127,12 +162,14 @@ export class ImportRunner implements OnApplicationBootstrap {
   private async writeBatch<R>(
     target: ImportTarget<R>,
     importId: string,
+    writer: string,
     checked: readonly CheckedLine<R>[],
     rejections: { line: number; field: string | null; reason: string }[],
     lastLine: number,
   ): Promise<void> {
     let changed = 0;
     await this.jobs.transaction(async (manager) => {
+      if (!(await this.jobs.holdForBatch(manager, importId, writer))) throw takenOver(importId);
       const seen = await this.jobs.markSeen(
         manager,
         importId,
@@ -170,7 +207,9 @@ export class ImportRunner implements OnApplicationBootstrap {
     }
   }
 
+  /** A job's state and counters; a running job whose writer is gone is interrupted from now on. */
   async report(id: string): Promise<ImportReport> {
+    await this.jobs.interruptStale(IMPORT_STALE_SECONDS, id);
     const job = await this.jobs.find(id);
     if (!job) throw new RegistryException(RegistryErrorCode.ImportNotFound, `no import ${id}`);
     return {
@@ -201,6 +240,7 @@ export class ImportRunner implements OnApplicationBootstrap {
     target: ImportTarget<R>,
     format: ImportFormat,
     actor: string,
+    writer: string,
     id: string = uuidv7(),
   ): Promise<ImportJobEntity> {
     const job = Object.assign(new ImportJobEntity(), {
@@ -211,6 +251,7 @@ export class ImportRunner implements OnApplicationBootstrap {
       startedBy: actor,
       startedAt: new Date(),
       finishedAt: null,
+      writer,
       lastLine: 0,
       accepted: 0,
       updated: 0,
@@ -231,15 +272,49 @@ export class ImportRunner implements OnApplicationBootstrap {
     target: ImportTarget<R>,
     format: ImportFormat,
     id: string,
+    writer: string,
   ): Promise<ImportJobEntity> {
-    const job = await this.jobs.resume(id, target.kind, format);
-    if (!job) {
+    const job = await this.jobs.takeOver(id, target.kind, format, writer, IMPORT_STALE_SECONDS);
+    if (job) return job;
+    const current = await this.jobs.find(id);
+    if (current?.state === 'running' && current.kind === target.kind && current.format === format) {
       throw new RegistryException(
-        RegistryErrorCode.ImportNotResumable,
-        `import ${id} is not an interrupted or failed ${target.kind} import of a ${format} file`,
+        RegistryErrorCode.ImportRunning,
+        `import ${id} is still being written by another upload; it can be resumed once that one ` +
+          `has stopped (its progress: GET /registry/imports/${id})`,
       );
     }
-    return job;
+    throw new RegistryException(
+      RegistryErrorCode.ImportNotResumable,
+      `import ${id} is not an interrupted or failed ${target.kind} import of a ${format} file`,
+    );
+  }
+
+  /**
+   * Renews the job's heartbeat every `IMPORT_HEARTBEAT_MS` while the upload runs; `lost` rejects
+   * when the job turns out to be no longer this upload's (another one took it over).
+   */
+  private keepAlive(id: string, writer: string): { lost: Promise<never>; release(): Promise<void> } {
+    let lose: (error: Error) => void = () => undefined;
+    const lost = new Promise<never>((_, reject) => (lose = reject));
+    lost.catch(() => undefined);
+    let beating: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      beating = this.jobs.beat(id, writer).then(
+        (held) => {
+          if (!held) lose(takenOver(id));
+        },
+        (error: unknown) => this.logger.warn({ import: id, err: error }, 'import heartbeat not renewed'),
+      );
+    }, IMPORT_HEARTBEAT_MS);
+    timer.unref();
+    return {
+      lost,
+      release: async () => {
+        clearInterval(timer);
+        await beating;
+      },
+    };
   }
 
   private checkColumns<R>(target: ImportTarget<R>, columns: readonly string[]): void {
@@ -256,6 +331,34 @@ export class ImportRunner implements OnApplicationBootstrap {
           .join('; ') + ` (expected ${target.columns.join(', ')})`,
       );
     }
+  }
+}
+
+function takenOver(id: string): RegistryException {
+  return new RegistryException(
+    RegistryErrorCode.ImportTakenOver,
+    `import ${id} is no longer this upload's: it gave no sign of life for ${IMPORT_STALE_SECONDS} s and ` +
+      `was taken for interrupted (and maybe resumed by another upload); this upload wrote nothing more ` +
+      `(its progress: GET /registry/imports/${id})`,
+  );
+}
+
+/** The source's chunks until `lost` rejects: then reading stops at once with its error. */
+async function* whileHeld<T>(source: AsyncIterable<T>, lost: Promise<never>): AsyncGenerator<T> {
+  const chunks = source[Symbol.asyncIterator]();
+  let ended = false;
+  try {
+    for (;;) {
+      const next = await Promise.race([chunks.next(), lost]);
+      if (next.done) {
+        ended = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    // Stopped early: the source is not read further (not awaited, it may be waiting for the upload).
+    if (!ended) chunks.return?.().catch(() => undefined);
   }
 }
 
