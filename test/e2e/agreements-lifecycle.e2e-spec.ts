@@ -1,6 +1,6 @@
 import { Matches } from 'class-validator';
-import { AgreementsService } from '@regulink/agreements';
-import { MessageRegistry } from '@regulink/federation';
+import { AgreementGate, AgreementsService } from '@regulink/agreements';
+import { Clock, MessageRegistry } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import {
   countersignAgreement,
@@ -327,5 +327,56 @@ describe('cooperation agreements: decline, renewal, three parties', () => {
     expect(signed.json.state).toBe('active');
     expect(signed.json.signers.map((s) => s.region).sort()).toEqual([A, B, C].sort());
     expect((await api<AgreementView>(b, 'GET', `/agreements/${id}`)).json.state).toBe('active');
+  });
+
+  it('keeps the old version in force until a renewal signed ahead of time reaches its first day', async () => {
+    const oldId = await propose([b], {
+      title: 'renewed ahead of time',
+      scopes: [{ scope: 'shop.sync', from: A, to: B }],
+    });
+    await api(b, 'POST', `/agreements/${oldId}/countersign`);
+    await stateOf(a, oldId, 'active');
+    const renewed = await api<AgreementView>(a, 'POST', `/agreements/${oldId}/renew`, {
+      validFrom: chinaDay(2),
+      validUntil: chinaDay(60),
+    });
+    const newId = renewed.json.id;
+    await api(a, 'POST', `/agreements/${newId}/propose`);
+    await stateOf(b, newId, 'pending');
+    expect((await api<AgreementView>(b, 'POST', `/agreements/${newId}/countersign`)).json.state).toBe(
+      'active',
+    );
+    await stateOf(a, newId, 'active');
+
+    // Signed by all, not in force yet: the old version still carries the exchanges, on both nodes.
+    for (const node of [a, b]) {
+      expect((await api<AgreementView>(node, 'GET', `/agreements/${oldId}`)).json.state).toBe('active');
+    }
+    const meanwhile = await send(a, B, 'test.shop-record', { ref: 'meanwhile' });
+    expect(meanwhile.status).toBe('delivered');
+    expect((await storedClaims(a, 'federation_outbox', meanwhile.id)).agreement).toBe(oldId);
+
+    // On the renewal's first day the sweep retires the old version on each node, and the renewal carries.
+    const clocks = [a, b].map((node) => node.app.get(Clock));
+    for (const clock of clocks) {
+      const real = clock.now.bind(clock);
+      clock.now = () => new Date(real().getTime() + 2 * 86_400_000);
+    }
+    try {
+      for (const node of [a, b]) await node.app.get(AgreementsService).expireDue();
+      for (const node of [a, b]) {
+        const retired = (await api<AgreementView>(node, 'GET', `/agreements/${oldId}`)).json;
+        expect(retired.state).toBe('superseded');
+        expect(retired.history.at(-1)).toMatchObject({
+          action: 'superseded',
+          actor: 'system',
+          reason: `renewed as ${newId}`,
+        });
+      }
+      const chosen = await a.app.get(AgreementGate).senderAgreement('shop.sync', B);
+      expect(chosen).toMatchObject({ agreement: { id: newId } });
+    } finally {
+      for (const clock of clocks) Reflect.deleteProperty(clock, 'now');
+    }
   });
 });

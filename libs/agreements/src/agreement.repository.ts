@@ -102,6 +102,19 @@ export class AgreementRepository {
   }
 
   /** Marks as expired every agreement in force whose last day is before `today`; returns them. */
+  /** Active renewals in force by `today` whose previous version is not retired yet. */
+  async renewalsTakingOver(today: string, manager: EntityManager): Promise<AgreementEntity[]> {
+    const rows = (await manager.query(
+      `SELECT n.id FROM agreement n
+         JOIN agreement o ON o.id::text = n.terms->>'supersedes'
+        WHERE n.state = 'active' AND (n.terms->>'validFrom') <= $1
+          AND o.state IN ('active', 'suspended', 'expired')`,
+      [today],
+    )) as { id: string }[];
+    if (rows.length === 0) return [];
+    return manager.getRepository(AgreementEntity).findBy(rows.map((r) => ({ id: r.id })));
+  }
+
   async expireBefore(today: string, manager: EntityManager): Promise<AgreementEntity[]> {
     // An UPDATE … RETURNING answers [rows, affected count].
     const [rows] = (await manager.query(

@@ -473,12 +473,19 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
 
   // ---------------------------------------------------------------------------------------------
 
-  /** Marks as expired the agreements whose last day has passed; the gate refuses them either way. */
+  /**
+   * Marks as expired the agreements whose last day has passed (the gate refuses them either way),
+   * and retires the versions whose signed renewal has reached its first day. Returns how many
+   * expired.
+   */
   async expireDue(): Promise<number> {
     return this.agreements.transaction(async (manager) => {
-      const expired = await this.agreements.expireBefore(this.gate.today(), manager);
+      const today = this.gate.today();
+      const expired = await this.agreements.expireBefore(today, manager);
       for (const agreement of expired)
         await this.event(manager, agreement.id, 'expired', 'system', null, null);
+      for (const renewal of await this.agreements.renewalsTakingOver(today, manager))
+        await this.retirePrevious(manager, renewal, 'system');
       return expired.length;
     });
   }
@@ -517,21 +524,34 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
     });
   }
 
-  /** Records the activation and retires the version it renews. */
+  /**
+   * Records the activation and retires the version it renews, once the renewal is in force: one
+   * signed ahead of its first day leaves the old version carrying the exchanges until that day
+   * (the sweep retires it then).
+   */
   private async activatedIn(
     manager: EntityManager,
     agreement: AgreementEntity,
     actor: string,
   ): Promise<void> {
     await this.event(manager, agreement.id, 'activated', actor, null, null);
-    const previous = agreement.terms.supersedes
-      ? await this.agreements.findForUpdate(agreement.terms.supersedes, manager)
+    if (agreement.terms.validFrom <= this.gate.today()) await this.retirePrevious(manager, agreement, actor);
+  }
+
+  /** Marks the version `renewal` renews as superseded, if it is still in force or expired. */
+  private async retirePrevious(
+    manager: EntityManager,
+    renewal: AgreementEntity,
+    actor: string,
+  ): Promise<void> {
+    const previous = renewal.terms.supersedes
+      ? await this.agreements.findForUpdate(renewal.terms.supersedes, manager)
       : null;
     if (previous && SIGNED_STATES.includes(previous.state)) {
       previous.state = 'superseded';
       previous.updatedAt = this.clock.now();
       await this.agreements.save(previous, manager);
-      await this.event(manager, previous.id, 'superseded', actor, `renewed as ${agreement.id}`, null);
+      await this.event(manager, previous.id, 'superseded', actor, `renewed as ${renewal.id}`, null);
     }
   }
 
