@@ -338,4 +338,50 @@ describe('shop records to their home regions and landing results back (four real
     );
     expect(cursor!.position).toBe(newest!.seq);
   }, 120_000);
+
+  it('signs records only with keys the agreement pins: after a key rotation, not until it is renewed', async () => {
+    const agreement = await agree(b, {});
+    const system = await newUser(a, [Role.System]);
+    // A rotates its key; B re-pins A's new card (an explicit administrator act).
+    expect((await adminApi(a, 'POST', '/node/keys/rotate')).status).toBe(200);
+    const card = (await (await a.request('GET', '/.well-known/regulink/node-card')).json()) as object;
+    expect((await adminApi(b, 'POST', `/federation/peers/${A}/repin`, card)).status).toBe(201);
+
+    const later = newShopLine({ operatorCreditCode: newCreditCode('370102') });
+    await uploadImport(a, 'shops', shopReportCsv([later]), { token: system.token });
+    const stored = async () =>
+      (await sql(b, 'SELECT 1 FROM registry_shop WHERE shop_id = $1', [later.shopId])).length > 0;
+    // The agreements pin A's old key only: A signs no batch its partner could not prove later.
+    const status = await adminApi(b, 'POST', '/registry/sync/pull');
+    expect(JSON.stringify(status.json)).toContain('AGREEMENT_KEY_NOT_PINNED');
+    expect(await stored()).toBe(false);
+
+    // Renewed, the agreement pins the keys in use: the record goes, and its evidence verifies.
+    const renewed = await adminApi<{ id: string }>(a, 'POST', `/agreements/${agreement}/renew`, {});
+    expect(renewed.status).toBe(201);
+    await adminApi(a, 'POST', `/agreements/${renewed.json.id}/propose`);
+    await eventually(
+      async () =>
+        (await adminApi<{ state: string }>(b, 'GET', `/agreements/${renewed.json.id}`)).json.state ===
+        'pending'
+          ? true
+          : undefined,
+      15_000,
+      'the renewal at B',
+    );
+    expect(
+      (await adminApi<{ state: string }>(b, 'POST', `/agreements/${renewed.json.id}/countersign`)).json,
+    ).toMatchObject({
+      state: 'active',
+    });
+    await eventually(
+      async () => {
+        await adminApi(b, 'POST', '/registry/sync/pull');
+        return (await stored()) ? true : undefined;
+      },
+      20_000,
+      'the record at B under the renewed agreement',
+    );
+    expect(await problemOf(await evidence(b, 'shop', later))).toBe('verifies');
+  }, 120_000);
 });

@@ -136,6 +136,15 @@ export class AgreementGate implements ExchangeGate, OnModuleInit {
     return judgeExchange(agreement, exchange, this.today());
   }
 
+  /**
+   * Whether agreement `agreementId` pins key `kid` for `region`: what signs records under it must
+   * be, or the evidence of those records could not be verified from the agreement later.
+   */
+  async pinsKey(agreementId: string, region: string, kid: string): Promise<boolean> {
+    const agreement = await this.directory.find(agreementId);
+    return agreement?.terms.keys[region]?.includes(kid) ?? false;
+  }
+
   /** How the grant of `scope` from `from` to `to` in an agreement discloses records: at once, or in two steps. */
   async disclosure(
     agreementId: string,

@@ -427,6 +427,14 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     }
     const permitted = await this.gate.permits(head.agreement, { scope: feed.scope, from: peer, to: own });
     if (!permitted.allowed) throw new SyncError('BATCH_MISMATCH', permitted.reason);
+    // Stored records must stay provable from the agreement alone: their batch key must be one it pins.
+    if (!(await this.gate.pinsKey(head.agreement, peer, kid!))) {
+      throw new SyncError(
+        'BATCH_SIGNATURE',
+        `the batch is signed by key ${kid}, which agreement ${head.agreement} does not pin for ${peer} ` +
+          '(a key rotated since it was signed): its records could not be proven; renew the agreement',
+      );
+    }
     const tree = recordBatchTree(batch.records);
     if (tree.root !== head.root) {
       throw new SyncError('ROOT_MISMATCH', 'the records do not hash to the signed root');
@@ -447,6 +455,19 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     );
     if (!policy)
       throw new EnvelopeError(EnvelopeErrorCode.NoAgreement, `agreement ${agreement} does not allow this`);
+    const signer = this.identity.signer();
+    if (!(await this.gate.pinsKey(agreement, this.identity.region, signer.kid))) {
+      // Signed with a key the agreement does not pin, the batch could never be proven from it.
+      this.logger.error(
+        { agreement, peer, kid: signer.kid },
+        "cannot sign records under an agreement that does not pin this node's key: renew it",
+      );
+      throw new EnvelopeError(
+        'AGREEMENT_KEY_NOT_PINNED',
+        `${this.identity.region} signs with key ${signer.kid}, which agreement ${agreement} does not pin ` +
+          '(its key was rotated since): the agreement must be renewed',
+      );
+    }
     // Fill the batch up to what one signed answer can carry (base64url adds a third), reading
     // about as many records as the last ones of this kind suggest will fit.
     const budget = Math.floor(this.config.federation.maxEnvelopeBytes * 0.7) - 4096;
@@ -476,7 +497,7 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     const signed = await signRecordBatch(
       { id, kind: feed.kind, from: this.identity.region, to: peer, agreement },
       records,
-      this.identity.signer(),
+      signer,
     );
     await this.repository.addBatch({
       id,
