@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Role } from '@regulink/access';
+import { chinaCalendarDate } from '@regulink/domain';
+import { Clock } from '@regulink/federation';
+import { parseEnvelope } from '@regulink/protocol';
 import { newCreditCode } from '../factories/market-entity.factory';
 import { newUser, type TestUser } from '../factories/user.factory';
-import { activeAgreement, sendDirect } from '../support/agreements';
+import { activeAgreement, chinaDay, sendDirect } from '../support/agreements';
 import { bootNodes, connectAll, eventually } from '../support/federation';
 import { bootTestNode, sql, type TestNode } from '../support/test-node';
 
@@ -18,6 +21,7 @@ interface Step {
   payload: Record<string, unknown>;
   status: string;
   digest: string;
+  envelope: string;
   signature: { verified: boolean; kid: string | null };
 }
 
@@ -635,6 +639,59 @@ describe('case clues between regions (three real nodes)', () => {
     const endB = await held(b, officerB, id, 5);
     expect(endB.state).toBe('closed');
     for (const s of endB.steps) expect(s.signature.verified).toBe(true);
+  });
+
+  it('never dates the receipt before the send, with the receiver’s clock a little behind the sender’s at midnight', async () => {
+    const day = chinaDay(0);
+    const nextDay = chinaDay(1);
+    /** Sets a node's clock to `at` from now on, running on from there. */
+    const setClock = (node: TestNode, at: string) => {
+      const clock = node.app.get(Clock);
+      const real = clock.now.bind(clock);
+      const offset = Date.parse(at) - real().getTime();
+      clock.now = () => new Date(real().getTime() + offset);
+    };
+    // The sender just past midnight in China, the receiver some seconds before it (margin enough
+    // for the receipt to be signed before its midnight; checked below).
+    setClock(a, `${nextDay}T00:00:02+08:00`);
+    setClock(b, `${day}T23:59:45+08:00`);
+    try {
+      const sent = await call<CaseView>(
+        a,
+        officerA,
+        'POST',
+        '/cases/clues',
+        complaint(newCreditCode('360104')),
+      );
+      expect(sent.status).toBe(201);
+      const id = sent.json.id;
+      const [atB, atA] = [await held(b, officerB, id, 2), await held(a, officerA, id, 2)];
+      // The receiver signed its receipt while it was still the day before the send by its clock.
+      const receipt = parseEnvelope(atB.steps[1]!.envelope, Number.MAX_SAFE_INTEGER);
+      expect(chinaCalendarDate(new Date(receipt.claims.iat * 1000))).toBe(day);
+
+      for (const end of [atA, atB]) {
+        expect(end.steps.map((s) => [s.seq, s.action, s.by, s.on])).toEqual([
+          [1, 'send', A, nextDay],
+          [2, 'receive', B, nextDay],
+        ]);
+        expect(end).toMatchObject({ state: 'received', receivedOn: nextDay });
+      }
+      expect(atA.deadline.dueDate).toBe(atB.deadline.dueDate);
+      expect(atB.deadline.dueDate! > nextDay).toBe(true);
+
+      // From the send to its receipt: 0 days, at both ends.
+      type Figures = { figures: { role: string; peerRegion: string; medianDays: Record<string, number> }[] };
+      const query = `/cases/figures?from=${nextDay}&to=${nextDay}`;
+      const sentFigures = (await call<Figures>(a, officerA, 'GET', query)).json.figures;
+      const receivedFigures = (await call<Figures>(b, officerB, 'GET', query)).json.figures;
+      expect(sentFigures.find((f) => f.role === 'sender' && f.peerRegion === B)?.medianDays.receive).toBe(0);
+      expect(
+        receivedFigures.find((f) => f.role === 'receiver' && f.peerRegion === A)?.medianDays.receive,
+      ).toBe(0);
+    } finally {
+      for (const node of [a, b]) Reflect.deleteProperty(node.app.get(Clock), 'now');
+    }
   });
 
   it('refuses a clue whose evidence file does not match its digest, and applies nothing of it', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { OutboxService } from '@regulink/federation';
+import { Clock, OutboxService } from '@regulink/federation';
 import { freePort } from '@regulink/persistence';
 import { importPublicKey, receiptKid, verifyReceipt, type PublicSigningJwk } from '@regulink/protocol';
 import { createTestDatabase } from '../support/database';
@@ -263,6 +263,39 @@ describe('reliable delivery', () => {
     },
     TEST_TIMEOUT,
   );
+
+  it("delivers a new message at once when the nodes' clocks run ahead of the database server's", async () => {
+    const [sender, receiver] = await bootNodes([SENDER, RECEIVER], 'tcp');
+    nodes.push(sender!, receiver!);
+    await connectAll([sender!, receiver!]);
+    // The database server's clock 10 minutes behind the nodes' (PostgreSQL on another host): both
+    // nodes run ahead alike, so that the receiver does not take the envelopes for future ones.
+    const ahead = 10 * 60_000;
+    for (const node of [sender!, receiver!]) {
+      const clock = node.app.get(Clock);
+      const real = clock.now.bind(clock);
+      clock.now = () => new Date(real().getTime() + ahead);
+    }
+    const senderDb = await openDatabase(sender!.config.database.url);
+    const id = await sender!.app.get(OutboxService).send({
+      to: RECEIVER,
+      type: PING,
+      body: { nonce: 'clock-ahead', sentAt: new Date().toISOString() },
+    });
+    const settled = await eventually(
+      async () => {
+        const { rows } = await senderDb.query<{ status: string; settledBeforeCreated: boolean }>(
+          `SELECT status, settled_at < created_at AS "settledBeforeCreated" FROM federation_outbox WHERE id = $1`,
+          [id],
+        );
+        return rows[0]?.status === 'pending' ? undefined : rows[0];
+      },
+      10_000,
+      'the message to be delivered while the clocks run ahead',
+    );
+    // Settled by the same clock that queued it: not before it was created.
+    expect(settled).toEqual({ status: 'delivered', settledBeforeCreated: false });
+  });
 
   describe('with the sender as a real process', () => {
     const adminPassword = 'process-admin-password-1';

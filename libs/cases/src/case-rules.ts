@@ -31,18 +31,26 @@ export type StepAction = (ClueAction | AssistAction) & {
 
 type Facts = Record<string, unknown>;
 
-/** The facts of a case as its sender creates it. */
+/**
+ * The facts of a case as its sender creates it, sent on `sentOn`: the date of the signed send,
+ * which both nodes start from alike (the sender as it dates the send, the receiver as it reads it).
+ */
 export function startFacts(
   kind: CaseKind,
-  init: { restrictions: { noOnwardTransfer: boolean }; transferredFrom: { region: string } | null },
+  init: {
+    restrictions: { noOnwardTransfer: boolean };
+    transferredFrom: { region: string } | null;
+    sentOn: string;
+  },
 ): Facts {
   const facts =
     kind === 'clue'
       ? newClue({
           restrictions: init.restrictions,
           ...(init.transferredFrom ? { transferredFrom: init.transferredFrom.region } : {}),
+          sentOn: init.sentOn,
         })
-      : newAssistRequest();
+      : newAssistRequest({ sentOn: init.sentOn });
   return { ...facts, restrictions: init.restrictions } as unknown as Facts;
 }
 

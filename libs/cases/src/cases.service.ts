@@ -307,6 +307,7 @@ export class CasesService {
     const facts = startFacts(kind, {
       restrictions: input.restrictions,
       transferredFrom: input.transferredFrom,
+      sentOn: on,
     });
     const now = this.clock.now();
     const item = Object.assign(new CaseEntity(), {
@@ -488,14 +489,18 @@ export class CasesService {
   /** A new case from another region: recorded, and its receipt sent back as the first reply. */
   async applySend(kind: CaseKind, message: ReceivedMessage<SendBody>, manager: EntityManager): Promise<void> {
     const { claims, body } = message;
-    const on = this.today();
     this.checkDate(body.on, claims);
+    // The receipt is never dated before the send: with this node's clock a little behind the
+    // sender's around midnight, today here can still be the day before the send.
+    const today = this.today();
+    const on = today < body.on ? body.on : today;
     if (await this.cases.stepAt(manager, body.caseId, 1))
       throw new EnvelopeError(CaseRefusalCode.Exists, `case ${body.caseId} is already held here`);
     const files = this.pulled.get(message) ?? [];
     let facts = startFacts(kind, {
       restrictions: body.restrictions,
       transferredFrom: body.transferredFrom ?? null,
+      sentOn: body.on,
     });
     const workingDays = await this.workingDaysOf(kind, claims.agreement!);
     facts = this.apply(kind, facts, { type: 'receive' } as StepAction, 'receiver', on, workingDays, true);

@@ -56,7 +56,8 @@ const requestIn = (state: AssistState): AssistFacts => ({
   extraWorkingDays: 0,
   history: [],
 });
-const received = (on: string) => applyAssistAction(newAssistRequest(), SAMPLE.receive, R, on, DAYS);
+const received = (on: string) =>
+  applyAssistAction(newAssistRequest({ sentOn: on }), SAMPLE.receive, R, on, DAYS);
 
 describe('applyAssistAction: the transition table', () => {
   const rows = STATES.flatMap((state) =>
@@ -81,13 +82,14 @@ describe('applyAssistAction: the transition table', () => {
 
 describe('applyAssistAction', () => {
   it('walks a request from receipt to closing', () => {
-    const request = run(newAssistRequest(), [
+    const request = run(newAssistRequest({ sentOn: '2025-09-26' }), [
       [SAMPLE.receive, R, '2025-09-26'],
       [SAMPLE.answer, R, '2025-10-13'],
       [SAMPLE.close, S, '2025-10-14'],
     ]);
     expect(request).toEqual({
       state: 'closed',
+      sentOn: '2025-09-26',
       receivedOn: '2025-09-26',
       extraWorkingDays: 0,
       history: [
@@ -143,6 +145,16 @@ describe('applyAssistAction', () => {
     ).toBe(CaseRuleErrorCode.DateOutOfOrder);
   });
 
+  it('refuses a receipt dated before the send, and still applies facts stored without its date', () => {
+    const sent = newAssistRequest({ sentOn: '2025-09-27' });
+    expect(codeOf(() => applyAssistAction(sent, SAMPLE.receive, R, '2025-09-26', DAYS))).toBe(
+      CaseRuleErrorCode.DateOutOfOrder,
+    );
+    expect(applyAssistAction(sent, SAMPLE.receive, R, '2025-09-27', DAYS).receivedOn).toBe('2025-09-27');
+    const stored = JSON.parse('{"state":"sent","extraWorkingDays":0,"history":[]}') as AssistFacts;
+    expect(applyAssistAction(stored, SAMPLE.receive, R, '2025-09-26', DAYS).receivedOn).toBe('2025-09-26');
+  });
+
   describe('request-more-time', () => {
     // Received Fri 2025-09-26: the answer is due Thu 2025-10-23 (see working-days.spec.ts).
     it('is allowed up to and on the due date, and adds its days', () => {
@@ -186,7 +198,9 @@ describe('applyAssistAction', () => {
 
 describe('assistDeadline', () => {
   it('does not apply before receipt', () => {
-    expect(assistDeadline(newAssistRequest(), DAYS, '2025-09-26')).toEqual({ state: 'not-applicable' });
+    expect(assistDeadline(newAssistRequest({ sentOn: '2025-09-26' }), DAYS, '2025-09-26')).toEqual({
+      state: 'not-applicable',
+    });
   });
 
   it('falls due 15 working days after a Friday before Spring Festival: 2025-02-20', () => {

@@ -51,6 +51,11 @@ export interface AssistEvent {
 
 export interface AssistFacts {
   readonly state: AssistState;
+  /**
+   * The day the sender dated the send (step 1); no later step may be dated before it. Missing in
+   * facts stored before it was recorded: those are checked against their recorded steps only.
+   */
+  readonly sentOn?: CalendarDate;
   readonly receivedOn?: CalendarDate;
   /** Working days granted by the one request for more time; 0 until then. */
   readonly extraWorkingDays: number;
@@ -98,9 +103,10 @@ export function isAssistAction(type: string): boolean {
 const RESPONSES: ReadonlySet<AssistActionType> = new Set<AssistActionType>(['answer', 'return']);
 const FILE_HASH = /^[A-Za-z0-9_-]{43}$/;
 
-/** A request as the sender creates it. */
-export function newAssistRequest(): AssistFacts {
-  return { state: 'sent', extraWorkingDays: 0, history: [] };
+/** A request as the sender creates it, sent on `sentOn` (see `newClue`). */
+export function newAssistRequest(init: { sentOn: CalendarDate }): AssistFacts {
+  requireCalendarDate(init.sentOn, 'sentOn');
+  return { state: 'sent', sentOn: init.sentOn, extraWorkingDays: 0, history: [] };
 }
 
 /**

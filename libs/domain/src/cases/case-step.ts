@@ -12,11 +12,16 @@ export interface Transition<S extends string> {
 
 /**
  * The checks every action of a case passes first, in order: its date (a calendar date, not before
- * the last recorded action), the side, and the transition table (`illegal-transition` when no side
- * may take it in this state, `wrong-side` when only the other side may). Returns the transition.
+ * the last recorded action, nor before the send), the side, and the transition table
+ * (`illegal-transition` when no side may take it in this state, `wrong-side` when only the other
+ * side may). Returns the transition.
  */
 export function checkStep<S extends string>(
-  facts: { readonly state: S; readonly history: readonly { readonly on: CalendarDate }[] },
+  facts: {
+    readonly state: S;
+    readonly sentOn?: CalendarDate;
+    readonly history: readonly { readonly on: CalendarDate }[];
+  },
   action: { readonly type: string },
   side: CaseSide,
   on: CalendarDate,
@@ -29,6 +34,12 @@ export function checkStep<S extends string>(
     throw new CaseRuleError(
       CaseRuleErrorCode.DateOutOfOrder,
       `${action.type} on ${on} is before the last action on ${last.on}`,
+    );
+  }
+  if (facts.sentOn !== undefined && on < facts.sentOn) {
+    throw new CaseRuleError(
+      CaseRuleErrorCode.DateOutOfOrder,
+      `${action.type} on ${on} is before the send on ${facts.sentOn}`,
     );
   }
   if (side !== 'sender' && side !== 'receiver') throw invalidField('side', 'must be sender or receiver');

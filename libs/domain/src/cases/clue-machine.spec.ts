@@ -139,7 +139,7 @@ describe('applyClueAction: the transition table', () => {
 
 describe('applyClueAction', () => {
   it('walks a clue from sending to closing, recording each step', () => {
-    const clue = run(newClue({ restrictions: OPEN }), [
+    const clue = run(newClue({ restrictions: OPEN, sentOn: '2025-01-24' }), [
       [SAMPLE.receive, R, '2025-01-24'],
       [SAMPLE.accept, R, '2025-01-26'],
       [SAMPLE['start-check'], R, '2025-01-27'],
@@ -161,7 +161,7 @@ describe('applyClueAction', () => {
   });
 
   it('lets the sender close a returned clue', () => {
-    const clue = run(newClue({ restrictions: OPEN }), [
+    const clue = run(newClue({ restrictions: OPEN, sentOn: '2025-03-03' }), [
       [SAMPLE.receive, R, '2025-03-03'],
       [SAMPLE.return, R, '2025-03-04'],
       [SAMPLE.close, S, '2025-03-05'],
@@ -176,7 +176,9 @@ describe('applyClueAction', () => {
       );
       return Object.freeze(value);
     };
-    const before = deepFreeze(run(newClue({ restrictions: OPEN }), [[SAMPLE.receive, R, '2025-09-26']]));
+    const before = deepFreeze(
+      run(newClue({ restrictions: OPEN, sentOn: '2025-09-26' }), [[SAMPLE.receive, R, '2025-09-26']]),
+    );
     const copy = structuredClone(before);
     const after = run(before, [
       [SAMPLE.pause, R, '2025-09-29'],
@@ -192,8 +194,8 @@ describe('applyClueAction', () => {
   });
 
   describe('transfer (移送)', () => {
-    const received = (init: Parameters<typeof newClue>[0]) =>
-      applyClueAction(newClue(init), SAMPLE.receive, R, '2025-09-26', 15);
+    const received = (init: Omit<Parameters<typeof newClue>[0], 'sentOn'>) =>
+      applyClueAction(newClue({ ...init, sentOn: '2025-09-26' }), SAMPLE.receive, R, '2025-09-26', 15);
 
     it('moves a received clue on once', () => {
       const clue = applyClueAction(received({ restrictions: OPEN }), SAMPLE.transfer, R, '2025-09-29', 15);
@@ -226,9 +228,9 @@ describe('applyClueAction', () => {
     });
 
     it('refuses a malformed origin region', () => {
-      expect(codeOf(() => newClue({ restrictions: OPEN, transferredFrom: 'Hangzhou' }))).toBe(
-        CaseRuleErrorCode.InvalidField,
-      );
+      expect(
+        codeOf(() => newClue({ restrictions: OPEN, transferredFrom: 'Hangzhou', sentOn: '2025-09-26' })),
+      ).toBe(CaseRuleErrorCode.InvalidField);
     });
   });
 
@@ -358,15 +360,42 @@ describe('applyClueAction', () => {
       );
       expect(applyClueAction(clue, SAMPLE.accept, R, '2025-09-26', 15).state).toBe('accepted');
     });
+
+    it('refuses a receipt dated before the send, and takes one on the day of the send', () => {
+      // The receiver's clock a few seconds behind the sender's around midnight: sent on the 27th,
+      // still the 26th at the receiver.
+      const sent = newClue({ restrictions: OPEN, sentOn: '2025-09-27' });
+      expect(sent).toMatchObject({ state: 'sent', sentOn: '2025-09-27', history: [] });
+      expect(codeOf(() => applyClueAction(sent, SAMPLE.receive, R, '2025-09-26', 15))).toBe(
+        CaseRuleErrorCode.DateOutOfOrder,
+      );
+      expect(applyClueAction(sent, SAMPLE.receive, R, '2025-09-27', 15).receivedOn).toBe('2025-09-27');
+    });
+
+    it('refuses a malformed date of the send', () => {
+      expect(codeOf(() => newClue({ restrictions: OPEN, sentOn: '2025-02-30' }))).toBe(
+        CaseRuleErrorCode.InvalidDate,
+      );
+    });
+
+    it('still applies facts stored without the date of the send', () => {
+      const stored = JSON.parse(
+        '{"state":"sent","restrictions":{"noOnwardTransfer":false},"extensionUsed":false,"pauses":[],"history":[]}',
+      ) as ClueFacts;
+      expect(applyClueAction(stored, SAMPLE.receive, R, '2025-09-26', 15)).toMatchObject({
+        state: 'received',
+        receivedOn: '2025-09-26',
+      });
+    });
   });
 });
 
 describe('clueDeadline', () => {
   const receivedOn = (date: string) =>
-    applyClueAction(newClue({ restrictions: OPEN }), SAMPLE.receive, R, date, 15);
+    applyClueAction(newClue({ restrictions: OPEN, sentOn: date }), SAMPLE.receive, R, date, 15);
 
   it('does not apply before receipt', () => {
-    expect(clueDeadline(newClue({ restrictions: OPEN }), 15, '2025-01-24')).toEqual({
+    expect(clueDeadline(newClue({ restrictions: OPEN, sentOn: '2025-01-24' }), 15, '2025-01-24')).toEqual({
       state: 'not-applicable',
     });
   });

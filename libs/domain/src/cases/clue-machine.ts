@@ -90,6 +90,11 @@ export interface CluePause {
 /** What the clue rules need to know; kept by both nodes. */
 export interface ClueFacts {
   readonly state: ClueState;
+  /**
+   * The day the sender dated the send (step 1); no later step may be dated before it. Missing in
+   * facts stored before it was recorded: those are checked against their recorded steps only.
+   */
+  readonly sentOn?: CalendarDate;
   /** Date of the signed receipt; set by `receive`. */
   readonly receivedOn?: CalendarDate;
   /** Region code the clue came from by transfer, if it did. */
@@ -184,13 +189,22 @@ const REGION_CODE = /^[0-9]{6}$/;
 /** Up to 13 integer digits (fits numeric(15,2)), at most 2 decimals, no sign. */
 const YUAN = /^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$/;
 
-/** A clue as the sender creates it. */
-export function newClue(init: { restrictions: ClueRestrictions; transferredFrom?: string }): ClueFacts {
+/**
+ * A clue as the sender creates it, sent on `sentOn` (the date of the send, as signed): both nodes
+ * start from these facts, so both refuse a step dated before the send.
+ */
+export function newClue(init: {
+  restrictions: ClueRestrictions;
+  transferredFrom?: string;
+  sentOn: CalendarDate;
+}): ClueFacts {
+  requireCalendarDate(init.sentOn, 'sentOn');
   if (init.transferredFrom !== undefined && !REGION_CODE.test(init.transferredFrom)) {
     throw invalidField('transferredFrom', 'must be a six-digit region code');
   }
   return {
     state: 'sent',
+    sentOn: init.sentOn,
     ...(init.transferredFrom === undefined ? {} : { transferredFrom: init.transferredFrom }),
     restrictions: { noOnwardTransfer: init.restrictions.noOnwardTransfer },
     extensionUsed: false,
@@ -205,7 +219,7 @@ export function newClue(init: { restrictions: ClueRestrictions; transferredFrom?
  * extension comes before the decision is due.
  *
  * Checks, in order: the date (`invalid-date`, `date-out-of-order` when before the last recorded
- * action); the state and side (`illegal-transition`, `wrong-side`); the action's own rules
+ * action or the send); the state and side (`illegal-transition`, `wrong-side`); the action's own rules
  * (`transfer-limit`, `transfer-restricted`, `extension-used`, `deadline-passed`,
  * `already-paused`, `not-paused`, `pauses-overlap`); its fields (`invalid-field`).
  *

@@ -9,6 +9,7 @@ import { AuditLog } from '@regulink/audit';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import { MetricsService } from '@regulink/metrics';
 import { parseEnvelope, sha256Base64Url } from '@regulink/protocol';
+import { Clock } from '../clock';
 import { MessageRegistry } from '../messages/message-registry';
 import { ExchangePolicy } from '../receiving/exchange-policy';
 import { FederationException } from '../federation.exception';
@@ -47,6 +48,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly metrics: MetricsService,
     private readonly policy: ExchangePolicy,
     private readonly registry: MessageRegistry,
+    private readonly clock: Clock,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -89,7 +91,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
 
   /** One round: returns whether there was anything to do. */
   async deliverDue(): Promise<boolean> {
-    const due = await this.outbox.claimDue(BATCH, LEASE_MS);
+    // Due by the node's clock, the one that wrote next_attempt_at, not the database server's.
+    const due = await this.outbox.claimDue(BATCH, LEASE_MS, this.clock.now());
     if (due.length === 0) return false;
     const byPeer = new Map<string, OutboxMessageEntity[]>();
     for (const message of due)
@@ -108,9 +111,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     const queue = [...messages];
     const worker = async () => {
       for (let message = queue.shift(); message; message = queue.shift()) {
-        if (message.expiresAt.getTime() < Date.now()) {
+        if (message.expiresAt.getTime() < this.clock.now().getTime()) {
           await this.audit.append([this.record(message, 'envelope-out', message.digest, 'expired', null)]);
-          await this.outbox.settle(message.id, 'expired', null, null, 'expired before it could be delivered');
+          await this.outbox.settle(
+            message.id,
+            'expired',
+            null,
+            null,
+            'expired before it could be delivered',
+            this.clock.now(),
+          );
           this.metrics.deliveries.inc({ outcome: 'expired' });
           this.logger.error(
             { id: message.id, to: region, type: message.type },
@@ -123,7 +133,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           await this.audit.append([
             this.record(message, 'envelope-out', message.digest, 'cancelled', refusal.code),
           ]);
-          await this.outbox.settle(message.id, 'cancelled', null, refusal.code, refusal.reason);
+          await this.outbox.settle(
+            message.id,
+            'cancelled',
+            null,
+            refusal.code,
+            refusal.reason,
+            this.clock.now(),
+          );
           this.metrics.deliveries.inc({ outcome: 'cancelled' });
           this.logger.warn(
             { id: message.id, to: region, type: message.type, code: refusal.code },
@@ -134,7 +151,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         if (unreachable || !peer) {
           await this.outbox.retryLater(
             message.id,
-            this.backoff(message.attempts),
+            this.retryAt(message.attempts),
             unreachable ?? 'unreachable',
           );
           continue;
@@ -155,7 +172,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             this.record(message, 'envelope-out', message.digest, 'sent', null),
             this.record(message, 'receipt-in', sha256Base64Url(receipt.jws), receipt.status, receipt.code),
           ]);
-          await this.outbox.settle(message.id, status, receipt.jws, receipt.code, null);
+          await this.outbox.settle(message.id, status, receipt.jws, receipt.code, null, this.clock.now());
           this.metrics.deliveries.inc({ outcome: status });
           if (status === 'rejected') {
             this.logger.error(
@@ -170,7 +187,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
               : String(error);
           // A peer that cannot be reached now will not be reached by the rest of this round either.
           if (error instanceof TransportError && !error.timedOut) unreachable = reason;
-          await this.outbox.retryLater(message.id, this.backoff(message.attempts), reason);
+          await this.outbox.retryLater(message.id, this.retryAt(message.attempts), reason);
           this.metrics.deliveries.inc({ outcome: 'retry' });
           if (!(error instanceof TransportError))
             this.logger.error({ id: message.id, to: region, reason }, 'delivery failed');
@@ -187,11 +204,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     return decision.allowed ? undefined : decision;
   }
 
-  /** Exponential backoff with jitter: between half and all of base·2^(attempt−1), capped. */
-  private backoff(attempts: number): number {
+  /**
+   * When to try again, on the node's clock: exponential backoff with jitter, between half and all
+   * of base·2^(attempt−1) from now, capped.
+   */
+  private retryAt(attempts: number): Date {
     const { retryBaseMs, retryMaxMs } = this.config.federation;
     const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempts - 1));
-    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    return new Date(this.clock.now().getTime() + delay);
   }
 
   private record(

@@ -21,23 +21,28 @@ export class OutboxRepository {
   }
 
   /**
-   * Takes up to `limit` due messages for this worker, skipping those another worker (or replica)
-   * holds, and leases them for `leaseMs`.
+   * Takes up to `limit` messages due at `now` for this worker, skipping those another worker (or
+   * replica) holds, and leases them for `leaseMs`.
+   *
+   * Two clocks, each compared only with itself: `next_attempt_at` is written from the node's
+   * `Clock` (when queued, when rescheduled), so it is compared with the node's `now`, not with the
+   * database server's; a lease coordinates workers of possibly several replicas, each with its own
+   * clock, so it is written and checked with the database's `now()` alone, in this one statement.
    */
-  async claimDue(limit: number, leaseMs: number): Promise<OutboxMessageEntity[]> {
+  async claimDue(limit: number, leaseMs: number, now: Date): Promise<OutboxMessageEntity[]> {
     // An UPDATE … RETURNING answers [rows, affected count].
     const [rows]: [Record<string, unknown>[], number] = await this.dataSource.query(
       `UPDATE federation_outbox o
           SET lease_until = now() + make_interval(secs => $2::double precision / 1000), attempts = o.attempts + 1
         WHERE o.id IN (
               SELECT id FROM federation_outbox
-               WHERE status = 'pending' AND next_attempt_at <= now()
+               WHERE status = 'pending' AND next_attempt_at <= $3::timestamptz
                  AND (lease_until IS NULL OR lease_until < now())
                ORDER BY next_attempt_at, id
                LIMIT $1
                FOR UPDATE SKIP LOCKED)
       RETURNING o.id, o.to_region, o.type, o.digest, o.envelope, o.attempts, o.expires_at`,
-      [limit, leaseMs],
+      [limit, leaseMs, now],
     );
     return rows.map((r) =>
       Object.assign(new OutboxMessageEntity(), {
@@ -52,27 +57,30 @@ export class OutboxRepository {
     );
   }
 
+  /** Settles a message at `settledAt` (the node's clock, as its `created_at`). */
   async settle(
     id: string,
     status: Exclude<OutboxStatus, 'pending'>,
     receipt: string | null,
     code: string | null,
     error: string | null,
+    settledAt: Date,
   ): Promise<void> {
     await this.dataSource.query(
       `UPDATE federation_outbox
-          SET status = $2, receipt = $3, receipt_code = $4, last_error = $5, settled_at = now(), lease_until = NULL
+          SET status = $2, receipt = $3, receipt_code = $4, last_error = $5, settled_at = $6, lease_until = NULL
         WHERE id = $1`,
-      [id, status, receipt, code, error],
+      [id, status, receipt, code, error, settledAt],
     );
   }
 
-  async retryLater(id: string, delayMs: number, error: string): Promise<void> {
+  /** Reschedules a message for `nextAttemptAt`, on the node's clock (see `claimDue`). */
+  async retryLater(id: string, nextAttemptAt: Date, error: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE federation_outbox
-          SET next_attempt_at = now() + make_interval(secs => $2::double precision / 1000), last_error = $3, lease_until = NULL
+          SET next_attempt_at = $2, last_error = $3, lease_until = NULL
         WHERE id = $1`,
-      [id, delayMs, error],
+      [id, nextAttemptAt, error],
     );
   }
 }
