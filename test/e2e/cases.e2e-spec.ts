@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Role } from '@regulink/access';
+import { CasesService } from '../../libs/cases/src/cases.service';
 import { chinaCalendarDate } from '@regulink/domain';
 import { Clock } from '@regulink/federation';
 import { parseEnvelope } from '@regulink/protocol';
@@ -410,6 +411,14 @@ describe('case clues between regions (three real nodes)', () => {
     expect(await list(b, officerB, 'inbox', `due=overdue&asOf=${due}`)).not.toContain(id);
     expect(await list(b, officerB, 'inbox', `due=due-soon&asOf=${due}`)).toContain(id);
     expect(await list(b, officerB, 'inbox', 'due=overdue')).not.toContain(id);
+    // A stored due date that the working-day calendar no longer gives (counted on a calendar that
+    // did not cover its year yet, say) is brought back to it, and the lists follow.
+    await sql(b, `UPDATE case_item SET due_on = '2000-01-03' WHERE id = $1`, [id]);
+    expect(await list(b, officerB, 'inbox', 'due=overdue')).toContain(id);
+    expect(await b.app.get(CasesService).refreshDueDates()).toBeGreaterThanOrEqual(1);
+    expect(await sql(b, `SELECT due_on::text AS due FROM case_item WHERE id = $1`, [id])).toEqual([{ due }]);
+    expect(await list(b, officerB, 'inbox', 'due=overdue')).not.toContain(id);
+    expect(await b.app.get(CasesService).refreshDueDates()).toBe(0);
     // Days that are not on the calendar, and a day too far off to count working days to, are
     // refused with their field named.
     for (const [query, message] of [

@@ -129,6 +129,24 @@ export class CasesRepository {
     return manager.findOne(CaseStepEntity, { where: { caseId, seq } });
   }
 
+  /** The cases with a due date running (overdue ones too). */
+  runningDeadlines(): Promise<CaseEntity[]> {
+    return this.dataSource
+      .getRepository(CaseEntity)
+      .createQueryBuilder('c')
+      .where('c.due_on IS NOT NULL')
+      .getMany();
+  }
+
+  /** Sets a case's due date if it is still `was` (a step taken meanwhile set its own); true when set. */
+  async moveDueOn(id: string, was: string | null, dueOn: string | null): Promise<boolean> {
+    const [, affected] = (await this.dataSource.query(
+      'UPDATE case_item SET due_on = $3 WHERE id = $1 AND due_on IS NOT DISTINCT FROM $2::date',
+      [id, was, dueOn],
+    )) as [unknown, number];
+    return affected > 0;
+  }
+
   /** The case `user` created with the request id `requestId`, if any. */
   byRequest(user: string, requestId: string): Promise<CaseEntity | null> {
     return this.dataSource.getRepository(CaseEntity).findOne({ where: { createdBy: user, requestId } });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '@regulink/access';
@@ -104,7 +104,7 @@ const AS_OF_RANGE_DAYS = 366;
  * step: a step with a file that does not match is refused whole.
  */
 @Injectable()
-export class CasesService {
+export class CasesService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Cases');
   /** Files pulled while a received step was checked, waiting for the step to be applied. */
   private readonly pulled = new WeakMap<object, HeldFile[]>();
@@ -125,6 +125,27 @@ export class CasesService {
   /** Today in China: the day steps are dated and deadlines counted by. */
   today(): string {
     return chinaCalendarDate(this.clock.now())!;
+  }
+
+  onApplicationBootstrap(): void {
+    void this.refreshDueDates().catch((error: unknown) =>
+      this.logger.error({ err: error }, 'could not bring the due dates up to date'),
+    );
+  }
+
+  /**
+   * The stored due dates of the cases still running, as the working-day calendar gives them now:
+   * a date beyond the years the calendar covers was counted on weekends alone (provisional), and
+   * a newer calendar (the next year's holidays, once published) moves it. Returns how many moved.
+   */
+  async refreshDueDates(): Promise<number> {
+    let moved = 0;
+    for (const item of await this.cases.runningDeadlines()) {
+      const due = dueOf(item.kind as CaseKind, item.facts, await this.workingDays(item), this.today()).due;
+      if (due !== item.dueOn && (await this.cases.moveDueOn(item.id, item.dueOn, due ?? null))) moved++;
+    }
+    if (moved > 0) this.logger.log({ moved }, 'due dates moved to the current working-day calendar');
+    return moved;
   }
 
   // ---- the sending side -------------------------------------------------------------------
