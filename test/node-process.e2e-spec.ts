@@ -213,6 +213,8 @@ describe('the node process', () => {
           expect(passphrase.length).toBeGreaterThanOrEqual(12);
 
           const token = await signIn(node, admin.username, admin.password);
+          // A token put in a query string is not taken, and not written to the log either.
+          expect((await fetch(`${node.url}/users?access_token=${token}`)).status).toBe(401);
           const created = await fetch(`${node.url}/users`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

@@ -129,6 +129,8 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
       });
       expect(response.status).toBe(401);
       expect(response.headers.get('x-correlation-id')).toBe('test-correlation-0001');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
       expect(await response.json()).toEqual<ErrorBody>({
         statusCode: 401,
         code: 'UNAUTHENTICATED',
@@ -209,6 +211,16 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
         'a short password',
         { username: 'ok.name', displayName: 'x', password: 'short', roles: ['officer'] },
         /password/,
+      ],
+      [
+        'a password of spaces only',
+        { username: 'ok.name', displayName: 'x', password: ' '.repeat(12), roles: ['officer'] },
+        /password must not be only spaces/,
+      ],
+      [
+        'the username as password',
+        { username: 'officer.name', displayName: 'x', password: 'Officer.Name', roles: ['officer'] },
+        /password must not be the username/,
       ],
       [
         'a bad username',

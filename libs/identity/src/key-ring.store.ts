@@ -37,6 +37,8 @@ export interface KeyRing {
   readonly activeKid: string;
   /** Every public key, newest first; retired keys stay for verifying what they signed. */
   readonly publicKeys: readonly PublicSigningJwk[];
+  /** When each retired key stopped signing, by kid. */
+  readonly retiredAt: ReadonlyMap<string, Date>;
   readonly created: boolean;
 }
 
@@ -86,6 +88,7 @@ export class KeyRingStore {
       active: { kid: active.kid, privateKey },
       activeKid: active.kid,
       publicKeys: file.keys.map((k) => k.publicJwk),
+      retiredAt: new Map(file.keys.flatMap((k) => (k.retiredAt ? [[k.kid, new Date(k.retiredAt)]] : []))),
       created,
     };
   }

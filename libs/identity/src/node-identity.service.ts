@@ -49,6 +49,11 @@ export class NodeIdentityService implements OnModuleInit {
     return this.ring.publicKeys;
   }
 
+  /** When key `kid` was retired (stopped signing); undefined for the active key or an unknown one. */
+  retiredAt(kid: string): Date | undefined {
+    return this.ring.retiredAt.get(kid);
+  }
+
   signedCard(): SignedNodeCard {
     return this.card;
   }

@@ -2,6 +2,7 @@ import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MetricsService } from '@regulink/metrics';
 import { mapError } from './error-body';
+import { pathOf } from '../logging/json-logger';
 
 /** Every error a route throws leaves as the standard error body. */
 @Catch()
@@ -22,7 +23,7 @@ export class ErrorBodyFilter implements ExceptionFilter {
     } else {
       this.metrics.refusedRequests.inc({ code: body.code });
       this.logger.warn(
-        { code: body.code, statusCode: body.statusCode, path: request.url },
+        { code: body.code, statusCode: body.statusCode, path: pathOf(request.url) },
         'request refused',
       );
     }

@@ -22,6 +22,9 @@ export function configureHttpServer(app: NestFastifyApplication): void {
   );
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(CORRELATION_HEADER, request.id);
+    // Answers carry personal data and tokens: kept by no cache, and read only as what they say they are.
+    void reply.header('cache-control', 'no-store');
+    void reply.header('x-content-type-options', 'nosniff');
     requestContext.run({ correlationId: request.id }, done);
   });
 

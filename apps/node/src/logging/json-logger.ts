@@ -25,7 +25,21 @@ export function createRootLogger(config: NodeConfig): Pino {
       ],
       censor: '[redacted]',
     },
+    serializers: {
+      // A request as its method and path: its query string can carry a credential someone put
+      // there, or the personal data a lookup is about.
+      req: (req: { method?: unknown; url?: unknown }) => ({
+        method: req.method,
+        path: typeof req.url === 'string' ? pathOf(req.url) : undefined,
+      }),
+    },
   });
+}
+
+/** A request URL without its query string. */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
 const LEVELS: Readonly<Record<NestLogLevel, 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal'>> = {

@@ -10,6 +10,9 @@ import type { AuthenticatedUser } from './authenticated-user';
 /** Access tokens are JWTs of their own type, so they can never pass for a signed exchange message. */
 const TOKEN_TYP = 'at+jwt';
 
+/** Clock difference tolerated on a token's times. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+
 /**
  * Issues and checks the bearer tokens of local users. Tokens are signed with the node key and are
  * valid only at this node (issuer and audience are the node itself).
@@ -45,14 +48,15 @@ export class TokenService {
 
   async verify(token: string): Promise<AuthenticatedUser> {
     try {
-      const { payload } = await jwtVerify(token, this.keys(), {
+      const { payload, protectedHeader } = await jwtVerify(token, this.keys(), {
         algorithms: [SIGNING_ALG],
         issuer: this.audience,
         audience: this.audience,
         typ: TOKEN_TYP,
         requiredClaims: ['sub', 'exp', 'iat'],
-        clockTolerance: 5,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
+      this.requireSound(payload.iat!, payload.exp!, protectedHeader.kid);
       const roles = Array.isArray(payload.roles)
         ? payload.roles.filter((r): r is Role => ALL_ROLES.includes(r as Role))
         : [];
@@ -60,6 +64,21 @@ export class TokenService {
     } catch {
       throw new AccessException(AccessErrorCode.InvalidToken, 'the bearer token is invalid or expired');
     }
+  }
+
+  /**
+   * What a token issued here always is, whoever holds a key: it lives at most the configured time,
+   * is not dated ahead, and was issued while its key was active (a retired key, which may have
+   * been rotated because it leaked, makes no token that outlives its retirement by more than that).
+   */
+  private requireSound(iat: number, exp: number, kid: string | undefined): void {
+    const ttl = this.config.auth.tokenTtlSeconds;
+    const now = Date.now() / 1000;
+    if (exp - iat > ttl) throw new Error(`a token lives at most ${ttl} s`);
+    if (iat > now + CLOCK_TOLERANCE_SECONDS) throw new Error('the token is dated ahead');
+    const retired = kid ? this.identity.retiredAt(kid) : undefined;
+    if (retired && iat * 1000 > retired.getTime() + CLOCK_TOLERANCE_SECONDS * 1000)
+      throw new Error('the token was issued after its key was retired');
   }
 
   private keys(): ReturnType<typeof createLocalJWKSet> {

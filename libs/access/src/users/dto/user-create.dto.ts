@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsString, Matches } from 'class-validator';
+import { ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsString, Matches, ValidateBy } from 'class-validator';
 import { Role } from '../../role';
 import { Chars, MaxChars, MinChars } from '@regulink/protocol';
 
@@ -23,6 +23,16 @@ export class UserCreateDto {
   @IsString()
   @MinChars(12)
   @MaxChars(200)
+  @Matches(/\S/, { message: 'password must not be only spaces' })
+  @ValidateBy({
+    name: 'notTheUsername',
+    validator: {
+      validate: (value: unknown, args) =>
+        typeof value !== 'string' ||
+        value.trim().toLowerCase() !== String((args?.object as UserCreateDto).username).toLowerCase(),
+      defaultMessage: () => 'password must not be the username',
+    },
+  })
   password!: string;
 
   @ApiProperty({ enum: Role, isArray: true, example: [Role.Officer] })
