@@ -271,6 +271,12 @@ describe('shop records to their home regions and landing results back (four real
     const verified = await verifyEvidenceBundle(shopEvidence);
     expect(verified.batch).toMatchObject({ from: A, to: D });
     expect(verified.record).toMatchObject({ shopId: shops.person.shopId, reportedBy: A });
+    // Asked for with the URL written another way (as a report could), the node finds the same shop.
+    const otherwise = `${shops.person.shopUrl.toUpperCase().replace('HTTPS://', 'http://www.')}?spm=a1z10`;
+    expect(otherwise).not.toBe(keyUrl(shops.person));
+    const otherQuery = new URLSearchParams({ platform: shops.person.platform, url: otherwise });
+    const found = await adminApi<EvidenceBundle>(d, 'GET', `/registry/evidence/shop?${otherQuery}`);
+    expect([found.status, found.json.record]).toEqual([200, shopEvidence.record]);
     const resultEvidence = await evidence(a, 'landing', shops.matched);
     expect((await verifyEvidenceBundle(resultEvidence)).record).toMatchObject({
       outcome: 'matched',

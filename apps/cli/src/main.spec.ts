@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -43,6 +43,12 @@ describe('regulink command line', () => {
       expect(text).toContain(`${SENDER}: ${world.sender.signer.kid}`);
       expect(text).toContain(`${RECEIVER}: ${world.receiver.signer.kid}`);
       expect(text).toMatch(/compare these thumbprints/i);
+      // What no file can show offline is said plainly.
+      expect(text).toContain(
+        `${SENDER} → ${RECEIVER}, signed, by the sender's own clock, at 2026-11-23T08:00:00.000Z`,
+      );
+      expect(text).toMatch(/Not checked.*whether the agreement was suspended, revoked or superseded/);
+      expect(text).toMatch(/its time is the sender's own claim, not a trusted timestamp/);
       // The record may hold personal data: the summary leaves it out.
       expect(text).not.toContain(String(world.records[1]!.url));
     });
@@ -68,6 +74,76 @@ describe('regulink command line', () => {
       expect(await run(['verify-evidence', path], out)).toBe(1);
       expect(logged).toEqual([]);
       expect(errors).toEqual([expect.stringMatching(/^evidence does NOT verify: inclusion: /)]);
+    });
+
+    it('reads a file that starts with a UTF-8 byte-order mark', async () => {
+      const { errors, out } = captureOutput();
+      const path = await file('bom.json', `\uFEFF${JSON.stringify(bundle, null, 2)}`);
+      expect(await run(['verify-evidence', path], out)).toBe(0);
+      expect(errors).toEqual([]);
+    });
+
+    it.each([
+      [
+        'a forged shop field before the real one',
+        (text: string) => text.replace('"record":{', '"record":{"operator":"FORGED NAME",'),
+        /^evidence does NOT verify: shape: key "operator" is given twice in record \(line 1, column \d+\)$/,
+      ],
+      [
+        'an index given twice',
+        (text: string) => text.replace('"index":1', '"index":7,"index":1'),
+        /^evidence does NOT verify: shape: key "index" is given twice in the bundle \(line 1, column \d+\)$/,
+      ],
+      [
+        'a kind given twice',
+        (text: string) => text.replace('"kind":"shop"', '"kind":"landing","kind":"shop"'),
+        /^evidence does NOT verify: shape: key "kind" is given twice in the bundle/,
+      ],
+    ])(
+      'refuses a genuine bundle with %s, which JSON.parse would read as genuine',
+      async (_, edit, message) => {
+        const { logged, errors, out } = captureOutput();
+        const text = JSON.stringify(bundle);
+        const path = await file(`duplicate-${Math.random()}.json`, edit(text));
+        expect(await run(['verify-evidence', path], out)).toBe(1);
+        expect(logged).toEqual([]);
+        expect(errors).toEqual([expect.stringMatching(message)]);
+      },
+    );
+
+    it.each([
+      ['a number JSON reads as Infinity', '"x":1e400'],
+      ['a lone surrogate', '"x":"\\ud800"'],
+    ])('gives a verdict, not a crash, for a card whose endpoints hold %s', async (_, member) => {
+      const { errors, out } = captureOutput();
+      const text = JSON.stringify(bundle).replace('"endpoints":{', `"endpoints":{${member},`);
+      const path = await file(`card-${Math.random()}.json`, text);
+      expect(await run(['verify-evidence', path], out)).toBe(1);
+      expect(errors).toEqual([
+        expect.stringMatching(/^evidence does NOT verify: card: cards\[0\] does not verify \(shape\): /),
+      ]);
+    });
+
+    it('refuses a file over 16 MiB by its size, unread, with exit code 2', async () => {
+      const path = await file('huge.json', '');
+      await truncate(path, 16 * 1024 * 1024 + 1);
+      const { errors, out } = captureOutput();
+      expect(await run(['verify-evidence', path], out)).toBe(2);
+      expect(errors[0]).toBe(`${path} is larger than 16 MiB, far more than any evidence bundle; not read`);
+    });
+
+    it('stops reading what has no size beforehand once past 16 MiB', async () => {
+      const { errors, out } = captureOutput();
+      expect(await run(['verify-evidence', '/dev/zero'], out)).toBe(2);
+      expect(errors[0]).toBe('/dev/zero is larger than 16 MiB, far more than any evidence bundle; not read');
+    });
+
+    it('exits with 2 for a file that is not UTF-8 text', async () => {
+      const path = join(dir, 'latin1.json');
+      await writeFile(path, Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x3a, 0x31, 0x7d]));
+      const { errors, out } = captureOutput();
+      expect(await run(['verify-evidence', path], out)).toBe(2);
+      expect(errors[0]).toBe(`${path} is not UTF-8 text`);
     });
 
     it('exits with 2 for a missing file or one that is not JSON', async () => {

@@ -1,15 +1,28 @@
-import { readFile } from 'node:fs/promises';
-import { EvidenceError, verifyEvidenceBundle, type VerifiedEvidence } from '@regulink/protocol';
+import { open } from 'node:fs/promises';
+import {
+  EvidenceError,
+  parseEvidenceJson,
+  verifyEvidenceBundle,
+  type VerifiedEvidence,
+} from '@regulink/protocol';
 import type { CliOutput } from './cli-output';
 import { defineCommand, UsageError } from './command';
 import { ExitCode } from './exit-code';
+
+/** The largest evidence file read: a genuine bundle is a few kilobytes. */
+export const MAX_EVIDENCE_FILE_BYTES = 16 * 1024 * 1024;
 
 const USAGE = `usage: regulink verify-evidence <file> [--json]   (also: regulink evidence verify <file>)
 
 Checks an evidence bundle offline, with no database and no network: the node cards, the
 agreement's signatures, the batch signature by a key the agreement pins for the sender, the
-batch's agreement, parties, kind and date, and the record's inclusion. Exit code 0: it verifies;
-1: it does not (and why); 2: unreadable input. --json prints the verified evidence as JSON.`;
+batch's agreement, parties, kind and date, and the record's inclusion. It cannot tell whether the
+agreement was later suspended, revoked or superseded, nor when the batch was really signed (its
+time is the sender's own clock).
+
+Exit code 0: it verifies; 1: it does not (and why), a key given twice in one object included;
+2: unreadable input: not UTF-8 JSON, or over ${MAX_EVIDENCE_FILE_BYTES / 1024 / 1024} MiB (refused unread). --json prints the
+verified evidence as JSON.`;
 
 /** `regulink verify-evidence <file>`: an evidence bundle checked offline. */
 export const verifyEvidenceCommand = defineCommand({
@@ -17,20 +30,16 @@ export const verifyEvidenceCommand = defineCommand({
   positionals: { min: 1, max: 1, what: 'the evidence file (verify-evidence takes exactly one file)' },
   async action({ args, json, out }) {
     const file = args.positionals[0]!;
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    let bundle: unknown;
-    try {
-      bundle = JSON.parse(text);
-    } catch (error) {
-      throw new UsageError(`${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const text = await readEvidenceFile(file);
     let verified: VerifiedEvidence;
     try {
+      let bundle: unknown;
+      try {
+        bundle = parseEvidenceJson(text);
+      } catch (error) {
+        if (error instanceof SyntaxError) throw new UsageError(`${file} is not JSON: ${error.message}`);
+        throw error;
+      }
       verified = await verifyEvidenceBundle(bundle);
     } catch (error) {
       if (!(error instanceof EvidenceError)) throw error;
@@ -43,6 +52,47 @@ export const verifyEvidenceCommand = defineCommand({
   },
 });
 
+/**
+ * The file as UTF-8 text (a byte-order mark dropped), read only up to the cap: a larger file is
+ * refused on its size alone, or, where the size is not known beforehand (a pipe), once past it.
+ */
+async function readEvidenceFile(file: string): Promise<string> {
+  const cannotRead = (error: unknown) =>
+    new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  const tooLarge = () =>
+    new UsageError(
+      `${file} is larger than ${MAX_EVIDENCE_FILE_BYTES / 1024 / 1024} MiB, far more than any evidence bundle; not read`,
+    );
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    throw cannotRead(error);
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_EVIDENCE_FILE_BYTES) throw tooLarge();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read({ buffer: Buffer.alloc(64 * 1024) });
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_EVIDENCE_FILE_BYTES) throw tooLarge();
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    } catch {
+      throw new UsageError(`${file} is not UTF-8 text`);
+    }
+  } catch (error) {
+    throw error instanceof UsageError ? error : cannotRead(error);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The human summary; the record itself is left out, as it may hold personal data. */
 function summarize(evidence: VerifiedEvidence, out: CliOutput): void {
   const { batch, agreement } = evidence;
@@ -53,7 +103,9 @@ function summarize(evidence: VerifiedEvidence, out: CliOutput): void {
   out.log('evidence verifies');
   out.log(`  record:    ${evidence.kind}, index ${evidence.index} of ${batch.size}`);
   out.log(`  batch:     ${batch.id}`);
-  out.log(`  sent:      ${batch.from} → ${batch.to}, signed at ${batch.signedAt}`);
+  out.log(
+    `  sent:      ${batch.from} → ${batch.to}, signed, by the sender's own clock, at ${batch.signedAt}`,
+  );
   out.log(`  agreement: ${agreement.id} "${agreement.title}"`);
   out.log(`             valid ${agreement.validFrom} to ${agreement.validUntil} (China dates)`);
   out.log(`             terms digest ${agreement.digest}`);
@@ -62,5 +114,10 @@ function summarize(evidence: VerifiedEvidence, out: CliOutput): void {
   out.log(
     'The bundle carries its own node cards, which vouch only for themselves: compare these ' +
       "thumbprints with each party's published node card before relying on this result.",
+  );
+  out.log(
+    'Not checked, as no file can show it offline: whether the agreement was suspended, revoked or ' +
+      "superseded after the batch was signed (ask the parties' nodes), and when the batch was " +
+      "really signed: its time is the sender's own claim, not a trusted timestamp.",
   );
 }

@@ -94,6 +94,8 @@ describe('evidence bundle', () => {
       ['a fractional index', (b) => ({ ...b, index: 1.5 })],
       ['an index written as text', (b) => ({ ...b, index: '2' })],
       ['a proof holding a number', (b) => ({ ...b, proof: [...b.proof, 7] })],
+      ['a proof longer than any batch can have', (b) => ({ ...b, proof: Array(15).fill(b.proof[0]) })],
+      ['a proof holding what is no hash', (b) => ({ ...b, proof: [...b.proof.slice(1), 'abc'] })],
       ['an empty card list', (b) => ({ ...b, cards: [] })],
       ['an empty kind', (b) => ({ ...b, kind: '' })],
       ['a batch that is no string', (b) => ({ ...b, batch: { head: b.batch } })],
@@ -104,7 +106,54 @@ describe('evidence bundle', () => {
     });
   });
 
+  it('refuses a proof of a million entries at once, on its length', async () => {
+    const error = await refusal({ ...good, proof: Array<string>(1_000_000).fill(good.proof[0]!) });
+    expect(error.problem).toBe('shape');
+    expect(error.message).toBe('proof must be an array of at most 14 base64url SHA-256 hashes');
+  });
+
   describe('cards', () => {
+    /** The bundle as a file holds it, with `from` replaced by `to` in its JSON text. */
+    const edited = (from: string, to: string): unknown => {
+      const text = JSON.stringify(good);
+      expect(text).toContain(from);
+      return JSON.parse(text.replace(from, to));
+    };
+
+    it.each([
+      ['an endpoint JSON reads as Infinity', '"endpoints":{', '"endpoints":{"x":1e400,', 'Infinity'],
+      ['an endpoint holding a lone surrogate', '"endpoints":{', '"endpoints":{"x":"\\ud800",', 'surrogate'],
+      ['a name holding a lone surrogate', `"name":"node ${SENDER}"`, '"name":"node \\ud800"', 'surrogate'],
+    ])('refuses a card with %s as a card that does not verify', async (_label, from, to, reason) => {
+      const error = await refusal(edited(from, to));
+      expect(error.problem).toBe('card');
+      expect(error.message).toMatch(
+        /^cards\[0\] does not verify \(shape\): the card has no canonical JSON form/,
+      );
+      expect(error.message).toContain(reason);
+    });
+
+    it('refuses a card entry with a field beside the card and its signature', async () => {
+      const [sender, receiver] = world.cards;
+      const error = await refusal({ ...good, cards: [sender, { ...receiver, note: 'verified by us' }] });
+      expect(error.problem).toBe('card');
+      expect(error.message).toBe('cards[1] has unknown fields: note (only card, jws)');
+    });
+
+    it('reports a failure no check foresaw as a failure of the check that ran, never throwing it', async () => {
+      const hostile = new Proxy(
+        {},
+        {
+          ownKeys: () => {
+            throw new Error('no keys to show');
+          },
+        },
+      );
+      const error = await refusal({ ...good, cards: [hostile] });
+      expect(error.problem).toBe('card');
+      expect(error.message).toBe('the card check failed on this input (no keys to show)');
+    });
+
     it('refuses a card changed after signing', async () => {
       const [sender, receiver] = world.cards;
       const tampered = { ...receiver, card: { ...receiver.card, name: 'someone else' } };
@@ -127,6 +176,17 @@ describe('evidence bundle', () => {
     it("refuses an agreement signature by a key not on the party's card", async () => {
       const impostor = await evidenceCard(RECEIVER, [await newEvidenceKey()]);
       expect(await outcome({ ...good, cards: [world.cards[0], impostor] })).toBe('agreement');
+    });
+
+    it("says a key the agreement pins is missing from the party's card, when it is", async () => {
+      // A new card for the sender, validly signed, that no longer lists the key the agreement pins.
+      const reissued = await evidenceCard(SENDER, [world.spare]);
+      const error = await refusal({ ...good, cards: [reissued, world.cards[1]] });
+      expect(error.problem).toBe('agreement');
+      expect(error.message).toBe(
+        `the agreement does not verify: key ${world.sender.signer.kid} that the agreement pins for ` +
+          `${SENDER} is not on its card in the bundle`,
+      );
     });
 
     it('refuses a bundle lacking the card of a party', async () => {

@@ -11,6 +11,7 @@ import { importPublicKey } from '../keys/signing-key';
 import { NodeCardError, verifyNodeCard, type NodeCard, type SignedNodeCard } from '../node-card/node-card';
 import {
   isRecordInBatch,
+  MAX_BATCH_PROOF_LENGTH,
   recordBatchKid,
   verifyRecordBatchHead,
   type RecordBatchHead,
@@ -48,9 +49,15 @@ export interface EvidenceBundle {
 
 /** Which check refused a bundle, in the order {@link verifyEvidenceBundle} runs them. */
 export type EvidenceProblem =
-  /** Not a v1 bundle: a field is missing, unknown or of the wrong type. */
+  /**
+   * Not a v1 bundle: a field is missing, unknown or of the wrong type; read from a file
+   * (`parseEvidenceJson`), also a key given twice in one object, or nesting far too deep.
+   */
   | 'shape'
-  /** A node card does not verify, or two cards speak for the same region. */
+  /**
+   * A node card does not verify, its entry holds more than `card` and `jws`, or two cards speak
+   * for the same region.
+   */
   | 'card'
   /** The agreement does not verify against the cards, or not every party has signed it. */
   | 'agreement'
@@ -64,8 +71,8 @@ export type EvidenceProblem =
   | 'inclusion';
 
 /**
- * Why a bundle does not prove what it claims. Messages name regions, key ids and batch fields,
- * never values from the record, so they can be shown and logged freely.
+ * Why a bundle does not prove what it claims. Messages name regions, key ids, batch fields and
+ * JSON keys, never values from the record, so they can be shown and logged freely.
  */
 export class EvidenceError extends Error {
   constructor(
@@ -121,6 +128,10 @@ const BUNDLE_FIELDS: readonly (keyof EvidenceBundle)[] = [
 ];
 
 const REGION = /^\d{6}$/;
+/** A SHA-256 hash in unpadded base64url. */
+const HASH = /^[A-Za-z0-9_-]{43}$/;
+/** The fields of a card entry: the card and its compact JWS. */
+const CARD_ENTRY_FIELDS: readonly string[] = ['card', 'jws'];
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 /** A UTC timestamp exactly as `Date.prototype.toISOString` writes it for years 0 to 9999. */
 const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -134,16 +145,42 @@ const CHINA_OFFSET_MS = 8 * 3600_000;
  * inclusion of the record. Cards of regions that are no party are verified but otherwise unused.
  *
  * The cards vouch for themselves only; that they are the parties' real cards is for the reader to
- * confirm, which is why the result lists the keys it relied on.
+ * confirm, which is why the result lists the keys it relied on. What no bundle can show offline:
+ * whether the agreement was later suspended, revoked or superseded, and when the batch was really
+ * signed (its `signedAt` is the sender's own clock).
+ *
+ * Whatever the input, it throws nothing but an {@link EvidenceError}: a failure no check foresaw
+ * is reported as a failure of the check that was running.
  */
 export async function verifyEvidenceBundle(input: unknown): Promise<VerifiedEvidence> {
-  const bundle = checkShape(input);
-  const cards = await checkCards(bundle.cards);
-  const agreement = await checkAgreement(bundle.agreement, cards);
-  const { head, kid } = await checkBatchSignature(bundle.batch, agreement, cards);
-  checkBatchTerms(head, bundle.kind, agreement);
-  checkInclusion(bundle, head);
+  let step: EvidenceProblem = 'shape';
+  try {
+    const bundle = checkShape(input);
+    step = 'card';
+    const cards = await checkCards(bundle.cards);
+    step = 'agreement';
+    const agreement = await checkAgreement(bundle.agreement, cards);
+    step = 'batch-signature';
+    const { head, kid } = await checkBatchSignature(bundle.batch, agreement, cards);
+    step = 'batch-terms';
+    checkBatchTerms(head, bundle.kind, agreement);
+    step = 'inclusion';
+    checkInclusion(bundle, head);
+    return verified(bundle, agreement, head, kid);
+  } catch (error) {
+    if (error instanceof EvidenceError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new EvidenceError(step, `the ${step} check failed on this input (${reason})`);
+  }
+}
 
+/** What a bundle that passed every check establishes. */
+function verified(
+  bundle: EvidenceBundle,
+  agreement: VerifiedAgreement,
+  head: RecordBatchHead,
+  kid: string,
+): VerifiedEvidence {
   const { terms } = agreement;
   const keys: { region: string; kid: string }[] = [];
   for (const key of [...agreement.signers, { region: head.from, kid }]) {
@@ -188,8 +225,13 @@ function checkShape(input: unknown): EvidenceBundle {
   if (typeof b.index !== 'number' || !Number.isSafeInteger(b.index) || b.index < 0) {
     throw fail('index must be a non-negative integer');
   }
-  if (!Array.isArray(b.proof) || !b.proof.every((hash) => typeof hash === 'string')) {
-    throw fail('proof must be an array of strings');
+  // Its length first, before any work per entry: no batch has a longer proof.
+  if (
+    !Array.isArray(b.proof) ||
+    b.proof.length > MAX_BATCH_PROOF_LENGTH ||
+    !b.proof.every((hash) => typeof hash === 'string' && HASH.test(hash))
+  ) {
+    throw fail(`proof must be an array of at most ${MAX_BATCH_PROOF_LENGTH} base64url SHA-256 hashes`);
   }
   if (typeof b.batch !== 'string' || b.batch.length === 0) throw fail('batch must be a compact JWS string');
   if (!isRecord(b.agreement)) throw fail('agreement must be an object');
@@ -221,6 +263,13 @@ function hasJsonForm(value: unknown): boolean {
 async function checkCards(signed: readonly unknown[]): Promise<ReadonlyMap<string, NodeCard>> {
   const cards = new Map<string, NodeCard>();
   for (const [i, candidate] of signed.entries()) {
+    // The signature covers the card only: anything beside it in the entry would travel unsigned.
+    const extra = isRecord(candidate)
+      ? Object.keys(candidate).filter((field) => !CARD_ENTRY_FIELDS.includes(field))
+      : [];
+    if (extra.length > 0) {
+      throw new EvidenceError('card', `cards[${i}] has unknown fields: ${extra.join(', ')} (only card, jws)`);
+    }
     let card: NodeCard;
     try {
       card = await verifyNodeCard(candidate);
@@ -249,10 +298,18 @@ async function checkAgreement(
   try {
     // A signer is always a party (the document's own check), so a party without a card surfaces
     // here, before its missing signature would be judged.
+    // The document asks only for keys its terms pin for the region that signed with them.
     agreement = await verifyAgreementDocument(document, (region, kid) => {
       const card = cards.get(region);
       if (!card) throw new EvidenceError('missing-card', `no card for party ${region}, which signed`);
-      return cardKey(card, kid);
+      const key = cardKey(card, kid);
+      if (!key) {
+        throw new EvidenceError(
+          'agreement',
+          `the agreement does not verify: key ${kid} that the agreement pins for ${region} is not on its card in the bundle`,
+        );
+      }
+      return key;
     });
   } catch (error) {
     if (error instanceof AgreementDocumentError) {

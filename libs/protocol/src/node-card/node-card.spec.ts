@@ -1,6 +1,6 @@
 import { generateKeyPair } from 'jose';
 import { toPublicSigningJwk, type Signer } from '../keys/signing-key';
-import { signNodeCard, verifyNodeCard, type NodeCard } from './node-card';
+import { NodeCardError, signNodeCard, verifyNodeCard, type NodeCard } from './node-card';
 
 async function newSigner(): Promise<{ signer: Signer; jwk: Awaited<ReturnType<typeof toPublicSigningJwk>> }> {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
@@ -56,6 +56,30 @@ describe('node card', () => {
     const [h, p, s] = signed.jws.split('.') as [string, string, string];
     const flipped = `${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`;
     await expect(verifyNodeCard({ ...signed, jws: flipped })).rejects.toMatchObject({ problem: 'signature' });
+  });
+
+  it.each([
+    [
+      'an endpoint JSON reads as Infinity (1e400)',
+      (c: NodeCard) => ({ ...c, endpoints: { ...c.endpoints, x: Infinity } }),
+    ],
+    [
+      'a lone surrogate in an endpoint',
+      (c: NodeCard) => ({ ...c, endpoints: { ...c.endpoints, x: '\ud800' } }),
+    ],
+    ['a lone surrogate in its name', (c: NodeCard) => ({ ...c, name: 'Zhe\ud800jiang' })],
+  ])('refuses a card with %s as malformed, not with an error of its own', async (_label, change) => {
+    const { signer, jwk } = await newSigner();
+    const signed = await signNodeCard(card(jwk, [jwk]), signer);
+    const error = await verifyNodeCard({ ...signed, card: change(signed.card) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(NodeCardError);
+    expect(error).toMatchObject({
+      problem: 'shape',
+      message: expect.stringMatching(/^the card has no canonical JSON form/),
+    });
   });
 
   it.each([null, 'card', {}, { card: {}, jws: 'x' }, { card: { v: 2 }, jws: 'a.b.c' }])(

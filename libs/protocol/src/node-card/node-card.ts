@@ -55,7 +55,8 @@ export async function signNodeCard(card: NodeCard, signer: Signer): Promise<Sign
 /**
  * Checks a card on its own terms: well formed, every key's `kid` is its thumbprint, the signature
  * is by the card's active key, and the signed bytes are exactly the card. Whether the keys are the
- * ones an administrator expects is the caller's decision (pinning).
+ * ones an administrator expects is the caller's decision (pinning). Any input is refused with a
+ * {@link NodeCardError}, never another error.
  */
 export async function verifyNodeCard(input: unknown): Promise<NodeCard> {
   if (!input || typeof input !== 'object')
@@ -63,6 +64,15 @@ export async function verifyNodeCard(input: unknown): Promise<NodeCard> {
   const { card, jws } = input as { card?: unknown; jws?: unknown };
   if (typeof jws !== 'string') throw new NodeCardError('shape', 'jws must be a compact JWS string');
   assertCardShape(card);
+  let canonical: string;
+  try {
+    canonical = canonicalJson(card);
+  } catch (error) {
+    // JSON can carry what canonical JSON refuses (1e400 reads as Infinity; "\ud800" is half a
+    // character): such a card cannot be the one that was signed.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new NodeCardError('shape', `the card has no canonical JSON form (${reason})`);
+  }
   for (const key of card.keys) {
     if (!(await isSelfConsistentJwk(key))) {
       throw new NodeCardError(
@@ -88,7 +98,7 @@ export async function verifyNodeCard(input: unknown): Promise<NodeCard> {
   } catch {
     throw new NodeCardError('signature', 'the card signature does not verify');
   }
-  if (new TextDecoder().decode(payload) !== canonicalJson(card)) {
+  if (new TextDecoder().decode(payload) !== canonical) {
     throw new NodeCardError('payload-mismatch', 'the signed card differs from the card presented');
   }
   return card;

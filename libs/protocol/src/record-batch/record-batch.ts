@@ -3,6 +3,7 @@ import { canonicalBytes } from '../canonical-json/canonical-json';
 import type { Signer } from '../keys/signing-key';
 import { hashFromBase64Url, hashToBase64Url, leafHash } from '../merkle/merkle-hash';
 import { StoredHashMap } from '../merkle/merkle-plan';
+import { bitLength } from '../merkle/merkle-shape';
 import { MerkleStorageLayout } from '../merkle/merkle-storage-layout';
 import { verifyInclusion } from '../merkle/merkle-verify';
 import { signCanonical, signedKid, verifyCanonical } from '../signed-json/signed-json';
@@ -11,6 +12,9 @@ export const RECORD_BATCH_TYP = 'regulink-record-batch+jws';
 
 /** Records one batch may hold: one signature covers them all. */
 export const MAX_BATCH_RECORDS = 10_000;
+
+/** The most hashes an inclusion proof in a batch of at most MAX_BATCH_RECORDS can have (14). */
+export const MAX_BATCH_PROOF_LENGTH = bitLength(MAX_BATCH_RECORDS - 1);
 
 /**
  * What the sending node signs for a batch of records: who sends what to whom under which
@@ -124,6 +128,8 @@ export function isRecordInBatch(
   proof: readonly string[],
   head: RecordBatchHead,
 ): boolean {
+  // Before any work per hash: no proof in a batch is longer.
+  if (proof.length > MAX_BATCH_PROOF_LENGTH) return false;
   const hashes = proof.map(hashFromBase64Url);
   const root = hashFromBase64Url(head.root);
   if (!root || hashes.some((h) => h === undefined)) return false;

@@ -11,7 +11,7 @@ export class ShopKeyQueryDto {
   @MaxChars(64)
   platform!: string;
 
-  /** The shop's normalized URL, as listed. */
+  /** The shop's URL, written any way (normalized on the node as the import does). */
   @IsString()
   @IsNotEmpty()
   @MaxChars(2000)

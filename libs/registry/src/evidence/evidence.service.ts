@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AgreementsService } from '@regulink/agreements';
 import { PeersService } from '@regulink/federation';
+import { normalizeShopUrl } from '@regulink/domain';
 import { NodeIdentityService } from '@regulink/identity';
 import {
   EVIDENCE_BUNDLE_VERSION,
@@ -38,28 +39,32 @@ export class EvidenceService {
     private readonly identity: NodeIdentityService,
   ) {}
 
-  /** The evidence of a shop received from the node of its platform's region. */
+  /**
+   * The evidence of a shop received from the node of its platform's region. `url` may be written
+   * any way the shop's report could have written it: it is normalized as the import does.
+   */
   async shop(platform: string, url: string): Promise<EvidenceBundle> {
+    const missing = (shown: string) => `no shop ${platform} ${shown} was received from another region`;
+    const key = shopKeyUrl(url, missing(url));
     const rows: HeldRecord[] = await this.dataSource.query(
       `SELECT record, proof, import_id AS "batchId", import_line AS index
          FROM registry_shop WHERE platform = $1 AND url = $2 AND origin IS NOT NULL`,
-      [platform, url],
+      [platform, key],
     );
-    return this.bundle('shop', rows[0], `no shop ${platform} ${url} was received from another region`);
+    return this.bundle('shop', rows[0], missing(key));
   }
 
-  /** The evidence of a landing result returned by the node of the shop's home region. */
+  /** The evidence of a landing result returned by the node of the shop's home region; `url` as for shop. */
   async landing(platform: string, url: string): Promise<EvidenceBundle> {
+    const missing = (shown: string) =>
+      `no landing result for ${platform} ${shown} was returned by another region`;
+    const key = shopKeyUrl(url, missing(url));
     const rows: HeldRecord[] = await this.dataSource.query(
       `SELECT record, proof, batch_id AS "batchId", batch_index AS index
          FROM registry_landing WHERE platform = $1 AND url = $2 AND landed_by IS NOT NULL`,
-      [platform, url],
+      [platform, key],
     );
-    return this.bundle(
-      'landing',
-      rows[0],
-      `no landing result for ${platform} ${url} was returned by another region`,
-    );
+    return this.bundle('landing', rows[0], missing(key));
   }
 
   private async bundle(kind: string, held: HeldRecord | undefined, missing: string): Promise<EvidenceBundle> {
@@ -92,4 +97,19 @@ export class EvidenceService {
       jws: peer.cardJws,
     };
   }
+}
+
+/**
+ * The shop URL as shops are keyed: normalized (`normalizeShopUrl`, as the import does), so that
+ * `HTTPS://Shop.Example.com/` finds `https://shop.example.com`. What is no shop URL finds nothing.
+ */
+function shopKeyUrl(url: string, missing: string): string {
+  const parsed = normalizeShopUrl(url);
+  if (parsed.status !== 'valid') {
+    throw new RegistryException(
+      RegistryErrorCode.EvidenceNotFound,
+      `${missing}: not a shop URL (${parsed.reason})`,
+    );
+  }
+  return parsed.url;
 }
