@@ -24,6 +24,7 @@ import { AgreementSuspendedByParties1796318000000 } from './1796318000000-Agreem
 import { CaseRequestId1796318100000 } from './1796318100000-CaseRequestId';
 import { ResolveLookupTimeIndex1796318200000 } from './1796318200000-ResolveLookupTimeIndex';
 import { ImportHeartbeat1796318300000 } from './1796318300000-ImportHeartbeat';
+import { CaseStepTakenBy1796318400000 } from './1796318400000-CaseStepTakenBy';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
   CaseRequestId1796318100000,
   ResolveLookupTimeIndex1796318200000,
   ImportHeartbeat1796318300000,
+  CaseStepTakenBy1796318400000,
 ];

@@ -18,6 +18,7 @@ interface Step {
   seq: number;
   action: string;
   by: string;
+  takenBy: string | null;
   on: string;
   payload: Record<string, unknown>;
   status: string;
@@ -220,6 +221,9 @@ describe('case clues between regions (three real nodes)', () => {
       'close',
     ]);
     expect(endA.steps.map((s) => s.by)).toEqual([A, B, B, B, B, B, B, B, B]);
+    // Each node names which of its own accounts took its steps; the receipt is the node's own.
+    expect(endA.steps.map((s) => s.takenBy)).toEqual([officerA.username, ...Array(8).fill(null)]);
+    expect(endB.steps.map((s) => s.takenBy)).toEqual([null, null, ...Array(7).fill(officerB.username)]);
     for (const s of [...endA.steps, ...endB.steps]) expect(s.signature.verified).toBe(true);
     expect(endA.steps[7]!.payload).toMatchObject({
       penaltyYuan: '50000.00',

@@ -21,6 +21,14 @@ export class CaseStepEntity {
   @Column('varchar', { name: 'by_region', length: 6 })
   byRegion!: string;
 
+  /**
+   * The account of this node that took it (the officer who accepted, filed, …; the one who sent
+   * the case); null for a step received from the other region or taken by the node itself (a
+   * receipt). Kept here only: the signed step names the region.
+   */
+  @Column('varchar', { name: 'taken_by', length: 64, nullable: true })
+  takenBy!: string | null;
+
   /** The action's fields (reason, outcome, amounts, …). */
   @Column('jsonb')
   payload!: Record<string, unknown>;

@@ -354,7 +354,7 @@ export class CasesService implements OnApplicationBootstrap {
     return {
       send,
       item,
-      steps: [this.stepRow(id, 1, 'send', {}, on, send)],
+      steps: [this.stepRow(id, 1, 'send', {}, on, send, createdBy)],
       files: this.fileRows(id, 1, input.files),
     };
   }
@@ -394,7 +394,7 @@ export class CasesService implements OnApplicationBootstrap {
         );
       await this.cases.addSteps(
         manager,
-        [this.stepRow(id, seq, action.type, fields, on, step)],
+        [this.stepRow(id, seq, action.type, fields, on, step, user.username)],
         this.fileRows(id, seq, files),
       );
       await this.cases.update(manager, this.advanced(locked, facts, seq, workingDays));
@@ -556,7 +556,7 @@ export class CasesService implements OnApplicationBootstrap {
       item,
       [
         this.stepRowReceived(body.caseId, 1, 'send', {}, body.on, message),
-        this.stepRow(body.caseId, 2, 'receive', {}, on, receipt),
+        this.stepRow(body.caseId, 2, 'receive', {}, on, receipt, null),
       ],
       this.fileRows(body.caseId, 1, files),
     );
@@ -757,6 +757,7 @@ export class CasesService implements OnApplicationBootstrap {
         seq: s.seq,
         action: s.action,
         by: s.byRegion,
+        takenBy: s.takenBy,
         on: s.on,
         payload: s.payload,
         status: s.status,
@@ -1047,12 +1048,14 @@ export class CasesService implements OnApplicationBootstrap {
     payload: Record<string, unknown>,
     on: string,
     signed: { claims: EnvelopeClaims; envelope: string; digest: string },
+    takenBy: string | null,
   ): CaseStepEntity {
     return Object.assign(new CaseStepEntity(), {
       caseId,
       seq,
       action,
       byRegion: this.identity.region,
+      takenBy,
       payload: withoutAction(payload),
       on,
       envelopeId: signed.claims.id,
@@ -1076,6 +1079,7 @@ export class CasesService implements OnApplicationBootstrap {
       seq,
       action,
       byRegion: message.claims.from,
+      takenBy: null,
       payload: withoutAction(payload),
       on,
       envelopeId: message.claims.id,
