@@ -264,6 +264,16 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
         legalRepresentative: entity.legalRepresentative,
       }),
     ]);
+    // The reference is the officer's own: a colleague of the same region who learns it gets nothing.
+    const colleague = await newUser(a, [Role.Officer]);
+    const borrowed = await a.request('POST', '/resolve/disclose', {
+      token: colleague.token,
+      body: { region: D, reference, ...WHY },
+    });
+    expect(((await borrowed.json()) as ResolveResult).answers[0]).toMatchObject({
+      status: 'refused',
+      code: 'BODY_INVALID',
+    });
     // A reference D never gave is refused by D.
     const forged = await disclose({ region: D, reference: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', ...WHY });
     expect(forged.status).toBe(200);

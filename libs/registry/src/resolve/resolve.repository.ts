@@ -373,14 +373,17 @@ export class ResolveRepository {
     await this.dataSource.getRepository(ResolveReferenceEntity).insert(reference);
   }
 
-  /** A reference given to `peer` that has not expired, marked as used now; null otherwise. */
-  async useReference(id: string, peer: string): Promise<ResolveReferenceEntity | null> {
+  /**
+   * A reference given to `officer` of `peer` that has not expired, marked as used now; null
+   * otherwise (another officer of that region who learns it has no use of it).
+   */
+  async useReference(id: string, peer: string, officer: string): Promise<ResolveReferenceEntity | null> {
     const rows: ResolveReferenceEntity[] = await this.dataSource
       .query(
         `UPDATE registry_resolve_reference SET disclosed_at = coalesce(disclosed_at, now())
-        WHERE id = $1 AND peer = $2 AND expires_at > now()
+        WHERE id = $1 AND peer = $2 AND officer = $3 AND expires_at > now()
         RETURNING id, peer, officer, query, hits`,
-        [id, peer],
+        [id, peer, officer],
       )
       .then(([rows]: [ResolveReferenceEntity[], number]) => rows);
     return rows[0] ?? null;

@@ -572,8 +572,11 @@ export class ResolveService {
     }
     let asked: Record<string, string>;
     if (body.reference !== undefined) {
-      const reference = await this.repository.useReference(body.reference, claims.from);
-      if (!reference) throw refuse('no hit was given to this region under that reference, or it has expired');
+      const reference = await this.repository.useReference(body.reference, claims.from, body.officer);
+      if (!reference)
+        throw refuse(
+          'no hit was given to this officer of that region under that reference, or it has expired',
+        );
       asked = reference.query;
     } else {
       asked = body.query as Record<string, string>;
