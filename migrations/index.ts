@@ -25,6 +25,7 @@ import { CaseRequestId1796318100000 } from './1796318100000-CaseRequestId';
 import { ResolveLookupTimeIndex1796318200000 } from './1796318200000-ResolveLookupTimeIndex';
 import { ImportHeartbeat1796318300000 } from './1796318300000-ImportHeartbeat';
 import { CaseStepTakenBy1796318400000 } from './1796318400000-CaseStepTakenBy';
+import { UserTokensRevokedAt1796318461937 } from './1796318461937-UserTokensRevokedAt';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   ResolveLookupTimeIndex1796318200000,
   ImportHeartbeat1796318300000,
   CaseStepTakenBy1796318400000,
+  UserTokensRevokedAt1796318461937,
 ];

@@ -12,6 +12,7 @@ import { initCommand } from './commands/init.command';
 import { loginCommand } from './commands/login.command';
 import { peersCommand } from './commands/peers.command';
 import { resolveCommand } from './commands/resolve.command';
+import { usersCommand } from './commands/users.command';
 import { verifyEvidenceCommand } from './commands/verify-evidence.command';
 import { generateCommand } from './generate/generate.command';
 
@@ -25,6 +26,7 @@ const COMMANDS: Readonly<Record<string, { readonly command: Command; readonly sy
   },
   card: { command: cardCommand, synopsis: 'card export [--out <file>] | card import <file> [--allow]' },
   peers: { command: peersCommand, synopsis: 'peers' },
+  users: { command: usersCommand, synopsis: 'users list|disable|enable|roles|password …' },
   agreement: {
     command: agreementCommand,
     synopsis: 'agreement draft|propose|countersign|decline|suspend|resume|revoke|list|show …',
@@ -69,7 +71,7 @@ const USAGE_TEXT = [
 /**
  * Runs one command line (without the node and script arguments); resolves to the exit code.
  * `env` holds the command line's own settings (REGULINK_URL, REGULINK_TOKEN, REGULINK_PASSWORD,
- * REGULINK_CLI_HOME); none are read from anywhere else.
+ * REGULINK_NEW_PASSWORD, REGULINK_CLI_HOME); none are read from anywhere else.
  */
 export async function run(argv: string[], out: CliOutput, env: CliEnv = {}): Promise<number> {
   const [name, ...args] = argv;

@@ -2,9 +2,11 @@ import { Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdentityModule } from '@regulink/identity';
+import { AccessClock } from './auth/access-clock';
 import { AccessGuard } from './auth/access.guard';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
+import { LoginThrottle } from './auth/login-throttle';
 import { TokenService } from './auth/token.service';
 import { UserEntity } from './users/user.entity';
 import { UserRepository } from './users/user.repository';
@@ -19,6 +21,13 @@ import { UsersService } from './users/users.service';
     UsersService,
     TokenService,
     AuthService,
+    AccessClock,
+    // In this process's memory, with the documented limits (LOGIN_THROTTLE_LIMITS).
+    {
+      provide: LoginThrottle,
+      useFactory: (clock: AccessClock) => new LoginThrottle(clock),
+      inject: [AccessClock],
+    },
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
   exports: [TokenService],

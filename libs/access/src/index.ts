@@ -6,3 +6,4 @@ export type { AuthenticatedUser } from './auth/authenticated-user';
 export { AccessException, AccessErrorCode } from './access.exception';
 export { UserEntity } from './users/user.entity';
 export { hashPassword, verifyPassword } from './auth/password-hasher';
+export { AccessClock } from './auth/access-clock';

@@ -136,6 +136,7 @@ const OTHER_PROGRAMS_VARIABLES: readonly string[] = [
   'REGULINK_URL', // the command line (apps/cli): the node to call
   'REGULINK_TOKEN', // the command line: bearer token
   'REGULINK_PASSWORD', // the command line: password for login
+  'REGULINK_NEW_PASSWORD', // the command line: a new password (users password)
   'REGULINK_CLI_HOME', // the command line: the folder of its profile
   'REGULINK_REQUIRE_NATS', // CI (.ci/run) and the tests: fail the NATS tests without a server
   'REGULINK_TEST_TMP', // the tests: the temporary folder of a test run

@@ -10,5 +10,8 @@ export interface CliOutput {
   prompt?(question: string): Promise<string>;
 }
 
-/** The command line's own settings: REGULINK_URL, REGULINK_TOKEN, REGULINK_PASSWORD, REGULINK_CLI_HOME. */
+/**
+ * The command line's own settings: REGULINK_URL, REGULINK_TOKEN, REGULINK_PASSWORD,
+ * REGULINK_NEW_PASSWORD, REGULINK_CLI_HOME.
+ */
 export type CliEnv = Readonly<Record<string, string | undefined>>;

@@ -148,9 +148,18 @@ function accessStatus(code: AccessErrorCode): number {
       return 401;
     case AccessErrorCode.Forbidden:
     case AccessErrorCode.RouteNotDeclared:
+    case AccessErrorCode.CurrentPasswordWrong:
       return 403;
+    case AccessErrorCode.PasswordUnfit:
+      return 400;
+    case AccessErrorCode.UserNotFound:
+      return 404;
     case AccessErrorCode.UsernameTaken:
+    case AccessErrorCode.LastAdmin:
       return 409;
+    case AccessErrorCode.SignInLocked:
+    case AccessErrorCode.SignInRateLimited:
+      return 429;
     default:
       return assertUnreachable(code);
   }

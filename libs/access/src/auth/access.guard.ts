@@ -13,8 +13,10 @@ import { TokenService } from './token.service';
  * Deny by default: a route answers only if it is declared @Public() or names its roles with
  * @Roles(...) and the caller holds one of them. An undeclared route is refused to everyone.
  * The token proves who is calling; the account's current roles decide what it may do, so a
- * disabled account or a removed role takes effect at once: accounts are read from memory, dropped
- * as soon as the account table announces a change at commit (see TableWatch), however made.
+ * disabled account or a removed role takes effect at once, and a token issued before the
+ * account's tokens were revoked (password set again, account disabled) is refused: accounts are
+ * read from memory, dropped as soon as the account table announces a change at commit (see
+ * TableWatch), however made.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -52,6 +54,9 @@ export class AccessGuard implements CanActivate {
     );
     if (!account)
       throw new AccessException(AccessErrorCode.InvalidToken, 'the account behind this token is not active');
+    // Its password was set again, or it was disabled, since the token was issued.
+    if ((account.tokensRevokedAt?.getTime() ?? 0) !== claimed.tokensRevokedAt)
+      throw new AccessException(AccessErrorCode.InvalidToken, 'this token was revoked; sign in again');
     const user: AuthenticatedUser = { id: account.id, username: account.username, roles: account.roles };
     if (!required.some((role) => user.roles.includes(role))) {
       throw new AccessException(

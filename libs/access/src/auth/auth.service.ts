@@ -1,7 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { TableWatch } from '@regulink/persistence';
 import { AccessErrorCode, AccessException } from '../access.exception';
+import type { UserEntity } from '../users/user.entity';
 import { UserRepository } from '../users/user.repository';
+import { UsersService } from '../users/users.service';
+import { AccessClock } from './access-clock';
+import type { AuthenticatedUser } from './authenticated-user';
 import type { TokenResponseDto } from './dto/token-response.dto';
+import { LoginThrottle } from './login-throttle';
 import { hashPassword, verifyPassword } from './password-hasher';
 import { TokenService } from './token.service';
 
@@ -14,21 +20,63 @@ export class AuthService {
   constructor(
     private readonly users: UserRepository,
     private readonly tokens: TokenService,
+    private readonly throttle: LoginThrottle,
+    private readonly watch: TableWatch,
+    private readonly clock: AccessClock,
   ) {}
 
-  async issueToken(username: string, password: string): Promise<TokenResponseDto> {
+  /**
+   * A token for a username and password. Throttled before the password is checked (see
+   * LoginThrottle): the same for a username that exists and one that does not.
+   */
+  async issueToken(username: string, password: string, clientAddress: string): Promise<TokenResponseDto> {
+    const attempt = this.throttle.begin(username, clientAddress);
     const user = await this.users.findActiveByUsername(username);
     const valid = await verifyPassword(password, user?.passwordHash ?? (await this.decoyHash));
     if (!user || !valid) {
       this.logger.warn({ username }, 'refused a sign-in');
       throw new AccessException(AccessErrorCode.InvalidCredentials, 'unknown username or wrong password');
     }
+    this.throttle.succeeded(attempt);
+    const token = await this.issue(user);
+    this.logger.log({ userId: user.id, username }, 'issued an access token');
+    return token;
+  }
+
+  /**
+   * The caller changes their own password, proving the current one (throttled as a sign-in is).
+   * Every token issued before ends, the one used here too; a new token comes back.
+   */
+  async changePassword(
+    caller: AuthenticatedUser,
+    currentPassword: string,
+    newPassword: string,
+    clientAddress: string,
+  ): Promise<TokenResponseDto> {
+    const attempt = this.throttle.begin(caller.username, clientAddress);
+    const user = await this.users.findActiveById(caller.id);
+    if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
+      this.logger.warn({ userId: caller.id, username: caller.username }, 'refused a password change');
+      throw new AccessException(AccessErrorCode.CurrentPasswordWrong, 'the current password is not right');
+    }
+    this.throttle.succeeded(attempt);
+    UsersService.requireFit(newPassword, user.username);
+    const passwordHash = await hashPassword(newPassword);
+    const now = new Date(this.clock.now());
+    const changed = await this.users.change(user.id, () => ({ passwordHash, tokensRevokedAt: now }));
+    if (!changed) throw new AccessException(AccessErrorCode.InvalidToken, 'the account is not active');
+    this.watch.changed('app_user');
+    this.logger.log({ userId: user.id, username: user.username }, 'changed their own password');
+    return this.issue(changed.after);
+  }
+
+  private async issue(user: UserEntity): Promise<TokenResponseDto> {
     const { token, expiresIn } = await this.tokens.issue({
       id: user.id,
       username: user.username,
       roles: user.roles,
+      tokensRevokedAt: user.tokensRevokedAt?.getTime() ?? 0,
     });
-    this.logger.log({ userId: user.id, username }, 'issued an access token');
     return { accessToken: token, tokenType: 'Bearer', expiresIn };
   }
 }

@@ -7,6 +7,12 @@ import { AccessErrorCode, AccessException } from '../access.exception';
 import { ALL_ROLES, type Role } from '../role';
 import type { AuthenticatedUser } from './authenticated-user';
 
+/** What a token says: who, and when that account's tokens were last revoked as it was issued. */
+export interface TokenClaims extends AuthenticatedUser {
+  /** Milliseconds since the epoch; 0 when the account's tokens had never been revoked. */
+  readonly tokensRevokedAt: number;
+}
+
 /** Access tokens are JWTs of their own type, so they can never pass for a signed exchange message. */
 const TOKEN_TYP = 'at+jwt';
 
@@ -32,10 +38,10 @@ export class TokenService {
     return `regulink:${this.config.node.region}`;
   }
 
-  async issue(user: AuthenticatedUser): Promise<{ token: string; expiresIn: number }> {
+  async issue(user: TokenClaims): Promise<{ token: string; expiresIn: number }> {
     const signer = this.identity.signer();
     const expiresIn = this.config.auth.tokenTtlSeconds;
-    const token = await new SignJWT({ roles: user.roles, name: user.username })
+    const token = await new SignJWT({ roles: user.roles, name: user.username, rev: user.tokensRevokedAt })
       .setProtectedHeader({ alg: SIGNING_ALG, kid: signer.kid, typ: TOKEN_TYP })
       .setSubject(user.id)
       .setIssuer(this.audience)
@@ -46,7 +52,11 @@ export class TokenService {
     return { token, expiresIn };
   }
 
-  async verify(token: string): Promise<AuthenticatedUser> {
+  /**
+   * The claims of a token this node could have issued, still alive. A token without `rev` (issued
+   * before tokens carried it) reads as 0: good until its account's tokens are first revoked.
+   */
+  async verify(token: string): Promise<TokenClaims> {
     try {
       const { payload, protectedHeader } = await jwtVerify(token, this.keys(), {
         algorithms: [SIGNING_ALG],
@@ -60,7 +70,12 @@ export class TokenService {
       const roles = Array.isArray(payload.roles)
         ? payload.roles.filter((r): r is Role => ALL_ROLES.includes(r as Role))
         : [];
-      return { id: payload.sub!, username: typeof payload.name === 'string' ? payload.name : '', roles };
+      return {
+        id: payload.sub!,
+        username: typeof payload.name === 'string' ? payload.name : '',
+        roles,
+        tokensRevokedAt: typeof payload.rev === 'number' ? payload.rev : 0,
+      };
     } catch {
       throw new AccessException(AccessErrorCode.InvalidToken, 'the bearer token is invalid or expired');
     }

@@ -28,4 +28,11 @@ export class UserEntity {
 
   @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
   disabledAt!: Date | null;
+
+  /**
+   * When the account's tokens were last revoked (password set again, account disabled): a token
+   * carries this value as it was at issue and is refused once it differs. Null: never revoked.
+   */
+  @Column({ name: 'tokens_revoked_at', type: 'timestamptz', nullable: true })
+  tokensRevokedAt!: Date | null;
 }

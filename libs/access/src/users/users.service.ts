@@ -2,11 +2,16 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
+import { TableWatch } from '@regulink/persistence';
+import { AccessClock } from '../auth/access-clock';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { LoginThrottle } from '../auth/login-throttle';
 import { generatePassword, hashPassword } from '../auth/password-hasher';
 import { AccessErrorCode, AccessException } from '../access.exception';
 import { Role } from '../role';
 import type { UserCreateDto } from './dto/user-create.dto';
 import type { UserResponseDto } from './dto/user-response.dto';
+import type { UserUpdateDto } from './dto/user-update.dto';
 import type { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
 
@@ -18,6 +23,9 @@ export class UsersService {
 
   constructor(
     private readonly users: UserRepository,
+    private readonly watch: TableWatch,
+    private readonly clock: AccessClock,
+    private readonly throttle: LoginThrottle,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -38,6 +46,76 @@ export class UsersService {
 
   async list(): Promise<UserResponseDto[]> {
     return (await this.users.list()).map((u) => UsersService.map(u));
+  }
+
+  /**
+   * Changes an account's roles, or disables or enables it. Disabling ends its tokens (they stay
+   * ended when it is enabled again); roles are read afresh on every request, so they count from
+   * the next one. Refused (`LAST_ADMIN`) when it would leave the node without an enabled
+   * administrator, the caller's own account included.
+   */
+  async update(id: string, input: UserUpdateDto, by: AuthenticatedUser): Promise<UserResponseDto> {
+    const now = new Date(this.clock.now());
+    const changed = await this.users.change(id, ({ user, otherEnabledAdmins }) => {
+      const disabled = input.disabled ?? user.disabledAt !== null;
+      const roles = input.roles ?? user.roles;
+      if (isEnabledAdmin(user) && !(roles.includes(Role.Admin) && !disabled) && otherEnabledAdmins === 0) {
+        throw new AccessException(
+          AccessErrorCode.LastAdmin,
+          'the node would be left without an enabled administrator: make another account admin first',
+        );
+      }
+      return {
+        ...(input.roles ? { roles: input.roles } : {}),
+        // Disabled now (not again): its tokens end, and stay ended if it is enabled again.
+        ...(disabled && user.disabledAt === null ? { disabledAt: now, tokensRevokedAt: now } : {}),
+        ...(disabled ? {} : { disabledAt: null }),
+      };
+    });
+    if (!changed) throw UsersService.notFound(id);
+    this.watch.changed('app_user');
+    const { before, after } = changed;
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    if (before.roles.join() !== after.roles.join()) changes.roles = { from: before.roles, to: after.roles };
+    if ((before.disabledAt === null) !== (after.disabledAt === null)) {
+      changes.disabled = { from: before.disabledAt !== null, to: after.disabledAt !== null };
+    }
+    this.logger.log(
+      { userId: after.id, username: after.username, by: by.username, changes },
+      'changed a user',
+    );
+    return UsersService.map(after);
+  }
+
+  /**
+   * Sets an account's password (an administrator's reset): every token issued to it before is
+   * refused from now on, and a sign-in lock on its username is lifted. The password is never logged.
+   */
+  async setPassword(id: string, password: string, by: AuthenticatedUser): Promise<void> {
+    const passwordHash = await hashPassword(password);
+    const now = new Date(this.clock.now());
+    const changed = await this.users.change(id, ({ user }) => {
+      UsersService.requireFit(password, user.username);
+      return { passwordHash, tokensRevokedAt: now };
+    });
+    if (!changed) throw UsersService.notFound(id);
+    this.watch.changed('app_user');
+    this.throttle.forget(changed.after.username);
+    this.logger.log(
+      { userId: changed.after.id, username: changed.after.username, by: by.username },
+      "set a user's password",
+    );
+  }
+
+  /** What only the account can tell about a new password: it is not the username. */
+  static requireFit(password: string, username: string): void {
+    if (password.trim().toLowerCase() === username.toLowerCase()) {
+      throw new AccessException(AccessErrorCode.PasswordUnfit, 'the password must not be the username');
+    }
+  }
+
+  private static notFound(id: string): AccessException {
+    return new AccessException(AccessErrorCode.UserNotFound, `no account ${id}`);
   }
 
   /**
@@ -87,4 +165,8 @@ export class UsersService {
       disabledAt: user.disabledAt ? user.disabledAt.toISOString() : null,
     };
   }
+}
+
+function isEnabledAdmin(user: UserEntity): boolean {
+  return user.disabledAt === null && user.roles.includes(Role.Admin);
 }

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsString, Matches, ValidateBy } from 'class-validator';
 import { Role } from '../../role';
-import { Chars, MaxChars, MinChars } from '@regulink/protocol';
+import { Chars } from '@regulink/protocol';
+import { NewPassword } from './new-password';
 
 export class UserCreateDto {
   @ApiProperty({
@@ -20,10 +21,7 @@ export class UserCreateDto {
   displayName!: string;
 
   @ApiProperty({ minLength: 12, maxLength: 200, writeOnly: true })
-  @IsString()
-  @MinChars(12)
-  @MaxChars(200)
-  @Matches(/\S/, { message: 'password must not be only spaces' })
+  @NewPassword()
   @ValidateBy({
     name: 'notTheUsername',
     validator: {

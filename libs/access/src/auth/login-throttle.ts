@@ -1,0 +1,148 @@
+import { Logger } from '@nestjs/common';
+import { AccessErrorCode, AccessException } from '../access.exception';
+import { AccessClock } from './access-clock';
+
+/** How many failed sign-ins are let through before the next are refused, and for how long. */
+export interface LoginThrottleLimits {
+  /** Failed sign-ins for one username within `usernameWindowMs` that lock that username… */
+  readonly usernameFailures: number;
+  readonly usernameWindowMs: number;
+  /** …for this long (a right password too is refused meanwhile). */
+  readonly usernameLockMs: number;
+  /** Failed sign-ins from one client address within `addressWindowMs` past which it is refused. */
+  readonly addressFailures: number;
+  readonly addressWindowMs: number;
+  /** Most usernames, and most addresses, remembered at once (the oldest are forgotten first). */
+  readonly maxTracked: number;
+}
+
+export const LOGIN_THROTTLE_LIMITS: LoginThrottleLimits = {
+  usernameFailures: 5,
+  usernameWindowMs: 15 * 60_000,
+  usernameLockMs: 15 * 60_000,
+  addressFailures: 20,
+  addressWindowMs: 60_000,
+  maxTracked: 50_000,
+};
+
+/** One password check under way: settle it with `succeeded` when the password was right. */
+export interface SignInAttempt {
+  readonly username: string;
+  readonly address: string;
+  readonly at: number;
+}
+
+interface UsernameState {
+  /** When each recent failure (or attempt still under way) started, oldest first. */
+  failures: number[];
+  lockedUntil: number;
+}
+
+/**
+ * Throttles password checks (sign-in, and a user changing their own password), in the memory of
+ * this process: each replica of a node counts its own. An attempt counts as failed from the moment
+ * it starts and is given back when the password proves right, so parallel guesses are counted
+ * before any of them is checked. Per username, known or not (the answer never tells which):
+ * `usernameFailures` failures within the window lock it for `usernameLockMs`. Per client address
+ * (an IPv6 address by its /64): at most `addressFailures` failures per `addressWindowMs`. A refused
+ * attempt costs no password check and does not count. Tests build one with their own limits.
+ */
+export class LoginThrottle {
+  private readonly logger = new Logger(LoginThrottle.name);
+  private readonly usernames = new Map<string, UsernameState>();
+  private readonly addresses = new Map<string, number[]>();
+  private readonly limits: LoginThrottleLimits;
+
+  constructor(
+    private readonly clock: AccessClock,
+    limits?: LoginThrottleLimits,
+  ) {
+    this.limits = limits ?? LOGIN_THROTTLE_LIMITS;
+  }
+
+  /** Counts an attempt about to check a password, or refuses it (`SIGN_IN_LOCKED`, `SIGN_IN_RATE_LIMITED`). */
+  begin(username: string, clientAddress: string): SignInAttempt {
+    const now = this.clock.now();
+    const address = addressKey(clientAddress);
+    const { usernameFailures, usernameWindowMs, usernameLockMs, addressFailures, addressWindowMs } =
+      this.limits;
+
+    const fromAddress = recent(this.addresses.get(address), now - addressWindowMs);
+    if (fromAddress.length >= addressFailures) {
+      throw new AccessException(
+        AccessErrorCode.SignInRateLimited,
+        `too many failed sign-ins from this address; try again in ${seconds(fromAddress[0]! + addressWindowMs - now)} s`,
+      );
+    }
+    const state = this.usernames.get(username);
+    if (state && state.lockedUntil > now) {
+      throw new AccessException(
+        AccessErrorCode.SignInLocked,
+        `too many failed sign-ins for this username; try again in ${seconds(state.lockedUntil - now)} s`,
+      );
+    }
+
+    fromAddress.push(now);
+    remember(this.addresses, address, fromAddress, this.limits.maxTracked);
+    const failures = recent(state?.failures, now - usernameWindowMs);
+    failures.push(now);
+    const next: UsernameState = { failures, lockedUntil: 0 };
+    if (failures.length >= usernameFailures) {
+      next.lockedUntil = now + usernameLockMs;
+      this.logger.warn({ username, lockSeconds: usernameLockMs / 1000 }, 'locked sign-ins for a username');
+    }
+    remember(this.usernames, username, next, this.limits.maxTracked);
+    return { username, address, at: now };
+  }
+
+  /** The password was right: the attempt is given back and the username's failures forgotten. */
+  succeeded(attempt: SignInAttempt): void {
+    this.usernames.delete(attempt.username);
+    const fromAddress = this.addresses.get(attempt.address);
+    const index = fromAddress?.indexOf(attempt.at) ?? -1;
+    if (index >= 0) fromAddress!.splice(index, 1);
+  }
+
+  /** Forgets a username's failures and lock (its password was just set by an administrator). */
+  forget(username: string): void {
+    this.usernames.delete(username);
+  }
+}
+
+/** The times after `since`, oldest first (the list is kept in order). */
+function recent(times: readonly number[] | undefined, since: number): number[] {
+  return times ? times.filter((t) => t > since) : [];
+}
+
+/** Stores a key as the newest, forgetting the oldest keys past the bound. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  for (const oldest of map.keys()) {
+    if (map.size <= max) break;
+    map.delete(oldest);
+  }
+}
+
+function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/**
+ * The address an attempt is counted under: an IPv4 address as it is (also when IPv4-mapped), an
+ * IPv6 address by its first 64 bits, since one host commonly holds a whole /64.
+ */
+export function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = address.toLowerCase().split('%')[0]!.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups =
+    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
