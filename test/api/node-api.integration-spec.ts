@@ -258,6 +258,11 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
         /displayName is not well-formed Unicode/,
       ],
       [
+        'a __proto__ key, which reading the body would drop unseen',
+        '{"username":"ok.name","displayName":"x","password":"long enough password","roles":["officer"],"__proto__":{"isRoot":true}}',
+        /__proto__ is not a field of any input/,
+      ],
+      [
         'a constructor key, which reading the body would drop unseen',
         '{"username":"ok.name","displayName":"x","password":"long enough password","roles":["officer"],"constructor":{"isRoot":true}}',
         /constructor is not a field of any input/,
@@ -280,7 +285,7 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
     });
 
     it('refuses a body of another format on a JSON route, saying so', async () => {
-      for (const type of ['text/csv', 'application/x-ndjson', 'application/octet-stream']) {
+      for (const type of ['text/csv', 'application/x-ndjson', 'application/octet-stream', 'text/plain']) {
         const response = await node.request('POST', '/auth/token', {
           body: 'username,password\nadmin,secret\n',
           headers: { 'content-type': type },

@@ -48,6 +48,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       AppModule.forRoot(config, databaseUrl),
       new FastifyAdapter({
         bodyLimit: BODY_LIMIT_BYTES,
+        // A `__proto__` key is kept as the own key JSON.parse makes it, for the request pipe to
+        // refuse by name like any key no input has (nothing reads a body before the pipe).
+        onProtoPoisoning: 'ignore',
         loggerInstance: root.child({ context: 'Http' }),
         genReqId: correlationIdFor,
         logController: new LogController({ requestIdLogLabel: 'correlationId' }),

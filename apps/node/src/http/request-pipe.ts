@@ -20,9 +20,12 @@ export class RequestPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    // A body sent as CSV, NDJSON or bytes reaches a JSON route unread, as a stream: refused as
-    // what it is, rather than walked as an object.
-    if (metadata.type === 'body' && typeof value === 'object' && value !== null && !isPlain(value)) {
+    // A body sent as CSV, NDJSON or bytes reaches a JSON route unread, as a stream (as text/plain,
+    // as a string): refused as what it is, rather than walked as an object.
+    if (
+      metadata.type === 'body' &&
+      (typeof value === 'string' || (typeof value === 'object' && value !== null && !isPlain(value)))
+    ) {
       throw new RequestValidationException(['the body must be a JSON document sent as application/json']);
     }
     if (metadata.type !== 'custom') {
