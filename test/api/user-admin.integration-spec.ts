@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { AccessClock, Role } from '@regulink/access';
+import { UsersService } from '../../libs/access/src/users/users.service';
 import { newUser, type TestUser } from '../factories/user.factory';
 import { bootTestNode, sql, TEST_ADMIN, type TestNode } from '../support/test-node';
 
@@ -396,5 +397,26 @@ describe('managing accounts (real node, real PostgreSQL)', () => {
         later.mockRestore();
       }
     });
+  });
+});
+
+describe('a node never left without an administrator', () => {
+  it('makes the configured one administrator again at start when none is left enabled', async () => {
+    const node = await bootTestNode();
+    try {
+      const before = await node.adminToken();
+      // Every account disabled, as an operator could in the database.
+      await sql(node, 'UPDATE app_user SET disabled_at = now()');
+      await node.app.get(UsersService).ensureAdmin();
+      const signedIn = await node.request('POST', '/auth/token', { body: TEST_ADMIN });
+      expect(signedIn.status).toBe(200);
+      const { accessToken } = (await signedIn.json()) as { accessToken: string };
+      const me = await node.request('GET', '/auth/me', { token: accessToken });
+      expect(await me.json()).toMatchObject({ roles: expect.arrayContaining(['admin']) });
+      // What was issued before the restoration ends with it.
+      expect((await node.request('GET', '/auth/me', { token: before })).status).toBe(401);
+    } finally {
+      await node.close();
+    }
   });
 });

@@ -40,6 +40,11 @@ export class UserRepository {
     return this.users.findOneBy({ id, disabledAt: IsNull() });
   }
 
+  /** The account named `username`, enabled or not. */
+  findByUsername(username: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ username });
+  }
+
   list(): Promise<UserEntity[]> {
     return this.users.find({ order: { createdAt: 'ASC' } });
   }

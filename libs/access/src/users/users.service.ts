@@ -144,13 +144,35 @@ export class UsersService {
         createdBy: 'bootstrap',
       });
     } catch (error) {
-      // Another replica of this node bootstrapped the same account a moment ago.
-      if (error instanceof AccessException && error.code === AccessErrorCode.UsernameTaken) return;
-      throw error;
+      if (!(error instanceof AccessException && error.code === AccessErrorCode.UsernameTaken)) throw error;
+      // Another replica of this node bootstrapped the same account a moment ago…
+      if (await this.users.hasActiveAdmin()) return;
+      // …or the account is there, disabled or no longer an administrator, and none is left: it is
+      // made the administrator again, with the password configured or just written to the file.
+      await this.restoreAdmin(username, password, passwordFile);
+      return;
     }
     this.logger.warn(
       { userId: user.id, username, passwordFile: passwordFile ?? '(from configuration)' },
       'created the first administrator',
+    );
+  }
+
+  private async restoreAdmin(username: string, password: string, passwordFile: string | undefined) {
+    const existing = await this.users.findByUsername(username);
+    if (!existing) return;
+    const passwordHash = await hashPassword(password);
+    const now = new Date(this.clock.now());
+    await this.users.change(existing.id, ({ user }) => ({
+      roles: user.roles.includes(Role.Admin) ? user.roles : [...user.roles, Role.Admin],
+      disabledAt: null,
+      passwordHash,
+      tokensRevokedAt: now,
+    }));
+    this.watch.changed('app_user');
+    this.logger.warn(
+      { userId: existing.id, username, passwordFile: passwordFile ?? '(from configuration)' },
+      'no enabled administrator was left: restored the configured one, with a new password',
     );
   }
 
