@@ -354,7 +354,7 @@ describe('managing accounts (real node, real PostgreSQL)', () => {
       expect((await signIn(TEST_ADMIN.username, TEST_ADMIN.password)).status).toBe(200);
     });
 
-    it('counts parallel guesses before checking any, so 64 at once cost 5 password checks', async () => {
+    it('checks parallel guesses for one username one at a time, so 64 at once cost 5 password checks', async () => {
       const user = await newUser(node, [Role.Officer]);
       const answers = await Promise.all(
         Array.from({ length: 64 }, (_, i) => signInFrom(node, '127.0.0.5', user.username, `guess ${i}`)),
@@ -362,6 +362,14 @@ describe('managing accounts (real node, real PostgreSQL)', () => {
       const statuses = answers.map((a) => a.status);
       expect(statuses.filter((s) => s === 401)).toHaveLength(5);
       expect(statuses.filter((s) => s === 429)).toHaveLength(59);
+    });
+
+    it('lets one user sign in from several workers at once: checked one after another, never locked', async () => {
+      const user = await newUser(node, [Role.System]);
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, () => signInFrom(node, '127.0.0.10', user.username, user.password)),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
     });
 
     it('caps failed sign-ins from one address at 20 a minute, whatever the usernames', async () => {

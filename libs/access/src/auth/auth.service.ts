@@ -30,14 +30,17 @@ export class AuthService {
    * LoginThrottle): the same for a username that exists and one that does not.
    */
   async issueToken(username: string, password: string, clientAddress: string): Promise<TokenResponseDto> {
-    const attempt = this.throttle.begin(username, clientAddress);
-    const user = await this.users.findActiveByUsername(username);
-    const valid = await verifyPassword(password, user?.passwordHash ?? (await this.decoyHash));
+    const found: { user: UserEntity | null } = { user: null };
+    const valid = await this.throttle.check(username, clientAddress, async () => {
+      found.user = await this.users.findActiveByUsername(username);
+      const right = await verifyPassword(password, found.user?.passwordHash ?? (await this.decoyHash));
+      return found.user !== null && right;
+    });
+    const { user } = found;
     if (!user || !valid) {
       this.logger.warn({ username }, 'refused a sign-in');
       throw new AccessException(AccessErrorCode.InvalidCredentials, 'unknown username or wrong password');
     }
-    this.throttle.succeeded(attempt);
     const token = await this.issue(user);
     this.logger.log({ userId: user.id, username }, 'issued an access token');
     return token;
@@ -53,13 +56,16 @@ export class AuthService {
     newPassword: string,
     clientAddress: string,
   ): Promise<TokenResponseDto> {
-    const attempt = this.throttle.begin(caller.username, clientAddress);
-    const user = await this.users.findActiveById(caller.id);
-    if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
+    const found: { user: UserEntity | null } = { user: null };
+    const right = await this.throttle.check(caller.username, clientAddress, async () => {
+      found.user = await this.users.findActiveById(caller.id);
+      return found.user !== null && (await verifyPassword(currentPassword, found.user.passwordHash));
+    });
+    const { user } = found;
+    if (!user || !right) {
       this.logger.warn({ userId: caller.id, username: caller.username }, 'refused a password change');
       throw new AccessException(AccessErrorCode.CurrentPasswordWrong, 'the current password is not right');
     }
-    this.throttle.succeeded(attempt);
     UsersService.requireFit(newPassword, user.username);
     const passwordHash = await hashPassword(newPassword);
     const now = new Date(this.clock.now());

@@ -40,9 +40,10 @@ interface UsernameState {
 
 /**
  * Throttles password checks (sign-in, and a user changing their own password), in the memory of
- * this process: each replica of a node counts its own. An attempt counts as failed from the moment
- * it starts and is given back when the password proves right, so parallel guesses are counted
- * before any of them is checked. Per username, known or not (the answer never tells which):
+ * this process: each replica of a node counts its own. The checks for one username run one after
+ * another (`check`); an attempt counts as failed from the moment it starts and is given back when
+ * the password proves right, so parallel guesses from many addresses are counted before any of
+ * them is checked. Per username, known or not (the answer never tells which):
  * `usernameFailures` failures within the window lock it for `usernameLockMs`. Per client address
  * (an IPv6 address by its /64): at most `addressFailures` failures per `addressWindowMs`. A refused
  * attempt costs no password check and does not count. Tests build one with their own limits.
@@ -51,6 +52,8 @@ export class LoginThrottle {
   private readonly logger = new Logger(LoginThrottle.name);
   private readonly usernames = new Map<string, UsernameState>();
   private readonly addresses = new Map<string, number[]>();
+  /** Per username, the end of the checks queued for it (see `check`). */
+  private readonly queues = new Map<string, Promise<void>>();
   private readonly limits: LoginThrottleLimits;
 
   constructor(
@@ -58,6 +61,30 @@ export class LoginThrottle {
     limits?: LoginThrottleLimits,
   ) {
     this.limits = limits ?? LOGIN_THROTTLE_LIMITS;
+  }
+
+  /**
+   * Runs one password check (`verify`, true when the password is right) for `username`, counted
+   * as `begin` and `succeeded` say, after the checks already under way for that username: parallel
+   * guesses are checked one at a time and the lock stops them, while a user signing in from
+   * several workers at once waits a moment instead of locking itself out. Throws a refusal.
+   */
+  async check(username: string, clientAddress: string, verify: () => Promise<boolean>): Promise<boolean> {
+    const before = this.queues.get(username) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = before.then(() => new Promise<void>((resolve) => (done = resolve)));
+    this.queues.set(username, mine);
+    try {
+      await before;
+      const attempt = this.begin(username, clientAddress);
+      const right = await verify();
+      if (right) this.succeeded(attempt);
+      return right;
+    } finally {
+      // `done` is set once `before` settled, which the await above waited for.
+      done?.();
+      if (this.queues.get(username) === mine) this.queues.delete(username);
+    }
   }
 
   /** Counts an attempt about to check a password, or refuses it (`SIGN_IN_LOCKED`, `SIGN_IN_RATE_LIMITED`). */
