@@ -29,7 +29,7 @@ function signInFrom(
   localAddress: string,
   username: string,
   password: string,
-): Promise<{ status: number; body: Record<string, unknown> }> {
+): Promise<{ status: number; body: Record<string, unknown>; retryAfter: string | undefined }> {
   const url = new URL('/auth/token', node.url);
   const payload = JSON.stringify({ username, password });
   return new Promise((resolve, reject) => {
@@ -45,7 +45,11 @@ function signInFrom(
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }),
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(text) as Record<string, unknown>,
+            retryAfter: res.headers['retry-after'],
+          }),
         );
       },
     );
@@ -342,6 +346,9 @@ describe('managing accounts (real node, real PostgreSQL)', () => {
       const unknown = await answers('nobody.at.all', '127.0.0.3');
       expect(known.status).toBe(429);
       expect(unknown.status).toBe(429);
+      // Retry-After says when, the same for both (15 minutes, give or take the seconds the test took).
+      expect(Number(known.retryAfter)).toBeGreaterThan(850);
+      expect(Math.abs(Number(known.retryAfter) - Number(unknown.retryAfter))).toBeLessThanOrEqual(5);
       const strip = ({ correlationId: _, ...rest }: Record<string, unknown>) => rest;
       expect(strip(known.body)).toEqual({
         statusCode: 429,
@@ -381,6 +388,7 @@ describe('managing accounts (real node, real PostgreSQL)', () => {
       expect(capped.status).toBe(429);
       expect(capped.body).toMatchObject({ code: 'SIGN_IN_RATE_LIMITED' });
       expect(capped.body.message).toMatch(/^too many failed sign-ins from this address; try again in \d+ s$/);
+      expect(capped.body.message).toContain(`try again in ${capped.retryAfter} s`);
       // Another address signs in.
       expect((await signInFrom(node, '127.0.0.7', TEST_ADMIN.username, TEST_ADMIN.password)).status).toBe(
         200,

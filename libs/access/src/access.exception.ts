@@ -23,6 +23,8 @@ export class AccessException extends Error {
   constructor(
     readonly code: AccessErrorCode,
     message: string,
+    /** For a refusal that ends by itself (a sign-in lock): in how many seconds it does. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AccessException';

@@ -16,7 +16,8 @@ export class ErrorBodyFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { body, unexpected } = mapError(error, request.id);
+    const { body, unexpected, retryAfter } = mapError(error, request.id);
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     if (unexpected) {
       this.metrics.failedRequests.inc();
       this.logger.error({ err: error, errorId: body.errorId }, 'request failed unexpectedly');

@@ -24,6 +24,8 @@ export interface MappedError {
   readonly body: ErrorBody;
   /** Unexpected errors are logged in full under their errorId; expected ones are not. */
   readonly unexpected: boolean;
+  /** For a refusal that ends by itself, in seconds: sent as Retry-After. */
+  readonly retryAfter?: number;
 }
 
 function assertUnreachable(value: never): never {
@@ -232,7 +234,12 @@ export function mapError(error: unknown, correlationId: string): MappedError {
     unexpected: false,
   });
 
-  if (error instanceof AccessException) return expected(accessStatus(error.code), error.code, error.message);
+  if (error instanceof AccessException) {
+    const mapped = expected(accessStatus(error.code), error.code, error.message);
+    return error.retryAfterSeconds === undefined
+      ? mapped
+      : { ...mapped, retryAfter: error.retryAfterSeconds };
+  }
   if (error instanceof FederationException)
     return expected(federationStatus(error.code), error.code, error.message);
   if (error instanceof AuditException) return expected(auditStatus(error.code), error.code, error.message);

@@ -96,16 +96,20 @@ export class LoginThrottle {
 
     const fromAddress = recent(this.addresses.get(address), now - addressWindowMs);
     if (fromAddress.length >= addressFailures) {
+      const wait = seconds(fromAddress[0]! + addressWindowMs - now);
       throw new AccessException(
         AccessErrorCode.SignInRateLimited,
-        `too many failed sign-ins from this address; try again in ${seconds(fromAddress[0]! + addressWindowMs - now)} s`,
+        `too many failed sign-ins from this address; try again in ${wait} s`,
+        wait,
       );
     }
     const state = this.usernames.get(username);
     if (state && state.lockedUntil > now) {
+      const wait = seconds(state.lockedUntil - now);
       throw new AccessException(
         AccessErrorCode.SignInLocked,
-        `too many failed sign-ins for this username; try again in ${seconds(state.lockedUntil - now)} s`,
+        `too many failed sign-ins for this username; try again in ${wait} s`,
+        wait,
       );
     }
 
