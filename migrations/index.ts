@@ -26,6 +26,7 @@ import { ResolveLookupTimeIndex1796318200000 } from './1796318200000-ResolveLook
 import { ImportHeartbeat1796318300000 } from './1796318300000-ImportHeartbeat';
 import { CaseStepTakenBy1796318400000 } from './1796318400000-CaseStepTakenBy';
 import { UserTokensRevokedAt1796318461937 } from './1796318461937-UserTokensRevokedAt';
+import { CaseSentOn1796318500000 } from './1796318500000-CaseSentOn';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   ImportHeartbeat1796318300000,
   CaseStepTakenBy1796318400000,
   UserTokensRevokedAt1796318461937,
+  CaseSentOn1796318500000,
 ];

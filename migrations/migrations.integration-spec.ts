@@ -73,4 +73,38 @@ describe('migrations', () => {
     );
     await dataSource.query('DELETE FROM registry_entity');
   });
+
+  it("give cases stored before the rules knew the send's date that date, from their first step", async () => {
+    const since = MIGRATIONS.findIndex((m) => m.name === 'CaseSentOn1796318500000');
+    for (let i = since; i < MIGRATIONS.length; i++) await dataSource.undoLastMigration();
+    const [old, known] = ['0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a51', '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a52'];
+    for (const [id, facts] of [
+      [old, { state: 'received', receivedOn: '2026-03-03', history: [] }],
+      [known, { state: 'received', sentOn: '2026-03-01', history: [] }],
+    ] as const) {
+      await dataSource.query(
+        `INSERT INTO case_item (id, kind, role, peer_region, agreement_id, state, seq, facts, content,
+           jurisdiction, created_at, updated_at)
+         VALUES ($1, 'clue', 'receiver', '330000', gen_random_uuid(), 'received', 2, $2, '{}', '{}', now(), now())`,
+        [id, facts],
+      );
+      await dataSource.query(
+        `INSERT INTO case_step (case_id, seq, action, by_region, payload, "on", envelope_id, digest, envelope,
+           status, recorded_at)
+         VALUES ($1, 1, 'send', '330000', '{}', '2026-03-02', gen_random_uuid(), 'd', 'e', 'applied', now())`,
+        [id],
+      );
+    }
+    await runMigrationsLocked(dataSource);
+    const rows: { id: string; sent: string }[] = await dataSource.query(
+      `SELECT id, facts->>'sentOn' AS sent FROM case_item ORDER BY id`,
+    );
+    // The date of the signed send where the facts had none; a date already there is kept.
+    expect(rows).toEqual([
+      { id: old, sent: '2026-03-02' },
+      { id: known, sent: '2026-03-01' },
+    ]);
+    await dataSource.query('DELETE FROM case_step');
+    await dataSource.query('DELETE FROM case_item');
+  });
 });
