@@ -693,6 +693,13 @@ describe('case clues between regions (three real nodes)', () => {
       expect(atA.deadline.dueDate).toBe(atB.deadline.dueDate);
       expect(atB.deadline.dueDate! > nextDay).toBe(true);
 
+      // An officer at B acting in those same seconds (still the day before, by B's clock) dates the
+      // step the day of the one before it, rather than being refused.
+      setClock(b, `${day}T23:59:50+08:00`);
+      const accepted = await step(b, officerB, id, { action: 'accept' });
+      expect(accepted.status).toBe(201);
+      expect(accepted.json.steps.at(-1)).toMatchObject({ action: 'accept', on: nextDay });
+
       // From the send to its receipt: 0 days, at both ends.
       type Figures = { figures: { role: string; peerRegion: string; medianDays: Record<string, number> }[] };
       const query = `/cases/figures?from=${nextDay}&to=${nextDay}`;

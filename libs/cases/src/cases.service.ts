@@ -366,7 +366,9 @@ export class CasesService implements OnApplicationBootstrap {
     const item = await this.require(id);
     const kind = item.kind as CaseKind;
     const side = item.role as CaseSide;
-    const on = this.today();
+    // Never before the step before it: in the seconds before midnight here, the other region's
+    // last step can already be dated the next day.
+    const on = laterDay(this.today(), lastStepDay(item.facts));
     const { evidence, uploads, ...fields } = dto;
     const action = { type: dto.action, ...withoutAction(fields) } as StepAction;
     // The rules are checked before anything is signed, and again under the lock below.
@@ -1111,4 +1113,15 @@ function minDate(a: string | undefined, b: string): string {
 /** `value` as JSON holds it (a class instance of a DTO becomes plain data), to compare with a stored copy. */
 function plainCopy(value: object): unknown {
   return JSON.parse(JSON.stringify(value)) as unknown;
+}
+
+/** The day of the last step the facts record (the send's, before any other), if any. */
+function lastStepDay(facts: Record<string, unknown>): string | undefined {
+  const history = facts.history as readonly { on?: unknown }[] | undefined;
+  const last = history?.at(-1)?.on ?? facts.sentOn;
+  return typeof last === 'string' ? last : undefined;
+}
+
+function laterDay(day: string, other: string | undefined): string {
+  return other !== undefined && other > day ? other : day;
 }
