@@ -5,6 +5,7 @@ import { FederationModule, MessageRegistry } from '@regulink/federation';
 import { IdentityModule } from '@regulink/identity';
 import { MetricsModule } from '@regulink/metrics';
 import { EvidenceController } from './evidence/evidence.controller';
+import { EvidenceRepository } from './evidence/evidence.repository';
 import { EvidenceService } from './evidence/evidence.service';
 import { ImportJobEntity } from './import/import-job.entity';
 import { ImportJobRepository } from './import/import-job.repository';
@@ -85,6 +86,7 @@ import { SyncService } from './sync/sync.service';
     LandingService,
     SyncRepository,
     SyncService,
+    EvidenceRepository,
     EvidenceService,
     ResolveRepository,
     ResolveService,

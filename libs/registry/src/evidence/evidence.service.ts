@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { AgreementsService } from '@regulink/agreements';
 import { PeersService } from '@regulink/federation';
 import { normalizeShopUrl } from '@regulink/domain';
@@ -14,14 +12,7 @@ import {
 } from '@regulink/protocol';
 import { RegistryErrorCode, RegistryException } from '../registry.exception';
 import { SyncRepository } from '../sync/sync.repository';
-
-/** A record this node received in a signed batch, as stored, with where it sits in its batch. */
-interface HeldRecord {
-  readonly record: unknown;
-  readonly proof: string[];
-  readonly batchId: string;
-  readonly index: number;
-}
+import { EvidenceRepository, type HeldRecord } from './evidence.repository';
 
 /**
  * Evidence bundles: for one record received from another node (a shop synced here, a landing
@@ -32,7 +23,7 @@ interface HeldRecord {
 @Injectable()
 export class EvidenceService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly held: EvidenceRepository,
     private readonly batches: SyncRepository,
     private readonly agreements: AgreementsService,
     private readonly peers: PeersService,
@@ -46,12 +37,7 @@ export class EvidenceService {
   async shop(platform: string, url: string): Promise<EvidenceBundle> {
     const missing = (shown: string) => `no shop ${platform} ${shown} was received from another region`;
     const key = shopKeyUrl(url, missing(url));
-    const rows: HeldRecord[] = await this.dataSource.query(
-      `SELECT record, proof, import_id AS "batchId", import_line AS index
-         FROM registry_shop WHERE platform = $1 AND url = $2 AND origin IS NOT NULL`,
-      [platform, key],
-    );
-    return this.bundle('shop', rows[0], missing(key));
+    return this.bundle('shop', await this.held.receivedShop(platform, key), missing(key));
   }
 
   /** The evidence of a landing result returned by the node of the shop's home region; `url` as for shop. */
@@ -59,12 +45,7 @@ export class EvidenceService {
     const missing = (shown: string) =>
       `no landing result for ${platform} ${shown} was returned by another region`;
     const key = shopKeyUrl(url, missing(url));
-    const rows: HeldRecord[] = await this.dataSource.query(
-      `SELECT record, proof, batch_id AS "batchId", batch_index AS index
-         FROM registry_landing WHERE platform = $1 AND url = $2 AND landed_by IS NOT NULL`,
-      [platform, key],
-    );
-    return this.bundle('landing', rows[0], missing(key));
+    return this.bundle('landing', await this.held.returnedLanding(platform, key), missing(key));
   }
 
   private async bundle(kind: string, held: HeldRecord | undefined, missing: string): Promise<EvidenceBundle> {

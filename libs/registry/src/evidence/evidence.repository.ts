@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+
+/** A record this node received in a signed batch, as stored, with where it sits in its batch. */
+export interface HeldRecord {
+  readonly record: unknown;
+  readonly proof: string[];
+  readonly batchId: string;
+  readonly index: number;
+}
+
+/** The signed records this node received from other regions, as evidence is made of them. */
+@Injectable()
+export class EvidenceRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** A shop received from another region (not one reported here), by platform and keyed URL. */
+  async receivedShop(platform: string, url: string): Promise<HeldRecord | undefined> {
+    const rows: HeldRecord[] = await this.dataSource.query(
+      `SELECT record, proof, import_id AS "batchId", import_line AS index
+         FROM registry_shop WHERE platform = $1 AND url = $2 AND origin IS NOT NULL`,
+      [platform, url],
+    );
+    return rows[0];
+  }
+
+  /** A landing result returned by another region (not one landed here), by platform and keyed URL. */
+  async returnedLanding(platform: string, url: string): Promise<HeldRecord | undefined> {
+    const rows: HeldRecord[] = await this.dataSource.query(
+      `SELECT record, proof, batch_id AS "batchId", batch_index AS index
+         FROM registry_landing WHERE platform = $1 AND url = $2 AND landed_by IS NOT NULL`,
+      [platform, url],
+    );
+    return rows[0];
+  }
+}
