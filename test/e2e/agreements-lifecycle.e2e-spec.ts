@@ -379,4 +379,41 @@ describe('cooperation agreements: decline, renewal, three parties', () => {
       for (const clock of clocks) Reflect.deleteProperty(clock, 'now');
     }
   });
+
+  it('lets no two renewals drafted at both nodes at once both come into force', async () => {
+    const oldId = await propose([b], {
+      title: 'renewed from both sides',
+      scopes: [{ scope: 'shop.sync', from: A, to: B }],
+    });
+    await api(b, 'POST', `/agreements/${oldId}/countersign`);
+    await stateOf(a, oldId, 'active');
+    // Each side drafts a renewal before the other's proposal has arrived, then proposes it.
+    const byA = (await api<AgreementView>(a, 'POST', `/agreements/${oldId}/renew`, {})).json.id;
+    const byB = (await api<AgreementView>(b, 'POST', `/agreements/${oldId}/renew`, {})).json.id;
+    await api(a, 'POST', `/agreements/${byA}/propose`);
+    await api(b, 'POST', `/agreements/${byB}/propose`);
+    await stateOf(b, byA, 'pending');
+    await stateOf(a, byB, 'pending');
+
+    // Neither countersigns the other's while its own is under way.
+    for (const [node, other, own] of [
+      [a, byB, byA],
+      [b, byA, byB],
+    ] as const) {
+      const refused = await api<{ code: string; message: string }>(
+        node,
+        'POST',
+        `/agreements/${other}/countersign`,
+      );
+      expect(refused).toMatchObject({ status: 409, json: { code: 'AGREEMENT_WRONG_STATE' } });
+      expect(refused.json.message).toContain(own);
+    }
+    // B withdraws its own; A's can then be signed, and only it comes into force.
+    expect(
+      (await api(b, 'POST', `/agreements/${byB}/revoke`, { reason: 'one renewal is enough' })).status,
+    ).toBe(200);
+    await stateOf(a, byB, 'revoked');
+    expect((await api<AgreementView>(b, 'POST', `/agreements/${byA}/countersign`)).json.state).toBe('active');
+    await stateOf(a, byA, 'active');
+  });
 });

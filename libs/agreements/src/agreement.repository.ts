@@ -37,6 +37,15 @@ export class AgreementRepository {
       .getOne();
   }
 
+  /** Every renewal of `id`, in whatever state. */
+  renewalsOf(id: string): Promise<AgreementEntity[]> {
+    return this.dataSource
+      .getRepository(AgreementEntity)
+      .createQueryBuilder('a')
+      .where("a.terms->>'supersedes' = :id", { id })
+      .getMany();
+  }
+
   /** Renewals of `id` not yet signed by every party nor ended: drafts, proposals, pending ones. */
   openRenewals(id: string, manager: EntityManager): Promise<AgreementEntity[]> {
     return manager

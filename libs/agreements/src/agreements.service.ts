@@ -39,6 +39,9 @@ export type AgreementStep = 'suspend' | 'resume' | 'revoke' | 'decline';
 const EXPIRY_SWEEP_MS = 60_000;
 const SIGNED_STATES: readonly AgreementState[] = ['active', 'suspended', 'expired'];
 
+/** States in which a renewal no longer competes with another one. */
+const ENDED_RENEWAL_STATES: readonly AgreementState[] = ['declined', 'revoked', 'expired', 'superseded'];
+
 /**
  * The life of a cooperation agreement on this node: drafted and proposed here or received from a
  * partner, countersigned by every party, then suspended, resumed, revoked, expired or superseded.
@@ -130,6 +133,23 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
+   * A renewal is countersigned only while no other renewal of the same version is under way here:
+   * two renewals drafted at two nodes before either proposal arrived would otherwise both come
+   * into force. The parties decline one of them first.
+   */
+  private async requireSoleRenewal(renewal: AgreementEntity): Promise<void> {
+    const others = await this.agreements.renewalsOf(renewal.terms.supersedes!);
+    const other = others.find((a) => a.id !== renewal.id && !ENDED_RENEWAL_STATES.includes(a.state));
+    if (other) {
+      throw new AgreementException(
+        AgreementErrorCode.WrongState,
+        `agreement ${renewal.terms.supersedes} has another renewal under way here: ${other.id} ` +
+          `(${other.state}); decline or revoke one of them first`,
+      );
+    }
+  }
+
+  /**
    * One renewal of an agreement at a time (a second one, by a double click or by the partner,
    * would compete with it to supersede the same version): the old version is locked while this
    * is checked, so that two renewals at once cannot both pass.
@@ -182,6 +202,7 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
   async countersign(id: string, actor: string): Promise<AgreementEntity> {
     const agreement = await this.require(id);
     this.expectState(agreement, ['pending']);
+    if (agreement.terms.supersedes) await this.requireSoleRenewal(agreement);
     const held = await this.verifyHeld(agreement.document);
     const document = await countersignAgreement(agreement.document!, this.region, this.identity.signer());
     const own = document.signatures.at(-1)!;
