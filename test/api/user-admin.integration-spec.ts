@@ -436,3 +436,31 @@ describe('a node never left without an administrator', () => {
     }
   });
 });
+
+describe('sign-ins behind a reverse proxy', () => {
+  /** Twenty failed sign-ins said to come from `client`, then one more from it and one from another. */
+  async function afterTwentyFrom(node: TestNode, client: string) {
+    const signIn = (forwardedFor: string, username: string, password: string) =>
+      node.request('POST', '/auth/token', {
+        body: { username, password },
+        headers: { 'x-forwarded-for': forwardedFor },
+      });
+    for (let i = 0; i < 20; i++) await signIn(client, `spray.${i}`, 'password123');
+    const same = (await signIn(client, TEST_ADMIN.username, TEST_ADMIN.password)).status;
+    const other = (await signIn('198.51.100.9', TEST_ADMIN.username, TEST_ADMIN.password)).status;
+    return { same, other };
+  }
+
+  it('counts failures per client the trusted proxy names, and ignores the header from anyone else', async () => {
+    const trusting = await bootTestNode({ REGULINK_TRUST_PROXY: '127.0.0.1,::1' });
+    const plain = await bootTestNode();
+    try {
+      // Behind the proxy: the client named is refused, another client of the same proxy is not.
+      expect(await afterTwentyFrom(trusting, '203.0.113.7')).toEqual({ same: 429, other: 200 });
+      // Without it, the header counts for nothing: every request is the connection's own address.
+      expect(await afterTwentyFrom(plain, '203.0.113.7')).toEqual({ same: 429, other: 429 });
+    } finally {
+      await Promise.all([trusting.close(), plain.close()]);
+    }
+  });
+});

@@ -51,6 +51,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
         // A `__proto__` key is kept as the own key JSON.parse makes it, for the request pipe to
         // refuse by name like any key no input has (nothing reads a body before the pipe).
         onProtoPoisoning: 'ignore',
+        // Only proxies named in the configuration may say who the client is (sign-in throttling
+        // counts failures per client address).
+        ...(config.http.trustProxy ? { trustProxy: config.http.trustProxy } : {}),
         loggerInstance: root.child({ context: 'Http' }),
         genReqId: correlationIdFor,
         logController: new LogController({ requestIdLogLabel: 'correlationId' }),

@@ -23,8 +23,39 @@ import {
   ValidateNested,
   ValidatorConstraint,
 } from 'class-validator';
+import { isIP } from 'node:net';
 import { findDivision, isRegionCode } from '@regulink/domain';
 import { LOG_LEVELS, type LogLevel } from './node-config';
+
+/** Why an entry of a comma-separated list of addresses (IPv4, IPv6, or either with /prefix) is not one. */
+function addressProblem(entry: string): string | undefined {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return `"${entry}" is not an IP address or address/prefix`;
+  if (prefix === undefined) return undefined;
+  const bits = family === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits
+    ? undefined
+    : `"${entry}" has a prefix other than 0 to ${bits}`;
+}
+
+@ValidatorConstraint({ name: 'addressList' })
+class AddressListConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && this.problem(value) === undefined;
+  }
+  defaultMessage(args?: ValidationArguments): string {
+    const value: unknown = args?.value;
+    return typeof value === 'string'
+      ? `must list IP addresses or address/prefix, comma-separated: ${this.problem(value)}`
+      : 'must list IP addresses or address/prefix, comma-separated';
+  }
+  private problem(value: string): string | undefined {
+    const entries = value.split(',').map((e) => e.trim());
+    if (entries.some((e) => e === '')) return 'an entry is empty';
+    return entries.map(addressProblem).find((p) => p !== undefined);
+  }
+}
 
 @ValidatorConstraint({ name: 'regionCode' })
 class RegionCodeConstraint implements ValidatorConstraintInterface {
@@ -121,6 +152,10 @@ class HttpSchema {
   @ValidateIf((o: HttpSchema) => o.publicUrl !== undefined)
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   publicUrl!: string;
+
+  @IsOptional()
+  @Validate(AddressListConstraint)
+  trustProxy?: string;
 }
 
 class DatabaseSchema {

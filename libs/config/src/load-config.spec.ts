@@ -271,6 +271,32 @@ describe('loadConfig', () => {
     },
   );
 
+  it('trusts no proxy unless told, and takes a list of proxy addresses and networks', () => {
+    expect(loadConfig({ cwd: CWD, env: MINIMAL }).http.trustProxy).toBeUndefined();
+    const list = '10.0.0.1, 192.168.0.0/16,::1,2001:db8::/32';
+    expect(loadConfig({ cwd: CWD, env: { ...MINIMAL, REGULINK_TRUST_PROXY: list } }).http.trustProxy).toBe(
+      list,
+    );
+  });
+
+  it.each([
+    ['10.0.0.300', '"10.0.0.300" is not an IP address or address/prefix'],
+    ['10.0.0.0/33', '"10.0.0.0/33" has a prefix other than 0 to 32'],
+    ['::1/129', '"::1/129" has a prefix other than 0 to 128'],
+    ['10.0.0.1,,10.0.0.2', 'an entry is empty'],
+    ['proxy.example', '"proxy.example" is not an IP address or address/prefix'],
+  ])('refuses the proxy list %s, naming the entry', (list, why) => {
+    const { problems } = configError({ env: { ...MINIMAL, REGULINK_TRUST_PROXY: list } });
+
+    expect(problems).toEqual([
+      {
+        key: 'http.trustProxy',
+        env: 'REGULINK_TRUST_PROXY',
+        problem: `must list IP addresses or address/prefix, comma-separated: ${why}`,
+      },
+    ]);
+  });
+
   it.each([
     'tcp://gw.zj.example:1',
     'tls://gw.zj.example:65535',

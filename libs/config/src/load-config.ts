@@ -44,6 +44,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'string',
     fallback: (r) => defaultPublicUrl(r['http.host'], r['http.port']),
   },
+  { key: 'http.trustProxy', env: 'REGULINK_TRUST_PROXY', kind: 'string' },
   { key: 'database.url', env: 'DATABASE_URL', kind: 'string', secret: true },
   { key: 'database.embeddedPort', env: 'REGULINK_EMBEDDED_PG_PORT', kind: 'int', fallback: () => 0 },
   { key: 'database.throwaway', env: 'REGULINK_THROWAWAY', kind: 'bool', fallback: () => false },

@@ -19,6 +19,11 @@ export interface HttpSection {
   readonly port: number;
   /** Base URL peers and users reach the API at; published on the node card. */
   readonly publicUrl: string;
+  /**
+   * The reverse proxies in front of the API (addresses or address/prefix, comma-separated): a
+   * request through one is taken as from the client its X-Forwarded-For names. Unset: none.
+   */
+  readonly trustProxy: string | undefined;
 }
 
 export interface DatabaseSection {
