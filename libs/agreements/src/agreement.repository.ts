@@ -37,22 +37,12 @@ export class AgreementRepository {
       .getOne();
   }
 
-  /** Every renewal of `id`, in whatever state. */
-  renewalsOf(id: string): Promise<AgreementEntity[]> {
-    return this.dataSource
-      .getRepository(AgreementEntity)
-      .createQueryBuilder('a')
-      .where("a.terms->>'supersedes' = :id", { id })
-      .getMany();
-  }
-
-  /** Renewals of `id` not yet signed by every party nor ended: drafts, proposals, pending ones. */
-  openRenewals(id: string, manager: EntityManager): Promise<AgreementEntity[]> {
+  /** Every renewal of `id`, in whatever state (in `manager`'s transaction when given). */
+  renewalsOf(id: string, manager: EntityManager = this.dataSource.manager): Promise<AgreementEntity[]> {
     return manager
       .getRepository(AgreementEntity)
       .createQueryBuilder('a')
       .where("a.terms->>'supersedes' = :id", { id })
-      .andWhere("a.state IN ('draft', 'proposed', 'pending')")
       .getMany();
   }
 

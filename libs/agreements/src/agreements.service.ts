@@ -39,6 +39,9 @@ export type AgreementStep = 'suspend' | 'resume' | 'revoke' | 'decline';
 const EXPIRY_SWEEP_MS = 60_000;
 const SIGNED_STATES: readonly AgreementState[] = ['active', 'suspended', 'expired'];
 
+/** States of a renewal not yet signed by every party nor ended. */
+const UNSIGNED_RENEWAL_STATES: readonly AgreementState[] = ['draft', 'proposed', 'pending'];
+
 /** States in which a renewal no longer competes with another one. */
 const ENDED_RENEWAL_STATES: readonly AgreementState[] = ['declined', 'revoked', 'expired', 'superseded'];
 
@@ -156,7 +159,9 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
    */
   private async requireNoOpenRenewal(id: string, manager: EntityManager): Promise<void> {
     await this.agreements.findForUpdate(id, manager);
-    const [open] = await this.agreements.openRenewals(id, manager);
+    const open = (await this.agreements.renewalsOf(id, manager)).find((a) =>
+      UNSIGNED_RENEWAL_STATES.includes(a.state),
+    );
     if (open) {
       throw new AgreementException(
         AgreementErrorCode.WrongState,

@@ -140,8 +140,13 @@ export class CasesService implements OnApplicationBootstrap {
    */
   async refreshDueDates(): Promise<number> {
     let moved = 0;
+    const today = this.today();
+    // One read of the agreement per agreement and kind, however many cases it carries.
+    const days = new Map<string, Promise<number>>();
     for (const item of await this.cases.runningDeadlines()) {
-      const due = dueOf(item.kind as CaseKind, item.facts, await this.workingDays(item), this.today()).due;
+      const key = `${item.kind} ${item.agreementId}`;
+      if (!days.has(key)) days.set(key, this.workingDays(item));
+      const due = dueOf(item.kind as CaseKind, item.facts, await days.get(key)!, today).due;
       if (due !== item.dueOn && (await this.cases.moveDueOn(item.id, item.dueOn, due ?? null))) moved++;
     }
     if (moved > 0) this.logger.log({ moved }, 'due dates moved to the current working-day calendar');
@@ -515,8 +520,7 @@ export class CasesService implements OnApplicationBootstrap {
     this.checkDate(body.on, claims);
     // The receipt is never dated before the send: with this node's clock a little behind the
     // sender's around midnight, today here can still be the day before the send.
-    const today = this.today();
-    const on = today < body.on ? body.on : today;
+    const on = laterDay(this.today(), body.on);
     if (await this.cases.stepAt(manager, body.caseId, 1))
       throw new EnvelopeError(CaseRefusalCode.Exists, `case ${body.caseId} is already held here`);
     const files = this.pulled.get(message) ?? [];

@@ -337,10 +337,7 @@ export function clueDeadline(
 ): ClueDeadline {
   requireCalendarDate(today, 'today');
   if (facts.state === 'sent') return { state: 'not-applicable' };
-  if (facts.receivedOn === undefined) {
-    throw new CaseRuleError(CaseRuleErrorCode.InvalidFacts, `a ${facts.state} clue has no receipt date`);
-  }
-  const due = decisionDue(facts, facts.receivedOn, workingDays);
+  const due = decisionDue(facts, workingDays);
 
   if (!DECISION_DUE.includes(facts.state)) {
     const decision = facts.history.find((event) => DECISIONS.has(event.action.type));
@@ -364,10 +361,16 @@ export function clueDeadline(
   return runningDeadline(due, today, dueSoonWithin);
 }
 
-/** When the filing decision is due: `workingDays` after receipt, twice that once extended, pauses added. */
-function decisionDue(facts: ClueFacts, receivedOn: CalendarDate, workingDays: number) {
+/**
+ * When the filing decision is due: `workingDays` after receipt, twice that once extended, pauses
+ * added. A clue past `sent` without a receipt date contradicts itself.
+ */
+function decisionDue(facts: ClueFacts, workingDays: number) {
+  if (facts.receivedOn === undefined) {
+    throw new CaseRuleError(CaseRuleErrorCode.InvalidFacts, `a ${facts.state} clue has no receipt date`);
+  }
   return dueDate({
-    receivedOn,
+    receivedOn: facts.receivedOn,
     workingDays: facts.extensionUsed ? workingDays * 2 : workingDays,
     pauses: facts.pauses,
   });
@@ -378,10 +381,7 @@ function decisionDue(facts: ClueFacts, receivedOn: CalendarDate, workingDays: nu
  * late rather than being extended after the fact.
  */
 function requireExtensionInTime(clue: ClueFacts, workingDays: number, on: CalendarDate): void {
-  if (clue.receivedOn === undefined) {
-    throw new CaseRuleError(CaseRuleErrorCode.InvalidFacts, `a ${clue.state} clue has no receipt date`);
-  }
-  const due = decisionDue(clue, clue.receivedOn, workingDays);
+  const due = decisionDue(clue, workingDays);
   if (due.state === 'running' && on > due.date) {
     throw new CaseRuleError(
       CaseRuleErrorCode.DeadlinePassed,
