@@ -41,13 +41,16 @@ export class TokenService {
   async issue(user: TokenClaims): Promise<{ token: string; expiresIn: number }> {
     const signer = this.identity.signer();
     const expiresIn = this.config.auth.tokenTtlSeconds;
+    // One reading of the time for both: read twice across a second's turn, exp − iat would be one
+    // more than the TTL, and verify refuses such a token.
+    const iat = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ roles: user.roles, name: user.username, rev: user.tokensRevokedAt })
       .setProtectedHeader({ alg: SIGNING_ALG, kid: signer.kid, typ: TOKEN_TYP })
       .setSubject(user.id)
       .setIssuer(this.audience)
       .setAudience(this.audience)
-      .setIssuedAt()
-      .setExpirationTime(`${expiresIn}s`)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + expiresIn)
       .sign(signer.privateKey);
     return { token, expiresIn };
   }
