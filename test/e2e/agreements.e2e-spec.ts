@@ -389,6 +389,47 @@ describe('cooperation agreements', () => {
     });
   });
 
+  it("joins a partner's suspension that lands while this node suspends, rather than refusing its own", async () => {
+    const url = `/agreements/${agreement.id}`;
+    // A's suspension reaches B after B's suspend has read the agreement (active), before it writes.
+    const service = b.app.get(AgreementsService) as unknown as Record<
+      string,
+      (id: string) => Promise<unknown>
+    >;
+    const read = service.require!.bind(service);
+    let fired = false;
+    const suspendedAtB = async () =>
+      (
+        await sql<{ suspended_by: string[] }>(b, 'SELECT suspended_by FROM agreement WHERE id = $1', [
+          agreement.id,
+        ])
+      )[0]!.suspended_by;
+    service.require = async (id) => {
+      const held = await read(id);
+      if (!fired) {
+        fired = true;
+        expect(await suspendedAtB()).toEqual([]);
+        expect((await api(a, 'POST', `${url}/suspend`, { reason: 'first' })).status).toBe(200);
+        await eventually(
+          async () => ((await suspendedAtB()).includes(A) ? true : undefined),
+          15_000,
+          "A's suspension at B",
+        );
+      }
+      return held;
+    };
+    let joined;
+    try {
+      joined = await api<AgreementView>(b, 'POST', `${url}/suspend`, { reason: 'second' });
+    } finally {
+      Reflect.deleteProperty(service, 'require');
+    }
+    expect(joined).toMatchObject({ status: 200, json: { state: 'suspended', suspendedBy: [A, B].sort() } });
+    await api(a, 'POST', `${url}/resume`);
+    await api(b, 'POST', `${url}/resume`);
+    for (const n of [a, b]) expect((await stateOf(n, agreement.id, 'active')).suspendedBy).toEqual([]);
+  });
+
   it('revokes at once on both sides: the partner within one delivery, and nothing already queued goes out', async () => {
     // A message waiting in A's outbox (as after a failed attempt) when the agreement is revoked.
     const outbox = a.app.get(OutboxService);

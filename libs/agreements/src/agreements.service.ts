@@ -256,6 +256,9 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
             a.state = 'suspended';
             a.suspendedBy = [...a.suspendedBy, this.region];
           },
+          undefined,
+          // A partner's suspension that landed meanwhile is joined, not a conflict.
+          (a) => (a.state === 'active' || a.state === 'suspended') && !a.suspendedBy.includes(this.region),
         );
       case 'resume':
         this.expectState(agreement, ['suspended']);
@@ -525,13 +528,15 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
     body: Record<string, unknown>,
     change: (agreement: AgreementEntity) => void | Promise<void>,
     after?: (manager: EntityManager, agreement: AgreementEntity) => Promise<void>,
+    /** Whether the step may still be taken on the row as locked; by default, its state unchanged. */
+    stillAllowed: (locked: AgreementEntity) => boolean = (locked) => locked.state === agreement.state,
   ): Promise<AgreementEntity> {
     const others = agreement.terms.parties.filter((p) => p !== this.region);
     const prepared: Awaited<ReturnType<OutboxService['prepare']>>[] = [];
     for (const to of others) prepared.push(await this.outbox.prepare({ to, type, body }));
     return this.agreements.transaction(async (manager) => {
       const locked = await this.agreements.findForUpdate(agreement.id, manager);
-      if (!locked || locked.state !== agreement.state) {
+      if (!locked || !stillAllowed(locked)) {
         throw new AgreementException(
           AgreementErrorCode.WrongState,
           `agreement ${agreement.id} changed meanwhile; try again`,
