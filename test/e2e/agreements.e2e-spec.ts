@@ -389,41 +389,59 @@ describe('cooperation agreements', () => {
     });
   });
 
-  it("joins a partner's suspension that lands while this node suspends, rather than refusing its own", async () => {
-    const url = `/agreements/${agreement.id}`;
-    // A's suspension reaches B after B's suspend has read the agreement (active), before it writes.
-    const service = b.app.get(AgreementsService) as unknown as Record<
+  /**
+   * Runs `act` on `node` with `land` happening after its agreement step has read the agreement and
+   * before it locks it: as when a partner's message arrives in between.
+   */
+  async function landingDuringRead<T>(node: TestNode, land: () => Promise<void>, act: () => Promise<T>) {
+    const service = node.app.get(AgreementsService) as unknown as Record<
       string,
       (id: string) => Promise<unknown>
     >;
     const read = service.require!.bind(service);
     let fired = false;
-    const suspendedAtB = async () =>
-      (
-        await sql<{ suspended_by: string[] }>(b, 'SELECT suspended_by FROM agreement WHERE id = $1', [
-          agreement.id,
-        ])
-      )[0]!.suspended_by;
     service.require = async (id) => {
       const held = await read(id);
       if (!fired) {
         fired = true;
-        expect(await suspendedAtB()).toEqual([]);
-        expect((await api(a, 'POST', `${url}/suspend`, { reason: 'first' })).status).toBe(200);
-        await eventually(
-          async () => ((await suspendedAtB()).includes(A) ? true : undefined),
-          15_000,
-          "A's suspension at B",
-        );
+        await land();
       }
       return held;
     };
-    let joined;
     try {
-      joined = await api<AgreementView>(b, 'POST', `${url}/suspend`, { reason: 'second' });
+      return await act();
     } finally {
       Reflect.deleteProperty(service, 'require');
     }
+  }
+
+  const suspendedAt = async (node: TestNode) =>
+    (
+      await sql<{ suspended_by: string[] }>(node, 'SELECT suspended_by FROM agreement WHERE id = $1', [
+        agreement.id,
+      ])
+    )[0]!.suspended_by;
+
+  /** Has `from` suspend the agreement and waits until `to` holds that suspension. */
+  async function suspensionLands(from: TestNode, fromRegion: string, to: TestNode) {
+    expect(await suspendedAt(to)).not.toContain(fromRegion);
+    expect((await api(from, 'POST', `/agreements/${agreement.id}/suspend`, { reason: 'first' })).status).toBe(
+      200,
+    );
+    await eventually(
+      async () => ((await suspendedAt(to)).includes(fromRegion) ? true : undefined),
+      15_000,
+      `${fromRegion}'s suspension to land`,
+    );
+  }
+
+  it("joins a partner's suspension that lands while this node suspends, rather than refusing its own", async () => {
+    const url = `/agreements/${agreement.id}`;
+    const joined = await landingDuringRead(
+      b,
+      () => suspensionLands(a, A, b),
+      () => api<AgreementView>(b, 'POST', `${url}/suspend`, { reason: 'second' }),
+    );
     expect(joined).toMatchObject({ status: 200, json: { state: 'suspended', suspendedBy: [A, B].sort() } });
     await api(a, 'POST', `${url}/resume`);
     await api(b, 'POST', `${url}/resume`);
@@ -442,9 +460,13 @@ describe('cooperation agreements', () => {
       );
     });
 
-    const revoked = await api<AgreementView>(a, 'POST', `/agreements/${agreement.id}/revoke`, {
-      reason: 'end of pilot',
-    });
+    // B suspends while A revokes (its suspension lands at A between A's read and its write): the
+    // revocation still goes through.
+    const revoked = await landingDuringRead(
+      a,
+      () => suspensionLands(b, B, a),
+      () => api<AgreementView>(a, 'POST', `/agreements/${agreement.id}/revoke`, { reason: 'end of pilot' }),
+    );
     expect(revoked.json.state).toBe('revoked');
     const revokeMessage = revoked.json.history.find((h) => h.action === 'revoked')!.messageId!;
     // Once A holds B's receipt for the revocation, B has applied it.

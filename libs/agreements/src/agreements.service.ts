@@ -280,8 +280,9 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
             a.state = a.suspendedBy.length === 0 ? 'active' : 'suspended';
           },
         );
-      case 'revoke':
-        this.expectState(agreement, ['proposed', 'pending', 'active', 'suspended']);
+      case 'revoke': {
+        const revocable: AgreementState[] = ['proposed', 'pending', 'active', 'suspended'];
+        this.expectState(agreement, revocable);
         return this.step(
           agreement,
           actor,
@@ -292,7 +293,11 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
           (a) => {
             a.state = 'revoked';
           },
+          undefined,
+          // Whatever landed meanwhile (a countersignature, a partner's suspension), revocation stands.
+          (a) => revocable.includes(a.state),
         );
+      }
       case 'decline':
         this.expectState(agreement, ['pending']);
         return this.step(
