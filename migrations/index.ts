@@ -27,6 +27,7 @@ import { ImportHeartbeat1796318300000 } from './1796318300000-ImportHeartbeat';
 import { CaseStepTakenBy1796318400000 } from './1796318400000-CaseStepTakenBy';
 import { UserTokensRevokedAt1796318461937 } from './1796318461937-UserTokensRevokedAt';
 import { CaseSentOn1796318500000 } from './1796318500000-CaseSentOn';
+import { EntityNameKeyLegalForms1796318600000 } from './1796318600000-EntityNameKeyLegalForms';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -63,4 +64,5 @@ export const MIGRATIONS = [
   CaseStepTakenBy1796318400000,
   UserTokensRevokedAt1796318461937,
   CaseSentOn1796318500000,
+  EntityNameKeyLegalForms1796318600000,
 ];

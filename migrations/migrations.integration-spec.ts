@@ -74,6 +74,41 @@ describe('migrations', () => {
     await dataSource.query('DELETE FROM registry_entity');
   });
 
+  it('write the legal forms of stored names one way, and their search terms with them', async () => {
+    const since = MIGRATIONS.findIndex((m) => m.name === 'EntityNameKeyLegalForms1796318600000');
+    for (let i = since; i < MIGRATIONS.length; i++) await dataSource.undoLastMigration();
+    // Keys as they were reduced before: each legal form as written.
+    const names = [
+      '宁波甲乙丙有限责任公司',
+      '杭州某某股份有限公司滨江分公司',
+      '温州某某有限公司',
+      '金华商行',
+    ];
+    const before = (name: string) => name.normalize('NFKC').replace(/[\s\p{P}\p{S}]+/gu, '');
+    await dataSource.query(
+      `INSERT INTO registry_entity (credit_code, credit_code_check_failed, name, name_key, name_grams, entity_type,
+         legal_representative, registered_address, division_code, status, established_on,
+         source_updated_at, content_hash, import_id, import_line, updated_at)
+       SELECT 'C' || i, false, n, k, '{}', '有限责任公司', '张三', '浙江省杭州市', '330106', 'active',
+              '2020-01-01', now(), 'h', gen_random_uuid(), i, now()
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(n, k, i)`,
+      [names, names.map(before)],
+    );
+    await runMigrationsLocked(dataSource);
+    const rows: { name: string; name_key: string; name_grams: string[] }[] = await dataSource.query(
+      'SELECT name, name_key, name_grams FROM registry_entity ORDER BY import_line',
+    );
+    expect(rows.map((r) => [r.name_key, r.name_grams.length === 0 ? [] : [...r.name_grams].sort()])).toEqual([
+      ['宁波甲乙丙有限公司', nameGrams('宁波甲乙丙有限公司').sort()],
+      ['杭州某某股份公司滨江分公司', nameGrams('杭州某某股份公司滨江分公司').sort()],
+      // Untouched: nothing to fold (its terms stay as stored).
+      ['温州某某有限公司', []],
+      ['金华商行', []],
+    ]);
+    expect(rows.map((r) => r.name_key)).toEqual(names.map(normalizeEntityText));
+    await dataSource.query('DELETE FROM registry_entity');
+  });
+
   it("give cases stored before the rules knew the send's date that date, from their first step", async () => {
     const since = MIGRATIONS.findIndex((m) => m.name === 'CaseSentOn1796318500000');
     for (let i = since; i < MIGRATIONS.length; i++) await dataSource.undoLastMigration();

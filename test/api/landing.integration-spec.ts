@@ -58,15 +58,25 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
       name: '杭州独一商行',
       registeredAddress: '浙江省杭州市西湖区古墩路8号',
     });
+    // Registered as 有限责任公司; a platform writes 有限公司, the same legal form.
+    const limited = newRegisterLine({
+      name: '杭州两种写法网络科技有限责任公司',
+      registeredAddress: '浙江省杭州市西湖区天目山路9号',
+    });
+    const closed = newRegisterLine({
+      name: '杭州已注销服装店',
+      status: 'deregistered',
+      statusChangedOn: '2025-03-01',
+    });
     const register = await uploadImport(
       node,
       'entities',
-      registerCsv([active, revoked, abnormal, ...twins, unique]),
+      registerCsv([active, revoked, abnormal, ...twins, unique, limited, closed]),
       {
         token: system.token,
       },
     );
-    expect(register.json).toMatchObject({ accepted: 6, rejected: 0 });
+    expect(register.json).toMatchObject({ accepted: 8, rejected: 0 });
 
     const shops = {
       matched: newShopLine({
@@ -92,6 +102,18 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
         operatorName: '杭州独一商行',
         operatingAddress: unique.registeredAddress,
       }),
+      byLegalForm: newShopLine({
+        operatorCreditCode: '',
+        operatorRegistrationNumber: newRegistrationNumber(),
+        operatorName: '杭州两种写法网络科技有限公司',
+        // Without the province and city: the same place at this province's node.
+        operatingAddress: '西湖区天目山路9号',
+      }),
+      closedByName: newShopLine({
+        operatorCreditCode: '',
+        operatorRegistrationNumber: newRegistrationNumber(),
+        operatorName: closed.name,
+      }),
       elsewhere: newShopLine({
         operatorCreditCode: newCreditCode('370102'),
         operatingDivisionCode: '370102',
@@ -100,16 +122,23 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     const report = await uploadImport(node, 'shops', shopReportCsv(Object.values(shops)), {
       token: system.token,
     });
-    expect(report.json).toMatchObject({ accepted: 7, rejected: 0 });
+    expect(report.json).toMatchObject({ accepted: 9, rejected: 0 });
 
     // The import lands the shops at home here by itself, in the background.
     const landed = await eventually(async () => {
       const all = await list('');
-      return all.length === 6 ? all : undefined;
+      return all.length === 8 ? all : undefined;
     });
     const tally: Record<string, number> = {};
     for (const l of landed) tally[l.outcome] = (tally[l.outcome] ?? 0) + 1;
-    expect(tally).toEqual({ matched: 2, mismatch: 1, revoked: 1, 'not-found': 1, ambiguous: 1 });
+    expect(tally).toEqual({
+      matched: 3,
+      mismatch: 1,
+      revoked: 1,
+      deregistered: 1,
+      'not-found': 1,
+      ambiguous: 1,
+    });
     const byShop = async (outcome: string) => new Map((await list(outcome)).map((l) => [l.shopId, l]));
     const matched = await byShop('matched');
     expect(matched.get(shops.matched.shopId)).toMatchObject({
@@ -117,6 +146,10 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
       abnormal: false,
     });
     expect(matched.get(shops.byName.shopId)).toMatchObject({ creditCode: unique.creditCode });
+    expect(matched.get(shops.byLegalForm.shopId)).toMatchObject({ creditCode: limited.creditCode });
+    expect((await byShop('deregistered')).get(shops.closedByName.shopId)).toMatchObject({
+      creditCode: closed.creditCode,
+    });
     expect((await byShop('mismatch')).get(shops.mismatch.shopId)).toMatchObject({
       creditCode: abnormal.creditCode,
       differing: ['name'],
@@ -146,7 +179,7 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     await eventually(async () => (await byShop('mismatch')).get(shops.matched.shopId));
     expect((await byShop('mismatch')).get(shops.matched.shopId)).toMatchObject({ differing: ['name'] });
     expect(await run()).toEqual({ landed: 0, outcomes: {} });
-    expect(await list('')).toHaveLength(6);
+    expect(await list('')).toHaveLength(8);
   });
 
   it('lets officers read the results but not run the landing', async () => {

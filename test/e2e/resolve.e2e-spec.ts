@@ -129,6 +129,8 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
       legalRepresentative: '林海',
       registeredAddress: '福建省福州市鼓楼区五四路1号',
       divisionCode: '350102',
+      // On the abnormal list: its landing says so, and the officer sees it.
+      status: 'abnormal',
     });
     await registerAt(c, [entity]);
     const shop = newShopLine({
@@ -164,6 +166,8 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     expect(local!.shops[0]!.landing).toMatchObject({
       outcome: 'matched',
       creditCode: entity.creditCode,
+      abnormal: true,
+      candidates: null,
       landedBy: C,
       provenance: { signedBy: C, verified: true },
     });
@@ -175,7 +179,7 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
     });
     expect(home!.provenance!.agreement).toEqual(expect.any(String));
     expect(home!.entities).toEqual([
-      expect.objectContaining({ creditCode: entity.creditCode, name: entity.name, status: 'active' }),
+      expect.objectContaining({ creditCode: entity.creditCode, name: entity.name, status: 'abnormal' }),
     ]);
     // The agreement masks personal names: the legal representative arrives masked.
     const representative = home!.entities[0]!.legalRepresentative as string;

@@ -87,10 +87,11 @@ export type {
 export { nestedPrefixes, regionHolding, regionPrefix, sellerHome } from './routing/home-region';
 export type { HomeSource, SellerHome, SellerIdentity } from './routing/home-region';
 export {
-  CANDIDATE_SCORE,
   landOperator,
+  MAX_CANDIDATES,
   normalizeEntityText,
   SAME_TEXT,
+  sameAddress,
   textSimilarity,
 } from './landing/landing';
 export type {

@@ -41,98 +41,157 @@ export type LandingOutcome =
   | { readonly outcome: 'not-found' }
   | { readonly outcome: 'ambiguous'; readonly candidates: readonly LandingCandidate[] };
 
-/** A name or address that agrees this much (Dice over character pairs) counts as the same. */
+/** Two addresses whose specific parts (after the administrative divisions) agree this much (Dice over character pairs) count as the same. */
 export const SAME_TEXT = 0.85;
-/** Without a code, a candidate scoring at least this is a match (alone) or in the running (with others). */
-export const CANDIDATE_SCORE = 0.75;
+/** Most candidates an ambiguous result lists, best first. */
+export const MAX_CANDIDATES = 20;
 
 /**
  * Lands a claimed operator on the register. With a credit code, the entry under that code decides:
- * not found, deregistered or revoked, or matched unless its name or address differs (each compared
- * after normalization, allowing small differences). Without one, candidates found by name are
- * scored on name (weight 0.7) and address (0.3): one strong candidate is a match, several are
- * ambiguous, none is not found.
+ * not found, deregistered or revoked, or matched unless its name or address differs. Without one,
+ * the entries of the same name do: the ones in force first, else a deregistered or revoked one;
+ * among namesakes, the one whose address agrees. Names are the same only when equal once
+ * normalized (a name one character off is another entity's name, as a look-alike name often is;
+ * a branch is its own entity); addresses as `sameAddress` says.
  */
 export function landOperator(claim: ClaimedOperator, candidates: readonly RegisterEntry[]): LandingOutcome {
+  const name = normalizeEntityText(claim.name);
   if (claim.creditCode) {
     const entry = candidates.find((c) => c.creditCode === claim.creditCode);
     if (!entry) return { outcome: 'not-found' };
-    if (entry.status === 'deregistered' || entry.status === 'revoked') {
-      return { outcome: entry.status, creditCode: entry.creditCode };
-    }
-    const differing: LandingField[] = [];
-    if (textSimilarity(normalizeEntityText(claim.name), normalizeEntityText(entry.name)) < SAME_TEXT) {
-      differing.push('name');
-    }
-    if (
-      claim.address !== null &&
-      textSimilarity(normalizeEntityText(claim.address), normalizeEntityText(entry.registeredAddress)) <
-        SAME_TEXT
-    ) {
-      differing.push('address');
-    }
-    const abnormal = entry.status === 'abnormal';
-    return differing.length === 0
-      ? { outcome: 'matched', creditCode: entry.creditCode, abnormal }
-      : { outcome: 'mismatch', creditCode: entry.creditCode, differing, abnormal };
+    return landOn(entry, normalizeEntityText(entry.name) === name, claim.address);
   }
-  const name = normalizeEntityText(claim.name);
-  const address = claim.address === null ? null : normalizeEntityText(claim.address);
-  const scored = candidates
-    .filter((c) => c.status !== 'deregistered' && c.status !== 'revoked')
-    .map((c) => {
-      const nameScore = textSimilarity(name, normalizeEntityText(c.name));
-      const addressScore =
-        address === null ? nameScore : textSimilarity(address, normalizeEntityText(c.registeredAddress));
-      return {
-        creditCode: c.creditCode,
-        score: round(0.7 * nameScore + 0.3 * addressScore),
-        status: c.status,
-      };
-    })
-    .filter((c) => c.score >= CANDIDATE_SCORE)
+  const namesakes = candidates.filter((c) => normalizeEntityText(c.name) === name);
+  const inForce = namesakes.filter((c) => !isClosed(c));
+  const pool = inForce.length > 0 ? inForce : namesakes;
+  if (pool.length === 0) return { outcome: 'not-found' };
+  const address = claim.address;
+  const placed = address === null ? [] : pool.filter((c) => sameAddress(address, c.registeredAddress));
+  const chosen = pool.length === 1 ? pool[0] : placed.length === 1 ? placed[0] : undefined;
+  if (chosen) return landOn(chosen, true, address);
+  const scored = pool
+    .map((c) => ({
+      creditCode: c.creditCode,
+      score:
+        address === null
+          ? 1
+          : round(
+              0.7 +
+                0.3 *
+                  (placed.includes(c)
+                    ? 1
+                    : textSimilarity(normalizeEntityText(address), normalizeEntityText(c.registeredAddress))),
+            ),
+    }))
     .sort((x, y) => y.score - x.score || x.creditCode.localeCompare(y.creditCode));
-  if (scored.length === 0) return { outcome: 'not-found' };
-  if (scored.length === 1) {
-    return {
-      outcome: 'matched',
-      creditCode: scored[0]!.creditCode,
-      abnormal: scored[0]!.status === 'abnormal',
-    };
-  }
-  return { outcome: 'ambiguous', candidates: scored.map(({ creditCode, score }) => ({ creditCode, score })) };
+  return { outcome: 'ambiguous', candidates: scored.slice(0, MAX_CANDIDATES) };
+}
+
+function isClosed(entry: RegisterEntry): entry is RegisterEntry & { status: 'deregistered' | 'revoked' } {
+  return entry.status === 'deregistered' || entry.status === 'revoked';
+}
+
+/** The outcome of landing on `entry`: its closure, else matched unless name or address differ. */
+function landOn(entry: RegisterEntry, sameName: boolean, address: string | null): LandingOutcome {
+  if (isClosed(entry)) return { outcome: entry.status, creditCode: entry.creditCode };
+  const differing: LandingField[] = [];
+  if (!sameName) differing.push('name');
+  if (address !== null && !sameAddress(address, entry.registeredAddress)) differing.push('address');
+  const abnormal = entry.status === 'abnormal';
+  return differing.length === 0
+    ? { outcome: 'matched', creditCode: entry.creditCode, abnormal }
+    : { outcome: 'mismatch', creditCode: entry.creditCode, differing, abnormal };
 }
 
 /**
+ * Legal forms written two ways (Company Law): 有限责任公司 or 有限公司, 股份有限公司 or 股份公司.
+ * Folded to the shorter spelling (a reduced name never grows), so that either names the entity.
+ */
+const LEGAL_FORM_SPELLINGS: readonly (readonly [RegExp, string])[] = [
+  [/有限责任公司/gu, '有限公司'],
+  [/股份有限公司/gu, '股份公司'],
+];
+
+/**
  * A name or address reduced to what identifies it: full-width forms and compatibility characters
- * folded (NFKC), letters lower-case, spaces, punctuation and brackets dropped.
+ * folded (NFKC), letters lower-case, spaces, punctuation and brackets dropped, legal forms written
+ * one way.
  */
 export function normalizeEntityText(text: string): string {
-  return text
+  let reduced = text
     .normalize('NFKC')
     .toLowerCase()
     .replace(/[\s\p{P}\p{S}]+/gu, '');
+  for (const [spelling, folded] of LEGAL_FORM_SPELLINGS) reduced = reduced.replace(spelling, folded);
+  return reduced;
 }
 
-/** Dice coefficient over character pairs, 0 to 1; 1 for equal texts (a one-character text compares whole). */
+/**
+ * One administrative division at the start of an address: a province, autonomous region,
+ * prefecture or city, district, county or banner, named by at least two characters.
+ */
+const DIVISION_UNIT =
+  /^\p{Script=Han}{2,9}?(?:特别行政区|自治区|自治州|自治县|自治旗|省|市|地区|盟|州|区|县|旗)/u;
+
+/** An address as its divisions from the top (as written, possibly none) and the rest. */
+function splitAddress(address: string): { divisions: string[]; rest: string } {
+  const divisions: string[] = [];
+  let rest = address;
+  for (let unit = DIVISION_UNIT.exec(rest); unit; unit = DIVISION_UNIT.exec(rest)) {
+    divisions.push(unit[0]);
+    rest = rest.slice(unit[0].length);
+  }
+  return { divisions, rest };
+}
+
+/**
+ * Whether two addresses name the same place. The divisions written may stop short at the top (a
+ * province's node holds its own province's addresses: 西湖区… is 浙江省杭州市西湖区…) but must
+ * otherwise agree; then the specific parts must agree: the numbers in them (house, building,
+ * room) the same as far as both go, and the parts themselves equal, one the other continued (a
+ * room added to a building) or alike (SAME_TEXT).
+ */
+export function sameAddress(a: string, b: string): boolean {
+  const x = splitAddress(normalizeEntityText(a));
+  const y = splitAddress(normalizeEntityText(b));
+  const [fewer, more] = x.divisions.length <= y.divisions.length ? [x, y] : [y, x];
+  const offset = more.divisions.length - fewer.divisions.length;
+  if (!fewer.divisions.every((unit, i) => unit === more.divisions[offset + i])) return false;
+  if (x.rest === y.rest) return true;
+  if (x.rest === '' || y.rest === '') return false;
+  const xNumbers = x.rest.match(/\d+/g) ?? [];
+  const yNumbers = y.rest.match(/\d+/g) ?? [];
+  const [shortList, longList] =
+    xNumbers.length <= yNumbers.length ? [xNumbers, yNumbers] : [yNumbers, xNumbers];
+  if (!shortList.every((n, i) => n === longList[i])) return false;
+  if (x.rest.startsWith(y.rest) || y.rest.startsWith(x.rest)) return true;
+  return textSimilarity(x.rest, y.rest) >= SAME_TEXT;
+}
+
+/**
+ * Dice coefficient over pairs of adjacent characters (code points), 0 to 1; 1 for equal texts (a
+ * one-character text compares whole).
+ */
 export function textSimilarity(a: string, b: string): number {
   if (a === b) return 1;
-  if (a.length < 2 || b.length < 2) return 0;
+  const left = Array.from(a);
+  const right = Array.from(b);
+  if (left.length < 2 || right.length < 2) return 0;
   const pairs = new Map<string, number>();
-  for (let i = 0; i < a.length - 1; i++) {
-    const pair = a.slice(i, i + 2);
+  for (let i = 0; i < left.length - 1; i++) {
+    const pair = left[i]! + left[i + 1]!;
     pairs.set(pair, (pairs.get(pair) ?? 0) + 1);
   }
   let shared = 0;
-  for (let i = 0; i < b.length - 1; i++) {
-    const pair = b.slice(i, i + 2);
-    const left = pairs.get(pair) ?? 0;
-    if (left > 0) {
+  for (let i = 0; i < right.length - 1; i++) {
+    const pair = right[i]! + right[i + 1]!;
+    const count = pairs.get(pair) ?? 0;
+    if (count > 0) {
       shared++;
-      pairs.set(pair, left - 1);
+      pairs.set(pair, count - 1);
     }
   }
-  return (2 * shared) / (a.length - 1 + (b.length - 1));
+  return (2 * shared) / (left.length - 1 + (right.length - 1));
 }
 
 function round(score: number): number {

@@ -392,6 +392,8 @@ export class ResolveService {
         outcome: landing.outcome,
         creditCode: landing.creditCode,
         differing: landing.differing,
+        candidates: landing.candidates,
+        abnormal: landing.abnormal,
         landedAt: landing.landedAt,
         landedBy: landing.landedBy ?? own,
         provenance:
@@ -659,6 +661,8 @@ export class ResolveService {
             outcome: landing.outcome,
             creditCode: landing.creditCode,
             differing: landing.differing,
+            candidates: landing.candidates,
+            abnormal: landing.abnormal,
             landedAt: landing.landedAt,
             landedBy: landing.landedBy ?? own,
           },

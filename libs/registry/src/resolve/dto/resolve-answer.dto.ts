@@ -83,11 +83,13 @@ export class ResolvedEntityDto {
   score?: number;
 }
 
-/** How a shop landed at its operator's home region (what a landing result says, without its candidates). */
+/** How a shop landed at its operator's home region: what its landing result says. */
 export class ResolvedLandingDto extends PickType(LandingSyncRecordDto, [
   'outcome',
   'creditCode',
   'differing',
+  'candidates',
+  'abnormal',
   'landedAt',
   'landedBy',
 ] as const) {}
