@@ -13,6 +13,7 @@ import { newUser, type TestUser } from '../factories/user.factory';
 import { eventually } from '../support/federation';
 import { uploadImport, type ImportReportBody } from '../support/imports';
 import { bootTestNode, sql, type TestNode } from '../support/test-node';
+import { gb18030Bytes } from '../support/encodings';
 
 /**
  * The provincial registration system loads the entity register into its node: streamed files of
@@ -222,6 +223,26 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     });
     const [row] = await stored([line.creditCode]);
     expect(row).toMatchObject({ registered_address: '浙江省杭州市西湖区新地址2号', status: 'active' });
+    // The same record sent again, dated later, changes nothing but moves its time on: a version
+    // between the two times, sent after, does not replace it.
+    const confirmed = { ...newer, updatedAt: '2026-06-01T10:00:00+08:00' };
+    expect((await upload(ndjson(confirmed), 'application/x-ndjson')).json).toMatchObject({
+      updated: 0,
+      unchanged: 1,
+    });
+    const between = {
+      ...line,
+      registeredAddress: '浙江省杭州市西湖区旧地址3号',
+      updatedAt: '2026-05-01T10:00:00+08:00',
+    };
+    expect((await upload(ndjson(between), 'application/x-ndjson')).json).toMatchObject({
+      updated: 0,
+      unchanged: 1,
+    });
+    expect((await stored([line.creditCode]))[0]).toMatchObject({
+      registered_address: '浙江省杭州市西湖区新地址2号',
+      source_updated_at: new Date('2026-06-01T02:00:00Z'),
+    });
     // A key the register does not have is refused for that line only.
     const extra = await upload(
       `${JSON.stringify({ ...newRegisterLine(), shoeSize: 42 })}\nnot json\n`,
@@ -250,6 +271,34 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     expect(nul.status).toBe(400);
     expect(nul.json).toMatchObject({ code: 'IMPORT_FILE_INVALID', message: expect.stringMatching(/NUL/) });
     expect(await sql(node, `SELECT id FROM registry_import WHERE state = 'running'`)).toEqual([]);
+    // A header of the wrong file is refused when it is read, also with no line after it.
+    expect((await upload('colour,size\n')).json).toMatchObject({
+      code: 'IMPORT_FILE_INVALID',
+      message: expect.stringMatching(/unknown columns: colour, size/),
+    });
+  });
+
+  it('refuses a file that is not UTF-8, declared or not, and stores none of it', async () => {
+    const line = newRegisterLine({ name: '杭州市西湖区示例网络科技有限公司', legalRepresentative: '谢伟' });
+    const declared = await upload(registerCsv([line]), 'text/csv; charset=GBK');
+    expect(declared.status).toBe(415);
+    expect(declared.json).toMatchObject({
+      code: 'IMPORT_FORMAT_UNSUPPORTED',
+      message: expect.stringMatching(/UTF-8 \(got charset=gbk\)/),
+    });
+    expect((await upload(registerCsv([line]), 'text/csv; charset="utf-8"')).json).toMatchObject({
+      accepted: 1,
+    });
+    // The same kind of file, written by a system in GB18030 and not declared so.
+    const other = newRegisterLine({ name: '宁波市海曙区示例商贸有限公司', legalRepresentative: '谢伟' });
+    const gbk = gb18030Bytes(registerCsv([other]));
+    const refused = await upload(gbk);
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({
+      code: 'IMPORT_FILE_INVALID',
+      message: expect.stringMatching(/not UTF-8: line 2 reads as Chinese text in GB18030/),
+    });
+    expect(await stored([other.creditCode])).toEqual([]);
   });
 
   it('is open to the system role only, and to the two bulk formats only', async () => {
@@ -306,6 +355,8 @@ describe('entity register import (real node, real PostgreSQL)', () => {
       await node.request('GET', `/registry/imports/${id}`, { token: system.token })
     ).json()) as ImportReportBody;
     expect(failed.state).toBe('failed');
+    // Said as what happened: the upload broke off (not an internal error).
+    expect(failed.error).toMatch(/the upload ended before the file did/);
     expect(failed.lastLine).toBeGreaterThanOrEqual(1001);
     expect(failed.lastLine).toBeLessThan(1601);
     const committed = failed.accepted;

@@ -127,7 +127,7 @@ export {
   type EvidenceProblem,
   type VerifiedEvidence,
 } from './evidence/evidence-bundle';
-export { parseEvidenceJson } from './evidence/evidence-json';
+export { parseEvidenceJson, repeatedJsonKey } from './evidence/evidence-json';
 export { inputProblem, MAX_INPUT_DEPTH, storableText } from './input/input-problem';
 export { characterCount, Chars, MaxChars, MinChars } from './input/text-length';
 export { IntegerText } from './input/integer-text';

@@ -33,10 +33,20 @@ export function parseEvidenceJson(text: string): unknown {
   if (scan?.problem === 'duplicate-key') {
     throw new EvidenceError(
       'shape',
-      `key ${quoted(scan.key)} is given twice in ${scan.where} (${at(json, scan.offset)})`,
+      `key ${quoted(scan.key)} is given twice in ${scan.where || 'the bundle'} (${at(json, scan.offset)})`,
     );
   }
   return value;
+}
+
+/**
+ * The first key given twice in one object of a JSON text, as `key "k" is given twice (in …)`, or
+ * undefined when there is none (or the text is not JSON, or nested too deep to scan).
+ */
+export function repeatedJsonKey(text: string): string | undefined {
+  const scan = scanObjects(text);
+  if (scan?.problem !== 'duplicate-key') return undefined;
+  return `key ${quoted(scan.key)} is given twice${scan.where ? ` in ${scan.where}` : ''}`;
 }
 
 /** An object being read: the keys it has so far (a set from the second on) and the last. */
@@ -83,7 +93,7 @@ function scanObjects(text: string): ScanProblem | undefined {
       if (top.key !== undefined) {
         top.keys ??= new Set([top.key]);
         if (top.keys.has(key)) {
-          const where = pathOf(open.slice(0, -1)) || 'the bundle';
+          const where = pathOf(open.slice(0, -1));
           duplicate ??= { problem: 'duplicate-key', key, where, offset: start };
         }
         top.keys.add(key);

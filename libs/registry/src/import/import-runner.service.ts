@@ -93,14 +93,16 @@ export class ImportRunner implements OnApplicationBootstrap {
     job: ImportJobEntity,
     writer: string,
   ): Promise<ImportReport> {
-    let columnsChecked = false;
     // Lines up to here were committed before an interruption; `checkedUpTo` follows the reading.
     const resumeAfter = job.lastLine;
     let checkedUpTo = job.lastLine;
     // The batch being written: the next one is read and checked meanwhile, then waits for it.
     let writing: Promise<void> = Promise.resolve();
     try {
-      for await (const items of readRecords(source, { format })) {
+      // A CSV header is held to the target's columns as soon as it is read (a file of the wrong
+      // kind is refused even when it has no line after its header).
+      const columns = (names: readonly string[]) => this.checkColumns(target, names);
+      for await (const items of readRecords(source, { format, columns })) {
         const rejections: { line: number; field: string | null; reason: string }[] = [];
         const checked: CheckedLine<R>[] = [];
         const firstInBatch = new Map<string, number>();
@@ -111,10 +113,6 @@ export class ImportRunner implements OnApplicationBootstrap {
           if (item.kind === 'rejected') {
             rejections.push({ line: item.line, field: null, reason: item.reason });
             continue;
-          }
-          if (!columnsChecked && format === 'csv') {
-            this.checkColumns(target, Object.keys(item.values));
-            columnsChecked = true;
           }
           const outcome = target.check(item.values);
           if ('problems' in outcome) {

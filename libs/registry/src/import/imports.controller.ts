@@ -19,15 +19,26 @@ interface UploadReply {
   header(name: string, value: string): unknown;
 }
 
-/** The upload's bytes; fails at the end when the connection closed before the whole body came. */
+/**
+ * The upload's bytes; fails when the connection closed before the whole body came (the stream
+ * ends short, or errs as the client goes: "aborted", ECONNRESET).
+ */
 async function* wholeUpload(body: AsyncIterable<Uint8Array> & { complete?: boolean }) {
-  yield* body;
-  if (body.complete === false) {
-    throw new RegistryException(
+  const incomplete = () =>
+    new RegistryException(
       RegistryErrorCode.UploadIncomplete,
       'the upload ended before the file did; send the file again with ?resume=<import id>',
     );
+  try {
+    yield* body;
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || body.complete === false) {
+      throw incomplete();
+    }
+    throw error;
   }
+  if (body.complete === false) throw incomplete();
 }
 
 const FORMATS: Record<string, ImportFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson' };
@@ -93,11 +104,21 @@ export class ImportsController {
     user: AuthenticatedUser,
     reply: UploadReply,
   ) {
-    const contentType = String(request.headers['content-type'] ?? '')
-      .split(';')[0]!
-      .trim()
-      .toLowerCase();
+    const [type = '', ...parameters] = String(request.headers['content-type'] ?? '').split(';');
+    const contentType = type.trim().toLowerCase();
     const format = FORMATS[contentType];
+    // A file declared in another encoding is refused before a byte is read: it would be read as UTF-8.
+    const charset = parameters
+      .map((p) => p.trim().toLowerCase())
+      .find((p) => p.startsWith('charset='))
+      ?.slice('charset='.length)
+      .replace(/^"(.*)"$/, '$1');
+    if (format && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      throw new RegistryException(
+        RegistryErrorCode.ImportFormatUnsupported,
+        `send the file in UTF-8 (got charset=${charset}); convert it first, e.g. iconv -f GB18030 -t UTF-8`,
+      );
+    }
     const body = request.body as (AsyncIterable<Uint8Array> & { complete?: boolean }) | undefined;
     if (!format || !body || typeof body[Symbol.asyncIterator] !== 'function') {
       throw new RegistryException(

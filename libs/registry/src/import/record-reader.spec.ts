@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ImportFileError, ReadItem, RecordReaderOptions, readRecords } from './record-reader';
+import { gb18030Bytes } from '../../../../test/support/encodings';
 
 jest.mock('csv-parse/sync', () => {
   const actual = jest.requireActual<typeof import('csv-parse/sync')>('csv-parse/sync');
@@ -482,7 +483,12 @@ function physicalLines(file: Buffer): Buffer[] {
   return lines;
 }
 
-const isEmptyLine = (line: Buffer) => line.length === 0 || (line.length === 1 && line[0] === 0x0d);
+/** A line the reader passes over: nothing but commas (CSV) or spaces and tabs (NDJSON) before its line end. */
+const isEmptyLine = (line: Buffer, format: 'csv' | 'ndjson') => {
+  const content = line.at(-1) === 0x0d ? line.subarray(0, -1) : line;
+  const blank = format === 'csv' ? [0x2c] : [0x20, 0x09];
+  return content.every((byte) => blank.includes(byte));
+};
 const quotesIn = (line: Buffer) => line.filter((byte) => byte === 0x22).length;
 
 /** Lines taken by a logical CSV record starting at `index`: up to the line where its quote count gets even. */
@@ -509,7 +515,7 @@ function expectEveryLineAccountedFor(file: Buffer, items: readonly ReadItem[], f
     }
   };
   if (format === 'csv') {
-    const header = lines.findIndex((line) => !isEmptyLine(line));
+    const header = lines.findIndex((line) => !isEmptyLine(line, format));
     take(header, csvSpan(lines, header), 'header');
   }
   let previous = 0;
@@ -531,7 +537,7 @@ function expectEveryLineAccountedFor(file: Buffer, items: readonly ReadItem[], f
     take(index, span, `line ${item.line}`);
   }
   lines.forEach((line, i) => {
-    if (taken[i] === undefined) expect(isEmptyLine(line)).toBe(true);
+    if (taken[i] === undefined) expect(isEmptyLine(line, format)).toBe(true);
   });
 }
 
@@ -634,7 +640,8 @@ describe('readRecords: properties', () => {
           let line = 2;
           const expected: [number, unknown][] = [];
           for (const [x, y, z] of rows) {
-            expected.push([line, { x, y, z }]);
+            // A row of empty fields is written as commas alone: passed over, as spreadsheets' empty rows.
+            if (x !== '' || y !== '' || z !== '') expected.push([line, { x, y, z }]);
             const row = [x, y, z].map(quote).join(',');
             text += `${row}\r\n`;
             line += row.split('\n').length;
@@ -645,5 +652,77 @@ describe('readRecords: properties', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('readRecords: files as other systems write them', () => {
+  const gbk = (text: string) => Buffer.from(gb18030Bytes(text));
+
+  it('refuses a file in GB18030 (GBK) whole, from its first line that is not ASCII', async () => {
+    const message = /not UTF-8: line 3 reads as Chinese text in GB18030 \(GBK\); convert the file to UTF-8/;
+    await expectFileError(['name,city\nascii,0\n', gbk('杭州市西湖区示例商行,1\n')], csv, message);
+    await expectFileError(
+      ['{"name":"ascii"}\n\n', gbk('{"name":"杭州市西湖区示例商行"}\n')],
+      ndjson,
+      message,
+    );
+  });
+
+  it('rejects alone a line that is not UTF-8 in a file already shown to be UTF-8', async () => {
+    const file = Buffer.concat([
+      Buffer.from('name,city\n杭州,1\n'),
+      gbk('宁波示例商行,2\n'),
+      Buffer.from('温州,3\n'),
+    ]);
+    expect(summary(await readAll(file, csv))).toEqual([
+      [2, { name: '杭州', city: '1' }],
+      [3, 'is not valid UTF-8'],
+      [4, { name: '温州', city: '3' }],
+    ]);
+  });
+
+  it('refuses a header holding a CR that does not end it (lines ending in CR alone)', async () => {
+    await expectFileError('name,city\r杭州,1\r', csv, /carriage return \(CR\) that does not end it/);
+    expect(summary(await readAll('{"a":"1"}\r{"a":"2"}\n', ndjson))).toEqual([
+      [1, expect.stringMatching(/carriage return \(CR\) that does not end it/)],
+    ]);
+  });
+
+  it('hands the column names over as soon as the header is read, which may refuse the file', async () => {
+    const seen: string[][] = [];
+    expect(await readAll('a, b\n', { ...csv, columns: (names) => void seen.push([...names]) })).toEqual([]);
+    expect(seen).toEqual([['a', 'b']]);
+    await expectFileError(
+      'colour,size\n',
+      {
+        ...csv,
+        columns: () => {
+          throw new ImportFileError('unknown columns: colour, size');
+        },
+      },
+      /unknown columns/,
+    );
+  });
+
+  it('passes over empty spreadsheet rows (commas alone) and NDJSON lines of blanks', async () => {
+    expect(summary(await readAll('a,b,c\n,,\r\n1,2,3\n,,,,,\n', csv))).toEqual([
+      [3, { a: '1', b: '2', c: '3' }],
+    ]);
+    expect(summary(await readAll('  \n{"a":1}\n\t \r\n', ndjson))).toEqual([[2, { a: 1 }]]);
+  });
+
+  it('rejects an NDJSON line that gives a key twice, whichever value came last', async () => {
+    expect(
+      summary(
+        await readAll(
+          '{"code":"A","name":"x","code":"B"}\n{"code":"C","nested":{"code":"D"}}\n{"a":"\\"b\\":"}\n',
+          ndjson,
+        ),
+      ),
+    ).toEqual([
+      [1, 'key "code" is given twice'],
+      [2, { code: 'C', nested: { code: 'D' } }],
+      [3, { a: '"b":' }],
+    ]);
   });
 });

@@ -1,12 +1,16 @@
 import { parse as parseCsv } from 'csv-parse/sync';
-import { inputProblem } from '@regulink/protocol';
+import { inputProblem, repeatedJsonKey } from '@regulink/protocol';
 
 /**
  * Streaming reader for bulk import files (CSV or NDJSON).
  *
  * The input is split into physical lines on `\n` (a `\r` before it is part of the line end). Every
- * physical line ends up in a record or in a rejection, except the CSV header, completely empty
- * lines and a BOM at the start of the file. A bad line never stops the good ones, and memory stays
+ * physical line ends up in a record or in a rejection, except the CSV header, empty lines (also,
+ * in CSV, lines of commas alone, as spreadsheets export empty rows; in NDJSON, lines of spaces and
+ * tabs) and a BOM at the start of the file. The file must be UTF-8: a line that is not is
+ * rejected, but when the first line with any non-ASCII byte is not UTF-8 and reads as Chinese text
+ * in GB18030 (GBK), the whole file is refused as in that encoding, rather than have its lines that
+ * happen to be valid UTF-8 stored garbled. A bad line never stops the good ones, and memory stays
  * bounded by `maxRecordBytes`, `maxRecordLines` and `batchSize` whatever the size of the file.
  *
  * CSV is read in two steps. Framing (here) groups physical lines into logical records: lines are
@@ -27,6 +31,8 @@ export interface RecordReaderOptions {
   readonly maxRecordLines?: number;
   /** Records per yielded batch. Default 1000. */
   readonly batchSize?: number;
+  /** Called with a CSV file's column names once its header is read; may throw to refuse the file. */
+  readonly columns?: (names: readonly string[]) => void;
 }
 
 /** One line's outcome, in input order. `line` is the 1-based physical line where the record starts. */
@@ -59,7 +65,7 @@ export async function* readRecords(
     batchSize: positiveInteger('batchSize', options.batchSize, 1000),
   };
   let sink: LineSink;
-  if (options.format === 'csv') sink = new CsvSink(limits);
+  if (options.format === 'csv') sink = new CsvSink(limits, options.columns);
   else if (options.format === 'ndjson') sink = new NdjsonSink(limits);
   else throw new RangeError(`unknown import format ${JSON.stringify(options.format)}`);
   const splitter = new LineSplitter(limits.maxRecordBytes, sink);
@@ -84,6 +90,9 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
+const COMMA = 0x2c;
+const SPACE = 0x20;
+const TAB = 0x09;
 
 /** Receives the physical lines of the file, numbered from 1, and queues the batches it completes. */
 interface LineSink {
@@ -205,6 +214,45 @@ function isUtf8(bytes: Uint8Array): boolean {
   }
 }
 
+const gb18030 = new TextDecoder('gb18030', { fatal: true });
+
+/** Whether some byte of `bytes` is not ASCII. */
+function hasNonAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
+  return false;
+}
+
+/**
+ * Tells a UTF-8 file with a bad line from a file in GB18030 (GBK), from the first line holding a
+ * non-ASCII byte: a file whose first such line is valid UTF-8 is UTF-8 (its bad lines are
+ * rejected one by one); one whose first such line is not, and reads in GB18030 as text with
+ * Chinese characters (two at least: a UTF-8 character cut short reads as one), is refused whole.
+ */
+class EncodingCheck {
+  private utf8Seen = false;
+
+  /** Bytes found to be valid UTF-8, in file order. */
+  valid(bytes: Uint8Array): void {
+    if (!this.utf8Seen && hasNonAscii(bytes)) this.utf8Seen = true;
+  }
+
+  /** A line found not to be UTF-8: throws when it shows the file to be in GB18030. */
+  invalid(bytes: Uint8Array, line: number): void {
+    if (this.utf8Seen) return;
+    let text: string;
+    try {
+      text = gb18030.decode(bytes);
+    } catch {
+      return;
+    }
+    if ((text.match(/\p{Script=Han}/gu)?.length ?? 0) < 2) return;
+    throw new ImportFileError(
+      `the file is not UTF-8: line ${line} reads as Chinese text in GB18030 (GBK); convert the ` +
+        `file to UTF-8 (e.g. iconv -f GB18030 -t UTF-8) and send it again`,
+    );
+  }
+}
+
 function rejected(line: number, reason: string): ReadItem {
   return { kind: 'rejected', line, reason };
 }
@@ -244,8 +292,12 @@ class CsvSink implements LineSink {
   private pendingRejections = 0;
   private readonly tooLong: string;
   private readonly notClosed: string;
+  private readonly encoding = new EncodingCheck();
 
-  constructor(private readonly limits: Limits) {
+  constructor(
+    private readonly limits: Limits,
+    private readonly columns?: (names: readonly string[]) => void,
+  ) {
     this.tooLong = `is longer than ${limits.maxRecordBytes} bytes`;
     this.notClosed =
       `has unbalanced quotes: the quoted field opened on this line is not closed within the limits ` +
@@ -274,7 +326,7 @@ class CsvSink implements LineSink {
   private frame(bytes: Buffer, lineNumber: number): void {
     const length = contentLength(bytes);
     if (this.open.length === 0) {
-      if (length === 0) return;
+      if (onlyCommas(bytes, length)) return;
       if ((countQuotes(bytes) & 1) === 0) {
         this.logicalRecord(lineNumber, bytes.subarray(0, length));
       } else {
@@ -331,7 +383,17 @@ class CsvSink implements LineSink {
 
   private readHeader(line: number, bytes: Buffer): void {
     const fail = (reason: string) => new ImportFileError(`the CSV header (line ${line}) ${reason}`);
-    if (!isUtf8(bytes)) throw fail(NOT_UTF8);
+    if (!isUtf8(bytes)) {
+      this.encoding.invalid(bytes, line);
+      throw fail(NOT_UTF8);
+    }
+    this.encoding.valid(bytes);
+    if (bytes.includes(CR)) {
+      throw fail(
+        'holds a carriage return (CR) that does not end it: lines must end with LF or CRLF ' +
+          '(a file whose lines end with CR alone is read as one line)',
+      );
+    }
     let rows: string[][];
     try {
       rows = parseCsv(bytes, CSV_OPTIONS);
@@ -348,6 +410,7 @@ class CsvSink implements LineSink {
       if (seen.has(name)) throw fail(`has a duplicate column name ${JSON.stringify(name)}`);
       seen.add(name);
     }
+    this.columns?.(names);
     this.header = names;
     this.lengthLine = Buffer.from(','.repeat(names.length - 1));
     this.headerHasProto = seen.has('__proto__');
@@ -365,10 +428,16 @@ class CsvSink implements LineSink {
       return;
     }
     let joined: Buffer | undefined = this.csvInput(records);
-    if (!isUtf8(joined)) {
+    if (isUtf8(joined)) {
+      this.encoding.valid(joined);
+    } else {
       joined = undefined;
       records = records.filter((entry) => {
-        if (isUtf8(entry.bytes!)) return true;
+        if (isUtf8(entry.bytes!)) {
+          this.encoding.valid(entry.bytes!);
+          return true;
+        }
+        this.encoding.invalid(entry.bytes!, entry.line);
         entry.item = rejected(entry.line, NOT_UTF8);
         return false;
       });
@@ -493,6 +562,12 @@ class CsvSink implements LineSink {
   }
 }
 
+/** Whether the first `length` bytes of a line are commas alone (none: an empty line). */
+function onlyCommas(bytes: Buffer, length: number): boolean {
+  for (let i = 0; i < length; i++) if (bytes[i] !== COMMA) return false;
+  return true;
+}
+
 function countQuotes(bytes: Buffer): number {
   let count = 0;
   for (let i = 0; i < bytes.length; i++) if (bytes[i] === QUOTE) count++;
@@ -527,12 +602,33 @@ function csvErrorMessage(error: unknown, offset: number): string {
   return message.replace(/\bat line (\d+)/g, (_match, line: string) => `at line ${offset + Number(line)}`);
 }
 
+/** Whether the first `length` bytes of a line are spaces and tabs alone (none: an empty line). */
+function onlyBlanks(bytes: Buffer, length: number): boolean {
+  for (let i = 0; i < length; i++) if (bytes[i] !== SPACE && bytes[i] !== TAB) return false;
+  return true;
+}
+
+/** Key names followed by their colon, at any depth: as many as the object's keys unless one is repeated (or nested). */
+const KEY_TOKEN = /"(?:[^"\\]|\\.)*"\s*:/g;
+
+/**
+ * Why a line whose object gives a key twice is refused (`JSON.parse` keeps the last value: which
+ * one the sender meant is unknown), or null. The exact scan runs only when the count of key names
+ * in the text says there may be one.
+ */
+function repeatedKey(text: string, value: object): string | null {
+  const keys = text.match(KEY_TOKEN)?.length ?? 0;
+  if (keys === Object.keys(value).length) return null;
+  return repeatedJsonKey(text) ?? null;
+}
+
 class NdjsonSink implements LineSink {
   readonly ready: ReadItem[][] = [];
   private batch: ReadItem[] = [];
   private records = 0;
   private rejections = 0;
   private readonly tooLong: string;
+  private readonly encoding = new EncodingCheck();
 
   constructor(private readonly limits: Limits) {
     this.tooLong = `is longer than ${limits.maxRecordBytes} bytes`;
@@ -540,19 +636,28 @@ class NdjsonSink implements LineSink {
 
   line(bytes: Buffer, lineNumber: number): void {
     const length = contentLength(bytes);
-    if (length === 0) return;
+    if (onlyBlanks(bytes, length)) return;
+    const content = bytes.subarray(0, length);
     let text: string;
     try {
-      text = utf8.decode(bytes.subarray(0, length));
+      text = utf8.decode(content);
     } catch {
+      this.encoding.invalid(content, lineNumber);
       this.reject(lineNumber, NOT_UTF8);
       return;
     }
+    this.encoding.valid(content);
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      this.reject(lineNumber, `is not valid JSON: ${(error as Error).message}`);
+      this.reject(
+        lineNumber,
+        text.includes('\r')
+          ? 'holds a carriage return (CR) that does not end it: lines must end with LF or CRLF ' +
+              '(lines that end with CR alone are read as one line)'
+          : `is not valid JSON: ${(error as Error).message}`,
+      );
       return;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -560,7 +665,7 @@ class NdjsonSink implements LineSink {
       this.reject(lineNumber, `is not a JSON object (got ${got})`);
       return;
     }
-    const unfit = inputProblem(value);
+    const unfit = inputProblem(value) ?? repeatedKey(text, value);
     if (unfit !== null) {
       this.reject(lineNumber, unfit);
       return;

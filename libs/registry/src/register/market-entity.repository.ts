@@ -29,6 +29,16 @@ const UPSERT = `
   WHERE e.content_hash <> excluded.content_hash AND e.source_updated_at <= excluded.source_updated_at
   RETURNING credit_code, (xmax = 0) AS inserted`;
 
+/**
+ * A record the register holds already, sent again with a newer updatedAt: nothing to write but
+ * its time, which must move on, or a record older than it (yet newer than the time held) would
+ * later replace it.
+ */
+const ADVANCE = `
+  UPDATE registry_entity AS e SET source_updated_at = r.u
+    FROM json_to_recordset($1::json) AS r(c varchar, h varchar, u timestamptz)
+   WHERE e.credit_code = r.c AND e.content_hash = r.h AND e.source_updated_at < r.u`;
+
 /** The node's own register of market entities. */
 @Injectable()
 export class MarketEntityRepository {
@@ -38,29 +48,28 @@ export class MarketEntityRepository {
     importId: string,
     lines: readonly CheckedLine<MarketEntityRecord>[],
   ): Promise<{ accepted: Set<string>; updated: Set<string> }> {
-    const rows: { credit_code: string; inserted: boolean }[] = await manager.query(UPSERT, [
-      JSON.stringify(
-        lines.map(({ line, record: r }) => ({
-          c: r.creditCode,
-          f: r.creditCodeCheckFailed,
-          n: r.name,
-          t: r.entityType,
-          l: r.legalRepresentative,
-          a: r.registeredAddress,
-          d: r.divisionCode,
-          s: r.status,
-          eo: r.establishedOn,
-          sc: r.statusChangedOn,
-          b: r.businessScope,
-          u: r.sourceUpdatedAt,
-          h: r.contentHash,
-          li: line,
-          nk: r.nameKey,
-          g: r.nameGrams,
-        })),
-      ),
-      importId,
-    ]);
+    const batch = JSON.stringify(
+      lines.map(({ line, record: r }) => ({
+        c: r.creditCode,
+        f: r.creditCodeCheckFailed,
+        n: r.name,
+        t: r.entityType,
+        l: r.legalRepresentative,
+        a: r.registeredAddress,
+        d: r.divisionCode,
+        s: r.status,
+        eo: r.establishedOn,
+        sc: r.statusChangedOn,
+        b: r.businessScope,
+        u: r.sourceUpdatedAt,
+        h: r.contentHash,
+        li: line,
+        nk: r.nameKey,
+        g: r.nameGrams,
+      })),
+    );
+    await manager.query(ADVANCE, [batch]);
+    const rows: { credit_code: string; inserted: boolean }[] = await manager.query(UPSERT, [batch, importId]);
     const accepted = new Set<string>();
     const updated = new Set<string>();
     for (const row of rows) (row.inserted ? accepted : updated).add(row.credit_code);
