@@ -19,6 +19,7 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
   Validate,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
   ValidatorConstraint,
@@ -158,9 +159,27 @@ class HttpSchema {
   trustProxy?: string;
 }
 
+/** A postgres:// (or postgresql://) URL that parses, with a port from 1 to 65535 when it names one. */
+function isConnectionUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || !/^postgres(ql)?:\/\/.+/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return url.port === '' || (Number(url.port) >= 1 && Number(url.port) <= 65535);
+  } catch {
+    return false;
+  }
+}
+
 class DatabaseSchema {
   @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// connection URL' })
+  @ValidateBy({
+    name: 'isConnectionUrl',
+    validator: {
+      validate: isConnectionUrl,
+      // Never the value: it holds the database password.
+      defaultMessage: () => 'must be a postgres:// connection URL (host, and a port from 1 to 65535 if any)',
+    },
+  })
   url?: string;
 
   @Type(() => Number)
@@ -194,6 +213,17 @@ class AdminSchema {
   @IsOptional()
   @IsString()
   @MinLength(12, { message: 'must be at least 12 characters' })
+  @MaxLength(200, { message: 'must be at most 200 characters' })
+  @ValidateBy({
+    name: 'notTheUsername',
+    validator: {
+      // As an account's password set through the API: not the username, whatever its case.
+      validate: (value: unknown, args) =>
+        typeof value !== 'string' ||
+        value.trim().toLowerCase() !== String((args?.object as AdminSchema).username).toLowerCase(),
+      defaultMessage: () => 'must not be the username',
+    },
+  })
   password?: string;
 }
 

@@ -176,6 +176,35 @@ describe('loadConfig', () => {
     }
   });
 
+  it('holds the first administrator to the rules of any password, and the database URL to a real URL', () => {
+    const problemsOf = (env: Record<string, string>) =>
+      configError({ env: { REGULINK_REGION: '330000', ...env } }).problems.map((p) => [p.env, p.problem]);
+    expect(
+      problemsOf({
+        REGULINK_ADMIN_USERNAME: 'root-admin-name-88',
+        REGULINK_ADMIN_PASSWORD: 'Root-Admin-Name-88',
+      }),
+    ).toEqual([['REGULINK_ADMIN_PASSWORD', 'must not be the username']]);
+    expect(problemsOf({ REGULINK_ADMIN_PASSWORD: 'x'.repeat(201) })).toEqual([
+      ['REGULINK_ADMIN_PASSWORD', 'must be at most 200 characters'],
+    ]);
+    for (const url of [
+      'postgres://reg:pw-secret@db.example:notaport/regulink',
+      'postgres://reg:pw-secret@db.example:99999/regulink',
+      'postgres://reg:pw-secret@db example/regulink',
+    ]) {
+      const problems = problemsOf({ DATABASE_URL: url });
+      expect(problems).toEqual([
+        ['DATABASE_URL', expect.stringMatching(/^must be a postgres:\/\/ connection URL/)],
+      ]);
+      expect(JSON.stringify(problems)).not.toContain('pw-secret');
+    }
+    expect(
+      loadConfig({ env: { REGULINK_REGION: '330000', DATABASE_URL: 'postgresql://reg:pw@db:5433/x' } })
+        .database.url,
+    ).toBe('postgresql://reg:pw@db:5433/x');
+  });
+
   it('tells a code that never existed from a withdrawn one', () => {
     const unknown = configError({ env: { REGULINK_REGION: '999999' } }).problems;
     const withdrawn = configError({ env: { REGULINK_REGION: '330103' } }).problems;

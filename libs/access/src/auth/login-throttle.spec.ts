@@ -48,6 +48,18 @@ describe('LoginThrottle', () => {
     expect(refusal('li.wei', '10.0.1.1')).toBeNull();
   });
 
+  it('does not count a sign-in whose password could not be checked (the database failing)', async () => {
+    const down = () => Promise.reject(new Error('connection terminated'));
+    // One real failure first: it still counts, the failed checks around it do not.
+    expect(await throttle.check('li.wei', '10.0.0.1', () => Promise.resolve(false))).toBe(false);
+    for (let i = 0; i < 10; i++) {
+      await expect(throttle.check('li.wei', '10.0.0.1', down)).rejects.toThrow('connection terminated');
+    }
+    expect(await throttle.check('li.wei', '10.0.0.1', () => Promise.resolve(false))).toBe(false);
+    expect(refusal('li.wei', '10.0.0.2')).toBeNull();
+    expect(refusal('li.wei', '10.0.0.2')?.code).toBe(AccessErrorCode.SignInLocked);
+  });
+
   it('forgets failures older than the window, and all of them on a success', () => {
     throttle.begin('li.wei', '10.0.0.1');
     throttle.begin('li.wei', '10.0.0.1');

@@ -77,7 +77,14 @@ export class LoginThrottle {
     try {
       await before;
       const attempt = this.begin(username, clientAddress);
-      const right = await verify();
+      let right: boolean;
+      try {
+        right = await verify();
+      } catch (error) {
+        // No check was made (the database failing, say): that is not a wrong password.
+        this.withdraw(attempt);
+        throw error;
+      }
       if (right) this.succeeded(attempt);
       return right;
     } finally {
@@ -129,8 +136,26 @@ export class LoginThrottle {
   /** The password was right: the attempt is given back and the username's failures forgotten. */
   succeeded(attempt: SignInAttempt): void {
     this.usernames.delete(attempt.username);
+    this.giveBackAddress(attempt);
+  }
+
+  /**
+   * The password could not be checked: the attempt is given back as if never made, the lock it
+   * set with it (the checks for one username run one at a time, so any lock now is its).
+   */
+  withdraw(attempt: SignInAttempt): void {
+    const state = this.usernames.get(attempt.username);
+    const index = state?.failures.lastIndexOf(attempt.at) ?? -1;
+    if (index >= 0) {
+      state!.failures.splice(index, 1);
+      if (state!.failures.length < this.limits.usernameFailures) state!.lockedUntil = 0;
+    }
+    this.giveBackAddress(attempt);
+  }
+
+  private giveBackAddress(attempt: SignInAttempt): void {
     const fromAddress = this.addresses.get(attempt.address);
-    const index = fromAddress?.indexOf(attempt.at) ?? -1;
+    const index = fromAddress?.lastIndexOf(attempt.at) ?? -1;
     if (index >= 0) fromAddress!.splice(index, 1);
   }
 
