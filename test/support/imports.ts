@@ -18,7 +18,7 @@ export interface ImportReportBody {
 
 /** Uploads a whole file to a node's import route in one request, as a provincial system would. */
 export async function uploadImport(
-  node: TestNode,
+  node: Pick<TestNode, 'url'>,
   kind: 'entities' | 'shops',
   body: string | Uint8Array,
   options: { token: string; contentType?: string; query?: string },

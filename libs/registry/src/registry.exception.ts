@@ -9,6 +9,8 @@ export enum RegistryErrorCode {
   /** An upload whose import was taken over by a resume after it gave no sign of life. */
   ImportTakenOver = 'IMPORT_TAKEN_OVER',
   UploadIncomplete = 'IMPORT_UPLOAD_INCOMPLETE',
+  /** An upload cut short because its node is stopping: the import is interrupted, to resume. */
+  NodeStopping = 'IMPORT_NODE_STOPPING',
   EvidenceNotFound = 'EVIDENCE_NOT_FOUND',
   PurposeRequired = 'PURPOSE_REQUIRED',
   ResolveQueryInvalid = 'RESOLVE_QUERY_INVALID',

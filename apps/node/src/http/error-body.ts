@@ -92,6 +92,8 @@ function registryStatus(code: RegistryErrorCode): number {
       return 409;
     case RegistryErrorCode.ImportFormatUnsupported:
       return 415;
+    case RegistryErrorCode.NodeStopping:
+      return 503;
     default:
       return assertUnreachable(code);
   }

@@ -20,6 +20,17 @@ export function configureHttpServer(app: NestFastifyApplication): void {
     ['text/csv', 'application/x-ndjson', 'application/octet-stream'],
     (_request, payload, done) => done(null, payload),
   );
+  // Once the server is closing, an answer still under way ends its connection: a client keeping
+  // its connection open (keep-alive) would otherwise hold the node's stop until it times out.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(CORRELATION_HEADER, request.id);
     // Answers carry personal data and tokens: kept by no cache, and read only as what they say they are.

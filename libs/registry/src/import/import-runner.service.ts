@@ -1,4 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { isUniqueViolation, TableStatistics } from '@regulink/persistence';
 import { RegistryErrorCode, RegistryException } from '../registry.exception';
@@ -48,13 +53,21 @@ export interface ImportReport {
  * A bad line is rejected with its line number, field and reason; it never stops the others.
  */
 @Injectable()
-export class ImportRunner implements OnApplicationBootstrap {
+export class ImportRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ImportRunner.name);
+  /** Rejects when the node begins to stop: every upload then stops reading. */
+  private readonly stopping: Promise<never>;
+  private stop: (error: Error) => void = () => undefined;
+  /** The uploads being written, to wait for as the node stops. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     private readonly jobs: ImportJobRepository,
     private readonly statistics: TableStatistics,
-  ) {}
+  ) {
+    this.stopping = new Promise<never>((_, reject) => (this.stop = reject));
+    this.stopping.catch(() => undefined);
+  }
 
   /**
    * Marks the imports whose writer is gone (by a heartbeat too old) as interrupted. Only those:
@@ -63,6 +76,21 @@ export class ImportRunner implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const interrupted = await this.jobs.interruptStale(IMPORT_STALE_SECONDS);
     if (interrupted > 0) this.logger.warn({ interrupted }, 'imports whose writer stopped can be resumed');
+  }
+
+  /**
+   * The node is stopping (before its HTTP server closes, which waits for the requests under way):
+   * every upload stops reading, its batch in flight is committed, and its import is left
+   * interrupted, to resume at once, rather than running until the heartbeat goes stale.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stop(
+      new RegistryException(
+        RegistryErrorCode.NodeStopping,
+        'the node is stopping; send the file again with ?resume=<import id> once it is back',
+      ),
+    );
+    await Promise.allSettled([...this.running]);
   }
 
   async run<R>(
@@ -79,9 +107,14 @@ export class ImportRunner implements OnApplicationBootstrap {
       ? await this.resume(target, format, resumeId, writer)
       : await this.start(target, format, actor, writer, newId);
     const lease = this.keepAlive(job.id, writer);
+    const stopped = Promise.race([lease.lost, this.stopping]);
+    stopped.catch(() => undefined);
+    const writing = this.write(target, whileHeld(source, stopped), format, job, writer);
+    this.running.add(writing);
     try {
-      return await this.write(target, whileHeld(source, lease.lost), format, job, writer);
+      return await writing;
     } finally {
+      this.running.delete(writing);
       await lease.release();
     }
   }
@@ -143,7 +176,8 @@ export class ImportRunner implements OnApplicationBootstrap {
           ? error.message
           : 'the import stopped on an internal error; resume it to go on after the last committed line';
       // Nothing is recorded on a job taken over by another upload: it is no longer this one's.
-      await this.jobs.finish(job.id, writer, 'failed', message);
+      const stopping = error instanceof RegistryException && error.code === RegistryErrorCode.NodeStopping;
+      await this.jobs.finish(job.id, writer, stopping ? 'interrupted' : 'failed', message);
       if (error instanceof ImportFileError) {
         throw new RegistryException(RegistryErrorCode.ImportFileInvalid, error.message);
       }
