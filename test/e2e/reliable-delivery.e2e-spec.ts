@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { Clock, OutboxService } from '@regulink/federation';
+import { Clock, EnvelopeReceiver, OutboxService } from '@regulink/federation';
 import { freePort } from '@regulink/persistence';
 import { importPublicKey, receiptKid, verifyReceipt, type PublicSigningJwk } from '@regulink/protocol';
 import { createTestDatabase } from '../support/database';
@@ -295,6 +295,34 @@ describe('reliable delivery', () => {
     );
     // Settled by the same clock that queued it: not before it was created.
     expect(settled).toEqual({ status: 'delivered', settledBeforeCreated: false });
+  });
+
+  it('waits for a peer that cannot take an envelope now, saying so, and delivers once it can', async () => {
+    const [sender, receiver] = await bootNodes([SENDER, RECEIVER], 'tcp', undefined, FAST_RETRY);
+    nodes.push(sender!, receiver!);
+    await connectAll([sender!, receiver!]);
+    // The receiver's database away: it answers that it applied nothing, as it does then.
+    const envelopes = receiver!.app.get(EnvelopeReceiver) as unknown as Record<string, unknown>;
+    envelopes.receive = () => Promise.resolve({ error: 'RECEIVER_UNAVAILABLE' });
+    const senderDb = await openDatabase(sender!.config.database.url);
+    const id = await sender!.app.get(OutboxService).send({
+      to: RECEIVER,
+      type: PING,
+      body: { nonce: 'receiver-away', sentAt: new Date().toISOString() },
+    });
+    const outbox = async () =>
+      (
+        await senderDb.query<{ status: string; last_error: string | null }>(
+          'SELECT status, last_error FROM federation_outbox WHERE id = $1',
+          [id],
+        )
+      ).rows[0];
+    expect(await eventually(async () => ((await outbox())?.last_error ? outbox() : undefined))).toEqual({
+      status: 'pending',
+      last_error: `${RECEIVER} could not take the envelope now (RECEIVER_UNAVAILABLE)`,
+    });
+    Reflect.deleteProperty(envelopes, 'receive');
+    await eventually(async () => ((await outbox())?.status === 'delivered' ? true : undefined), 15_000);
   });
 
   describe('with the sender as a real process', () => {

@@ -8,3 +8,36 @@ export function isUniqueViolation(error: unknown): boolean {
   const cause = error instanceof QueryFailedError ? (error.driverError as unknown) : error;
   return (cause as { code?: unknown } | null)?.code === '23505' && cause instanceof Error;
 }
+
+/** SQLSTATEs of a server that is going away or not yet taking connections. */
+const UNAVAILABLE_STATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03']);
+/** Socket errors on the way to the server. */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/** What the driver says when a connection broke or none could be had in time. */
+const UNAVAILABLE_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended)/;
+
+/**
+ * True when a statement failed because the database could not be reached (down, restarting,
+ * unreachable, the pool timing out on a connection), not because of the statement: the request
+ * may be tried again once the database is back. Looks through TypeORM's wrapper and error causes.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (UNAVAILABLE_STATES.has(code) || code.startsWith('08') || UNREACHABLE_CODES.has(code)) return true;
+    }
+    if (UNAVAILABLE_MESSAGES.test(cause.message)) return true;
+    cause = cause instanceof QueryFailedError ? (cause.driverError as unknown) : cause.cause;
+  }
+  return false;
+}

@@ -1,5 +1,6 @@
 import { BadRequestException, HttpException, ServiceUnavailableException } from '@nestjs/common';
 import { AccessErrorCode, AccessException } from '@regulink/access';
+import { QueryFailedError } from 'typeorm';
 import { mapError } from './error-body';
 import { RequestValidationException } from './request-validation.exception';
 
@@ -50,5 +51,33 @@ describe('mapError', () => {
     expect(body.errorId).toMatch(/^[0-9a-f-]{36}$/);
     expect(body.message).not.toContain('hunter2');
     expect(body.message).toContain(body.errorId);
+  });
+
+  it('answers 503 with Retry-After when the database cannot be reached, not 500', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const shutdown = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
+    for (const error of [
+      refused,
+      new QueryFailedError('SELECT 1', [], shutdown),
+      new QueryFailedError('SELECT 1', [], new Error('Connection terminated unexpectedly')),
+      new Error('timeout exceeded when trying to connect'),
+      new Error('could not read the user', { cause: refused }),
+    ]) {
+      expect(mapError(error, 'corr-1234')).toEqual({
+        body: {
+          statusCode: 503,
+          code: 'DATABASE_UNAVAILABLE',
+          message: expect.stringMatching(/try again/),
+          correlationId: 'corr-1234',
+        },
+        unexpected: false,
+        retryAfter: 5,
+      });
+    }
+    // A statement the database refused is not the database being away.
+    const syntax = Object.assign(new Error('syntax error'), { code: '42601' });
+    expect(mapError(new QueryFailedError('SELEC 1', [], syntax), 'c').body.statusCode).toBe(500);
   });
 });

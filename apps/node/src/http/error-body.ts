@@ -8,6 +8,7 @@ import { CasesErrorCode, CasesException } from '@regulink/cases';
 import { RegistryErrorCode, RegistryException } from '@regulink/registry';
 import { ExchangeRefusedException, FederationErrorCode, FederationException } from '@regulink/federation';
 import { EnvelopeErrorCode } from '@regulink/protocol';
+import { isDatabaseUnavailable } from '@regulink/persistence';
 import { RequestValidationException } from './request-validation.exception';
 
 /** The one error body every HTTP error uses. */
@@ -229,6 +230,9 @@ const SERVER_ERROR_CODES: Readonly<Record<string, { status: number; code: string
   },
 };
 
+/** When to ask a client to try again while the database cannot be reached. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 /** Maps anything thrown while serving a request to the standard error body. */
 export function mapError(error: unknown, correlationId: string): MappedError {
   const expected = (statusCode: number, code: string, message: string): MappedError => ({
@@ -266,6 +270,12 @@ export function mapError(error: unknown, correlationId: string): MappedError {
     const code = HTTP_STATUS_CODES[status];
     if (code) return expected(status, code, error.message);
     if (status < 500) return expected(status, 'BAD_REQUEST', error.message);
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      ...expected(503, 'DATABASE_UNAVAILABLE', 'the database cannot be reached just now; try again shortly'),
+      retryAfter: DATABASE_RETRY_AFTER_SECONDS,
+    };
   }
   const errorId = randomUUID();
   return {

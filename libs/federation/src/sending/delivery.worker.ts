@@ -22,6 +22,10 @@ import { ReplyVerifier } from './reply-verifier';
 const BATCH = 256;
 const IN_FLIGHT = 32;
 const IDLE_POLL_MS = 200;
+/** Longest wait between two rounds that failed in a row. */
+const FAILED_POLL_MAX_MS = 5_000;
+/** How often rounds that keep failing are logged again. */
+const FAILURE_LOG_MS = 60_000;
 const SEND_TIMEOUT_MS = 15_000;
 /** Long enough for a send to time out; a worker that dies releases its messages when it runs out. */
 const LEASE_MS = 2 * SEND_TIMEOUT_MS;
@@ -69,16 +73,41 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async run(): Promise<void> {
+    // Rounds failed in a row (the database away, say): each waits twice as long as the one before,
+    // up to FAILED_POLL_MAX_MS, and the log says so at the first, then every FAILURE_LOG_MS.
+    let failed = 0;
+    let failedSince = 0;
+    let loggedAt = 0;
     while (this.running) {
       let worked = false;
       try {
         worked = await this.deliverDue();
+        if (failed > 0) {
+          this.logger.log({ failedRounds: failed }, 'outbox delivery works again');
+          failed = 0;
+        }
       } catch (error) {
-        this.logger.error({ err: error }, 'outbox delivery round failed');
+        const now = Date.now();
+        if (failed++ === 0) {
+          failedSince = now;
+          loggedAt = now;
+          this.logger.error({ err: error }, 'outbox delivery round failed; trying again with backoff');
+        } else if (now - loggedAt >= FAILURE_LOG_MS) {
+          loggedAt = now;
+          this.logger.warn(
+            {
+              failedRounds: failed,
+              forSeconds: Math.round((now - failedSince) / 1000),
+              reason: String(error),
+            },
+            'outbox delivery still failing',
+          );
+        }
       }
       if (!worked && this.running) {
+        const wait = failed === 0 ? IDLE_POLL_MS : Math.min(FAILED_POLL_MAX_MS, IDLE_POLL_MS * 2 ** failed);
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, IDLE_POLL_MS);
+          const timer = setTimeout(resolve, wait);
           this.wake = () => {
             clearTimeout(timer);
             resolve();
@@ -162,6 +191,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             { envelope: message.envelope },
             SEND_TIMEOUT_MS,
           );
+          if (reply.receipt === undefined && reply.error !== undefined) {
+            // The peer could not take it now (its database away, say) and applied nothing: the rest
+            // of this round waits too, and this is no fault of the message.
+            const code = /^[A-Z_]{1,64}$/.test(reply.error) ? reply.error : 'an error';
+            unreachable = `${region} could not take the envelope now (${code})`;
+            await this.outbox.retryLater(message.id, this.retryAt(message.attempts), unreachable);
+            this.metrics.deliveries.inc({ outcome: 'retry' });
+            continue;
+          }
           const receipt = await this.verifier.receipt(peer, reply.receipt, {
             id: message.id,
             digest: message.digest,
