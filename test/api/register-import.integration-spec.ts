@@ -307,6 +307,15 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     const json = await upload(JSON.stringify([newRegisterLine()]), 'application/json');
     expect(json.status).toBe(415);
     expect(json.json.code).toBe('IMPORT_FORMAT_UNSUPPORTED');
+    // A file sent as a form (curl -F) is told how to send it.
+    const form = await upload('--b\r\n\r\nx\r\n--b--\r\n', 'multipart/form-data; boundary=b');
+    expect(form.status).toBe(415);
+    expect(form.json).toMatchObject({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: expect.stringMatching(
+        /text\/csv or application\/x-ndjson \(the file as the body, not a multipart form\)/,
+      ),
+    });
   });
 
   it('resumes an interrupted import after its last committed batch, losing and repeating nothing', async () => {

@@ -205,7 +205,9 @@ const SERVER_ERROR_CODES: Readonly<Record<string, { status: number; code: string
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
-    message: 'the request content type is not supported',
+    message:
+      'the request content type is not supported: send application/json, or for a bulk import ' +
+      'text/csv or application/x-ndjson (the file as the body, not a multipart form)',
   },
   // Refused by the HTTP parser before there is a request (see answerClientError).
   HPE_HEADER_OVERFLOW: {
