@@ -28,6 +28,7 @@ import { CaseStepTakenBy1796318400000 } from './1796318400000-CaseStepTakenBy';
 import { UserTokensRevokedAt1796318461937 } from './1796318461937-UserTokensRevokedAt';
 import { CaseSentOn1796318500000 } from './1796318500000-CaseSentOn';
 import { EntityNameKeyLegalForms1796318600000 } from './1796318600000-EntityNameKeyLegalForms';
+import { ImportOlder1796318700000 } from './1796318700000-ImportOlder';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -65,4 +66,5 @@ export const MIGRATIONS = [
   UserTokensRevokedAt1796318461937,
   CaseSentOn1796318500000,
   EntityNameKeyLegalForms1796318600000,
+  ImportOlder1796318700000,
 ];

@@ -217,9 +217,11 @@ describe('entity register import (real node, real PostgreSQL)', () => {
       statusChangedOn: '2026-02-01',
       updatedAt: '2026-02-01T10:00:00+08:00',
     };
+    // Not applied, and said so: not counted as unchanged.
     expect((await upload(ndjson(older), 'application/x-ndjson')).json).toMatchObject({
       updated: 0,
-      unchanged: 1,
+      unchanged: 0,
+      older: 1,
     });
     const [row] = await stored([line.creditCode]);
     expect(row).toMatchObject({ registered_address: '浙江省杭州市西湖区新地址2号', status: 'active' });
@@ -237,7 +239,8 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     };
     expect((await upload(ndjson(between), 'application/x-ndjson')).json).toMatchObject({
       updated: 0,
-      unchanged: 1,
+      unchanged: 0,
+      older: 1,
     });
     expect((await stored([line.creditCode]))[0]).toMatchObject({
       registered_address: '浙江省杭州市西湖区新地址2号',

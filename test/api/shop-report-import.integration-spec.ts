@@ -216,7 +216,9 @@ describe('platform shop report import (real node, real PostgreSQL)', () => {
     };
     expect(await send(later)).toMatchObject({ accepted: 0, updated: 1, unchanged: 0 });
     const earlier = { ...shop, operatingAddress: '浙江省杭州市上城区旧地址1号', reportPeriod: '2025-H2' };
-    expect(await send(earlier)).toMatchObject({ accepted: 0, updated: 0, unchanged: 1 });
+    expect(await send(earlier)).toMatchObject({ accepted: 0, updated: 0, unchanged: 0, older: 1 });
+    // The very report held, sent again: unchanged, not older.
+    expect(await send(later)).toMatchObject({ updated: 0, unchanged: 1, older: 0 });
     const samePeriod = { ...later, contact: '13800000000' };
     expect(await send(samePeriod)).toMatchObject({ updated: 1 });
     const [row] = await sql(

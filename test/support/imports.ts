@@ -8,6 +8,7 @@ export interface ImportReportBody {
   accepted: number;
   updated: number;
   unchanged: number;
+  older: number;
   rejected: number;
   error: string | null;
   rejections: { line: number; field: string | null; reason: string }[];

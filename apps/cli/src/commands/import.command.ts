@@ -25,6 +25,7 @@ interface ImportReport {
   accepted: number;
   updated: number;
   unchanged: number;
+  older: number;
   rejected: number;
   error: string | null;
   rejections: Rejection[];
@@ -127,8 +128,9 @@ function importCommand(kind: 'register' | 'shops'): Command {
     usage: `usage: regulink import ${kind} <file.csv|file.ndjson> [options]
 
 Imports ${what} (POST /registry/imports/${route}) as a system account, streaming the file.
-Shows progress on stderr, then the import report: lines accepted (new), updated, unchanged and
-rejected, and the first rejected lines with their line number, field and reason.
+Shows progress on stderr, then the import report: lines accepted (new), updated, unchanged, older
+than the record held (not applied) and rejected, and the first rejected lines with their line
+number, field and reason.
 
   --format csv|ndjson   when the file name does not say (.csv, .ndjson, .jsonl)
   --rejections          list every rejected line, not only the first ${REJECTIONS_SHOWN}
@@ -215,6 +217,7 @@ ${NODE_OPTIONS_USAGE}
       out.log(`  accepted   ${report.accepted}`);
       out.log(`  updated    ${report.updated}`);
       out.log(`  unchanged  ${report.unchanged}`);
+      out.log(`  older      ${report.older}`);
       out.log(`  rejected   ${report.rejected}`);
       if (report.error) out.log(`  error      ${report.error}`);
       if (report.rejected > 0) {

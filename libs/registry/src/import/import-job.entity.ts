@@ -55,6 +55,10 @@ export class ImportJobEntity {
   @Column('integer')
   unchanged!: number;
 
+  /** Lines older than the record held (a newer version was imported before): not applied. */
+  @Column('integer', { default: 0 })
+  older!: number;
+
   @Column('integer')
   rejected!: number;
 

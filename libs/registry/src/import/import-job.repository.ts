@@ -10,6 +10,7 @@ export interface BatchOutcome {
   readonly accepted: number;
   readonly updated: number;
   readonly unchanged: number;
+  readonly older: number;
   readonly rejections: readonly { line: number; field: string | null; reason: string }[];
 }
 
@@ -121,7 +122,7 @@ export class ImportJobRepository {
     await manager.query(
       `UPDATE registry_import
           SET last_line = greatest(last_line, $2), accepted = accepted + $3, updated = updated + $4,
-              unchanged = unchanged + $5, rejected = rejected + $6
+              unchanged = unchanged + $5, rejected = rejected + $6, older = older + $7
         WHERE id = $1`,
       [
         importId,
@@ -130,6 +131,7 @@ export class ImportJobRepository {
         outcome.updated,
         outcome.unchanged,
         new Set(outcome.rejections.map((r) => r.line)).size,
+        outcome.older,
       ],
     );
   }

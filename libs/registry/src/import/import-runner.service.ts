@@ -42,6 +42,8 @@ export interface ImportReport {
   readonly accepted: number;
   readonly updated: number;
   readonly unchanged: number;
+  /** Lines older than the record held (a newer version was imported before): not applied. */
+  readonly older: number;
   readonly rejected: number;
   readonly error: string | null;
 }
@@ -216,14 +218,15 @@ export class ImportRunner implements OnApplicationBootstrap, BeforeApplicationSh
       const written =
         fresh.length > 0
           ? await target.write(manager, importId, fresh)
-          : { accepted: new Set(), updated: new Set() };
+          : { accepted: new Set(), updated: new Set(), older: 0 };
       changed = written.accepted.size + written.updated.size;
       rejections.sort((x, y) => x.line - y.line);
       await this.jobs.recordBatch(manager, importId, {
         lastLine,
         accepted: written.accepted.size,
         updated: written.updated.size,
-        unchanged: fresh.length - written.accepted.size - written.updated.size,
+        unchanged: fresh.length - written.accepted.size - written.updated.size - written.older,
+        older: written.older,
         rejections,
       });
     });
@@ -256,6 +259,7 @@ export class ImportRunner implements OnApplicationBootstrap, BeforeApplicationSh
       accepted: job.accepted,
       updated: job.updated,
       unchanged: job.unchanged,
+      older: job.older,
       rejected: job.rejected,
       error: job.error,
     };
@@ -288,6 +292,7 @@ export class ImportRunner implements OnApplicationBootstrap, BeforeApplicationSh
       accepted: 0,
       updated: 0,
       unchanged: 0,
+      older: 0,
       rejected: 0,
       error: null,
     });

@@ -13,6 +13,14 @@ export interface CheckedLine<R> {
   readonly record: R;
 }
 
+/** What writing a batch did. */
+export interface WrittenBatch {
+  readonly accepted: ReadonlySet<string>;
+  readonly updated: ReadonlySet<string>;
+  /** Lines whose record differs from the one held but is older than it: not applied. */
+  readonly older: number;
+}
+
 /** How one kind of bulk file is checked and written; the import runner does the rest. */
 export interface ImportTarget<R> {
   /** Names the import in its job (`entities`, `shops`). */
@@ -25,13 +33,10 @@ export interface ImportTarget<R> {
   check(values: Readonly<Record<string, unknown>>): { key: string; record: R } | { problems: LineProblem[] };
   /**
    * Writes a batch (keys unique within it) in the caller's transaction; returns the keys that
-   * were new and those that were changed. A key in neither was already there as it is.
+   * were new and those that were changed, and how many lines were older than the record held
+   * (not applied). The other keys were already there as they are.
    */
-  write(
-    manager: EntityManager,
-    importId: string,
-    lines: readonly CheckedLine<R>[],
-  ): Promise<{ accepted: ReadonlySet<string>; updated: ReadonlySet<string> }>;
+  write(manager: EntityManager, importId: string, lines: readonly CheckedLine<R>[]): Promise<WrittenBatch>;
   /** Called after a batch that changed records has committed (to land them, or to tell peers). */
   committed?(): void;
 }

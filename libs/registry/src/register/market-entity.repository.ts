@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { CheckedLine } from '../import/import-target';
+import type { CheckedLine, WrittenBatch } from '../import/import-target';
 import type { MarketEntityRecord } from './market-entity-line';
 
 /**
@@ -30,14 +30,19 @@ const UPSERT = `
   RETURNING credit_code, (xmax = 0) AS inserted`;
 
 /**
- * A record the register holds already, sent again with a newer updatedAt: nothing to write but
- * its time, which must move on, or a record older than it (yet newer than the time held) would
- * later replace it.
+ * Before the batch is written: a record the register holds already, sent again with a newer
+ * updatedAt, has nothing to write but its time, which must move on (or a version older than it,
+ * yet newer than the time held, would later replace it); and the records that differ from the
+ * one held but are older than it are counted (they are not applied).
  */
 const ADVANCE = `
-  UPDATE registry_entity AS e SET source_updated_at = r.u
-    FROM json_to_recordset($1::json) AS r(c varchar, h varchar, u timestamptz)
-   WHERE e.credit_code = r.c AND e.content_hash = r.h AND e.source_updated_at < r.u`;
+  WITH r AS (SELECT c, h, u FROM json_to_recordset($1::json) AS r(c varchar, h varchar, u timestamptz)),
+    advanced AS (
+      UPDATE registry_entity AS e SET source_updated_at = r.u FROM r
+       WHERE e.credit_code = r.c AND e.content_hash = r.h AND e.source_updated_at < r.u
+      RETURNING 1)
+  SELECT count(*)::int AS older FROM registry_entity e JOIN r ON e.credit_code = r.c
+   WHERE e.content_hash <> r.h AND e.source_updated_at > r.u`;
 
 /** The node's own register of market entities. */
 @Injectable()
@@ -47,7 +52,7 @@ export class MarketEntityRepository {
     manager: EntityManager,
     importId: string,
     lines: readonly CheckedLine<MarketEntityRecord>[],
-  ): Promise<{ accepted: Set<string>; updated: Set<string> }> {
+  ): Promise<WrittenBatch> {
     const batch = JSON.stringify(
       lines.map(({ line, record: r }) => ({
         c: r.creditCode,
@@ -68,11 +73,11 @@ export class MarketEntityRepository {
         g: r.nameGrams,
       })),
     );
-    await manager.query(ADVANCE, [batch]);
+    const [{ older }] = (await manager.query(ADVANCE, [batch])) as [{ older: number }];
     const rows: { credit_code: string; inserted: boolean }[] = await manager.query(UPSERT, [batch, importId]);
     const accepted = new Set<string>();
     const updated = new Set<string>();
     for (const row of rows) (row.inserted ? accepted : updated).add(row.credit_code);
-    return { accepted, updated };
+    return { accepted, updated, older };
   }
 }

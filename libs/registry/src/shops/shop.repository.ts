@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { CheckedLine } from '../import/import-target';
+import type { CheckedLine, WrittenBatch } from '../import/import-target';
 import { lockFeed } from '../sync/feed-lock';
 import { shopKey, type ShopRecord } from './shop-report-line';
 
@@ -43,6 +43,16 @@ const UPSERT = `
     AND s.origin IS NOT DISTINCT FROM excluded.origin
   RETURNING platform, url, (xmax = 0) AS inserted`;
 
+/**
+ * The shops of a reported batch that differ from the report held here but are of an older
+ * period: not applied, and counted so.
+ */
+const OLDER = `
+  SELECT count(*)::int AS older
+    FROM registry_shop s JOIN json_to_recordset($1::json) AS r(p varchar, u varchar, h varchar, rp varchar)
+      ON s.platform = r.p AND s.url = r.u
+   WHERE s.origin IS NULL AND s.content_hash <> r.h AND s.report_period COLLATE "C" > r.rp COLLATE "C"`;
+
 /** The shops the platforms of this node's region report. */
 @Injectable()
 export class ShopRepository {
@@ -50,20 +60,26 @@ export class ShopRepository {
 
   /**
    * Writes a batch of reported shops in the caller's transaction (holding the shop feed's lock to
-   * its end); returns which shop keys were new and which changed.
+   * its end); returns which shop keys were new and which changed, and how many were older.
    */
   async upsertBatch(
     manager: EntityManager,
     importId: string,
     lines: readonly CheckedLine<ShopRecord>[],
-  ): Promise<{ accepted: Set<string>; updated: Set<string> }> {
+  ): Promise<WrittenBatch> {
     await lockFeed(manager, 'shop');
-    return this.upsert(
+    const [{ older }] = (await manager.query(OLDER, [
+      JSON.stringify(
+        lines.map(({ record: r }) => ({ p: r.platform, u: r.url, h: r.contentHash, rp: r.reportPeriod })),
+      ),
+    ])) as [{ older: number }];
+    const written = await this.upsert(
       manager,
       importId,
       lines.map((l) => ({ shop: l.record, line: l.line, record: null, proof: null })),
       null,
     );
+    return { ...written, older };
   }
 
   /** Writes shops received from `origin` in a signed batch, each with its record and proof. */
