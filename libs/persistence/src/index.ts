@@ -6,4 +6,5 @@ export { WriteBatcher, type WriteBatcherOptions } from './write-batcher';
 export { runPrepared, type PreparedStatement } from './prepared';
 export { TableWatch, TABLE_CHANGED_CHANNEL, WATCHED_TABLES, type WatchedTableName } from './table-watch';
 export { TableStatistics } from './table-statistics';
+export { RepeatedFailure } from './repeated-failure';
 export { PersistenceModule } from './persistence.module';

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
+import { RepeatedFailure } from './repeated-failure';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -29,6 +30,11 @@ const MAX_HELD = 10_000;
 @Injectable()
 export class TableWatch implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('TableWatch');
+  /** Lost connections in a row: each retried after RELISTEN_MS, logged as RepeatedFailure says. */
+  private readonly listenFailures = new RepeatedFailure(
+    this.logger,
+    'listening for table changes (reading from the database meanwhile)',
+  );
   /** The connection listening now (or trying to). */
   private listener: Client | null = null;
   private listening = false;
@@ -96,6 +102,7 @@ export class TableWatch implements OnModuleInit, OnModuleDestroy {
     if (this.listener !== client) return;
     this.held.clear();
     this.listening = true;
+    this.listenFailures.succeeded();
   }
 
   private lost(client: Client, error: unknown): void {
@@ -105,7 +112,7 @@ export class TableWatch implements OnModuleInit, OnModuleDestroy {
     this.listening = false;
     this.held.clear();
     if (this.closed) return;
-    this.logger.warn({ err: error }, 'not listening for table changes; reading from the database');
+    this.listenFailures.failed(error);
     setTimeout(() => void this.listen(), RELISTEN_MS).unref();
   }
 }

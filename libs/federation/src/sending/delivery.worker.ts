@@ -8,6 +8,7 @@ import {
 import { AuditLog } from '@regulink/audit';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import { MetricsService } from '@regulink/metrics';
+import { RepeatedFailure } from '@regulink/persistence';
 import { parseEnvelope, sha256Base64Url } from '@regulink/protocol';
 import { Clock } from '../clock';
 import { MessageRegistry } from '../messages/message-registry';
@@ -24,8 +25,6 @@ const IN_FLIGHT = 32;
 const IDLE_POLL_MS = 200;
 /** Longest wait between two rounds that failed in a row. */
 const FAILED_POLL_MAX_MS = 5_000;
-/** How often rounds that keep failing are logged again. */
-const FAILURE_LOG_MS = 60_000;
 const SEND_TIMEOUT_MS = 15_000;
 /** Long enough for a send to time out; a worker that dies releases its messages when it runs out. */
 const LEASE_MS = 2 * SEND_TIMEOUT_MS;
@@ -73,39 +72,21 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async run(): Promise<void> {
-    // Rounds failed in a row (the database away, say): each waits twice as long as the one before,
-    // up to FAILED_POLL_MAX_MS, and the log says so at the first, then every FAILURE_LOG_MS.
-    let failed = 0;
-    let failedSince = 0;
-    let loggedAt = 0;
+    // Rounds failed in a row (the database away, say) each wait twice as long as the one before.
+    const failures = new RepeatedFailure(this.logger, 'outbox delivery round');
     while (this.running) {
       let worked = false;
       try {
         worked = await this.deliverDue();
-        if (failed > 0) {
-          this.logger.log({ failedRounds: failed }, 'outbox delivery works again');
-          failed = 0;
-        }
+        failures.succeeded();
       } catch (error) {
-        const now = Date.now();
-        if (failed++ === 0) {
-          failedSince = now;
-          loggedAt = now;
-          this.logger.error({ err: error }, 'outbox delivery round failed; trying again with backoff');
-        } else if (now - loggedAt >= FAILURE_LOG_MS) {
-          loggedAt = now;
-          this.logger.warn(
-            {
-              failedRounds: failed,
-              forSeconds: Math.round((now - failedSince) / 1000),
-              reason: String(error),
-            },
-            'outbox delivery still failing',
-          );
-        }
+        failures.failed(error);
       }
       if (!worked && this.running) {
-        const wait = failed === 0 ? IDLE_POLL_MS : Math.min(FAILED_POLL_MAX_MS, IDLE_POLL_MS * 2 ** failed);
+        const wait =
+          failures.count === 0
+            ? IDLE_POLL_MS
+            : Math.min(FAILED_POLL_MAX_MS, IDLE_POLL_MS * 2 ** failures.count);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, wait);
           this.wake = () => {

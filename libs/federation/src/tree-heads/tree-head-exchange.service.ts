@@ -8,6 +8,7 @@ import {
 import { ArrayMaxSize, IsArray, IsInt, IsString, Matches, Min } from 'class-validator';
 import { AuditException, AuditLog, type SignedTreeHead } from '@regulink/audit';
 import { MetricsService } from '@regulink/metrics';
+import { RepeatedFailure } from '@regulink/persistence';
 import {
   EnvelopeError,
   EnvelopeErrorCode,
@@ -134,9 +135,13 @@ export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   onApplicationBootstrap(): void {
+    const failures = new RepeatedFailure(this.logger, 'checking peer tree heads');
     this.timer = setInterval(() => {
       this.checking ??= this.checkPending()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'checking peer tree heads failed'))
+        .then(
+          () => failures.succeeded(),
+          (error: unknown) => failures.failed(error),
+        )
         .finally(() => (this.checking = undefined));
     }, CHECK_INTERVAL_MS);
     this.timer.unref();
