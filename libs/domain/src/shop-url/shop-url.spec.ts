@@ -23,6 +23,10 @@ describe('normalizeShopUrl', () => {
     ['https://jd.com:8443/shop', 'https://jd.com:8443/shop'],
     ['jd.com:8443/shop', 'https://jd.com:8443/shop'],
     ['https://jd.com/shop#reviews', 'https://jd.com/shop'],
+    // A single-page shop's route names the shop: kept, as a path and query are.
+    ['https://h5.shop.example.com/#/shop/1001/?spm=a.b&id=7', 'https://h5.shop.example.com#/shop/1001?id=7'],
+    ['https://h5.shop.example.com/#!/shop/1001', 'https://h5.shop.example.com#/shop/1001'],
+    ['https://h5.shop.example.com/#/', 'https://h5.shop.example.com'],
     ['https://jd.com/shop//', 'https://jd.com/shop'],
     ['https://jd.com/Shop/ABC', 'https://jd.com/Shop/ABC'],
     [
@@ -132,7 +136,11 @@ describe('normalizeShopUrl', () => {
       }),
       tracking: fc.shuffledSubarray(TRACKING),
       trailingSlash: fc.boolean(),
-      fragment: fc.option(fc.webFragments(), { nil: undefined }),
+      // A place on the page; a route (#/…, #!/…) names another shop.
+      fragment: fc.option(
+        fc.webFragments().filter((f) => !/^!?\//.test(f)),
+        { nil: undefined },
+      ),
     }),
   );
 

@@ -22,6 +22,18 @@ function isTracking(name: string): boolean {
   return TRACKING_PARAMETERS.has(lower) || TRACKING_PREFIXES.some((prefix) => lower.startsWith(prefix));
 }
 
+/** A path without trailing slashes, its percent-escapes in upper case. */
+function normalizePath(path: string): string {
+  return path.replace(/\/+$/, '').replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase());
+}
+
+/** Query parameters without the tracking ones, sorted by name and value. */
+function normalizeQuery(parameters: URLSearchParams): string {
+  const kept = [...parameters].filter(([name]) => !isTracking(name));
+  kept.sort(([n1, v1], [n2, v2]) => (n1 < n2 ? -1 : n1 > n2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0));
+  return new URLSearchParams(kept).toString();
+}
+
 function malformed(reason: string): ShopUrlParse {
   return { status: 'malformed', reason };
 }
@@ -30,7 +42,8 @@ function malformed(reason: string): ShopUrlParse {
  * Normalizes a shop URL (店铺网址) as a platform reports it, so that the same shop written several
  * ways is one shop: full-width forms become half-width, a missing scheme is https, http and https
  * are one, the host is lower-case without a leading `www.`, `m.` or `wap.`, default ports,
- * fragments, trailing slashes and tracking parameters go, the other query parameters are sorted, and
+ * fragments (but a single-page shop's route, `#/…` or `#!/…`, normalized as a path and query),
+ * trailing slashes and tracking parameters go, the other query parameters are sorted, and
  * percent-encoding is as the WHATWG URL parser leaves it (with upper-case hex in the path).
  * Never throws.
  */
@@ -63,12 +76,16 @@ export function normalizeShopUrl(input: string): ShopUrlParse {
     }
   }
   const port = DEFAULT_PORTS.has(url.port) ? '' : url.port;
-  const path = url.pathname.replace(/\/+$/, '').replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase());
-  const parameters = [...url.searchParams].filter(([name]) => !isTracking(name));
-  parameters.sort(([n1, v1], [n2, v2]) => (n1 < n2 ? -1 : n1 > n2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0));
-  const query = new URLSearchParams(parameters).toString();
+  const path = normalizePath(url.pathname);
+  const query = normalizeQuery(url.searchParams);
+  // A single-page shop's route (#/shop/1001, #!/shop/1001) names the shop, so it is kept, written
+  // the same way as a path and a query; any other fragment is a place on the page and goes.
+  const route = /^#!?(\/[^?]*)(?:\?(.*))?$/s.exec(url.hash);
+  const routePath = route ? normalizePath(route[1]!) : '';
+  const routeQuery = route ? normalizeQuery(new URLSearchParams(route[2] ?? '')) : '';
+  const fragment = routePath || routeQuery ? `#${routePath || '/'}${routeQuery ? `?${routeQuery}` : ''}` : '';
 
-  const normalized = `https://${host}${port ? `:${port}` : ''}${path}${query ? `?${query}` : ''}`;
+  const normalized = `https://${host}${port ? `:${port}` : ''}${path}${query ? `?${query}` : ''}${fragment}`;
   if (normalized.length > SHOP_URL_MAX_LENGTH) {
     return malformed(`longer than ${SHOP_URL_MAX_LENGTH} characters once normalized`);
   }
