@@ -188,6 +188,13 @@ describe('loadConfig', () => {
     expect(problemsOf({ REGULINK_ADMIN_PASSWORD: 'x'.repeat(201) })).toEqual([
       ['REGULINK_ADMIN_PASSWORD', 'must be at most 200 characters'],
     ]);
+    expect(problemsOf({ REGULINK_ADMIN_PASSWORD: '   ' })).toEqual([
+      ['REGULINK_ADMIN_PASSWORD', 'is only blanks: unset it or give a value'],
+    ]);
+    // Empty is unset, as a compose file's VAR= means.
+    expect(
+      loadConfig({ env: { REGULINK_REGION: '330000', REGULINK_ADMIN_PASSWORD: '' } }).admin.password,
+    ).toBeUndefined();
     for (const url of [
       'postgres://reg:pw-secret@db.example:notaport/regulink',
       'postgres://reg:pw-secret@db.example:99999/regulink',

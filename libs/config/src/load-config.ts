@@ -175,7 +175,19 @@ export function loadConfig(options: LoadConfigOptions = {}): NodeConfig {
 
   const resolved: Record<string, unknown> = {};
   for (const setting of SETTINGS) {
-    const raw = nonEmpty(env[setting.env]) ?? getPath(fromFile, setting.key);
+    const given = env[setting.env];
+    // Empty is unset (VAR= in a compose file); blanks alone are a slip, not a value (a password of
+    // spaces would otherwise give way to a generated one unnoticed).
+    if (given !== undefined && given !== '' && given.trim() === '') {
+      problems.push({
+        key: setting.key,
+        env: setting.env,
+        problem: 'is only blanks: unset it or give a value',
+      });
+      resolved[setting.key] = undefined;
+      continue;
+    }
+    const raw = nonEmpty(given) ?? getPath(fromFile, setting.key);
     if (raw === undefined) {
       resolved[setting.key] = setting.fallback?.(resolved);
       continue;
