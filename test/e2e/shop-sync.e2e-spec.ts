@@ -230,6 +230,8 @@ describe('shop records to their home regions and landing results back (four real
     expect(await held(b)).toEqual(expected(B));
     expect(await held(c)).toEqual(expected(C));
     expect(await held(d)).toEqual(expected(D));
+    // The copies B received go nowhere from B: its routes list only what is reported there (nothing).
+    expect((await adminApi(b, 'GET', '/registry/shops/routes')).json).toEqual([]);
     // The sum of the batches received equals the records held: nothing was delivered twice.
     for (const node of [b, c, d]) {
       const [sums] = await sql<{ records: string; shops: string }>(
@@ -361,6 +363,16 @@ describe('shop records to their home regions and landing results back (four real
     const status = await adminApi(b, 'POST', '/registry/sync/pull');
     expect(JSON.stringify(status.json)).toContain('AGREEMENT_KEY_NOT_PINNED');
     expect(await stored()).toBe(false);
+    // A's routes say so, rather than 'ready'.
+    const routeToB = async () =>
+      (await adminApi<{ region: string }[]>(a, 'GET', '/registry/shops/routes')).json.find(
+        (r) => r.region === B,
+      );
+    expect(await routeToB()).toMatchObject({
+      status: 'blocked',
+      agreement,
+      code: 'AGREEMENT_KEY_NOT_PINNED',
+    });
 
     // Renewed, the agreement pins the keys in use: the record goes, and its evidence verifies.
     const renewed = await adminApi<{ id: string }>(a, 'POST', `/agreements/${agreement}/renew`, {});
@@ -389,5 +401,6 @@ describe('shop records to their home regions and landing results back (four real
       'the record at B under the renewed agreement',
     );
     expect(await problemOf(await evidence(b, 'shop', later))).toBe('verifies');
+    expect(await routeToB()).toMatchObject({ status: 'ready', agreement: renewed.json.id });
   }, 120_000);
 });

@@ -84,8 +84,20 @@ export class ShopRoutingService {
       };
     }
     const covered = await this.gate.senderAgreement(SHOP_SYNC_SCOPE, region);
-    return 'agreement' in covered
-      ? { status: 'ready', agreement: covered.agreement.id, code: null, reason: null }
-      : { status: 'blocked', agreement: null, code: covered.code, reason: covered.reason };
+    if (!('agreement' in covered)) {
+      return { status: 'blocked', agreement: null, code: covered.code, reason: covered.reason };
+    }
+    const agreement = covered.agreement.id;
+    const { kid } = this.identity.signer();
+    if (!(await this.gate.pinsKey(agreement, this.identity.region, kid))) {
+      // The partner's pulls would be refused: a batch signed with this key could not be proven.
+      return {
+        status: 'blocked',
+        agreement,
+        code: 'AGREEMENT_KEY_NOT_PINNED',
+        reason: `agreement ${agreement} does not pin this node's signing key ${kid} (rotated since): renew it`,
+      };
+    }
+    return { status: 'ready', agreement, code: null, reason: null };
   }
 }

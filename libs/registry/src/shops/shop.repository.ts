@@ -195,10 +195,14 @@ export class ShopRepository {
     return new Map(rows.map((r) => [shopKey(r.platform, r.url), r.home]));
   }
 
-  /** How many shops are at home in each division; `null` counts those nothing locates. */
+  /**
+   * How many shops reported here are at home in each division; `null` counts those nothing
+   * locates. Copies received from other regions are not counted: they go nowhere from here.
+   */
   async countByHome(): Promise<{ division: string | null; shops: number }[]> {
     const rows: { division: string | null; shops: string }[] = await this.dataSource.query(
-      'SELECT home_division AS division, count(*) AS shops FROM registry_shop GROUP BY home_division',
+      `SELECT home_division AS division, count(*) AS shops FROM registry_shop
+        WHERE origin IS NULL GROUP BY home_division`,
     );
     return rows.map((r) => ({ division: r.division, shops: Number(r.shops) }));
   }
