@@ -29,6 +29,7 @@ import { UserTokensRevokedAt1796318461937 } from './1796318461937-UserTokensRevo
 import { CaseSentOn1796318500000 } from './1796318500000-CaseSentOn';
 import { EntityNameKeyLegalForms1796318600000 } from './1796318600000-EntityNameKeyLegalForms';
 import { ImportOlder1796318700000 } from './1796318700000-ImportOlder';
+import { LandingOutdated1796318800000 } from './1796318800000-LandingOutdated';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -67,4 +68,5 @@ export const MIGRATIONS = [
   CaseSentOn1796318500000,
   EntityNameKeyLegalForms1796318600000,
   ImportOlder1796318700000,
+  LandingOutdated1796318800000,
 ];

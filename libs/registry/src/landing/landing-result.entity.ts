@@ -32,6 +32,13 @@ export class LandingResultEntity {
   @Column('boolean')
   abnormal!: boolean;
 
+  /**
+   * The shop changed after this result was landed (a later report): the result is of the
+   * record before, shown as outdated until the new one is landed (or comes back).
+   */
+  @Column('boolean', { default: false })
+  outdated!: boolean;
+
   /** The shop's content hash when it was landed: a changed shop is landed again. */
   @Column('varchar', { name: 'shop_hash', length: 43 })
   shopHash!: string;

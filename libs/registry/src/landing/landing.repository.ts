@@ -114,6 +114,12 @@ export class LandingRepository {
     await this.upsert(manager, rows, { landedBy, batchId });
   }
 
+  /**
+   * Stores results, each replacing the one held for its shop whoever landed that: a result is
+   * only ever offered for the shop's current home (landed here: at home here; returned: checked to
+   * come from the region the shop is at home in), which may have changed since the last one (a
+   * city's node joining under its province's, a later report naming another operator).
+   */
   private async upsert(
     manager: EntityManager,
     rows: readonly (LandingRow & {
@@ -136,8 +142,8 @@ export class LandingRepository {
          differing = excluded.differing, candidates = excluded.candidates, abnormal = excluded.abnormal,
          shop_hash = excluded.shop_hash, landed_at = excluded.landed_at, batch_id = excluded.batch_id,
          record = excluded.record, batch_index = excluded.batch_index, proof = excluded.proof,
-         shop_seq = excluded.shop_seq, change_seq = nextval('registry_landing_change_seq')
-       WHERE registry_landing.landed_by IS NOT DISTINCT FROM excluded.landed_by`,
+         shop_seq = excluded.shop_seq, landed_by = excluded.landed_by, outdated = false,
+         change_seq = nextval('registry_landing_change_seq')`,
       [
         JSON.stringify(
           rows.map((r) => ({
@@ -187,7 +193,8 @@ export class LandingRepository {
   list(outcome: string | null, limit: number): Promise<Record<string, unknown>[]> {
     return this.dataSource.query(
       `SELECT l.platform, l.url, s.shop_id AS "shopId", s.shop_name AS "shopName", s.operator_name AS "operatorName",
-              l.outcome, l.credit_code AS "creditCode", l.differing, l.candidates, l.abnormal, l.landed_at AS "landedAt",
+              l.outcome, l.credit_code AS "creditCode", l.differing, l.candidates, l.abnormal, l.outdated,
+              l.landed_at AS "landedAt",
               l.landed_by AS "landedBy", s.origin AS "reportedBy", l.batch_id AS "batchId"
          FROM registry_landing l JOIN registry_shop s ON s.platform = l.platform AND s.url = l.url
         WHERE $1::text IS NULL OR l.outcome = $1

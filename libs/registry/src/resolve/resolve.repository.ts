@@ -53,6 +53,7 @@ export interface ShopRow {
     differing: string[] | null;
     candidates: { creditCode: string; score: number }[] | null;
     abnormal: boolean;
+    outdated: boolean;
     landedAt: string;
     landedBy: string | null;
     record: Record<string, unknown> | null;
@@ -77,7 +78,7 @@ const SHOP_COLUMNS = `s.platform, s.url, s.shop_id AS "shopId", s.shop_name AS "
   s.home_division AS "homeDivision", s.home_source AS "homeSource", s.origin, s.record, s.proof,
   s.import_id AS "importId", s.import_line AS "importLine",
   CASE WHEN l.platform IS NULL THEN NULL ELSE jsonb_build_object('outcome', l.outcome, 'creditCode', l.credit_code,
-    'differing', l.differing, 'candidates', l.candidates, 'abnormal', l.abnormal, 'landedAt', l.landed_at, 'landedBy', l.landed_by, 'record', l.record, 'proof', l.proof,
+    'differing', l.differing, 'candidates', l.candidates, 'abnormal', l.abnormal, 'outdated', l.outdated, 'landedAt', l.landed_at, 'landedBy', l.landed_by, 'record', l.record, 'proof', l.proof,
     'batchId', l.batch_id, 'batchIndex', l.batch_index) END AS landing`;
 
 /** Most entities a name search returns, and most shops any lookup returns. */

@@ -394,6 +394,7 @@ export class ResolveService {
         differing: landing.differing,
         candidates: landing.candidates,
         abnormal: landing.abnormal,
+        outdated: landing.outdated,
         landedAt: landing.landedAt,
         landedBy: landing.landedBy ?? own,
         provenance:
@@ -663,6 +664,7 @@ export class ResolveService {
             differing: landing.differing,
             candidates: landing.candidates,
             abnormal: landing.abnormal,
+        outdated: landing.outdated,
             landedAt: landing.landedAt,
             landedBy: landing.landedBy ?? own,
           },

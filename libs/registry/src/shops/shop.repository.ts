@@ -137,6 +137,16 @@ export class ShopRepository {
     const accepted = new Set<string>();
     const updated = new Set<string>();
     for (const row of result) (row.inserted ? accepted : updated).add(shopKey(row.platform, row.url));
+    const changed = result.filter((row) => !row.inserted);
+    if (changed.length > 0) {
+      // Their landing results are of the record before: outdated until the new one is in.
+      await manager.query(
+        `UPDATE registry_landing l SET outdated = true
+           FROM unnest($1::varchar[], $2::varchar[]) AS k(platform, url)
+          WHERE l.platform = k.platform AND l.url = k.url AND NOT l.outdated`,
+        [changed.map((r) => r.platform), changed.map((r) => r.url)],
+      );
+    }
     return { accepted, updated };
   }
 

@@ -92,7 +92,12 @@ export class ResolvedLandingDto extends PickType(LandingSyncRecordDto, [
   'abnormal',
   'landedAt',
   'landedBy',
-] as const) {}
+] as const) {
+  /** The shop changed after this result was landed: the result is of the record before. */
+  @IsOptional()
+  @IsBoolean()
+  outdated?: boolean;
+}
 
 /** A shop the answering region holds: reported there (its home may be unknown), or the asker's own copy. */
 export class ResolvedShopDto extends ShopRecordFieldsDto {
