@@ -80,6 +80,7 @@ describe('case clues between regions (three real nodes)', () => {
   let officerA: TestUser;
   let officerB: TestUser;
   let officerC: TestUser;
+  let agreementAB: string;
 
   beforeAll(async () => {
     [a, b, c] = (await bootNodes([A, B, C], 'tcp')) as [TestNode, TestNode, TestNode];
@@ -89,7 +90,7 @@ describe('case clues between regions (three real nodes)', () => {
       newUser(b, [Role.Officer]),
       newUser(c, [Role.Officer]),
     ]);
-    await activeAgreement(a, b, {
+    agreementAB = await activeAgreement(a, b, {
       scopes: [
         { scope: 'clue.transfer', from: A, to: B },
         { scope: 'assist.request', from: A, to: B },
@@ -748,5 +749,50 @@ describe('case clues between regions (three real nodes)', () => {
     expect(await sql(b, 'SELECT 1 FROM case_item WHERE id = $1', [id])).toEqual([]);
     expect(await sql(b, 'SELECT 1 FROM case_step WHERE case_id = $1', [id])).toEqual([]);
     expect(await sql(b, 'SELECT 1 FROM case_file WHERE case_id = $1', [id])).toEqual([]);
+  });
+
+  // Last: it renews the agreement the other tests use.
+  it('carries a running clue on under the renewal of its agreement', async () => {
+    const sent = await call<CaseView>(
+      a,
+      officerA,
+      'POST',
+      '/cases/clues',
+      complaint(newCreditCode('360103')),
+    );
+    const id = sent.json.id;
+    await held(b, officerB, id, 2);
+    await held(a, officerA, id, 2);
+
+    // The yearly renewal: countersigned, in force from today, the old version superseded.
+    const admin = async <T>(node: TestNode, method: string, path: string, body?: unknown) =>
+      (await node.request(method, path, { token: await node.adminToken(), body })).json() as Promise<T>;
+    const renewal = await admin<{ id: string }>(a, 'POST', `/agreements/${agreementAB}/renew`, {});
+    await admin(a, 'POST', `/agreements/${renewal.id}/propose`);
+    const stateAt = (node: TestNode, agreement: string, state: string) =>
+      eventually(
+        async () =>
+          (await admin<{ state: string }>(node, 'GET', `/agreements/${agreement}`)).state === state
+            ? true
+            : undefined,
+        15_000,
+        `${agreement} ${state} at ${node.config.node.region}`,
+      );
+    await stateAt(b, renewal.id, 'pending');
+    expect(await admin<{ state: string }>(b, 'POST', `/agreements/${renewal.id}/countersign`)).toMatchObject({
+      state: 'active',
+    });
+    for (const node of [a, b]) await stateAt(node, agreementAB, 'superseded');
+
+    // The receiving region goes on with the clue; the sender sees it, under the renewal.
+    await stepAt(b, officerB, id, { action: 'accept' }, 3);
+    const atA = await held(a, officerA, id, 3);
+    expect(atA.state).toBe('accepted');
+    const [step3] = await sql<{ envelope: string }>(
+      b,
+      'SELECT envelope FROM case_step WHERE case_id = $1 AND seq = 3',
+      [id],
+    );
+    expect(parseEnvelope(step3!.envelope, Number.MAX_SAFE_INTEGER).claims.agreement).toBe(renewal.id);
   });
 });

@@ -318,6 +318,23 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
     return this.agreements.list();
   }
 
+  /**
+   * The version that carries the exchanges of agreement `id` now: `id` itself, or, once it is
+   * superseded, the renewal that took over from it (the one countersigned), and so on. Exchanges
+   * begun under a version (a case) go on under the versions that renew it.
+   */
+  async currentVersion(id: string): Promise<string> {
+    let agreement = await this.require(id);
+    const seen = new Set([agreement.id]);
+    while (agreement.state === 'superseded') {
+      const next = (await this.agreements.renewalsOf(agreement.id)).find((r) => r.document !== null);
+      if (!next || seen.has(next.id)) break;
+      seen.add(next.id);
+      agreement = next;
+    }
+    return agreement.id;
+  }
+
   async require(id: string): Promise<AgreementEntity> {
     const agreement = await this.agreements.find(id);
     if (!agreement) throw new AgreementException(AgreementErrorCode.NotFound, `no agreement ${id}`);

@@ -384,7 +384,9 @@ export class CasesService implements OnApplicationBootstrap {
     const step = await this.outbox.prepare({
       to: item.peerRegion,
       type: side === 'sender' ? `${kind}.step` : `${kind}.reply`,
-      agreement: item.agreementId,
+      // Under the version of the case's agreement in force now: a renewal carries on the cases
+      // begun under the version it renews (whose deadlines they keep).
+      agreement: await this.agreements.currentVersion(item.agreementId),
       body: { caseId: id, seq, on, action: { ...fields }, files: files.map(reference) },
     });
     // A transfer hands the case to the competent region as a new case, in the same transaction.
