@@ -334,6 +334,24 @@ describe('case clues between regions (three real nodes)', () => {
       'CASE_EXTENSION_USED',
     );
     expect((await step(b, officerB, id, { action: 'resume' })).json.code).toBe('CASE_NOT_PAUSED');
+    // Fields the step does not have are not signed along with it.
+    const padded = await step(b, officerB, id, { action: 'accept', caseNumber: 'ZZ', toRegion: C });
+    expect(padded).toMatchObject({
+      status: 400,
+      json: {
+        code: 'CASE_FIELD_INVALID',
+        message: expect.stringMatching(
+          /accept has no (toRegion, caseNumber|caseNumber, toRegion) \(it has no fields\)/,
+        ),
+      },
+    });
+    // Evidence that is not base64 as written (a lenient decoder would sign other bytes) is refused.
+    const garbled = await step(b, officerB, id, {
+      action: 'extend',
+      reason: 'x',
+      evidence: [{ name: 'a.txt', mediaType: 'text/plain', contentBase64: 'abc' }],
+    });
+    expect(garbled).toMatchObject({ status: 400, json: { code: 'VALIDATION_FAILED' } });
     await held(a, officerA, id, 3);
     const wrong = await step(a, officerA, id, { action: 'accept' });
     expect({ status: wrong.status, code: wrong.json.code }).toEqual({ status: 403, code: 'CASE_WRONG_SIDE' });

@@ -165,7 +165,10 @@ export class EvidenceUploadDto {
   mediaType!: string;
 
   @IsString()
-  @Matches(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'contentBase64 must be base64' })
+  // Padded, as Buffer and btoa write it: a lenient decoder would sign bytes the officer never sent.
+  @Matches(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, {
+    message: 'contentBase64 must be base64 (padded with =)',
+  })
   contentBase64!: string;
 }
 

@@ -1,5 +1,6 @@
 import { CaseRuleError, CaseRuleErrorCode } from './case-rule.error';
 import {
+  checkFields,
   checkStep,
   invalidField,
   metDeadline,
@@ -94,6 +95,15 @@ const TRANSITIONS: { readonly [A in AssistActionType]: Partial<Record<AssistStat
   close: { answered: { side: 'sender', to: 'closed' }, returned: { side: 'sender', to: 'closed' } },
 };
 
+/** The fields each action of an assistance request carries. */
+const FIELDS: Readonly<Record<AssistActionType, readonly string[]>> = {
+  receive: [],
+  answer: ['answer', 'fileHashes'],
+  return: ['reason'],
+  'request-more-time': ['reason', 'workingDays'],
+  close: [],
+};
+
 /** Whether `type` names a step of an assistance request at all (whoever may take it, in whatever state). */
 export function isAssistAction(type: string): boolean {
   return Object.hasOwn(TRANSITIONS, type);
@@ -123,6 +133,7 @@ export function applyAssistAction(
   assistWorkingDays: number,
 ): AssistFacts {
   const transition = checkStep(request, action, side, on, TRANSITIONS, 'request');
+  checkFields(action, FIELDS, 'request');
 
   let extraWorkingDays = request.extraWorkingDays;
   let stored: AssistAction = action;

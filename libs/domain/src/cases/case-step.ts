@@ -96,3 +96,24 @@ export function requireText(value: unknown, field: string): void {
 export function invalidField(field: string, problem: string): CaseRuleError {
   return new CaseRuleError(CaseRuleErrorCode.InvalidField, `${field} ${problem}`);
 }
+
+/**
+ * Refuses an action carrying a field its kind does not have (a case number on an `accept`, a
+ * region on a `file`): every field of a step is signed and kept by both sides, so none may be
+ * there that does not belong.
+ */
+export function checkFields(
+  action: { readonly type: string },
+  fields: Readonly<Record<string, readonly string[]>>,
+  noun: string,
+): void {
+  const allowed = fields[action.type] ?? [];
+  const extra = Object.keys(action).filter((key) => key !== 'type' && !allowed.includes(key));
+  if (extra.length > 0) {
+    throw new CaseRuleError(
+      CaseRuleErrorCode.InvalidField,
+      `a ${noun}'s ${action.type} has no ${extra.join(', ')}` +
+        (allowed.length > 0 ? ` (its fields: ${allowed.join(', ')})` : ' (it has no fields)'),
+    );
+  }
+}

@@ -227,6 +227,19 @@ describe('applyClueAction', () => {
       );
     });
 
+    it('refuses a field the action does not have: every field of a step is signed and kept', () => {
+      const clue = clueIn('received');
+      const accept = { type: 'accept', caseNumber: 'ZZ', toRegion: '370000' } as unknown as ClueAction;
+      expect(() => applyClueAction(clue, accept, R, '2025-09-29', 15)).toThrow(
+        "a clue's accept has no caseNumber, toRegion (it has no fields)",
+      );
+      expect(codeOf(() => applyClueAction(clue, accept, R, '2025-09-29', 15))).toBe(
+        CaseRuleErrorCode.InvalidField,
+      );
+      // Every action of the table has its fields listed: the sample of each passes.
+      expect(applyClueAction(clue, SAMPLE.accept, R, '2025-09-29', 15).state).toBe('accepted');
+    });
+
     it('refuses a malformed origin region', () => {
       expect(
         codeOf(() => newClue({ restrictions: OPEN, transferredFrom: 'Hangzhou', sentOn: '2025-09-26' })),

@@ -1,5 +1,6 @@
 import { CaseRuleError, CaseRuleErrorCode } from './case-rule.error';
 import {
+  checkFields,
   checkStep,
   invalidField,
   metDeadline,
@@ -164,6 +165,24 @@ const TRANSITIONS: { readonly [A in ClueActionType]: Partial<Record<ClueState, T
   resume: keepState,
 };
 
+/** The fields each action of a clue carries. */
+const FIELDS: Readonly<Record<ClueActionType, readonly string[]>> = {
+  receive: [],
+  accept: [],
+  return: ['reason'],
+  transfer: ['toRegion', 'reason'],
+  'start-check': [],
+  file: ['caseNumber'],
+  'not-file': ['reason'],
+  'transfer-police': ['authority', 'reason'],
+  'transfer-department': ['department', 'reason'],
+  result: ['outcome', 'penaltyYuan', 'decisionNumber'],
+  close: [],
+  extend: ['reason'],
+  pause: ['ground', 'reason'],
+  resume: [],
+};
+
 /** Whether `type` names a step of a clue at all (whoever may take it, in whatever state). */
 export function isClueAction(type: string): boolean {
   return Object.hasOwn(TRANSITIONS, type);
@@ -233,6 +252,7 @@ export function applyClueAction(
   clueWorkingDays: number,
 ): ClueFacts {
   const transition = checkStep(clue, action, side, on, TRANSITIONS, 'clue');
+  checkFields(action, FIELDS, 'clue');
 
   let pauses = clue.pauses;
   const open = pauses.at(-1)?.to === undefined ? pauses.at(-1) : undefined;
