@@ -25,6 +25,8 @@ interface Step {
   digest: string;
   envelope: string;
   signature: { verified: boolean; kid: string | null };
+  /** For a step taken by this node: how its message fared. */
+  delivery: { status: string; code: string | null } | null;
 }
 
 interface CaseView {
@@ -226,6 +228,15 @@ describe('case clues between regions (three real nodes)', () => {
     expect(endA.steps.map((s) => s.takenBy)).toEqual([officerA.username, ...Array(8).fill(null)]);
     expect(endB.steps.map((s) => s.takenBy)).toEqual([null, null, ...Array(7).fill(officerB.username)]);
     for (const s of [...endA.steps, ...endB.steps]) expect(s.signature.verified).toBe(true);
+    // Each node says how the steps it took fared at the other (those of the other region: null).
+    expect(endA.steps.map((s) => s.delivery?.status ?? null)).toEqual(['delivered', ...Array(8).fill(null)]);
+    await eventually(
+      async () =>
+        (await view(b, officerB, id)).steps.slice(1).every((s) => s.delivery?.status === 'delivered') ||
+        undefined,
+      15_000,
+      "B's steps delivered",
+    );
     expect(endA.steps[7]!.payload).toMatchObject({
       penaltyYuan: '50000.00',
       decisionNumber: '洪市监罚〔2026〕103号',
@@ -764,6 +775,11 @@ describe('case clues between regions (three real nodes)', () => {
       'the delivery of the clue',
     );
     expect(outcome).toEqual({ status: 'rejected', receipt_code: 'CASE_EVIDENCE_MISMATCH' });
+    // The sending officer sees that the clue did not arrive, and why.
+    expect((await view(a, officerA, id)).steps[0]).toMatchObject({
+      seq: 1,
+      delivery: { status: 'rejected', code: 'CASE_EVIDENCE_MISMATCH' },
+    });
     expect(await sql(b, 'SELECT 1 FROM case_item WHERE id = $1', [id])).toEqual([]);
     expect(await sql(b, 'SELECT 1 FROM case_step WHERE case_id = $1', [id])).toEqual([]);
     expect(await sql(b, 'SELECT 1 FROM case_file WHERE case_id = $1', [id])).toEqual([]);

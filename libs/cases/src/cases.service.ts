@@ -745,6 +745,10 @@ export class CasesService implements OnApplicationBootstrap {
     if (!item) throw new CasesException(CasesErrorCode.NotFound, `no case ${id}`);
     const verified = await Promise.all(steps.map((s) => this.verifyStep(s)));
     const deadline = await this.deadline(item, this.today());
+    // The steps taken here: whether the other region has them (a refused or cancelled one,
+    // never applied there, is something the officer must see).
+    const own = steps.filter((s) => s.byRegion === this.identity.region && s.envelopeId);
+    const deliveries = await this.outbox.deliveries(own.map((s) => s.envelopeId!));
     return {
       id: item.id,
       kind: item.kind,
@@ -773,6 +777,7 @@ export class CasesService implements OnApplicationBootstrap {
         digest: s.digest,
         envelope: s.envelope,
         signature: verified[i],
+        delivery: s.envelopeId ? (deliveries.get(s.envelopeId) ?? null) : null,
       })),
       createdBy: item.createdBy,
       createdAt: item.createdAt.toISOString(),

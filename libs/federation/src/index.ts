@@ -4,6 +4,7 @@ export { ExchangeRefusedException, FederationException, FederationErrorCode } fr
 export { FederationTransport, type WireReply, type WireRequest } from './transport/federation-transport';
 export { EnvelopeReceiver } from './receiving/envelope-receiver.service';
 export { OutboxService } from './sending/outbox.service';
+export type { Delivery } from './sending/outbox.repository';
 export { QueryClient, type QueryResult } from './sending/query.client';
 export { MessageRegistry, type MessageDefinition, type ReceivedMessage } from './messages/message-registry';
 export {

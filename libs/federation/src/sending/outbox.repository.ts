@@ -3,6 +3,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { OutboxMessageEntity, type OutboxStatus } from './outbox-message.entity';
 
+/**
+ * How a message sent from here fared: `pending` (with the attempts so far and why the last one
+ * failed), `delivered`, `rejected` (the receiver's receipt code), `cancelled` (no longer allowed:
+ * the code says why), or `expired` (not delivered in its envelope's life).
+ */
+export interface Delivery {
+  readonly status: string;
+  readonly code: string | null;
+  readonly lastError: string | null;
+  readonly attempts: number;
+}
+
 @Injectable()
 export class OutboxRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -14,6 +26,17 @@ export class OutboxRepository {
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
+  }
+
+  /** How the messages with these ids fared (those this node sent), by id. */
+  async deliveries(ids: readonly string[]): Promise<Map<string, Delivery>> {
+    if (ids.length === 0) return new Map();
+    const rows: (Delivery & { id: string })[] = await this.dataSource.query(
+      `SELECT id, status, receipt_code AS code, last_error AS "lastError", attempts
+         FROM federation_outbox WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map(({ id, ...delivery }) => [id, delivery]));
   }
 
   findById(id: string): Promise<OutboxMessageEntity | null> {

@@ -4,7 +4,7 @@ import { Clock } from '../clock';
 import { ExchangeRefusedException } from '../federation.exception';
 import { EnvelopeFactory, type OutgoingMessage, type SignedOutgoing } from './envelope-factory';
 import { OutboxMessageEntity } from './outbox-message.entity';
-import { OutboxRepository } from './outbox.repository';
+import { OutboxRepository, type Delivery } from './outbox.repository';
 
 /** One-way messages stay valid for a week: a partner down for days still gets them. */
 export const DEFAULT_EVENT_TTL_SECONDS = 7 * 24 * 3600;
@@ -58,6 +58,11 @@ export class OutboxService {
       }),
     );
     return signed.claims.id;
+  }
+
+  /** How the messages with these ids, sent from here, fared; ids of messages not sent here are absent. */
+  deliveries(ids: readonly string[]): Promise<Map<string, Delivery>> {
+    return this.outbox.deliveries(ids);
   }
 
   /** Prepares and queues one message on its own (for messages no other change goes with). */
