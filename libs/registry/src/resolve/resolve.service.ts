@@ -664,7 +664,7 @@ export class ResolveService {
             differing: landing.differing,
             candidates: landing.candidates,
             abnormal: landing.abnormal,
-        outdated: landing.outdated,
+            outdated: landing.outdated,
             landedAt: landing.landedAt,
             landedBy: landing.landedBy ?? own,
           },
