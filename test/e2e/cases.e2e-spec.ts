@@ -126,6 +126,19 @@ describe('case clues between regions (three real nodes)', () => {
       20_000,
       `case ${id} at ${node.config.node.region} with ${seq} steps`,
     );
+  /** A clue from A to B about a seller at home in `division`, held by both with its receipt. */
+  const receivedClue = async (division: string): Promise<{ id: string; atB: CaseView }> => {
+    const sent = await call<CaseView>(
+      a,
+      officerA,
+      'POST',
+      '/cases/clues',
+      complaint(newCreditCode(division)),
+    );
+    const atB = await held(b, officerB, sent.json.id, 2);
+    await held(a, officerA, sent.json.id, 2);
+    return { id: sent.json.id, atB };
+  };
   const stepAt = async (
     node: TestNode,
     user: TestUser,
@@ -320,15 +333,7 @@ describe('case clues between regions (three real nodes)', () => {
   });
 
   it('refuses every illegal step with its code, at the side that takes it and at the side that receives it', async () => {
-    const sent = await call<CaseView>(
-      a,
-      officerA,
-      'POST',
-      '/cases/clues',
-      complaint(newCreditCode('360102')),
-    );
-    const id = sent.json.id;
-    await held(b, officerB, id, 2);
+    const { id } = await receivedClue('360102');
     // A result before any filing, a second extension, a resume without a pause, the sender acting for the receiver.
     expect(
       (
@@ -423,16 +428,7 @@ describe('case clues between regions (three real nodes)', () => {
   });
 
   it('lists a clue as overdue on both sides once its due date has passed, and as due soon before', async () => {
-    const sent = await call<CaseView>(
-      a,
-      officerA,
-      'POST',
-      '/cases/clues',
-      complaint(newCreditCode('360103')),
-    );
-    const id = sent.json.id;
-    const atB = await held(b, officerB, id, 2);
-    await held(a, officerA, id, 2);
+    const { id, atB } = await receivedClue('360103');
     const due = atB.deadline.due!;
     expect(due > atB.receivedOn!).toBe(true);
     const list = async (node: TestNode, user: TestUser, box: string, query: string) =>
@@ -787,16 +783,7 @@ describe('case clues between regions (three real nodes)', () => {
 
   // Last: it renews the agreement the other tests use.
   it('carries a running clue on under the renewal of its agreement', async () => {
-    const sent = await call<CaseView>(
-      a,
-      officerA,
-      'POST',
-      '/cases/clues',
-      complaint(newCreditCode('360103')),
-    );
-    const id = sent.json.id;
-    await held(b, officerB, id, 2);
-    await held(a, officerA, id, 2);
+    const { id } = await receivedClue('360103');
 
     // The yearly renewal: countersigned, in force from today, the old version superseded.
     const admin = async <T>(node: TestNode, method: string, path: string, body?: unknown) =>
