@@ -28,14 +28,10 @@ export interface TestNode extends RunningNode {
  */
 export async function bootTestNode(env: Record<string, string> = {}): Promise<TestNode> {
   const dataDir = await mkdtemp(join(process.env.REGULINK_TEST_TMP ?? tmpdir(), 'node-'));
-  const port = String(await freePort());
-  const federationPort = String(await freePort());
-  const settings: Record<string, string> = {
+  let settings: Record<string, string> = {
     REGULINK_REGION: '330000',
     REGULINK_NODE_NAME: 'Zhejiang (test)',
     REGULINK_DATA_DIR: dataDir,
-    REGULINK_HTTP_PORT: port,
-    REGULINK_FEDERATION_PORT: federationPort,
     REGULINK_KEY_PASSPHRASE: 'test key passphrase',
     REGULINK_ADMIN_USERNAME: TEST_ADMIN.username,
     REGULINK_ADMIN_PASSWORD: TEST_ADMIN.password,
@@ -43,7 +39,27 @@ export async function bootTestNode(env: Record<string, string> = {}): Promise<Te
     DATABASE_URL: env.DATABASE_URL ?? (await createTestDatabase()),
     ...env,
   };
-  const node = await startNode(loadConfig({ env: settings }));
+  // Ports chosen here may be taken between their choice and the node's listen (any outgoing
+  // connection on the machine takes a local port from the same range): then others are chosen.
+  // Ports given by the caller (a restart on the same addresses) are kept.
+  const ownPorts = !env.REGULINK_HTTP_PORT && !env.REGULINK_FEDERATION_PORT;
+  let node: RunningNode | undefined;
+  for (let attempt = 1; !node; attempt++) {
+    if (ownPorts) {
+      settings = {
+        ...settings,
+        REGULINK_HTTP_PORT: String(await freePort()),
+        REGULINK_FEDERATION_PORT: String(await freePort()),
+      };
+    }
+    try {
+      node = await startNode(loadConfig({ env: settings }));
+    } catch (error) {
+      const taken = (error as { code?: unknown }).code === 'EADDRINUSE' || /EADDRINUSE/.test(String(error));
+      if (!ownPorts || attempt >= 3 || !taken) throw error;
+    }
+  }
+  const running = node;
   const request: TestNode['request'] = (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -52,10 +68,10 @@ export async function bootTestNode(env: Record<string, string> = {}): Promise<Te
       headers['content-type'] ??= 'application/json';
       body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     }
-    return fetch(`${node.url}${path}`, { method, headers, body });
+    return fetch(`${running.url}${path}`, { method, headers, body });
   };
   return {
-    ...node,
+    ...running,
     env: settings,
     request,
     async adminToken() {
