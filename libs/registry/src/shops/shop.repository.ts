@@ -49,9 +49,14 @@ const UPSERT = `
  */
 const OLDER = `
   SELECT count(*)::int AS older
-    FROM registry_shop s JOIN json_to_recordset($1::json) AS r(p varchar, u varchar, h varchar, rp varchar)
-      ON s.platform = r.p AND s.url = r.u
-   WHERE s.origin IS NULL AND s.content_hash <> r.h AND s.report_period COLLATE "C" > r.rp COLLATE "C"`;
+    FROM json_to_recordset($1::json) AS r(p varchar, u varchar, h varchar, rp varchar)
+    -- One primary-key lookup per line, whatever the table's statistics say (LIMIT keeps the
+    -- lookup from being turned into a join that may read the whole table for every line).
+    CROSS JOIN LATERAL (
+      SELECT s.content_hash, s.report_period FROM registry_shop s
+       WHERE s.platform = r.p AND s.url = r.u AND s.origin IS NULL
+       LIMIT 1) AS held
+   WHERE held.content_hash <> r.h AND held.report_period COLLATE "C" > r.rp COLLATE "C"`;
 
 /** The shops the platforms of this node's region report. */
 @Injectable()
