@@ -1,6 +1,11 @@
 import { Role } from '@regulink/access';
 import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
-import { newRegistrationNumber, newShopLine, shopReportCsv } from '../factories/shop-report.factory';
+import {
+  newRegistrationNumber,
+  newShopLine,
+  newUnregisteredShopLine,
+  shopReportCsv,
+} from '../factories/shop-report.factory';
 import { newUser, type TestUser } from '../factories/user.factory';
 import { eventually } from '../support/federation';
 import { uploadImport } from '../support/imports';
@@ -15,6 +20,7 @@ interface Landed {
   differing: string[] | null;
   candidates: { creditCode: string; score: number }[] | null;
   abnormal: boolean;
+  exemptionGround: string | null;
 }
 
 /**
@@ -114,6 +120,8 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
         operatorRegistrationNumber: newRegistrationNumber(),
         operatorName: closed.name,
       }),
+      // A natural person selling exempt from registration: on no register, so not-found.
+      exempt: newUnregisteredShopLine(),
       elsewhere: newShopLine({
         operatorCreditCode: newCreditCode('370102'),
         operatingDivisionCode: '370102',
@@ -122,12 +130,12 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     const report = await uploadImport(node, 'shops', shopReportCsv(Object.values(shops)), {
       token: system.token,
     });
-    expect(report.json).toMatchObject({ accepted: 9, rejected: 0 });
+    expect(report.json).toMatchObject({ accepted: 10, rejected: 0 });
 
     // The import lands the shops at home here by itself, in the background.
     const landed = await eventually(async () => {
       const all = await list('');
-      return all.length === 8 ? all : undefined;
+      return all.length === 9 ? all : undefined;
     });
     const tally: Record<string, number> = {};
     for (const l of landed) tally[l.outcome] = (tally[l.outcome] ?? 0) + 1;
@@ -136,7 +144,7 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
       mismatch: 1,
       revoked: 1,
       deregistered: 1,
-      'not-found': 1,
+      'not-found': 2,
       ambiguous: 1,
     });
     const byShop = async (outcome: string) => new Map((await list(outcome)).map((l) => [l.shopId, l]));
@@ -158,7 +166,17 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     expect((await byShop('revoked')).get(shops.revoked.shopId)).toMatchObject({
       creditCode: revoked.creditCode,
     });
-    expect((await byShop('not-found')).get(shops.notFound.shopId)).toMatchObject({ creditCode: null });
+    expect((await byShop('not-found')).get(shops.notFound.shopId)).toMatchObject({
+      creditCode: null,
+      exemptionGround: null,
+    });
+    // The exempt seller's not-found is told apart from a claimed operator the register lacks.
+    expect((await byShop('not-found')).get(shops.exempt.shopId)).toMatchObject({
+      exemptionGround: shops.exempt.exemptionGround,
+    });
+    const registeredOnly = await list('not-found&seller=registered');
+    expect(registeredOnly.map((l) => l.shopId)).toEqual([shops.notFound.shopId]);
+    expect((await list('not-found&seller=unregistered')).map((l) => l.shopId)).toEqual([shops.exempt.shopId]);
     expect(
       (await byShop('ambiguous'))
         .get(shops.ambiguous.shopId)
@@ -179,7 +197,7 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     await eventually(async () => (await byShop('mismatch')).get(shops.matched.shopId));
     expect((await byShop('mismatch')).get(shops.matched.shopId)).toMatchObject({ differing: ['name'] });
     expect(await run()).toEqual({ landed: 0, outcomes: {} });
-    expect(await list('')).toHaveLength(8);
+    expect(await list('')).toHaveLength(9);
   });
 
   it('lets officers read the results but not run the landing', async () => {

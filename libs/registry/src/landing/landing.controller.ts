@@ -6,11 +6,20 @@ import { Role, Roles } from '@regulink/access';
 import { LandingService } from './landing.service';
 
 const OUTCOMES = ['matched', 'mismatch', 'not-found', 'deregistered', 'revoked', 'ambiguous'] as const;
+const SELLERS = ['registered', 'unregistered'] as const;
 
 export class LandingListQueryDto {
   @IsOptional()
   @IsIn(OUTCOMES)
   outcome?: (typeof OUTCOMES)[number];
+
+  /**
+   * Sellers registered (a credit code or registration number), or unregistered natural persons
+   * reporting an exemption ground: these are on no register, so not-found is all they can be.
+   */
+  @IsOptional()
+  @IsIn(SELLERS)
+  seller?: (typeof SELLERS)[number];
 
   @IsOptional()
   @IntegerText()
@@ -35,10 +44,10 @@ export class LandingController {
     return this.landing.landLocal();
   }
 
-  /** Landing results, newest first, of one outcome or all. */
+  /** Landing results, newest first, of one outcome or all, of registered or unregistered sellers or both. */
   @Get()
   @Roles(Role.Admin, Role.System, Role.Officer)
   list(@Query() query: LandingListQueryDto) {
-    return this.landing.list(query.outcome ?? null, query.limit ?? 1000);
+    return this.landing.list(query.outcome ?? null, query.limit ?? 1000, query.seller ?? null);
   }
 }

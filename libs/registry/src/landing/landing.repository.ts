@@ -190,17 +190,23 @@ export class LandingRepository {
    * `landedBy` is the region that returned the result (null: landed here), `reportedBy` the region
    * a landed shop came from (null: reported here), `batchId` the signed batch a returned result came in.
    */
-  list(outcome: string | null, limit: number): Promise<Record<string, unknown>[]> {
+  list(
+    outcome: string | null,
+    limit: number,
+    seller: 'registered' | 'unregistered' | null = null,
+  ): Promise<Record<string, unknown>[]> {
     return this.dataSource.query(
       `SELECT l.platform, l.url, s.shop_id AS "shopId", s.shop_name AS "shopName", s.operator_name AS "operatorName",
+              s.exemption_ground AS "exemptionGround",
               l.outcome, l.credit_code AS "creditCode", l.differing, l.candidates, l.abnormal, l.outdated,
               l.landed_at AS "landedAt",
               l.landed_by AS "landedBy", s.origin AS "reportedBy", l.batch_id AS "batchId"
          FROM registry_landing l JOIN registry_shop s ON s.platform = l.platform AND s.url = l.url
-        WHERE $1::text IS NULL OR l.outcome = $1
+        WHERE ($1::text IS NULL OR l.outcome = $1)
+          AND ($3::text IS NULL OR (s.exemption_ground IS NOT NULL) = ($3 = 'unregistered'))
         ORDER BY l.landed_at DESC, l.platform, l.url
         LIMIT $2`,
-      [outcome, limit],
+      [outcome, limit, seller],
     );
   }
 }

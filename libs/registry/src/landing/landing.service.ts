@@ -135,7 +135,7 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
     return { landed, outcomes };
   }
 
-  list(outcome: string | null, limit: number) {
-    return this.landings.list(outcome, limit);
+  list(outcome: string | null, limit: number, seller: 'registered' | 'unregistered' | null = null) {
+    return this.landings.list(outcome, limit, seller);
   }
 }
