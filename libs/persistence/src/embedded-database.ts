@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -131,8 +131,53 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Asks the OS for a free loopback port. */
-export function freePort(): Promise<number> {
+/** Where ports for listening are looked for first: above the well-known and registered low ones. */
+const LISTEN_PORTS_FROM = 10_000;
+
+/** The ports the system hands out to outgoing connections (Linux's setting; elsewhere its default). */
+export function outgoingPortRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high) && low! > 0 && low! <= high!) return [low!, high!];
+  } catch {
+    // Not Linux: the usual range.
+  }
+  return [32768, 60999];
+}
+
+/**
+ * A loopback port free now, for something about to listen on it. Chosen below the range the
+ * system hands out to outgoing connections: a port from that range can be taken by any outgoing
+ * connection on the machine between this choice and the listen (the database's, a peer's).
+ * When none below is found free, a port the system picks.
+ */
+export async function freePort(): Promise<number> {
+  const [outgoingLow] = outgoingPortRange();
+  const span = outgoingLow - LISTEN_PORTS_FROM;
+  if (span >= 1000) {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const port = LISTEN_PORTS_FROM + Math.floor(Math.random() * span);
+      if (await listenable(port)) return port;
+    }
+  }
+  return systemPort();
+}
+
+/** Whether a loopback listener can take `port` now. */
+function listenable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free loopback port the system picks (from its outgoing range). */
+function systemPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
