@@ -265,6 +265,26 @@ describe('case clues between regions (three real nodes)', () => {
     expect((await view(b, officerB, id)).steps[6]!.signature.verified).toBe(false);
   });
 
+  it('leaves a clue whose suspects point to two regions alike to the officer, and sends nothing until told', async () => {
+    const before = await sql<{ n: number }>(a, 'SELECT count(*)::int AS n FROM federation_outbox');
+    const twoHomes = complaint(newCreditCode('360102'));
+    twoHomes.clue.entities.push({ creditCode: newCreditCode('370102'), name: '济南历下服饰有限公司' });
+    const refused = await call<CaseView>(a, officerA, 'POST', '/cases/clues', twoHomes);
+    expect(refused).toMatchObject({
+      status: 422,
+      json: { code: 'CASE_JURISDICTION_AMBIGUOUS', message: expect.stringMatching(/360000.*370000/) },
+    });
+    expect(await sql(a, 'SELECT count(*)::int AS n FROM federation_outbox')).toEqual(before);
+    // Told which region, with the reason, it goes there.
+    const told = await call<CaseView>(a, officerA, 'POST', '/cases/clues', {
+      ...twoHomes,
+      to: C,
+      overrideReason: 'the Jinan company runs the shop; the Nanchang one only ships',
+    });
+    expect(told.status).toBe(201);
+    expect(told.json.peerRegion).toBe(C);
+  });
+
   it('refuses a clue or an assistance request without its content, and sends nothing', async () => {
     const before = await sql<{ n: number }>(a, 'SELECT count(*)::int AS n FROM federation_outbox');
     for (const [path, body, field] of [

@@ -3,6 +3,8 @@ export enum CasesErrorCode {
   FileNotFound = 'CASE_FILE_NOT_FOUND',
   /** No region of the federation can be found where the seller operates; name one with `to`. */
   NoJurisdiction = 'CASE_NO_JURISDICTION',
+  /** The suspects point, as strongly, to more than one region: the officer names one. */
+  JurisdictionAmbiguous = 'CASE_JURISDICTION_AMBIGUOUS',
   /** The seller operates in this node's own region: the case is handled here, not sent. */
   LocalJurisdiction = 'CASE_LOCAL_JURISDICTION',
   /** The step is not one the case's state allows. */

@@ -159,7 +159,7 @@ export class CasesService implements OnApplicationBootstrap {
   async createClue(user: AuthenticatedUser, dto: ClueCreateDto) {
     const earlier = await this.earlierRequest(user, 'clue', dto.requestId, dto.clue);
     if (earlier) return earlier;
-    const computed = await this.placeOfClue(dto.clue);
+    const computed = await this.placeOfClue(dto.clue, dto.to);
     const jurisdiction = this.jurisdiction(computed, dto.to, dto.overrideReason);
     return this.create(user, 'clue', jurisdiction, {
       content: dto.clue as unknown as Record<string, unknown>,
@@ -212,9 +212,13 @@ export class CasesService implements OnApplicationBootstrap {
   /**
    * The region of the seller behind a clue: the strongest place any of its suspect shops or
    * entities gives (a landing result, then an operator's code, then an operating address, then
-   * the platform's region).
+   * the platform's region). Places as strong in different regions leave it to the officer
+   * (`CASE_JURISDICTION_AMBIGUOUS`, unless `to` names the region): the first listed is no reason.
    */
-  private async placeOfClue(clue: ClueCreateDto['clue']): Promise<SellerPlace | undefined> {
+  private async placeOfClue(
+    clue: ClueCreateDto['clue'],
+    to: string | undefined,
+  ): Promise<SellerPlace | undefined> {
     const places: SellerPlace[] = [];
     for (const shop of clue.shops) {
       const place = await this.locator.shop(shop);
@@ -230,9 +234,20 @@ export class CasesService implements OnApplicationBootstrap {
       'operating-address',
       'platform-region',
     ];
-    return places
+    const ranked = places
       .filter((p) => p.region !== null)
-      .sort((a, b) => strength.indexOf(a.basis) - strength.indexOf(b.basis))[0];
+      .sort((a, b) => strength.indexOf(a.basis) - strength.indexOf(b.basis));
+    const strongest = ranked.filter((p) => p.basis === ranked[0]?.basis);
+    const regions = [...new Set(strongest.map((p) => p.region))];
+    if (regions.length > 1 && to === undefined) {
+      throw new CasesException(
+        CasesErrorCode.JurisdictionAmbiguous,
+        `the suspects point to ${regions.length} regions alike (${strongest
+          .map((p) => `${p.region}: ${p.basis} ${p.evidence}`)
+          .join('; ')}): send a clue to each, or name the region with \`to\` and a reason`,
+      );
+    }
+    return ranked[0];
   }
 
   private jurisdiction(

@@ -112,6 +112,7 @@ function casesStatus(code: CasesErrorCode): number {
     case CasesErrorCode.TransferRestricted:
       return 403;
     case CasesErrorCode.NoJurisdiction:
+    case CasesErrorCode.JurisdictionAmbiguous:
       return 422;
     case CasesErrorCode.EvidenceTooLarge:
       return 413;
