@@ -30,6 +30,7 @@ import { CaseSentOn1796318500000 } from './1796318500000-CaseSentOn';
 import { EntityNameKeyLegalForms1796318600000 } from './1796318600000-EntityNameKeyLegalForms';
 import { ImportOlder1796318700000 } from './1796318700000-ImportOlder';
 import { LandingOutdated1796318800000 } from './1796318800000-LandingOutdated';
+import { LandingShopSeqIndex1796318900000 } from './1796318900000-LandingShopSeqIndex';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -69,4 +70,5 @@ export const MIGRATIONS = [
   EntityNameKeyLegalForms1796318600000,
   ImportOlder1796318700000,
   LandingOutdated1796318800000,
+  LandingShopSeqIndex1796318900000,
 ];

@@ -805,11 +805,12 @@ describe('case clues between regions (three real nodes)', () => {
   it('carries a running clue on under the renewal of its agreement', async () => {
     const { id } = await receivedClue('360103');
 
-    // The yearly renewal: countersigned, in force from today, the old version superseded.
+    // The yearly renewal: a first attempt declined, then one countersigned, in force from today,
+    // the old version superseded.
     const admin = async <T>(node: TestNode, method: string, path: string, body?: unknown) =>
       (await node.request(method, path, { token: await node.adminToken(), body })).json() as Promise<T>;
-    const renewal = await admin<{ id: string }>(a, 'POST', `/agreements/${agreementAB}/renew`, {});
-    await admin(a, 'POST', `/agreements/${renewal.id}/propose`);
+    const declined = await admin<{ id: string }>(a, 'POST', `/agreements/${agreementAB}/renew`, {});
+    await admin(a, 'POST', `/agreements/${declined.id}/propose`);
     const stateAt = (node: TestNode, agreement: string, state: string) =>
       eventually(
         async () =>
@@ -819,6 +820,11 @@ describe('case clues between regions (three real nodes)', () => {
         15_000,
         `${agreement} ${state} at ${node.config.node.region}`,
       );
+    await stateAt(b, declined.id, 'pending');
+    await admin(b, 'POST', `/agreements/${declined.id}/decline`, { reason: 'the quota is too low' });
+    await stateAt(a, declined.id, 'declined');
+    const renewal = await admin<{ id: string }>(a, 'POST', `/agreements/${agreementAB}/renew`, {});
+    await admin(a, 'POST', `/agreements/${renewal.id}/propose`);
     await stateAt(b, renewal.id, 'pending');
     expect(await admin<{ state: string }>(b, 'POST', `/agreements/${renewal.id}/countersign`)).toMatchObject({
       state: 'active',

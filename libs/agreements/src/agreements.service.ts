@@ -41,6 +41,8 @@ const SIGNED_STATES: readonly AgreementState[] = ['active', 'suspended', 'expire
 
 /** States of a renewal not yet signed by every party nor ended. */
 const UNSIGNED_RENEWAL_STATES: readonly AgreementState[] = ['draft', 'proposed', 'pending'];
+/** States of a version that has been in force (countersigned by all, and reached its first day or not). */
+const WAS_IN_FORCE_STATES: readonly AgreementState[] = ['active', 'suspended', 'expired', 'superseded'];
 
 /** States in which a renewal no longer competes with another one. */
 const ENDED_RENEWAL_STATES: readonly AgreementState[] = ['declined', 'revoked', 'expired', 'superseded'];
@@ -327,7 +329,10 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
     let agreement = await this.require(id);
     const seen = new Set([agreement.id]);
     while (agreement.state === 'superseded') {
-      const next = (await this.agreements.renewalsOf(agreement.id)).find((r) => r.document !== null);
+      // The renewal that took over: one that has been in force (not one declined or withdrawn).
+      const next = (await this.agreements.renewalsOf(agreement.id)).find((r) =>
+        WAS_IN_FORCE_STATES.includes(r.state),
+      );
       if (!next || seen.has(next.id)) break;
       seen.add(next.id);
       agreement = next;

@@ -159,14 +159,17 @@ class HttpSchema {
   trustProxy?: string;
 }
 
-/** A postgres:// (or postgresql://) URL that parses, with a port from 1 to 65535 when it names one. */
+/**
+ * A postgres:// (or postgresql://) URL that parses, with a port from 1 to 65535 when it names one;
+ * or one with no host that names its Unix socket folder in `host=` (as the driver takes it).
+ */
 function isConnectionUrl(value: unknown): boolean {
   if (typeof value !== 'string' || !/^postgres(ql)?:\/\/.+/.test(value)) return false;
   try {
     const url = new URL(value);
     return url.port === '' || (Number(url.port) >= 1 && Number(url.port) <= 65535);
   } catch {
-    return false;
+    return /^postgres(ql)?:\/\/([^@/?#]*@)?\/[^?#]*\?(.*&)?host=\/[^&#]+/.test(value);
   }
 }
 

@@ -210,6 +210,11 @@ describe('loadConfig', () => {
       loadConfig({ env: { REGULINK_REGION: '330000', DATABASE_URL: 'postgresql://reg:pw@db:5433/x' } })
         .database.url,
     ).toBe('postgresql://reg:pw@db:5433/x');
+    // A Unix socket, as the driver reads it: no host, the socket's folder in host=.
+    const socket = 'postgres://reg:pw@/regulink?host=/var/run/postgresql';
+    expect(loadConfig({ env: { REGULINK_REGION: '330000', DATABASE_URL: socket } }).database.url).toBe(
+      socket,
+    );
   });
 
   it('tells a code that never existed from a withdrawn one', () => {

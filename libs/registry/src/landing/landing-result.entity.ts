@@ -64,10 +64,11 @@ export class LandingResultEntity {
   proof!: string[] | null;
 
   /**
-   * For a shop landed here: its position in the shop feed when it was landed. Landing goes on
-   * from the highest one, so a round reads only the shops that changed since.
+   * For a shop landed here: its position in the shop feed when it was landed (kept when a result
+   * returned by another region replaces the local one). Landing goes on from the highest one, so a
+   * round reads only the shops that changed since.
    */
-  @Index('ix_registry_landing_shop_seq', { where: 'landed_by IS NULL' })
+  @Index('ix_registry_landing_shop_seq')
   @Column('bigint', { name: 'shop_seq', nullable: true })
   shopSeq!: string | null;
 

@@ -36,7 +36,9 @@ export class LandingRepository {
   /** The shop feed position up to which the shops at home here have been landed. */
   async landedUpTo(): Promise<string> {
     const rows: { seq: string | null }[] = await this.dataSource.query(
-      'SELECT max(shop_seq) AS seq FROM registry_landing WHERE landed_by IS NULL',
+      // Over every row: a result returned since (a city's node taking over) keeps the position
+      // of the local one it replaced, so the cursor never goes back.
+      'SELECT max(shop_seq) AS seq FROM registry_landing',
     );
     return rows[0]?.seq ?? '0';
   }
@@ -142,7 +144,8 @@ export class LandingRepository {
          differing = excluded.differing, candidates = excluded.candidates, abnormal = excluded.abnormal,
          shop_hash = excluded.shop_hash, landed_at = excluded.landed_at, batch_id = excluded.batch_id,
          record = excluded.record, batch_index = excluded.batch_index, proof = excluded.proof,
-         shop_seq = excluded.shop_seq, landed_by = excluded.landed_by, outdated = false,
+         shop_seq = coalesce(excluded.shop_seq, registry_landing.shop_seq), landed_by = excluded.landed_by,
+         outdated = false,
          change_seq = nextval('registry_landing_change_seq')`,
       [
         JSON.stringify(

@@ -144,7 +144,9 @@ export class ShopRepository {
     for (const row of result) (row.inserted ? accepted : updated).add(shopKey(row.platform, row.url));
     const changed = result.filter((row) => !row.inserted);
     if (changed.length > 0) {
-      // Their landing results are of the record before: outdated until the new one is in.
+      // Their landing results are of the record before: outdated until the new one is in. Under
+      // the landing feed's lock, as every writer of those rows: one at a time, no deadlock.
+      await lockFeed(manager, 'landing');
       await manager.query(
         `UPDATE registry_landing l SET outdated = true
            FROM unnest($1::varchar[], $2::varchar[]) AS k(platform, url)

@@ -20,7 +20,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { LandingSyncRecordDto } from '../../landing/dto/landing-sync-record.dto';
+import { LandingCandidateDto, LandingSyncRecordDto } from '../../landing/dto/landing-sync-record.dto';
 import { ENTITY_STATUSES } from '../../register/dto/market-entity-line.dto';
 import { HOME_SOURCES, ShopRecordFieldsDto } from '../../shops/dto/shop-sync-record.dto';
 import { MaxChars } from '@regulink/protocol';
@@ -88,11 +88,24 @@ export class ResolvedLandingDto extends PickType(LandingSyncRecordDto, [
   'outcome',
   'creditCode',
   'differing',
-  'candidates',
-  'abnormal',
   'landedAt',
   'landedBy',
 ] as const) {
+  // Optional: absent from the answer of a node that does not say (an earlier version).
+  /** An ambiguous result's candidates. */
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => LandingCandidateDto)
+  candidates?: LandingCandidateDto[] | null;
+
+  /** The entity is on the list of abnormal operations. */
+  @IsOptional()
+  @IsBoolean()
+  abnormal?: boolean;
+
   /** The shop changed after this result was landed: the result is of the record before. */
   @IsOptional()
   @IsBoolean()
