@@ -10,6 +10,7 @@ import type { TokenResponseDto } from './dto/token-response.dto';
 import { LoginThrottle } from './login-throttle';
 import { hashPassword, verifyPassword } from './password-hasher';
 import { TokenService } from './token.service';
+import { loggableUsername } from '../users/username';
 
 @Injectable()
 export class AuthService {
@@ -38,7 +39,7 @@ export class AuthService {
     });
     const { user } = found;
     if (!user || !valid) {
-      this.logger.warn({ username }, 'refused a sign-in');
+      this.logger.warn({ username: loggableUsername(username) }, 'refused a sign-in');
       throw new AccessException(AccessErrorCode.InvalidCredentials, 'unknown username or wrong password');
     }
     const token = await this.issue(user);

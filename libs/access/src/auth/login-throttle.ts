@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { AccessErrorCode, AccessException } from '../access.exception';
 import { AccessClock } from './access-clock';
+import { loggableUsername } from '../users/username';
 
 /** How many failed sign-ins are let through before the next are refused, and for how long. */
 export interface LoginThrottleLimits {
@@ -127,7 +128,10 @@ export class LoginThrottle {
     const next: UsernameState = { failures, lockedUntil: 0 };
     if (failures.length >= usernameFailures) {
       next.lockedUntil = now + usernameLockMs;
-      this.logger.warn({ username, lockSeconds: usernameLockMs / 1000 }, 'locked sign-ins for a username');
+      this.logger.warn(
+        { username: loggableUsername(username), lockSeconds: usernameLockMs / 1000 },
+        'locked sign-ins for a username',
+      );
     }
     remember(this.usernames, username, next, this.limits.maxTracked);
     return { username, address, at: now };

@@ -3,13 +3,14 @@ import { ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsString, Matches, Validate
 import { Role } from '../../role';
 import { Chars } from '@regulink/protocol';
 import { NewPassword } from './new-password';
+import { USERNAME_FORM } from '../username';
 
 export class UserCreateDto {
   @ApiProperty({
     example: 'li.wei',
     description: 'lower-case letters, digits, dot, dash, underscore; 3-64 characters',
   })
-  @Matches(/^[a-z][a-z0-9._-]{2,63}$/, {
+  @Matches(USERNAME_FORM, {
     message:
       'username must be 3-64 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter',
   })
