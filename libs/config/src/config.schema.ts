@@ -26,6 +26,7 @@ import {
 } from 'class-validator';
 import { isIP } from 'node:net';
 import { findDivision, isRegionCode } from '@regulink/domain';
+import { isPasswordTheUsername, USERNAME_FORM } from '@regulink/protocol';
 import { LOG_LEVELS, type LogLevel } from './node-config';
 
 /** Why an entry of a comma-separated list of addresses (IPv4, IPv6, or either with /prefix) is not one. */
@@ -207,7 +208,7 @@ class KeysSchema {
 }
 
 class AdminSchema {
-  @Matches(/^[a-z][a-z0-9._-]{2,63}$/, {
+  @Matches(USERNAME_FORM, {
     message:
       'must be 3-64 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter',
   })
@@ -223,7 +224,7 @@ class AdminSchema {
       // As an account's password set through the API: not the username, whatever its case.
       validate: (value: unknown, args) =>
         typeof value !== 'string' ||
-        value.trim().toLowerCase() !== String((args?.object as AdminSchema).username).toLowerCase(),
+        !isPasswordTheUsername(value, String((args?.object as AdminSchema).username)),
       defaultMessage: () => 'must not be the username',
     },
   })

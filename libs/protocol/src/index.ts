@@ -131,3 +131,4 @@ export { parseEvidenceJson, repeatedJsonKey } from './evidence/evidence-json';
 export { inputProblem, MAX_INPUT_DEPTH, storableText } from './input/input-problem';
 export { characterCount, Chars, MaxChars, MinChars } from './input/text-length';
 export { IntegerText } from './input/integer-text';
+export { isPasswordTheUsername, USERNAME_FORM } from './input/account-names';

@@ -1,5 +1,4 @@
-/** What a username is: 3–64 lower-case letters, digits, dot, dash or underscore, starting with a letter. */
-export const USERNAME_FORM = /^[a-z][a-z0-9._-]{2,63}$/;
+import { USERNAME_FORM } from '@regulink/protocol';
 
 /**
  * A sign-in's username as the log may show it: as given when it has the form of a username;

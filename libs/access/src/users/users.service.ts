@@ -3,6 +3,7 @@ import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import { TableWatch } from '@regulink/persistence';
+import { isPasswordTheUsername } from '@regulink/protocol';
 import { AccessClock } from '../auth/access-clock';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { LoginThrottle } from '../auth/login-throttle';
@@ -109,7 +110,7 @@ export class UsersService {
 
   /** What only the account can tell about a new password: it is not the username. */
   static requireFit(password: string, username: string): void {
-    if (password.trim().toLowerCase() === username.toLowerCase()) {
+    if (isPasswordTheUsername(password, username)) {
       throw new AccessException(AccessErrorCode.PasswordUnfit, 'the password must not be the username');
     }
   }

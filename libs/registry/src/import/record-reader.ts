@@ -326,7 +326,7 @@ class CsvSink implements LineSink {
   private frame(bytes: Buffer, lineNumber: number): void {
     const length = contentLength(bytes);
     if (this.open.length === 0) {
-      if (onlyCommas(bytes, length)) return;
+      if (onlyBytesOf(bytes, length, CSV_BLANK)) return;
       if ((countQuotes(bytes) & 1) === 0) {
         this.logicalRecord(lineNumber, bytes.subarray(0, length));
       } else {
@@ -562,9 +562,13 @@ class CsvSink implements LineSink {
   }
 }
 
-/** Whether the first `length` bytes of a line are commas alone (none: an empty line). */
-function onlyCommas(bytes: Buffer, length: number): boolean {
-  for (let i = 0; i < length; i++) if (bytes[i] !== COMMA) return false;
+/** What a line passed over holds, if anything: in CSV, commas (a spreadsheet's empty row); in NDJSON, blanks. */
+const CSV_BLANK: ReadonlySet<number> = new Set([COMMA]);
+const NDJSON_BLANK: ReadonlySet<number> = new Set([SPACE, TAB]);
+
+/** Whether the first `length` bytes of a line are all in `blank` (none: an empty line). */
+function onlyBytesOf(bytes: Buffer, length: number, blank: ReadonlySet<number>): boolean {
+  for (let i = 0; i < length; i++) if (!blank.has(bytes[i]!)) return false;
   return true;
 }
 
@@ -602,12 +606,6 @@ function csvErrorMessage(error: unknown, offset: number): string {
   return message.replace(/\bat line (\d+)/g, (_match, line: string) => `at line ${offset + Number(line)}`);
 }
 
-/** Whether the first `length` bytes of a line are spaces and tabs alone (none: an empty line). */
-function onlyBlanks(bytes: Buffer, length: number): boolean {
-  for (let i = 0; i < length; i++) if (bytes[i] !== SPACE && bytes[i] !== TAB) return false;
-  return true;
-}
-
 /** Key names followed by their colon, at any depth: as many as the object's keys unless one is repeated (or nested). */
 const KEY_TOKEN = /"(?:[^"\\]|\\.)*"\s*:/g;
 
@@ -636,7 +634,7 @@ class NdjsonSink implements LineSink {
 
   line(bytes: Buffer, lineNumber: number): void {
     const length = contentLength(bytes);
-    if (onlyBlanks(bytes, length)) return;
+    if (onlyBytesOf(bytes, length, NDJSON_BLANK)) return;
     const content = bytes.subarray(0, length);
     let text: string;
     try {

@@ -389,14 +389,7 @@ export class ResolveService {
       ...record,
       provenance,
       landing: landing && {
-        outcome: landing.outcome,
-        creditCode: landing.creditCode,
-        differing: landing.differing,
-        candidates: landing.candidates,
-        abnormal: landing.abnormal,
-        outdated: landing.outdated,
-        landedAt: landing.landedAt,
-        landedBy: landing.landedBy ?? own,
+        ...landingFacts(landing, own),
         provenance:
           landing.landedBy === null
             ? { signedBy: own, landedHere: true }
@@ -658,16 +651,7 @@ export class ResolveService {
         const landing = landings.get(i);
         return {
           ...shop,
-          landing: landing && {
-            outcome: landing.outcome,
-            creditCode: landing.creditCode,
-            differing: landing.differing,
-            candidates: landing.candidates,
-            abnormal: landing.abnormal,
-            outdated: landing.outdated,
-            landedAt: landing.landedAt,
-            landedBy: landing.landedBy ?? own,
-          },
+          landing: landing && landingFacts(landing, own),
         };
       }),
     };
@@ -774,4 +758,18 @@ function codesOf(
     if (typeof landing?.creditCode === 'string') codes.add(landing.creditCode);
   }
   return [...codes].sort();
+}
+
+/** What a landing result held here says, as an answer gives it (`landedBy` this node's region when landed here). */
+function landingFacts(landing: NonNullable<ShopRow['landing']>, own: string) {
+  return {
+    outcome: landing.outcome,
+    creditCode: landing.creditCode,
+    differing: landing.differing,
+    candidates: landing.candidates,
+    abnormal: landing.abnormal,
+    outdated: landing.outdated,
+    landedAt: landing.landedAt,
+    landedBy: landing.landedBy ?? own,
+  };
 }

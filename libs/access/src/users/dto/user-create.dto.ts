@@ -1,9 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsString, Matches, ValidateBy } from 'class-validator';
 import { Role } from '../../role';
-import { Chars } from '@regulink/protocol';
+import { Chars, isPasswordTheUsername, USERNAME_FORM } from '@regulink/protocol';
 import { NewPassword } from './new-password';
-import { USERNAME_FORM } from '../username';
 
 export class UserCreateDto {
   @ApiProperty({
@@ -28,7 +27,7 @@ export class UserCreateDto {
     validator: {
       validate: (value: unknown, args) =>
         typeof value !== 'string' ||
-        value.trim().toLowerCase() !== String((args?.object as UserCreateDto).username).toLowerCase(),
+        !isPasswordTheUsername(value, String((args?.object as UserCreateDto).username)),
       defaultMessage: () => 'password must not be the username',
     },
   })
