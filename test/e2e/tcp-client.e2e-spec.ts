@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { FederationTransport, QueryClient } from '@regulink/federation';
 import { bootNodes, connectAll } from '../support/federation';
 import type { TestNode } from '../support/test-node';
@@ -32,4 +33,85 @@ describe('TCP client (two real nodes)', () => {
     expect(transport.clients.size).toBe(1);
     for (const tcp of transport.clients.values()) expect(tcp.routingMap.size).toBe(0);
   });
+});
+
+/** Whether a connection is closed by the other end within `ms`. */
+function closedWithin(socket: Socket, ms: number): Promise<boolean> {
+  if (socket.destroyed) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+async function rawConnection(node: TestNode): Promise<Socket> {
+  const socket = connect(node.config.federation.port, node.config.federation.host);
+  socket.on('error', () => {});
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
+/**
+ * The federation port is open to whoever reaches it, before any signature is checked: it must not
+ * keep a silent connection for ever, nor take connections without limit.
+ */
+describe('TCP listener limits (two real nodes, idle timeout 2 s, 3 connections)', () => {
+  let nodes: TestNode[];
+
+  beforeAll(async () => {
+    nodes = await bootNodes(['330000', '360000'], 'tcp', undefined, {
+      REGULINK_FEDERATION_IDLE_TIMEOUT_SECONDS: '2',
+      REGULINK_FEDERATION_MAX_CONNECTIONS: '3',
+    });
+    await connectAll(nodes);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(nodes.map((n) => n.close()));
+  });
+
+  it('closes a connection that stays silent, and one begun but left unfinished is not held either', async () => {
+    const silent = await rawConnection(nodes[1]!);
+    const started = Date.now();
+    expect(await closedWithin(silent, 6_000)).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+    // A half-written frame resets nothing: idle is idle.
+    const partial = await rawConnection(nodes[1]!);
+    partial.write('120#{"pattern"');
+    expect(await closedWithin(partial, 6_000)).toBe(true);
+  }, 20_000);
+
+  it('closes connections beyond the limit as they come, and takes them again once some close', async () => {
+    // Node A's own connection to B may be open too (a tree head sent at start): count, not assume.
+    const sockets = await Promise.all(Array.from({ length: 4 }, () => rawConnection(nodes[1]!)));
+    const closed = await Promise.all(sockets.map((s) => closedWithin(s, 1_000)));
+    expect(closed.filter(Boolean).length).toBeGreaterThanOrEqual(1);
+    expect(closed.filter((c) => !c).length).toBeLessThanOrEqual(3);
+    expect(closed.filter((c) => !c).length).toBeGreaterThanOrEqual(2);
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const answer = await nodes[0]!.app
+      .get(QueryClient)
+      .query('360000', 'federation.echo', { nonce: 'after' });
+    expect(answer.result.nonce).toBe('after');
+  }, 20_000);
+
+  it('closes its own idle connection to a peer before the peer would, and opens another when it needs one', async () => {
+    const client = nodes[0]!.app.get(QueryClient);
+    expect((await client.query('360000', 'federation.echo', { nonce: 'one' })).result.nonce).toBe('one');
+    const transport = nodes[0]!.app.get(FederationTransport) as unknown as {
+      clients: Map<string, { socket: { netSocket: Socket } | null }>;
+    };
+    const [tcp] = [...transport.clients.values()];
+    const connection = tcp!.socket!.netSocket;
+    // Half the idle timeout (1 s): closed from this side, well before the peer's 2 s.
+    expect(await closedWithin(connection, 1_800)).toBe(true);
+    expect((await client.query('360000', 'federation.echo', { nonce: 'two' })).result.nonce).toBe('two');
+  }, 20_000);
 });

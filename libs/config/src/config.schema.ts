@@ -290,6 +290,18 @@ class FederationSchema {
   @Max(3600)
   clockSkewSeconds!: number;
 
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(DAY_S)
+  idleTimeoutSeconds!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  maxConnections!: number;
+
   // Timers: Node runs a delay over 2^31-1 ms (about 24.8 days) after 1 ms, so each bound stays
   // well below, at a day.
   @Type(() => Number)

@@ -89,6 +89,8 @@ describe('loadConfig', () => {
         tlsCa: undefined,
         maxEnvelopeBytes: 262144,
         clockSkewSeconds: 120,
+        idleTimeoutSeconds: 300,
+        maxConnections: 1024,
         retryBaseMs: 1000,
         retryMaxMs: 300000,
         treeHeadIntervalSeconds: 60,

@@ -100,6 +100,18 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'int',
     fallback: () => 120,
   },
+  {
+    key: 'federation.idleTimeoutSeconds',
+    env: 'REGULINK_FEDERATION_IDLE_TIMEOUT_SECONDS',
+    kind: 'int',
+    fallback: () => 300,
+  },
+  {
+    key: 'federation.maxConnections',
+    env: 'REGULINK_FEDERATION_MAX_CONNECTIONS',
+    kind: 'int',
+    fallback: () => 1024,
+  },
   { key: 'federation.retryBaseMs', env: 'REGULINK_RETRY_BASE_MS', kind: 'int', fallback: () => 1000 },
   { key: 'federation.retryMaxMs', env: 'REGULINK_RETRY_MAX_MS', kind: 'int', fallback: () => 5 * 60 * 1000 },
   {

@@ -72,6 +72,13 @@ export interface FederationSection {
   readonly maxEnvelopeBytes: number;
   /** Tolerated clock difference between nodes, in seconds. */
   readonly clockSkewSeconds: number;
+  /**
+   * TCP listener: a connection with nothing in flight and no traffic for this long is closed, in
+   * seconds. A node closes its own idle connections to peers after half of it, before a peer would.
+   */
+  readonly idleTimeoutSeconds: number;
+  /** TCP listener: connections open at once; more are refused until some close. */
+  readonly maxConnections: number;
   /** Outbox delivery: first retry delay and the cap of the exponential backoff, in milliseconds. */
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { isIP, type Server as NetServer, type Socket } from 'node:net';
 import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import {
   ClientTCP,
@@ -12,7 +12,9 @@ import {
   type TcpSocket,
   type WritePacket,
 } from '@nestjs/microservices';
+import { Logger } from '@nestjs/common';
 import type { FederationSection } from '@regulink/config';
+import { RepeatedFailure } from '@regulink/persistence';
 import {
   ENVELOPE_PATTERN,
   FederationTransport,
@@ -66,17 +68,52 @@ function isEnvelopePattern(pattern: unknown): boolean {
   );
 }
 
+/** How the listener holds its connections: see {@link FederationSection}. */
+interface ConnectionLimits {
+  /** A connection with no request in flight and no traffic for this long is closed. */
+  readonly idleMs: number;
+  /** Connections open at once; the operating system's queue aside, more are closed at once. */
+  readonly maxConnections: number;
+}
+
 /**
  * Nest's TCP server, answering envelope requests straight from the handler's promise rather than
  * through Nest's generic RPC layer (an observable per request, processing hooks, a tick per reply):
  * the same frames on the wire. Anything else (events, other patterns) goes the generic way.
+ *
+ * The port is open to whoever can reach it, before any signature is checked: a connection that
+ * stays silent is closed once idle (a frame begun and left unfinished is Nest's framing's to
+ * close, after 30 s), and connections beyond the limit are closed as they come, the refusals
+ * logged at the first and once a minute while they last.
  */
 class EnvelopeServer extends ServerTCP {
+  private readonly inFlight = new WeakMap<object, number>();
+  private readonly refusals = new RepeatedFailure(
+    new Logger('FederationListener'),
+    'accepting peer connections',
+  );
+
   constructor(
     options: Required<TcpOptions>['options'],
     private readonly onEnvelope: EnvelopeHandler,
+    private readonly limits: ConnectionLimits,
   ) {
     super(options);
+    const server = this.server as NetServer;
+    server.maxConnections = limits.maxConnections;
+    server.on('drop', () =>
+      this.refusals.failed(new Error(`${limits.maxConnections} connections are open already (the limit)`)),
+    );
+  }
+
+  override bindHandler(socket: Socket): void {
+    this.refusals.succeeded();
+    super.bindHandler(socket);
+    socket.setTimeout(this.limits.idleMs, () => {
+      // A request still being answered (a slow database, say) keeps its connection.
+      if ((this.inFlight.get(socket) ?? 0) > 0) socket.setTimeout(this.limits.idleMs);
+      else socket.destroy();
+    });
   }
 
   override async handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
@@ -84,11 +121,15 @@ class EnvelopeServer extends ServerTCP {
     if (!packet || packet.id === undefined || !isEnvelopePattern(packet.pattern)) {
       return super.handleMessage(socket, rawMessage);
     }
+    const connection = socket.netSocket;
+    this.inFlight.set(connection, (this.inFlight.get(connection) ?? 0) + 1);
     let reply: { response?: WireReply; err?: unknown };
     try {
       reply = { response: await this.onEnvelope(packet.data) };
     } catch (err) {
       reply = { err };
+    } finally {
+      this.inFlight.set(connection, (this.inFlight.get(connection) ?? 1) - 1);
     }
     socket.sendMessage(this.serializer.serialize({ ...reply, isDisposed: true, id: packet.id }));
     return undefined;
@@ -100,6 +141,14 @@ class EnvelopeServer extends ServerTCP {
  * as a plain promise instead of through an observable per request: the same frames on the wire.
  */
 class EnvelopeClient extends ClientTCP {
+  constructor(
+    options: Required<TcpClientOptions>['options'],
+    /** The connection is closed after this long with nothing in flight (made again when needed). */
+    private readonly idleMs: number,
+  ) {
+    super(options);
+  }
+
   /**
    * Ends the connection for good. Nest only half-closes it (a FIN), which leaves the socket open
    * for as long as the other end does not answer: a peer that hangs (the reason a client is
@@ -112,6 +161,7 @@ class EnvelopeClient extends ClientTCP {
 
   async request(request: WireRequest, timeoutMs: number): Promise<WireReply> {
     await this.connect();
+    this.closeWhenIdle();
     return new Promise<WireReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         cleanup();
@@ -129,6 +179,20 @@ class EnvelopeClient extends ClientTCP {
         else if (response !== undefined) resolve(response as WireReply);
         else if (isDisposed) reject(new Error('the reply carries no response'));
       });
+    });
+  }
+
+  /**
+   * Closes the connection once idle, at half the time a peer's listener waits by default, so that
+   * the peer never closes it as a request is being sent on it.
+   */
+  private closeWhenIdle(): void {
+    const connection = this.socket?.netSocket as Socket | undefined;
+    if (!connection || connection.timeout === this.idleMs) return;
+    connection.setTimeout(this.idleMs, () => {
+      if (this.routingMap.size > 0) connection.setTimeout(this.idleMs);
+      else if (this.socket?.netSocket === connection) this.close();
+      else connection.destroy();
     });
   }
 }
@@ -186,6 +250,7 @@ export class TcpTransport extends FederationTransport {
         ...(tlsOptions ? { tlsOptions } : {}),
       },
       handler,
+      { idleMs: this.config.idleTimeoutSeconds * 1000, maxConnections: this.config.maxConnections },
     );
     server.addHandler(ENVELOPE_PATTERN, (data: unknown) => handler(data), false);
     return server;
@@ -216,7 +281,7 @@ export class TcpTransport extends FederationTransport {
       socketClass: corkingSocket({}),
       ...(tlsOptions ? { tlsOptions } : {}),
     };
-    client = new EnvelopeClient(options);
+    client = new EnvelopeClient(options, (this.config.idleTimeoutSeconds * 1000) / 2);
     this.clients.set(endpoint, client);
     return client;
   }
