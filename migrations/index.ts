@@ -31,6 +31,7 @@ import { EntityNameKeyLegalForms1796318600000 } from './1796318600000-EntityName
 import { ImportOlder1796318700000 } from './1796318700000-ImportOlder';
 import { LandingOutdated1796318800000 } from './1796318800000-LandingOutdated';
 import { LandingShopSeqIndex1796318900000 } from './1796318900000-LandingShopSeqIndex';
+import { ShopDepartures1796319000000 } from './1796319000000-ShopDepartures';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -71,4 +72,5 @@ export const MIGRATIONS = [
   ImportOlder1796318700000,
   LandingOutdated1796318800000,
   LandingShopSeqIndex1796318900000,
+  ShopDepartures1796319000000,
 ];

@@ -1,11 +1,17 @@
 import { Role } from '@regulink/access';
 import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
-import { newShopLine, shopReportCsv, type ShopReportLine } from '../factories/shop-report.factory';
+import {
+  newResidentId,
+  newShopLine,
+  newUnregisteredShopLine,
+  shopReportCsv,
+  type ShopReportLine,
+} from '../factories/shop-report.factory';
 import { newUser } from '../factories/user.factory';
 import { activeAgreement, adminApi } from '../support/agreements';
 import { bootNodes, connectAll, eventually } from '../support/federation';
 import { uploadImport } from '../support/imports';
-import type { TestNode } from '../support/test-node';
+import { sql, type TestNode } from '../support/test-node';
 
 const PROVINCE = '330000';
 const CITY = '330100';
@@ -119,5 +125,160 @@ describe('landing results when the home of a shop changes (two real nodes)', () 
       "the city's result for the renamed shop",
     );
     expect(relanded).toMatchObject({ outcome: 'mismatch', differing: ['name'], landedBy: CITY });
+  }, 120_000);
+});
+
+const REPORTER = '330000'; // the platform's region
+const JIANGXI = '360000';
+const SHANDONG = '370000';
+
+/**
+ * A later report may put a shop's operator at home in another region (another operator, or an
+ * unregistered seller who moved). The region the shop was sent to lets go of its copy (with the
+ * seller's personal data), the new home receives it and lands it, and the reporting node ends with
+ * the new home's result. A shop that comes back is sent again.
+ */
+describe('a shop whose operator is at home in another region after a later report (three real nodes)', () => {
+  let reporter: TestNode;
+  let jiangxi: TestNode;
+  let shandong: TestNode;
+
+  beforeAll(async () => {
+    [reporter, jiangxi, shandong] = (await bootNodes([REPORTER, JIANGXI, SHANDONG], 'tcp')) as [
+      TestNode,
+      TestNode,
+      TestNode,
+    ];
+    await connectAll([reporter, jiangxi, shandong]);
+    for (const home of [jiangxi, shandong]) {
+      const region = home.config.node.region;
+      await activeAgreement(reporter, home, {
+        scopes: [
+          { scope: 'shop.sync', from: REPORTER, to: region },
+          { scope: 'landing.result', from: region, to: REPORTER },
+        ],
+      });
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all([reporter?.close(), jiangxi?.close(), shandong?.close()]);
+  });
+
+  const keyUrl = (line: ShopReportLine) => line.shopUrl.replace(/\/$/, '');
+  /** The shop IDs a node holds as received copies, sorted. */
+  const heldAt = async (node: TestNode) =>
+    (await sql<{ shop_id: string }>(node, 'SELECT shop_id FROM registry_shop WHERE origin IS NOT NULL'))
+      .map((r) => r.shop_id)
+      .sort();
+  const resultsAt = async (node: TestNode) =>
+    new Map(
+      (await adminApi<Landed[]>(node, 'GET', '/registry/landing')).json.map((l) => [l.shopId, l] as const),
+    );
+  const pullEverywhere = async () => {
+    for (const node of [jiangxi, shandong, reporter]) await adminApi(node, 'POST', '/registry/sync/pull');
+  };
+  const report = async (lines: ShopReportLine[]) => {
+    const system = await newUser(reporter, [Role.System]);
+    const response = await uploadImport(reporter, 'shops', shopReportCsv(lines), { token: system.token });
+    expect(response.json).toMatchObject({ rejected: 0 });
+  };
+  /** Waits until the reporting node holds, for each shop, a current result landed by the region given. */
+  const resultsFrom = (expected: Record<string, string>, what: string) =>
+    eventually(
+      async () => {
+        await pullEverywhere();
+        const results = await resultsAt(reporter);
+        const settled = Object.entries(expected).every(
+          ([shopId, region]) => results.get(shopId)?.landedBy === region && !results.get(shopId)?.outdated,
+        );
+        return settled ? results : undefined;
+      },
+      30_000,
+      what,
+    );
+
+  it('is let go of by the region it was sent to, and sent to and landed by its new home', async () => {
+    const moving = newShopLine({
+      operatorCreditCode: newCreditCode('360102', '2'),
+      operatorName: '南昌东湖区张三网店',
+      operatingAddress: '江西省南昌市东湖区八一大道1号',
+      operatingDivisionCode: '360102',
+    });
+    const person = newUnregisteredShopLine({
+      operatorResidentId: newResidentId('360102'),
+      operatingAddress: '江西省南昌市东湖区八一大道2号',
+      operatingDivisionCode: '360102',
+    });
+    const staying = newShopLine({
+      operatorCreditCode: newCreditCode('360102', '2'),
+      operatorName: '南昌东湖区李四网店',
+      operatingAddress: '江西省南昌市东湖区八一大道3号',
+      operatingDivisionCode: '360102',
+    });
+    await report([moving, person, staying]);
+    await resultsFrom(
+      { [moving.shopId]: JIANGXI, [person.shopId]: JIANGXI, [staying.shopId]: JIANGXI },
+      "Jiangxi's results",
+    );
+    expect(await heldAt(jiangxi)).toEqual([moving.shopId, person.shopId, staying.shopId].sort());
+
+    // The next half-year's report: a Shandong business runs the first shop, the seller of the
+    // second operates in Jinan now.
+    const moved = {
+      ...moving,
+      operatorCreditCode: newCreditCode('370102', '2'),
+      operatorName: '济南历下区王五网店',
+      operatingAddress: '山东省济南市历下区泉城路1号',
+      operatingDivisionCode: '370102',
+      reportPeriod: '2026-H2',
+    };
+    const personMoved = {
+      ...person,
+      operatingAddress: '山东省济南市历下区泉城路2号',
+      operatingDivisionCode: '370102',
+      reportPeriod: '2026-H2',
+    };
+    await report([moved, personMoved]);
+    await resultsFrom({ [moving.shopId]: SHANDONG, [person.shopId]: SHANDONG }, "Shandong's results");
+    await eventually(
+      async () => ((await heldAt(jiangxi)).length === 1 ? true : undefined),
+      15_000,
+      'Jiangxi letting go',
+    );
+    expect(await heldAt(jiangxi)).toEqual([staying.shopId]);
+    expect(await heldAt(shandong)).toEqual([moving.shopId, person.shopId].sort());
+    // Jiangxi's own results for the two are kept, as what it answered then, marked outdated.
+    const kept = await sql<{ url: string; outdated: boolean }>(
+      jiangxi,
+      'SELECT url, outdated FROM registry_landing ORDER BY url',
+    );
+    expect(Object.fromEntries(kept.map((r) => [r.url, r.outdated]))).toEqual({
+      [keyUrl(moving)]: true,
+      [keyUrl(person)]: true,
+      [keyUrl(staying)]: false,
+    });
+    // Nothing was refused on the way, anywhere.
+    for (const node of [jiangxi, shandong, reporter]) {
+      const refused = await sql(node, `SELECT id FROM registry_sync_batch WHERE rejected::text <> '[]'`);
+      expect(refused).toEqual([]);
+    }
+
+    // A year on, the first shop's operator is a Jiangxi business again.
+    const back = {
+      ...moving,
+      operatorCreditCode: newCreditCode('360102', '2'),
+      operatorName: '南昌东湖区赵六网店',
+      reportPeriod: '2027-H1',
+    };
+    await report([back]);
+    await resultsFrom({ [moving.shopId]: JIANGXI }, "Jiangxi's result for the shop back");
+    await eventually(
+      async () => ((await heldAt(shandong)).length === 1 ? true : undefined),
+      15_000,
+      'Shandong letting go',
+    );
+    expect(await heldAt(jiangxi)).toEqual([moving.shopId, staying.shopId].sort());
+    expect(await heldAt(shandong)).toEqual([person.shopId]);
   }, 120_000);
 });

@@ -2,6 +2,7 @@ export { RegistryModule } from './registry.module';
 export { RegistryException, RegistryErrorCode } from './registry.exception';
 export { MarketEntity } from './register/market-entity.entity';
 export { ShopEntity } from './shops/shop.entity';
+export { ShopDepartureEntity } from './shops/shop-departure.entity';
 export { ImportJobEntity } from './import/import-job.entity';
 export { ImportRejectionEntity } from './import/import-rejection.entity';
 export { ImportSeenEntity } from './import/import-seen.entity';

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   nestedPrefixes,
@@ -14,7 +14,7 @@ import { recordLeafHash } from '@regulink/protocol';
 import { LandingService } from '../landing/landing.service';
 import type { FeedEntry, ReceivedRecord, RecordFeed } from '../sync/record-feed';
 import { recordShapeProblem } from '../sync/record-shape';
-import { ShopSyncRecordDto } from './dto/shop-sync-record.dto';
+import { ShopSyncRecordDto, ShopWithdrawalDto } from './dto/shop-sync-record.dto';
 import { shopKey, type ShopRecord } from './shop-report-line';
 import { ShopRepository } from './shop.repository';
 
@@ -32,10 +32,13 @@ export const SHOP_PERSONAL_FIELDS: PersonalFieldMap = {
 /**
  * Reported shops, as they go from the platform region's node to the node of each operator's home
  * region, which lands them on its register. A record says who reported it; the home node checks
- * that the shop is at home with it before it keeps it.
+ * that the shop is at home with it before it keeps it. When a later report puts a shop's operator
+ * at home elsewhere, the former home's feed carries a withdrawal in its place, and that node lets
+ * go of its copy.
  */
 @Injectable()
 export class ShopFeed implements RecordFeed {
+  private readonly logger = new Logger(ShopFeed.name);
   readonly kind = 'shop';
   readonly table = 'registry_shop';
   readonly scope = SHOP_SYNC_SCOPE;
@@ -55,17 +58,33 @@ export class ShopFeed implements RecordFeed {
   }
 
   async read(peer: string, after: string, limit: number): Promise<FeedEntry[]> {
-    const others = [this.identity.region, ...(await this.peers.list()).map((p) => p.region)];
-    const rows = await this.shops.feed(regionPrefix(peer), nestedPrefixes(peer, others), after, limit);
-    return rows.map((row) => ({ record: shopRecord(row, this.identity.region), position: row.changeSeq }));
+    const own = this.identity.region;
+    const others = [own, ...(await this.peers.list()).map((p) => p.region)];
+    const [prefix, carvedOut] = [regionPrefix(peer), nestedPrefixes(peer, others)];
+    const [shops, departures] = await Promise.all([
+      this.shops.feed(prefix, carvedOut, after, limit),
+      this.shops.departures(prefix, carvedOut, after, limit),
+    ]);
+    // Two walks of one sequence of positions, each in order: merged, the first `limit` of them.
+    return [
+      ...shops.map((row) => ({ record: shopRecord(row, own), position: row.changeSeq })),
+      ...departures.map((row) => ({
+        record: { v: 1, withdrawn: true, platform: row.platform, url: row.url, reportedBy: own },
+        position: row.changeSeq,
+      })),
+    ]
+      .sort((x, y) => (BigInt(x.position) < BigInt(y.position) ? -1 : 1))
+      .slice(0, limit);
   }
 
   async check(records: readonly unknown[], from: string): Promise<(string | null)[]> {
     const own = this.identity.region;
     const regions = [own, ...(await this.peers.list()).map((p) => p.region)];
-    const shapes = records.map((record) => recordShapeProblem(ShopSyncRecordDto, record));
+    const shapes = records.map((record) =>
+      recordShapeProblem(isWithdrawal(record) ? ShopWithdrawalDto : ShopSyncRecordDto, record),
+    );
     // A shop already held from elsewhere (reported here, or sent by another region) is refused
-    // rather than silently left as it is.
+    // rather than silently left as it is; so is its withdrawal by a region that did not send it.
     const held = await this.shops.holders(
       records.filter((_, i) => shapes[i] === null) as ShopSyncRecordDto[],
     );
@@ -78,12 +97,14 @@ export class ShopFeed implements RecordFeed {
           ? 'a shop with this platform and URL is reported on this node itself'
           : `a shop with this platform and URL is already held from ${holder}`;
       }
+      if (shop.reportedBy !== from) return `reportedBy is ${shop.reportedBy}, but the batch is from ${from}`;
+      // Withdrawing a shop never sent here (or let go already) changes nothing: not an error.
+      if (isWithdrawal(record)) return null;
       if ((shop.operator === null) === (shop.person === null))
         return 'exactly one of operator and person must be set';
       if ((shop.operator !== null) !== (shop.operatingAddress !== undefined)) {
         return 'operatingAddress is given for a registered seller, and only for one';
       }
-      if (shop.reportedBy !== from) return `reportedBy is ${shop.reportedBy}, but the batch is from ${from}`;
       // Where the operator is at home follows from its codes; the sender's word is not taken for it.
       const home = sellerHome({
         creditCode: shop.operator?.creditCode ?? null,
@@ -101,22 +122,44 @@ export class ShopFeed implements RecordFeed {
   }
 
   async store(manager: EntityManager, from: string, batchId: string, records: readonly ReceivedRecord[]) {
-    await this.shops.upsertReceived(
-      manager,
-      batchId,
-      from,
-      records.map(({ record, index, proof }) => ({
-        shop: fromRecord(record as unknown as ShopSyncRecordDto),
-        line: index,
-        record,
-        proof,
-      })),
-    );
+    // A feed sends a shop's record and its withdrawal at different positions, never both in one
+    // read: within a batch their order does not matter.
+    const shops = records.filter(({ record }) => !isWithdrawal(record));
+    const withdrawn = records.filter(({ record }) => isWithdrawal(record));
+    if (shops.length > 0) {
+      await this.shops.upsertReceived(
+        manager,
+        batchId,
+        from,
+        shops.map(({ record, index, proof }) => ({
+          shop: fromRecord(record as unknown as ShopSyncRecordDto),
+          line: index,
+          record,
+          proof,
+        })),
+      );
+    }
+    if (withdrawn.length > 0) {
+      const gone = await this.shops.withdrawReceived(
+        manager,
+        from,
+        withdrawn.map(({ record }) => record as unknown as ShopWithdrawalDto),
+      );
+      this.logger.log(
+        { from, batch: batchId, withdrawn: withdrawn.length, held: gone },
+        'shops whose operator is no longer at home here were withdrawn by their reporting region',
+      );
+    }
   }
 
   stored(): void {
     this.landing.landSoon();
   }
+}
+
+/** Whether a shop feed's record is a withdrawal rather than a shop. */
+function isWithdrawal(record: unknown): boolean {
+  return typeof record === 'object' && record !== null && Object.hasOwn(record, 'withdrawn');
 }
 
 /**

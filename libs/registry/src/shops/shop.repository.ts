@@ -8,6 +8,13 @@ import { shopKey, type ShopRecord } from './shop-report-line';
 /** A shop as the change feed reads it, with its feed position. */
 export type FeedShop = ShopRecord & { readonly changeSeq: string };
 
+/** A shop whose home moved away, as the feed of its former home reads it. */
+export interface FeedDeparture {
+  readonly platform: string;
+  readonly url: string;
+  readonly changeSeq: string;
+}
+
 /**
  * A batch of shop records as one JSON array (signed records and proofs nested in it as they are).
  * A record replaces the stored one only when its
@@ -57,6 +64,25 @@ const OLDER = `
        WHERE s.platform = r.p AND s.url = r.u AND s.origin IS NULL
        LIMIT 1) AS held
    WHERE held.content_hash <> r.h AND held.report_period COLLATE "C" > r.rp COLLATE "C"`;
+
+/**
+ * Marks the landing results of these shops outdated (their position in the landing feed kept:
+ * nothing new to send). Under the landing feed's lock, as every writer of those rows: one at a
+ * time, no deadlock.
+ */
+async function markOutdated(
+  manager: EntityManager,
+  shops: readonly { platform: string; url: string }[],
+): Promise<void> {
+  if (shops.length === 0) return;
+  await lockFeed(manager, 'landing');
+  await manager.query(
+    `UPDATE registry_landing l SET outdated = true
+       FROM unnest($1::varchar[], $2::varchar[]) AS k(platform, url)
+      WHERE l.platform = k.platform AND l.url = k.url AND NOT l.outdated`,
+    [shops.map((r) => r.platform), shops.map((r) => r.url)],
+  );
+}
 
 /** The shops the platforms of this node's region report. */
 @Injectable()
@@ -142,18 +168,11 @@ export class ShopRepository {
     const accepted = new Set<string>();
     const updated = new Set<string>();
     for (const row of result) (row.inserted ? accepted : updated).add(shopKey(row.platform, row.url));
-    const changed = result.filter((row) => !row.inserted);
-    if (changed.length > 0) {
-      // Their landing results are of the record before: outdated until the new one is in. Under
-      // the landing feed's lock, as every writer of those rows: one at a time, no deadlock.
-      await lockFeed(manager, 'landing');
-      await manager.query(
-        `UPDATE registry_landing l SET outdated = true
-           FROM unnest($1::varchar[], $2::varchar[]) AS k(platform, url)
-          WHERE l.platform = k.platform AND l.url = k.url AND NOT l.outdated`,
-        [changed.map((r) => r.platform), changed.map((r) => r.url)],
-      );
-    }
+    // Their landing results are of the record before: outdated until the new one is in.
+    await markOutdated(
+      manager,
+      result.filter((row) => !row.inserted),
+    );
     return { accepted, updated };
   }
 
@@ -180,6 +199,54 @@ export class ShopRepository {
         LIMIT $4`,
       [after, prefix, carvedOut, limit],
     );
+  }
+
+  /**
+   * The shops reported here whose home moved away from under `prefix` after feed position
+   * `after` (recorded by the database as the moves happen), in feed order; not those at home
+   * under `prefix` again, outside `carvedOut` (the feed sends their record). A former home inside
+   * a region carved out is told all the same: the region around it may hold a copy from before
+   * the carved-out node joined.
+   */
+  departures(
+    prefix: string,
+    carvedOut: readonly string[],
+    after: string,
+    limit: number,
+  ): Promise<FeedDeparture[]> {
+    return this.dataSource.query(
+      `SELECT d.platform, d.url, d.change_seq AS "changeSeq"
+         FROM registry_shop_departure d
+         LEFT JOIN registry_shop s ON s.platform = d.platform AND s.url = d.url AND s.origin IS NULL
+        WHERE d.change_seq > $1::bigint AND d.former_home LIKE $2 || '%'
+          AND NOT (coalesce(s.home_division, '') LIKE $2 || '%'
+                   AND NOT s.home_division LIKE ANY (SELECT p || '%' FROM unnest($3::text[]) AS p))
+        ORDER BY d.change_seq
+        LIMIT $4`,
+      [after, prefix, carvedOut, limit],
+    );
+  }
+
+  /**
+   * Lets go of shops received from `origin` that it withdrew (their operator is no longer at home
+   * here); returns how many were held. The results landed here for them stay, marked outdated, as
+   * this node's record of what it answered (nothing lists them without their shop).
+   */
+  async withdrawReceived(
+    manager: EntityManager,
+    origin: string,
+    keys: readonly { platform: string; url: string }[],
+  ): Promise<number> {
+    await lockFeed(manager, 'shop');
+    // A DELETE is answered with its rows and their count.
+    const [gone]: [{ platform: string; url: string }[], number] = await manager.query(
+      `DELETE FROM registry_shop s USING unnest($1::varchar[], $2::varchar[]) AS k(platform, url)
+        WHERE s.platform = k.platform AND s.url = k.url AND s.origin = $3
+        RETURNING s.platform, s.url`,
+      [keys.map((k) => k.platform), keys.map((k) => k.url), origin],
+    );
+    await markOutdated(manager, gone);
+    return gone.length;
   }
 
   /** The newest shop feed position: everything up to it has committed (feed writers hold its lock). */

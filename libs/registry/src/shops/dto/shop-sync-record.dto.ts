@@ -138,3 +138,29 @@ export class ShopSyncRecordDto extends ShopRecordFieldsDto {
   @IsIn(HOME_SOURCES)
   homeSource!: string;
 }
+
+/**
+ * A withdrawal, in a shop feed: the operator of a shop sent to the receiver earlier is no longer
+ * at home in its region (a later report names another operator or address), so the receiver lets
+ * go of its copy. It says nothing of where the shop went.
+ */
+export class ShopWithdrawalDto {
+  @Equals(1)
+  v!: 1;
+
+  @Equals(true)
+  withdrawn!: true;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxChars(64)
+  platform!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxChars(2000)
+  url!: string;
+
+  @Matches(/^[0-9]{6}$/)
+  reportedBy!: string;
+}

@@ -1,0 +1,27 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * A shop reported here whose operator stopped being at home where it was: the region of its former
+ * home is told (a withdrawal in its shop feed) so that it lets go of the copy it was sent. Written
+ * by the database itself (trigger `registry_shop_departed`) whenever a reported shop's home
+ * division changes, whichever statement changes it.
+ */
+@Entity('registry_shop_departure')
+export class ShopDepartureEntity {
+  /** The shop feed position the move took: the withdrawal's place in the former home's feed. */
+  @PrimaryColumn('bigint', { name: 'change_seq', primaryKeyConstraintName: 'PK_registry_shop_departure' })
+  changeSeq!: string;
+
+  @Column('varchar', { length: 64 })
+  platform!: string;
+
+  @Column('varchar', { length: 2000 })
+  url!: string;
+
+  /** The division where the operator was at home before. */
+  @Column('varchar', { name: 'former_home', length: 6 })
+  formerHome!: string;
+
+  @Column('timestamptz', { name: 'departed_at', default: () => 'now()' })
+  departedAt!: Date;
+}
