@@ -166,6 +166,20 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
       expect(body.correlationId).toMatch(/^[0-9a-f-]{36}$/);
     });
 
+    it("keeps administrators out of officers' lookups and cases unless they are officers too", async () => {
+      const admin = await node.adminToken();
+      const lookup = { creditCode: '91330106MA27XL0Q2K', purpose: 'complaint', caseReference: 'C-1' };
+      const asAdmin = [
+        await node.request('POST', '/resolve', { token: admin, body: lookup }),
+        await node.request('GET', '/cases?box=inbox', { token: admin }),
+      ];
+      expect(asAdmin.map((r) => r.status)).toEqual([403, 403]);
+      // The record of lookups stays theirs.
+      expect((await node.request('GET', '/resolve/lookups', { token: admin })).status).toBe(200);
+      const both = await newUser(node, [Role.Admin, Role.Officer]);
+      expect((await node.request('GET', '/cases?box=inbox', { token: both.token })).status).toBe(200);
+    });
+
     it('lets each role reach what it is allowed and shows the caller', async () => {
       const system = await newUser(node, [Role.System]);
       const me = await node.request('GET', '/auth/me', { token: system.token });

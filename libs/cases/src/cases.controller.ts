@@ -43,14 +43,14 @@ export class CasesController {
 
   /** A clue, sent at once to the region where the seller operates (or `to`, with a reason). */
   @Post('clues')
-  @Roles(Role.Officer, Role.Admin)
+  @Roles(Role.Officer)
   createClue(@CurrentUser() user: AuthenticatedUser, @Body() body: ClueCreateDto) {
     return this.cases.createClue(user, body);
   }
 
   /** An assistance request, sent at once to the home region of the entity it is about. */
   @Post('assists')
-  @Roles(Role.Officer, Role.Admin)
+  @Roles(Role.Officer)
   createAssist(@CurrentUser() user: AuthenticatedUser, @Body() body: AssistCreateDto) {
     return this.cases.createAssist(user, body);
   }
@@ -60,7 +60,7 @@ export class CasesController {
    * attached by its SHA-256 (`uploads`) to a new case or a step.
    */
   @Post('evidence')
-  @Roles(Role.Officer, Role.Admin)
+  @Roles(Role.Officer)
   @ApiConsumes('application/octet-stream')
   async upload(
     @CurrentUser() user: AuthenticatedUser,
@@ -87,28 +87,28 @@ export class CasesController {
 
   /** The inbox or outbox, filtered; `due=overdue|due-soon` gives the deadline lists. */
   @Get()
-  @Roles(Role.Officer, Role.Admin)
+  @Roles(Role.Officer)
   list(@Query() query: CaseListQueryDto) {
     return this.cases.list(query);
   }
 
   /** Per agreement and direction: cases sent and received, how far they got, rates, median days, overdue. */
   @Get('figures')
-  @Roles(Role.Officer, Role.Admin)
+  @Roles(Role.Officer)
   figures(@Query() query: CaseFiguresQueryDto) {
     return this.cases.figures(query);
   }
 
   /** One case with its whole history: every step's signed envelope and whether it verifies. */
   @Get(':id')
-  @Roles(Role.Officer, Role.Admin)
+  @Roles(Role.Officer)
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.cases.view(id);
   }
 
   /** The next step of a case, on this node's side; sent to the other side signed. */
   @Post(':id/steps')
-  @Roles(Role.Officer, Role.Admin)
+  @Roles(Role.Officer)
   act(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', new ParseUUIDPipe()) id: string,
@@ -119,7 +119,7 @@ export class CasesController {
 
   /** One evidence file of a case, as its digest names it. */
   @Get(':id/files/:sha256')
-  @Roles(Role.Officer, Role.Admin)
+  @Roles(Role.Officer)
   @Header('Content-Type', 'application/octet-stream')
   async file(@Param() params: FileParamsDto) {
     const file = await this.cases.file(params.id, params.sha256);

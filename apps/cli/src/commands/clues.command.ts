@@ -82,6 +82,6 @@ ${NODE_OPTIONS_USAGE}`,
 });
 
 /** `regulink clues due`: the clues whose deadline is near or past. */
-export const cluesCommand = defineGroup('clues', 'Clues between regions (officer, admin).', {
+export const cluesCommand = defineGroup('clues', 'Clues between regions (officer).', {
   due: { command: dueCommand, synopsis: 'due [--soon|--overdue] [--box inbox|outbox]' },
 });

@@ -48,7 +48,7 @@ export class ResolveController {
   /** One lookup: a shop (URL, or platform and shop id), a credit code or a name, with purpose and case reference. */
   @Post()
   @HttpCode(200)
-  @Roles(Role.Officer, Role.Admin)
+  @Roles(Role.Officer)
   resolve(@CurrentUser() user: AuthenticatedUser, @Body() body: ResolveRequestDto) {
     return this.resolver.resolve(user, body);
   }
@@ -56,7 +56,7 @@ export class ResolveController {
   /** Under two-step disclosure: the records of a hit, asked for by its reference, with purpose and case reference. */
   @Post('disclose')
   @HttpCode(200)
-  @Roles(Role.Officer, Role.Admin)
+  @Roles(Role.Officer)
   disclose(@CurrentUser() user: AuthenticatedUser, @Body() body: DiscloseRequestDto) {
     return this.resolver.disclose(user, body);
   }
