@@ -450,6 +450,20 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
       });
       // What @ApiProperty says is kept.
       expect(schemas.ScopeGrantDto!.properties!.from).toMatchObject({ example: '330000' });
+      // Query and path parameters taken as one DTO are listed from its rules too.
+      type Parameter = { name: string; in: string; required: boolean; schema: Schema };
+      const parameters = (path: string, method: string) =>
+        Object.fromEntries(
+          (
+            (document.paths[path] as Record<string, { parameters?: Parameter[] }>)[method]!.parameters ?? []
+          ).map((p) => [`${p.in}:${p.name}`, p]),
+        );
+      const landing = parameters('/registry/landing', 'get');
+      expect(landing['query:outcome']).toMatchObject({ required: false, schema: { type: 'string' } });
+      expect(landing['query:outcome']!.schema.enum).toEqual(expect.arrayContaining(['matched', 'not-found']));
+      expect(landing['query:seller']!.schema.enum).toEqual(['registered', 'unregistered']);
+      expect(parameters('/resolve/lookups', 'get')['query:direction']).toMatchObject({ required: false });
+      expect(parameters('/agreements/{id}', 'get')['path:id']).toMatchObject({ required: true });
       const ui = await node.request('GET', '/docs');
       expect(ui.status).toBe(200);
       expect(await ui.text()).toMatch(/swagger/i);

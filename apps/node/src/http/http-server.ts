@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { requestContext } from '../logging/request-context';
 import { CORRELATION_HEADER } from './correlation';
-import { addRequestSchemas } from './request-schemas';
+import { addRequestSchemas, describeParameterDtos } from './request-schemas';
 
 /** Largest JSON body the API accepts; bulk data arrives as streamed imports, not JSON bodies. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -39,6 +39,7 @@ export function configureHttpServer(app: NestFastifyApplication): void {
     requestContext.run({ correlationId: request.id }, done);
   });
 
+  describeParameterDtos(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

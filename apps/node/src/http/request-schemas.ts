@@ -1,7 +1,17 @@
-import type { OpenAPIObject } from '@nestjs/swagger';
+import type { INestApplication } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { ModulesContainer } from '@nestjs/core';
+import { ApiProperty, type ApiPropertyOptions, type OpenAPIObject } from '@nestjs/swagger';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+
+/** Where `@ApiProperty` lists the properties it described (the package does not export the key). */
+const API_MODEL_PROPERTIES_ARRAY = 'swagger/apiModelPropertiesArray';
+
+/** A class a route's parameters are read into. */
+type DtoClass = abstract new (...args: never[]) => object;
 
 /** A JSON Schema object, as both the document and the rules' converter write it. */
 interface Schema {
@@ -29,16 +39,7 @@ const CUSTOM_RULES: Record<string, (constraints: readonly unknown[]) => RuleSche
  * its rules; what `@ApiProperty` says (descriptions, examples) is kept over them.
  */
 export function addRequestSchemas(document: OpenAPIObject): void {
-  const fromRules = validationMetadatasToSchemas({
-    classTransformerMetadataStorage: defaultMetadataStorage,
-    refPointerPrefix: '#/components/schemas/',
-    additionalConverters: {
-      [ValidationTypes.CUSTOM_VALIDATION]: (meta) => {
-        const rule = getMetadataStorage().getTargetValidatorConstraints(meta.constraintCls)[0]?.name;
-        return (rule ? CUSTOM_RULES[rule]?.(meta.constraints ?? []) : undefined) ?? {};
-      },
-    },
-  }) as Record<string, Schema>;
+  const fromRules = schemasFromRules();
   const schemas = ((document.components ??= {}).schemas ??= {}) as Record<string, Schema>;
   const pending = Object.keys(schemas);
   const done = new Set<string>();
@@ -49,6 +50,88 @@ export function addRequestSchemas(document: OpenAPIObject): void {
     schemas[name] = merged(rules, schemas[name]);
     pending.push(...referencesIn(rules));
   }
+}
+
+/**
+ * Describes the query and path parameters of every route that takes them as one DTO
+ * (`@Query() query: XQueryDto`) from the DTO's rules, before the document is made: the document
+ * lists a DTO's properties as parameters only as far as `@ApiProperty` describes them. Properties
+ * described already are left as they are.
+ */
+export function describeParameterDtos(app: INestApplication): void {
+  const fromRules = schemasFromRules();
+  for (const dto of parameterDtos(app)) {
+    const rules = fromRules[dto.name];
+    const described = new Set(
+      ((Reflect.getMetadata(API_MODEL_PROPERTIES_ARRAY, dto.prototype) as string[] | undefined) ?? []).map(
+        (p) => p.replace(/^:/, ''),
+      ),
+    );
+    for (const [name, schema] of Object.entries(rules?.properties ?? {})) {
+      if (described.has(name)) continue;
+      const {
+        type,
+        enum: values,
+        pattern,
+        format,
+        minLength,
+        maxLength,
+        minimum,
+        maximum,
+      } = schema as Schema;
+      const options = { type, enum: values, pattern, format, minLength, maxLength, minimum, maximum };
+      ApiProperty({
+        ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+        type: (type as string | undefined) ?? 'string',
+        required: rules!.required?.includes(name) ?? false,
+      } as ApiPropertyOptions)(dto.prototype, name);
+    }
+  }
+}
+
+/** The DTO classes routes take their whole query or their path parameters as. */
+function parameterDtos(app: INestApplication): Set<DtoClass> {
+  const dtos = new Set<DtoClass>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const { metatype } of module.controllers.values()) {
+      if (!metatype) continue;
+      const prototype = metatype.prototype as object;
+      for (const method of Object.getOwnPropertyNames(prototype)) {
+        const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, metatype, method) ?? {}) as Record<
+          string,
+          { index: number; data?: unknown }
+        >;
+        const types = (Reflect.getMetadata('design:paramtypes', prototype, method) ?? []) as (
+          DtoClass | undefined
+        )[];
+        for (const [key, { index, data }] of Object.entries(args)) {
+          const kind = Number(key.split(':')[0]);
+          const type = types[index];
+          if (
+            (kind === RouteParamtypes.QUERY || kind === RouteParamtypes.PARAM) &&
+            data === undefined &&
+            type
+          )
+            dtos.add(type);
+        }
+      }
+    }
+  }
+  return dtos;
+}
+
+/** What the rules (class-validator) of every class say, as JSON Schemas by class name. */
+function schemasFromRules(): Record<string, Schema> {
+  return validationMetadatasToSchemas({
+    classTransformerMetadataStorage: defaultMetadataStorage,
+    refPointerPrefix: '#/components/schemas/',
+    additionalConverters: {
+      [ValidationTypes.CUSTOM_VALIDATION]: (meta) => {
+        const rule = getMetadataStorage().getTargetValidatorConstraints(meta.constraintCls)[0]?.name;
+        return (rule ? CUSTOM_RULES[rule]?.(meta.constraints ?? []) : undefined) ?? {};
+      },
+    },
+  }) as Record<string, Schema>;
 }
 
 /** The schema from the rules, with what the document said of each property laid over it. */
