@@ -413,6 +413,7 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
     interface Schema {
       required?: string[];
       properties?: Record<string, Record<string, unknown>>;
+      enum?: unknown[];
     }
 
     it('serves the document and the UI', async () => {
