@@ -8,7 +8,7 @@ import {
   type ShopReportLine,
 } from '../factories/shop-report.factory';
 import { newUser } from '../factories/user.factory';
-import { activeAgreement, adminApi } from '../support/agreements';
+import { activeAgreement, adminApi, agreementInState } from '../support/agreements';
 import { bootNodes, connectAll, eventually } from '../support/federation';
 import { uploadImport } from '../support/imports';
 import { sql, type TestNode } from '../support/test-node';
@@ -280,5 +280,102 @@ describe('a shop whose operator is at home in another region after a later repor
     );
     expect(await heldAt(jiangxi)).toEqual([moving.shopId, staying.shopId].sort());
     expect(await heldAt(shandong)).toEqual([person.shopId]);
+  }, 120_000);
+});
+
+/**
+ * A home node's result for a shop may reach the reporting node after a later report changed the
+ * shop (the results held back, say, while the shop went on to change): it is kept as outdated, not
+ * shown as the current result of the changed shop, until the result of the new record comes.
+ */
+describe('a landing result arriving after its shop changed (two real nodes)', () => {
+  let reporter: TestNode;
+  let home: TestNode;
+
+  beforeAll(async () => {
+    [reporter, home] = (await bootNodes([REPORTER, JIANGXI], 'tcp')) as [TestNode, TestNode];
+    await connectAll([reporter, home]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([reporter?.close(), home?.close()]);
+  });
+
+  const landing = async (shop: ShopReportLine) =>
+    (await adminApi<Landed[]>(reporter, 'GET', '/registry/landing')).json.find(
+      (l) => l.shopId === shop.shopId,
+    );
+  const setState = async (agreement: string, action: 'suspend' | 'resume', state: string) => {
+    const body = action === 'suspend' ? { reason: 'held for the test' } : undefined;
+    expect((await adminApi(reporter, 'POST', `/agreements/${agreement}/${action}`, body)).status).toBe(200);
+    await agreementInState(home, agreement, state);
+  };
+
+  it('is kept as outdated, and the result of the new record replaces it', async () => {
+    // Shops one way and results the other under two agreements, so that each can be held alone.
+    const shops = await activeAgreement(reporter, home, {
+      scopes: [{ scope: 'shop.sync', from: REPORTER, to: JIANGXI }],
+    });
+    const results = await activeAgreement(reporter, home, {
+      scopes: [{ scope: 'landing.result', from: JIANGXI, to: REPORTER }],
+    });
+    await setState(results, 'suspend', 'suspended');
+
+    const company = newRegisterLine({
+      creditCode: newCreditCode('360102'),
+      name: '南昌东湖一号商贸有限公司',
+      registeredAddress: '江西省南昌市东湖区八一大道9号',
+      divisionCode: '360102',
+    });
+    const homeSystem = await newUser(home, [Role.System]);
+    await uploadImport(home, 'entities', registerCsv([company]), { token: homeSystem.token });
+    const shop = newShopLine({
+      operatorCreditCode: company.creditCode,
+      operatorName: company.name,
+      operatingAddress: company.registeredAddress,
+      operatingDivisionCode: '360102',
+    });
+    const system = await newUser(reporter, [Role.System]);
+    await uploadImport(reporter, 'shops', shopReportCsv([shop]), { token: system.token });
+    // The home node receives and lands it; its result waits.
+    await eventually(
+      async () => {
+        await adminApi(home, 'POST', '/registry/sync/pull');
+        const rows = await sql(home, 'SELECT outcome FROM registry_landing');
+        return rows.length === 1 ? rows : undefined;
+      },
+      15_000,
+      'the landing at the home node',
+    );
+
+    // The shops held now, a later report renames the operator; then the results flow again.
+    await setState(shops, 'suspend', 'suspended');
+    const renamed = { ...shop, operatorName: '南昌东湖二号商贸有限公司', reportPeriod: '2026-H2' };
+    expect(
+      (await uploadImport(reporter, 'shops', shopReportCsv([renamed]), { token: system.token })).json,
+    ).toMatchObject({ updated: 1 });
+    await setState(results, 'resume', 'active');
+    const late = await eventually(
+      async () => {
+        await adminApi(reporter, 'POST', '/registry/sync/pull');
+        return landing(shop);
+      },
+      15_000,
+      'the late result at the reporting node',
+    );
+    expect(late).toMatchObject({ outcome: 'matched', landedBy: JIANGXI, outdated: true });
+
+    await setState(shops, 'resume', 'active');
+    const current = await eventually(
+      async () => {
+        await adminApi(home, 'POST', '/registry/sync/pull');
+        await adminApi(reporter, 'POST', '/registry/sync/pull');
+        const held = await landing(shop);
+        return held && !held.outdated ? held : undefined;
+      },
+      30_000,
+      "the renamed shop's result",
+    );
+    expect(current).toMatchObject({ outcome: 'mismatch', differing: ['name'], landedBy: JIANGXI });
   }, 120_000);
 });

@@ -99,12 +99,17 @@ export class LandingRepository {
     });
   }
 
-  /** Saves results returned by the node of `landedBy`, each with its signed record and proof. */
+  /**
+   * Saves results returned by the node of `landedBy`, each with its signed record and proof. A
+   * result of a record older than the shop held now (the shop changed after the batch its record
+   * came in was read) is kept as outdated until the result of the current one comes.
+   */
   async saveReturned(
     manager: EntityManager,
     landedBy: string,
     batchId: string,
     rows: readonly (LandingRow & {
+      shopBatch: string | null;
       landedAt: string;
       record: object;
       index: number;
@@ -125,6 +130,7 @@ export class LandingRepository {
   private async upsert(
     manager: EntityManager,
     rows: readonly (LandingRow & {
+      shopBatch?: string | null;
       landedAt?: string;
       record?: object;
       index?: number;
@@ -135,17 +141,23 @@ export class LandingRepository {
     // One JSON array for the batch (signed records and proofs nested in it as they are).
     await manager.query(
       `INSERT INTO registry_landing (platform, url, outcome, credit_code, differing, candidates, abnormal, shop_hash,
-         landed_at, landed_by, batch_id, record, batch_index, proof, shop_seq)
-       SELECT p, u, o, c, d, k, a, h, coalesce(t, now()), $2, $3, r, i, f, q
+         landed_at, landed_by, batch_id, record, batch_index, proof, shop_seq, outdated)
+       SELECT p, u, o, c, d, k, a, h, coalesce(t, now()), $2::varchar, $3, r, i, f, q,
+              -- Read up to its position, the batch the record was sent in held the shop as it is
+              -- now, unless the shop has taken a later position since.
+              coalesce((SELECT s.change_seq > b.position
+                          FROM registry_sync_batch b, registry_shop s
+                         WHERE b.id = x.b AND b.direction = 'out' AND b.kind = 'shop' AND b.peer = $2::varchar
+                           AND s.platform = x.p AND s.url = x.u AND s.origin IS NULL), false)
          FROM json_to_recordset($1::json)
            AS x(p varchar, u varchar, o varchar, c varchar, d jsonb, k jsonb, a boolean, h varchar,
-                t timestamptz, r jsonb, i integer, f jsonb, q bigint)
+                t timestamptz, r jsonb, i integer, f jsonb, q bigint, b uuid)
        ON CONFLICT (platform, url) DO UPDATE SET outcome = excluded.outcome, credit_code = excluded.credit_code,
          differing = excluded.differing, candidates = excluded.candidates, abnormal = excluded.abnormal,
          shop_hash = excluded.shop_hash, landed_at = excluded.landed_at, batch_id = excluded.batch_id,
          record = excluded.record, batch_index = excluded.batch_index, proof = excluded.proof,
          shop_seq = coalesce(excluded.shop_seq, registry_landing.shop_seq), landed_by = excluded.landed_by,
-         outdated = false,
+         outdated = excluded.outdated,
          change_seq = nextval('registry_landing_change_seq')`,
       [
         JSON.stringify(
@@ -163,6 +175,7 @@ export class LandingRepository {
             i: r.index ?? null,
             f: r.proof ?? null,
             q: r.shopSeq ?? null,
+            b: r.shopBatch ?? null,
           })),
         ),
         returned?.landedBy ?? null,
@@ -176,12 +189,16 @@ export class LandingRepository {
     origin: string,
     after: string,
     limit: number,
-  ): Promise<(LandingRow & { landedAt: Date; changeSeq: string })[]> {
+  ): Promise<(LandingRow & { shopBatch: string; landedAt: Date; changeSeq: string })[]> {
+    // A result of a record since replaced here is not sent: the new record's lands later, at a
+    // later position, and replaces it.
     return this.dataSource.query(
       `SELECT l.platform, l.url, l.outcome, l.credit_code AS "creditCode", l.differing, l.candidates, l.abnormal,
-              l.shop_hash AS "shopHash", l.landed_at AS "landedAt", l.change_seq AS "changeSeq"
+              l.shop_hash AS "shopHash", s.import_id AS "shopBatch", l.landed_at AS "landedAt",
+              l.change_seq AS "changeSeq"
          FROM registry_landing l JOIN registry_shop s ON s.platform = l.platform AND s.url = l.url
         WHERE l.change_seq > $2::bigint AND l.landed_by IS NULL AND s.origin = $1
+          AND l.shop_hash = s.content_hash
         ORDER BY l.change_seq
         LIMIT $3`,
       [origin, after, limit],

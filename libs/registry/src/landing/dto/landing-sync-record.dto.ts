@@ -8,7 +8,9 @@ import {
   IsISO8601,
   IsNotEmpty,
   IsNumber,
+  IsOptional,
   IsString,
+  IsUUID,
   Matches,
   Max,
   Min,
@@ -48,6 +50,15 @@ export class LandingSyncRecordDto {
   /** The Merkle leaf hash (base64url) of the shop record that was landed. */
   @Matches(/^[A-Za-z0-9_-]{43}$/)
   shop!: string;
+
+  /**
+   * The signed batch the landed record came in (absent from older nodes): the reporting node
+   * tells by it whether the shop has changed since, so that a result arriving late is not shown
+   * as current.
+   */
+  @IsOptional()
+  @IsUUID()
+  shopBatch?: string;
 
   @IsIn(['matched', 'mismatch', 'not-found', 'deregistered', 'revoked', 'ambiguous'])
   outcome!: string;
