@@ -448,6 +448,58 @@ describe('cooperation agreements', () => {
     for (const n of [a, b]) expect((await stateOf(n, agreement.id, 'active')).suspendedBy).toEqual([]);
   });
 
+  it('holds what was queued when the agreement is suspended, and delivers it once resumed', async () => {
+    // A message waiting in A's outbox (as after a failed attempt) when B suspends the agreement.
+    const outbox = a.app.get(OutboxService);
+    const queued = await outbox.prepare({ to: B, type: 'test.shop-record', body: { shopId: 'held' } });
+    const id = queued.claims.id;
+    await a.app.get(DataSource).transaction(async (manager) => {
+      await outbox.enqueue(manager, queued);
+      await manager.query(
+        `UPDATE federation_outbox SET next_attempt_at = now() + interval '1 hour' WHERE id = $1`,
+        [id],
+      );
+    });
+    await suspensionLands(b, B, a);
+    await sql(a, 'UPDATE federation_outbox SET next_attempt_at = now() WHERE id = $1', [id]);
+    const outboxRow = async () =>
+      (
+        await sql<{
+          status: string;
+          receipt_code: string | null;
+          last_error: string | null;
+          attempts: number;
+        }>(a, 'SELECT status, receipt_code, last_error, attempts FROM federation_outbox WHERE id = $1', [id])
+      )[0];
+    // Tried again and again, and held each time: not settled.
+    const held = await eventually(
+      async () => {
+        const row = await outboxRow();
+        return row && (row.status !== 'pending' || row.attempts >= 3) ? row : undefined;
+      },
+      15_000,
+      'the queued message to be tried',
+    );
+    expect(held).toMatchObject({
+      status: 'pending',
+      last_error: expect.stringMatching(/^held: .*suspended/),
+    });
+    expect(await sql(b, 'SELECT id FROM federation_inbox WHERE id = $1', [id])).toEqual([]);
+
+    await api(b, 'POST', `/agreements/${agreement.id}/resume`);
+    await stateOf(a, agreement.id, 'active');
+    const settled = await eventually(
+      async () => {
+        const row = await outboxRow();
+        return row && row.status !== 'pending' ? row : undefined;
+      },
+      15_000,
+      'the held message to be settled',
+    );
+    expect(settled).toMatchObject({ status: 'delivered', receipt_code: null });
+    expect(await sql(b, 'SELECT id FROM federation_inbox WHERE id = $1', [id])).toHaveLength(1);
+  });
+
   it('revokes at once on both sides: the partner within one delivery, and nothing already queued goes out', async () => {
     // A message waiting in A's outbox (as after a failed attempt) when the agreement is revoked.
     const outbox = a.app.get(OutboxService);

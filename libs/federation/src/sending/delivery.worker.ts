@@ -9,7 +9,7 @@ import { AuditLog } from '@regulink/audit';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import { MetricsService } from '@regulink/metrics';
 import { RepeatedFailure } from '@regulink/persistence';
-import { parseEnvelope, sha256Base64Url } from '@regulink/protocol';
+import { EnvelopeErrorCode, parseEnvelope, sha256Base64Url } from '@regulink/protocol';
 import { Clock } from '../clock';
 import { MessageRegistry } from '../messages/message-registry';
 import { ExchangePolicy } from '../receiving/exchange-policy';
@@ -31,7 +31,8 @@ const LEASE_MS = 2 * SEND_TIMEOUT_MS;
 
 /**
  * Delivers the outbox: takes due messages (safely next to other replicas), sends them, verifies
- * and stores the receipts, and reschedules failures with exponential backoff and jitter. A crash
+ * and stores the receipts, and reschedules failures with exponential backoff and jitter. A
+ * message its agreement no longer allows is cancelled, except under a suspension: it waits. A crash
  * at any point loses nothing: a leased message comes back after its lease, and the receiver
  * recognises a redelivery by its envelope id.
  */
@@ -139,6 +140,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           continue;
         }
         const refusal = await this.refusal(message);
+        if (refusal?.code === EnvelopeErrorCode.AgreementSuspended) {
+          // A suspension is lifted again: what was signed while the agreement was in force waits
+          // for it (within its envelope's life) rather than being dropped.
+          await this.outbox.retryLater(message.id, this.retryAt(message.attempts), `held: ${refusal.reason}`);
+          this.metrics.deliveries.inc({ outcome: 'held' });
+          continue;
+        }
         if (refusal) {
           await this.audit.append([
             this.record(message, 'envelope-out', message.digest, 'cancelled', refusal.code),
@@ -191,6 +199,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             this.record(message, 'envelope-out', message.digest, 'sent', null),
             this.record(message, 'receipt-in', sha256Base64Url(receipt.jws), receipt.status, receipt.code),
           ]);
+          if (status === 'rejected' && receipt.code === EnvelopeErrorCode.AgreementSuspended) {
+            // The peer holds the agreement suspended before this node knows it: held as above
+            // (the peer applied nothing, and keeps no trace of the envelope to call it a replay).
+            const reason = `held: ${region} refused it, the agreement being suspended there`;
+            await this.outbox.retryLater(message.id, this.retryAt(message.attempts), reason);
+            this.metrics.deliveries.inc({ outcome: 'held' });
+            continue;
+          }
           await this.outbox.settle(message.id, status, receipt.jws, receipt.code, null, this.clock.now());
           this.metrics.deliveries.inc({ outcome: status });
           if (status === 'rejected') {
