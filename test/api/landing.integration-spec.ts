@@ -69,6 +69,10 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
       name: '杭州两种写法网络科技有限责任公司',
       registeredAddress: '浙江省杭州市西湖区天目山路9号',
     });
+    const typoOwner = newRegisterLine({
+      name: '杭州错码网络科技有限公司',
+      registeredAddress: '浙江省杭州市西湖区学院路5号',
+    });
     const closed = newRegisterLine({
       name: '杭州已注销服装店',
       status: 'deregistered',
@@ -77,12 +81,12 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     const register = await uploadImport(
       node,
       'entities',
-      registerCsv([active, revoked, abnormal, ...twins, unique, limited, closed]),
+      registerCsv([active, revoked, abnormal, ...twins, unique, limited, typoOwner, closed]),
       {
         token: system.token,
       },
     );
-    expect(register.json).toMatchObject({ accepted: 8, rejected: 0 });
+    expect(register.json).toMatchObject({ accepted: 9, rejected: 0 });
 
     const shops = {
       matched: newShopLine({
@@ -97,6 +101,12 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
       }),
       revoked: newShopLine({ operatorCreditCode: revoked.creditCode }),
       notFound: newShopLine({ operatorCreditCode: newCreditCode('330106') }),
+      // A code the register never gave (the platform's typo) for a registered entity's name.
+      wrongCode: newShopLine({
+        operatorCreditCode: newCreditCode('330106'),
+        operatorName: typoOwner.name,
+        operatingAddress: typoOwner.registeredAddress,
+      }),
       ambiguous: newShopLine({
         operatorCreditCode: '',
         operatorRegistrationNumber: newRegistrationNumber(),
@@ -130,18 +140,18 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     const report = await uploadImport(node, 'shops', shopReportCsv(Object.values(shops)), {
       token: system.token,
     });
-    expect(report.json).toMatchObject({ accepted: 10, rejected: 0 });
+    expect(report.json).toMatchObject({ accepted: 11, rejected: 0 });
 
     // The import lands the shops at home here by itself, in the background.
     const landed = await eventually(async () => {
       const all = await list('');
-      return all.length === 9 ? all : undefined;
+      return all.length === 10 ? all : undefined;
     });
     const tally: Record<string, number> = {};
     for (const l of landed) tally[l.outcome] = (tally[l.outcome] ?? 0) + 1;
     expect(tally).toEqual({
       matched: 3,
-      mismatch: 1,
+      mismatch: 2,
       revoked: 1,
       deregistered: 1,
       'not-found': 2,
@@ -162,6 +172,11 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
       creditCode: abnormal.creditCode,
       differing: ['name'],
       abnormal: true,
+    });
+    expect((await byShop('mismatch')).get(shops.wrongCode.shopId)).toMatchObject({
+      creditCode: typoOwner.creditCode,
+      differing: ['creditCode'],
+      abnormal: false,
     });
     expect((await byShop('revoked')).get(shops.revoked.shopId)).toMatchObject({
       creditCode: revoked.creditCode,
@@ -197,7 +212,7 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     await eventually(async () => (await byShop('mismatch')).get(shops.matched.shopId));
     expect((await byShop('mismatch')).get(shops.matched.shopId)).toMatchObject({ differing: ['name'] });
     expect(await run()).toEqual({ landed: 0, outcomes: {} });
-    expect(await list('')).toHaveLength(9);
+    expect(await list('')).toHaveLength(10);
   });
 
   it('lets officers read the results but not run the landing', async () => {

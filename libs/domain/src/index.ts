@@ -88,6 +88,7 @@ export { nestedPrefixes, regionHolding, regionPrefix, sellerHome } from './routi
 export type { HomeSource, SellerHome, SellerIdentity } from './routing/home-region';
 export {
   landOperator,
+  LANDING_FIELDS,
   MAX_CANDIDATES,
   normalizeEntityText,
   SAME_TEXT,

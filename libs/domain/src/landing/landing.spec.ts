@@ -68,6 +68,48 @@ describe('landOperator with a credit code', () => {
   });
 });
 
+describe('landOperator with a code on no entry here', () => {
+  const typo = '91330106MA2H2G2X2Q';
+
+  it('lands on the entity of the claimed name, with the code among what differs', () => {
+    expect(
+      landOperator({ creditCode: typo, name: WEST_LAKE.name, address: WEST_LAKE.registeredAddress }, [
+        WEST_LAKE,
+      ]),
+    ).toEqual({
+      outcome: 'mismatch',
+      creditCode: WEST_LAKE.creditCode,
+      differing: ['creditCode'],
+      abnormal: false,
+    });
+    expect(
+      landOperator({ creditCode: typo, name: WEST_LAKE.name, address: '山东省济南市历下区泉城路8号' }, [
+        { ...WEST_LAKE, status: 'abnormal' },
+      ]),
+    ).toEqual({
+      outcome: 'mismatch',
+      creditCode: WEST_LAKE.creditCode,
+      differing: ['creditCode', 'address'],
+      abnormal: true,
+    });
+  });
+
+  it('says so when the entity of that name is closed, lists namesakes it cannot tell apart, and finds none without one', () => {
+    expect(
+      landOperator({ creditCode: typo, name: WEST_LAKE.name, address: null }, [
+        { ...WEST_LAKE, status: 'revoked' },
+      ]),
+    ).toEqual({ outcome: 'revoked', creditCode: WEST_LAKE.creditCode });
+    const twins = [WEST_LAKE, { ...WEST_LAKE, creditCode: '91330106MA2H2G2Y00' }];
+    expect(landOperator({ creditCode: typo, name: WEST_LAKE.name, address: null }, twins)).toMatchObject({
+      outcome: 'ambiguous',
+    });
+    expect(landOperator({ creditCode: typo, name: '完全不同的小店', address: null }, [])).toEqual({
+      outcome: 'not-found',
+    });
+  });
+});
+
 describe('landOperator without a code', () => {
   it('matches the one strong candidate, and scores several as ambiguous', () => {
     expect(

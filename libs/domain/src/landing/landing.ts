@@ -21,7 +21,9 @@ export interface ClaimedOperator {
   readonly address: string | null;
 }
 
-export type LandingField = 'name' | 'address';
+/** What of a claim can differ from the entity it lands on (`creditCode`: a code on no entry here). */
+export const LANDING_FIELDS = ['creditCode', 'name', 'address'] as const;
+export type LandingField = (typeof LANDING_FIELDS)[number];
 
 export interface LandingCandidate {
   readonly creditCode: string;
@@ -48,24 +50,37 @@ export const MAX_CANDIDATES = 20;
 
 /**
  * Lands a claimed operator on the register. With a credit code, the entry under that code decides:
- * not found, deregistered or revoked, or matched unless its name or address differs. Without one,
- * the entries of the same name do: the ones in force first, else a deregistered or revoked one;
- * among namesakes, the one whose address agrees. Names are the same only when equal once
- * normalized (a name one character off is another entity's name, as a look-alike name often is;
- * a branch is its own entity); addresses as `sameAddress` says.
+ * deregistered or revoked, or matched unless its name or address differs. Without one, or with a
+ * code on no entry here (a platform's typo, say), the entries of the same name do: the ones in
+ * force first, else a deregistered or revoked one; among namesakes, the one whose address agrees
+ * (the code, when one was claimed, then among what differs). Names are the same only when equal
+ * once normalized (a name one character off is another entity's name, as a look-alike name often
+ * is; a branch is its own entity); addresses as `sameAddress` says. `candidates` are the entry
+ * under the claimed code, or else the entries of the claimed name.
  */
 export function landOperator(claim: ClaimedOperator, candidates: readonly RegisterEntry[]): LandingOutcome {
   const name = normalizeEntityText(claim.name);
   if (claim.creditCode) {
     const entry = candidates.find((c) => c.creditCode === claim.creditCode);
-    if (!entry) return { outcome: 'not-found' };
-    return landOn(entry, normalizeEntityText(entry.name) === name, claim.address);
+    if (entry) return landOn(entry, normalizeEntityText(entry.name) === name, claim.address);
+    const byName = landByName(name, claim.address, candidates);
+    if (byName.outcome !== 'matched' && byName.outcome !== 'mismatch') return byName;
+    const differing = byName.outcome === 'mismatch' ? byName.differing : [];
+    return { ...byName, outcome: 'mismatch', differing: ['creditCode', ...differing] };
   }
+  return landByName(name, claim.address, candidates);
+}
+
+/** Lands a claim by its reduced name `name` among `candidates` (see {@link landOperator}). */
+function landByName(
+  name: string,
+  address: string | null,
+  candidates: readonly RegisterEntry[],
+): LandingOutcome {
   const namesakes = candidates.filter((c) => normalizeEntityText(c.name) === name);
   const inForce = namesakes.filter((c) => !isClosed(c));
   const pool = inForce.length > 0 ? inForce : namesakes;
   if (pool.length === 0) return { outcome: 'not-found' };
-  const address = claim.address;
   const placed = address === null ? [] : pool.filter((c) => sameAddress(address, c.registeredAddress));
   const chosen = pool.length === 1 ? pool[0] : placed.length === 1 ? placed[0] : undefined;
   if (chosen) return landOn(chosen, true, address);

@@ -96,6 +96,16 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
         .map((s) => normalizeEntityText(s.operatorName));
       const entries = await this.landings.candidates(codes, names);
       const byCode = new Map(entries.map((e) => [e.creditCode, e]));
+      // A claimed code on no entry here (a typo, say): the entity of the claimed name may be the one.
+      const unknown = shops.filter((s) => s.operatorCreditCode && !byCode.has(s.operatorCreditCode));
+      if (unknown.length > 0) {
+        const namesakes = await this.landings.candidates(
+          [],
+          unknown.map((s) => normalizeEntityText(s.operatorName)),
+        );
+        const held = new Set(entries.map((e) => e.creditCode));
+        entries.push(...namesakes.filter((e) => !held.has(e.creditCode)));
+      }
       const byName = new Map<string, RegisterEntry[]>();
       for (const e of entries) byName.set(e.nameKey, [...(byName.get(e.nameKey) ?? []), e]);
       const rows: LandingRow[] = shops.map((shop) => {
@@ -104,9 +114,8 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
           name: shop.operatorName,
           address: shop.operatingAddress,
         };
-        const candidates = shop.operatorCreditCode
-          ? [byCode.get(shop.operatorCreditCode)].filter((e): e is RegisterEntry & { nameKey: string } => !!e)
-          : (byName.get(normalizeEntityText(shop.operatorName)) ?? []);
+        const entry = shop.operatorCreditCode ? byCode.get(shop.operatorCreditCode) : undefined;
+        const candidates = entry ? [entry] : (byName.get(normalizeEntityText(shop.operatorName)) ?? []);
         const result = landOperator(claim, candidates);
         outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
         return {

@@ -17,6 +17,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { LANDING_FIELDS } from '@regulink/domain';
 import { MaxChars } from '@regulink/protocol';
 
 export class LandingCandidateDto {
@@ -69,8 +70,8 @@ export class LandingSyncRecordDto {
 
   @ValidateIf((_, value) => value !== null)
   @IsArray()
-  @ArrayMaxSize(2)
-  @IsIn(['name', 'address'], { each: true })
+  @ArrayMaxSize(LANDING_FIELDS.length)
+  @IsIn(LANDING_FIELDS, { each: true })
   differing!: string[] | null;
 
   @ValidateIf((_, value) => value !== null)
