@@ -1,3 +1,4 @@
+import { PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   Equals,
@@ -144,23 +145,12 @@ export class ShopSyncRecordDto extends ShopRecordFieldsDto {
  * at home in its region (a later report names another operator or address), so the receiver lets
  * go of its copy. It says nothing of where the shop went.
  */
-export class ShopWithdrawalDto {
-  @Equals(1)
-  v!: 1;
-
+export class ShopWithdrawalDto extends PickType(ShopRecordFieldsDto, [
+  'v',
+  'platform',
+  'url',
+  'reportedBy',
+] as const) {
   @Equals(true)
   withdrawn!: true;
-
-  @IsString()
-  @IsNotEmpty()
-  @MaxChars(64)
-  platform!: string;
-
-  @IsString()
-  @IsNotEmpty()
-  @MaxChars(2000)
-  url!: string;
-
-  @Matches(/^[0-9]{6}$/)
-  reportedBy!: string;
 }
