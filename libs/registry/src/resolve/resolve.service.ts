@@ -6,6 +6,7 @@ import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import {
   chinaCalendarDate,
   isAcceptedCreditCode,
+  nameGrams,
   normalizeEntityText,
   normalizeShopUrl,
   parseCreditCode,
@@ -98,10 +99,12 @@ export interface ResolveResult {
   readonly answers: RegionAnswer[];
   /** Regions asked that gave no answer in time (down, or too slow). */
   readonly missing: string[];
+  /** What about the query itself may explain an empty answer (a credit code's check failing, say). */
+  readonly warnings: string[];
 }
 
 type Query =
-  | { kind: 'credit-code'; creditCode: string; division: string }
+  | { kind: 'credit-code'; creditCode: string; division: string; warning: string | null }
   | { kind: 'shop-url'; url: string; platform: string | null }
   | { kind: 'shop-id'; platform: string; shopId: string }
   | { kind: 'name'; name: string; nameKey: string };
@@ -111,6 +114,26 @@ const REFERENCE_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** How long an officer waits for other regions by default. */
 const DEFAULT_DEADLINE_MS = 5000;
+/** The least time a second hop (a shop's operator at its home) is given, whatever is left. */
+const MIN_DEADLINE_MS = 500;
+
+/**
+ * The answer for a region no node of which is known here: its register was not asked (the
+ * region of a division is its province's; a city's node would be found first were it known).
+ */
+function noNode(division: string): RegionAnswer {
+  const region = `${division.slice(0, 2)}0000`;
+  return {
+    region,
+    status: 'refused',
+    code: 'NO_NODE',
+    reason: `no node of region ${region} (division ${division}) is known here: its register was not asked`,
+    provenance: null,
+    entities: [],
+    shops: [],
+    more: false,
+  };
+}
 
 /**
  * Resolving a shop or an entity across regions, for an officer. A credit code goes to the node of
@@ -178,6 +201,7 @@ export class ResolveService {
       missing: answers
         .filter((a) => a.status === 'unreachable' || a.status === 'timeout')
         .map((a) => a.region),
+      warnings: query.kind === 'credit-code' && query.warning ? [query.warning] : [],
     };
   }
 
@@ -188,13 +212,18 @@ export class ResolveService {
     deadlineMs: number,
   ): Promise<void> {
     const own = this.identity.region;
+    const until = Date.now() + deadlineMs;
     if (query.kind === 'credit-code') {
-      const home = regionHolding(query.division, await this.regions()) ?? own;
+      const home = regionHolding(query.division, await this.regions());
       // What is held here and the entity at home, at once; the entity is authoritative at home,
       // so a refusal there is the officer's answer.
       const [local, remote] = await Promise.all([
         this.localAnswer(query),
-        home === own ? null : this.ask(home, asked, deadlineMs, true),
+        home === own
+          ? null
+          : home === undefined
+            ? noNode(query.division)
+            : this.ask(home, asked, deadlineMs, true),
       ]);
       answers.push(local, ...(remote ? [remote] : []));
     } else if (query.kind === 'name') {
@@ -208,7 +237,8 @@ export class ResolveService {
     } else {
       const local = await this.localAnswer(query);
       answers.push(local);
-      if (local.shops.length === 0) {
+      let shops = local.shops;
+      if (shops.length === 0) {
         // Not reported here, nor held as a copy: ask the regions that may answer.
         const remote = await Promise.all(
           (await this.gate.partners(ENTITY_RESOLVE_SCOPE, 'from')).map((region) =>
@@ -216,10 +246,11 @@ export class ResolveService {
           ),
         );
         answers.push(...remote);
-      } else {
-        // The operators behind the shops, each resolved at its home.
-        answers.push(...(await this.operatorsAtHome(local, asked, deadlineMs)));
+        shops = remote.flatMap((answer) => answer.shops);
       }
+      // The operators behind the shops, each resolved at its home, in what is left of the deadline.
+      const left = Math.max(MIN_DEADLINE_MS, until - Date.now());
+      answers.push(...(await this.operatorsAtHome(shops, local, asked, left)));
     }
   }
 
@@ -256,6 +287,7 @@ export class ResolveService {
       caseReference,
       answers: [answer],
       missing: answer.status === 'unreachable' || answer.status === 'timeout' ? [dto.region] : [],
+      warnings: [],
     };
   }
 
@@ -310,7 +342,12 @@ export class ResolveService {
     if (dto.creditCode !== undefined) {
       const parsed = parseCreditCode(dto.creditCode);
       if (!isAcceptedCreditCode(parsed)) throw invalid(`creditCode is not a credit code: ${parsed.reason}`);
-      return { kind: 'credit-code', creditCode: parsed.code, division: parsed.divisionCode };
+      // Accepted (some early codes are legal so), but most often a code mistyped: say so.
+      const warning =
+        parsed.status === 'check-failed'
+          ? `the check characters of ${parsed.code} do not add up (the last would be ${parsed.expectedCheck}): it may be mistyped`
+          : null;
+      return { kind: 'credit-code', creditCode: parsed.code, division: parsed.divisionCode, warning };
     }
     if (dto.shopUrl !== undefined) {
       const parsed = normalizeShopUrl(dto.shopUrl);
@@ -323,6 +360,8 @@ export class ResolveService {
     }
     const nameKey = normalizeEntityText(dto.name!);
     if (nameKey.length < 2) throw invalid('name must hold at least two letters or characters');
+    // 有限公司 alone names every company.
+    if (nameGrams(nameKey).length === 0) throw invalid('name must hold more than a legal form');
     return { kind: 'name', name: dto.name!.trim(), nameKey };
   }
 
@@ -403,8 +442,12 @@ export class ResolveService {
     };
   }
 
-  /** Resolves at home the entities behind the shops of a local answer. */
+  /**
+   * Resolves at home the entities behind `shops` (held here, or in other regions' answers): those
+   * at home here go into the local answer, the others are asked of their home regions.
+   */
   private async operatorsAtHome(
+    shops: readonly Record<string, unknown>[],
     local: RegionAnswer,
     asked: Asked,
     deadlineMs: number,
@@ -412,7 +455,7 @@ export class ResolveService {
     const own = this.identity.region;
     const regions = await this.regions();
     const codes = new Set<string>();
-    for (const shop of local.shops) {
+    for (const shop of shops) {
       const landed = (shop.landing as { creditCode: string | null } | null)?.creditCode;
       const claimed = (shop.operator as { creditCode: string | null } | null)?.creditCode;
       for (const code of [landed, claimed]) if (code) codes.add(code);
@@ -422,7 +465,8 @@ export class ResolveService {
       [...codes].map(async (creditCode): Promise<RegionAnswer | null> => {
         const parsed = parseCreditCode(creditCode);
         if (!isAcceptedCreditCode(parsed)) return null;
-        const home = regionHolding(parsed.divisionCode, regions) ?? own;
+        const home = regionHolding(parsed.divisionCode, regions);
+        if (home === undefined) return noNode(parsed.divisionCode);
         if (home !== own) return this.ask(home, { ...asked, query: { creditCode } }, deadlineMs, false);
         local.entities.push(
           ...(await this.repository.entityByCode(creditCode)).map((e) => ({ ...e, authoritative: true })),
