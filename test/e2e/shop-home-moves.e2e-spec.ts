@@ -11,6 +11,7 @@ import { newUser } from '../factories/user.factory';
 import { activeAgreement, adminApi, agreementInState } from '../support/agreements';
 import { bootNodes, connectAll, eventually } from '../support/federation';
 import { uploadImport } from '../support/imports';
+import { ShopRepository } from '../../libs/registry/src/shops/shop.repository';
 import { sql, type TestNode } from '../support/test-node';
 
 const PROVINCE = '330000';
@@ -280,6 +281,70 @@ describe('a shop whose operator is at home in another region after a later repor
     );
     expect(await heldAt(jiangxi)).toEqual([moving.shopId, staying.shopId].sort());
     expect(await heldAt(shandong)).toEqual([person.shopId]);
+  }, 120_000);
+
+  it('reads shops and withdrawals in one snapshot: a report landing between the two reads loses neither', async () => {
+    const jx = (name: string, n: number) =>
+      newShopLine({
+        operatorCreditCode: newCreditCode('360102', '2'),
+        operatorName: name,
+        operatingAddress: `江西省南昌市东湖区八一大道${n}号`,
+        operatingDivisionCode: '360102',
+      });
+    const leaving = jx('南昌东湖区甲网店', 11);
+    await report([leaving]);
+    await eventually(
+      async () => {
+        await adminApi(jiangxi, 'POST', '/registry/sync/pull');
+        return (await heldAt(jiangxi)).includes(leaving.shopId) ? true : undefined;
+      },
+      20_000,
+      'Jiangxi holding the shop',
+    );
+    const before = await heldAt(jiangxi);
+    // One report, committed after the feed's shops are read and before its departures are: a new
+    // shop at home in Jiangxi, then the first shop's operator a Shandong business (its move takes
+    // the later position).
+    const newcomer = jx('南昌东湖区乙网店', 12);
+    const moved = {
+      ...leaving,
+      operatorCreditCode: newCreditCode('370102', '2'),
+      operatorName: '济南历下区孙七网店',
+      operatingAddress: '山东省济南市历下区泉城路7号',
+      operatingDivisionCode: '370102',
+      reportPeriod: '2026-H2',
+    };
+    const repository = reporter.app.get(ShopRepository) as unknown as Record<
+      'departures',
+      (...args: unknown[]) => Promise<unknown>
+    >;
+    const departures = repository.departures;
+    let armed = true;
+    repository.departures = async (...args: unknown[]) => {
+      if (armed && args[1] === '36') {
+        armed = false;
+        await report([newcomer, moved]);
+      }
+      return departures.apply(repository, args);
+    };
+    try {
+      await adminApi(jiangxi, 'POST', '/registry/sync/pull');
+      expect(armed).toBe(false);
+    } finally {
+      repository.departures = departures;
+    }
+    await eventually(
+      async () => {
+        await adminApi(jiangxi, 'POST', '/registry/sync/pull');
+        const held = await heldAt(jiangxi);
+        return held.includes(newcomer.shopId) && !held.includes(leaving.shopId) ? held : undefined;
+      },
+      20_000,
+      'Jiangxi holding the new shop and not the one that left',
+    );
+    expect(await heldAt(jiangxi)).toEqual(
+      [...before.filter((id) => id !== leaving.shopId), newcomer.shopId].sort(),
+    );
   }, 120_000);
 });
 

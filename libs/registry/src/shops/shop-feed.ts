@@ -61,10 +61,7 @@ export class ShopFeed implements RecordFeed {
     const own = this.identity.region;
     const others = [own, ...(await this.peers.list()).map((p) => p.region)];
     const [prefix, carvedOut] = [regionPrefix(peer), nestedPrefixes(peer, others)];
-    const [shops, departures] = await Promise.all([
-      this.shops.feed(prefix, carvedOut, after, limit),
-      this.shops.departures(prefix, carvedOut, after, limit),
-    ]);
+    const { shops, departures } = await this.shops.feedAndDepartures(prefix, carvedOut, after, limit);
     // Two walks of one sequence of positions, each in order: merged, the first `limit` of them.
     return [
       ...shops.map((row) => ({ record: shopRecord(row, own), position: row.changeSeq })),
@@ -122,31 +119,35 @@ export class ShopFeed implements RecordFeed {
   }
 
   async store(manager: EntityManager, from: string, batchId: string, records: readonly ReceivedRecord[]) {
-    // A feed sends a shop's record and its withdrawal at different positions, never both in one
-    // read: within a batch their order does not matter.
-    const shops = records.filter(({ record }) => !isWithdrawal(record));
-    const withdrawn = records.filter(({ record }) => isWithdrawal(record));
-    if (shops.length > 0) {
-      await this.shops.upsertReceived(
-        manager,
-        batchId,
-        from,
-        shops.map(({ record, index, proof }) => ({
-          shop: fromRecord(record as unknown as ShopSyncRecordDto),
-          line: index,
-          record,
-          proof,
-        })),
-      );
-    }
-    if (withdrawn.length > 0) {
+    // In feed order, a run of shops or of withdrawals at a time: a shop withdrawn and sent again
+    // (its home moved away and back) ends held.
+    for (let start = 0; start < records.length;) {
+      const withdrawing = isWithdrawal(records[start]!.record);
+      let end = start + 1;
+      while (end < records.length && isWithdrawal(records[end]!.record) === withdrawing) end++;
+      const run = records.slice(start, end);
+      start = end;
+      if (!withdrawing) {
+        await this.shops.upsertReceived(
+          manager,
+          batchId,
+          from,
+          run.map(({ record, index, proof }) => ({
+            shop: fromRecord(record as unknown as ShopSyncRecordDto),
+            line: index,
+            record,
+            proof,
+          })),
+        );
+        continue;
+      }
       const gone = await this.shops.withdrawReceived(
         manager,
         from,
-        withdrawn.map(({ record }) => record as unknown as ShopWithdrawalDto),
+        run.map(({ record }) => record as unknown as ShopWithdrawalDto),
       );
       this.logger.log(
-        { from, batch: batchId, withdrawn: withdrawn.length, held: gone },
+        { from, batch: batchId, withdrawn: run.length, held: gone },
         'shops whose operator is no longer at home here were withdrawn by their reporting region',
       );
     }

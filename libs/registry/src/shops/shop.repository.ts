@@ -177,12 +177,35 @@ export class ShopRepository {
   }
 
   /**
+   * What the shop feed holds for the region under `prefix` after position `after`: its shops
+   * and the departures from it (below), each up to `limit`, read in one snapshot so that no move
+   * committing between the two reads is missed (its departure behind a position already passed).
+   */
+  feedAndDepartures(
+    prefix: string,
+    carvedOut: readonly string[],
+    after: string,
+    limit: number,
+  ): Promise<{ shops: FeedShop[]; departures: FeedDeparture[] }> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => ({
+      shops: await this.feed(manager, prefix, carvedOut, after, limit),
+      departures: await this.departures(manager, prefix, carvedOut, after, limit),
+    }));
+  }
+
+  /**
    * The shops reported here that are at home under `prefix` (and not under `carvedOut`), changed
    * after feed position `after`, in feed order. As for landing, the home test keeps off the
    * home-division index: the feed is walked in order.
    */
-  feed(prefix: string, carvedOut: readonly string[], after: string, limit: number): Promise<FeedShop[]> {
-    return this.dataSource.query(
+  private feed(
+    manager: EntityManager,
+    prefix: string,
+    carvedOut: readonly string[],
+    after: string,
+    limit: number,
+  ): Promise<FeedShop[]> {
+    return manager.query(
       `SELECT platform, url, shop_id AS "shopId", shop_name AS "shopName", reported_url AS "reportedUrl",
               operator_name AS "operatorName", operator_credit_code AS "operatorCreditCode",
               operator_credit_code_check_failed AS "operatorCreditCodeCheckFailed",
@@ -208,13 +231,14 @@ export class ShopRepository {
    * a region carved out is told all the same: the region around it may hold a copy from before
    * the carved-out node joined.
    */
-  departures(
+  private departures(
+    manager: EntityManager,
     prefix: string,
     carvedOut: readonly string[],
     after: string,
     limit: number,
   ): Promise<FeedDeparture[]> {
-    return this.dataSource.query(
+    return manager.query(
       `SELECT d.platform, d.url, d.change_seq AS "changeSeq"
          FROM registry_shop_departure d
          LEFT JOIN registry_shop s ON s.platform = d.platform AND s.url = d.url AND s.origin IS NULL
