@@ -32,6 +32,7 @@ import { ImportOlder1796318700000 } from './1796318700000-ImportOlder';
 import { LandingOutdated1796318800000 } from './1796318800000-LandingOutdated';
 import { LandingShopSeqIndex1796318900000 } from './1796318900000-LandingShopSeqIndex';
 import { ShopDepartures1796319000000 } from './1796319000000-ShopDepartures';
+import { ShopDepartureSeq1796319100000 } from './1796319100000-ShopDepartureSeq';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -73,4 +74,5 @@ export const MIGRATIONS = [
   LandingOutdated1796318800000,
   LandingShopSeqIndex1796318900000,
   ShopDepartures1796319000000,
+  ShopDepartureSeq1796319100000,
 ];

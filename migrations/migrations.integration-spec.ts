@@ -109,6 +109,33 @@ describe('migrations', () => {
     await dataSource.query('DELETE FROM registry_entity');
   });
 
+  it("record a move of a reported shop's home at a new feed position, whichever statement makes it", async () => {
+    await dataSource.query(
+      `INSERT INTO registry_shop (platform, url, shop_id, shop_name, reported_url, operator_name,
+         operator_credit_code_check_failed, operating_address, report_period, content_hash, import_id,
+         import_line, updated_at, home_division, home_source)
+       VALUES ('p', 'https://s.example.com', '1', 's', 'https://s.example.com', 'o', false, 'a', '2026-H1', 'h',
+               gen_random_uuid(), 1, now(), '360102', 'credit-code')`,
+    );
+    const position = async () =>
+      (await dataSource.query(`SELECT change_seq FROM registry_shop WHERE platform = 'p'`))[0]
+        .change_seq as string;
+    const first = await position();
+    // As an operator would in psql: the feed position is not touched by the statement.
+    for (const home of ['440305', '370102'])
+      await dataSource.query(`UPDATE registry_shop SET home_division = $1 WHERE platform = 'p'`, [home]);
+    // A change of anything else is no move.
+    await dataSource.query(`UPDATE registry_shop SET shop_name = 't' WHERE platform = 'p'`);
+    const departures: { change_seq: string; former_home: string }[] = await dataSource.query(
+      'SELECT change_seq, former_home FROM registry_shop_departure ORDER BY change_seq',
+    );
+    expect(departures.map((d) => d.former_home)).toEqual(['360102', '440305']);
+    expect(BigInt(departures[0]!.change_seq)).toBeGreaterThan(BigInt(first));
+    expect(departures[1]!.change_seq).toBe(await position());
+    await dataSource.query('DELETE FROM registry_shop_departure');
+    await dataSource.query('DELETE FROM registry_shop');
+  });
+
   it("give cases stored before the rules knew the send's date that date, from their first step", async () => {
     const since = MIGRATIONS.findIndex((m) => m.name === 'CaseSentOn1796318500000');
     for (let i = since; i < MIGRATIONS.length; i++) await dataSource.undoLastMigration();

@@ -4,7 +4,9 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  * A shop reported here whose operator stopped being at home where it was: the region of its former
  * home is told (a withdrawal in its shop feed) so that it lets go of the copy it was sent. Written
  * by the database itself (trigger `registry_shop_departed`) whenever a reported shop's home
- * division changes, whichever statement changes it.
+ * division changes, whichever statement changes it: one that keeps the shop's feed position is
+ * given a new one. Such a statement outside the node should take the shop feed's lock
+ * (`lockFeed`), as the node's writers do, so that positions show in commit order.
  */
 @Entity('registry_shop_departure')
 export class ShopDepartureEntity {
