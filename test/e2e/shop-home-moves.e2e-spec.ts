@@ -283,6 +283,24 @@ describe('a shop whose operator is at home in another region after a later repor
     expect(await heldAt(shandong)).toEqual([person.shopId]);
   }, 120_000);
 
+  it('takes the result as current again when what changed was withheld from the home node', async () => {
+    const shop = newShopLine({
+      operatorCreditCode: newCreditCode('360102', '2'),
+      operatorName: '南昌东湖区周八网店',
+      operatingAddress: '江西省南昌市东湖区八一大道21号',
+      operatingDivisionCode: '360102',
+      contact: '0791-86000001',
+    });
+    await report([shop]);
+    await resultsFrom({ [shop.shopId]: JIANGXI }, "Jiangxi's result");
+    // The same half-year again with another contact: the agreement withholds contacts, so Jiangxi
+    // is sent the same record and does not land it again; its result is still that record's.
+    await report([{ ...shop, contact: '0791-86000002' }]);
+    expect((await resultsAt(reporter)).get(shop.shopId)).toMatchObject({ outdated: true });
+    const current = await resultsFrom({ [shop.shopId]: JIANGXI }, 'the result current again');
+    expect(current.get(shop.shopId)).toMatchObject({ outcome: 'not-found', outdated: false });
+  }, 60_000);
+
   it('reads shops and withdrawals in one snapshot: a report landing between the two reads loses neither', async () => {
     const jx = (name: string, n: number) =>
       newShopLine({

@@ -113,7 +113,12 @@ export class ShopRepository {
     return { ...written, older };
   }
 
-  /** Writes shops received from `origin` in a signed batch, each with its record and proof. */
+  /**
+   * Writes shops received from `origin` in a signed batch, each with its record and proof. A shop
+   * sent again exactly as held (what changed at the sender is withheld from this node by the field
+   * policy, say) is kept with the newer batch, and the result landed here for it goes back again
+   * naming that batch: the sender judges by the batch whether a result is of its shop as it is now.
+   */
   async upsertReceived(
     manager: EntityManager,
     batchId: string,
@@ -122,7 +127,37 @@ export class ShopRepository {
   ): Promise<void> {
     // Landing here reads the shop feed by position too, received shops included.
     await lockFeed(manager, 'shop');
-    await this.upsert(manager, batchId, shops, origin);
+    const { accepted, updated } = await this.upsert(manager, batchId, shops, origin);
+    const same = shops.filter(({ shop }) => {
+      const key = shopKey(shop.platform, shop.url);
+      return !accepted.has(key) && !updated.has(key);
+    });
+    if (same.length === 0) return;
+    await lockFeed(manager, 'landing');
+    await manager.query(
+      `WITH resent AS (
+         UPDATE registry_shop s SET import_id = $2, import_line = x.li, record = x.rc, proof = x.pf
+           FROM json_to_recordset($1::json) AS x(p varchar, u varchar, h varchar, li integer, rc jsonb, pf jsonb)
+          WHERE s.platform = x.p AND s.url = x.u AND s.origin = $3 AND s.content_hash = x.h
+          RETURNING s.platform, s.url, s.content_hash)
+       UPDATE registry_landing l SET change_seq = nextval('registry_landing_change_seq')
+         FROM resent r
+        WHERE l.platform = r.platform AND l.url = r.url AND l.landed_by IS NULL AND l.shop_hash = r.content_hash`,
+      [
+        JSON.stringify(
+          same.map(({ shop, line, record, proof }) => ({
+            p: shop.platform,
+            u: shop.url,
+            h: shop.contentHash,
+            li: line,
+            rc: record,
+            pf: proof,
+          })),
+        ),
+        batchId,
+        origin,
+      ],
+    );
   }
 
   private async upsert(
