@@ -115,3 +115,54 @@ describe('TCP listener limits (two real nodes, idle timeout 2 s, 3 connections)'
     expect((await client.query('360000', 'federation.echo', { nonce: 'two' })).result.nonce).toBe('two');
   }, 20_000);
 });
+
+describe('TCP listener share of one address (two real nodes, 2 connections per address)', () => {
+  let nodes: TestNode[];
+
+  beforeAll(async () => {
+    nodes = await bootNodes(['330000', '360000'], 'tcp', undefined, {
+      REGULINK_FEDERATION_MAX_CONNECTIONS_PER_ADDRESS: '2',
+    });
+    await connectAll(nodes);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(nodes.map((n) => n.close()));
+  });
+
+  /** A connection from another loopback address than the nodes' own (127.0.0.1). */
+  async function from(localAddress: string): Promise<Socket> {
+    const socket = connect({
+      port: nodes[1]!.config.federation.port,
+      host: nodes[1]!.config.federation.host,
+      localAddress,
+    });
+    socket.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return socket;
+  }
+
+  it('lets one client take no more than its share, even sending a byte now and then, and others still in', async () => {
+    const held = [await from('127.0.0.2'), await from('127.0.0.2')];
+    const trickle = setInterval(() => held.forEach((s) => s.write('1')), 200);
+    try {
+      const third = await from('127.0.0.2');
+      expect(await closedWithin(third, 1_000)).toBe(true);
+      expect(held.some((s) => s.destroyed)).toBe(false);
+      // Another client, and a pinned peer, are let in meanwhile.
+      const other = await from('127.0.0.3');
+      expect(await closedWithin(other, 300)).toBe(false);
+      other.destroy();
+      const answer = await nodes[0]!.app
+        .get(QueryClient)
+        .query('360000', 'federation.echo', { nonce: 'share' });
+      expect(answer.result.nonce).toBe('share');
+    } finally {
+      clearInterval(trickle);
+      held.forEach((s) => s.destroy());
+    }
+  }, 20_000);
+});

@@ -7,3 +7,4 @@ export { AccessException, AccessErrorCode } from './access.exception';
 export { UserEntity } from './users/user.entity';
 export { hashPassword, verifyPassword } from './auth/password-hasher';
 export { AccessClock } from './auth/access-clock';
+export { addressKey } from './auth/login-throttle';

@@ -302,6 +302,12 @@ class FederationSchema {
   @Max(65535)
   maxConnections!: number;
 
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  maxConnectionsPerAddress!: number;
+
   // Timers: Node runs a delay over 2^31-1 ms (about 24.8 days) after 1 ms, so each bound stays
   // well below, at a day.
   @Type(() => Number)

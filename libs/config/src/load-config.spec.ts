@@ -91,6 +91,7 @@ describe('loadConfig', () => {
         clockSkewSeconds: 120,
         idleTimeoutSeconds: 300,
         maxConnections: 1024,
+        maxConnectionsPerAddress: 32,
         retryBaseMs: 1000,
         retryMaxMs: 300000,
         treeHeadIntervalSeconds: 60,

@@ -112,6 +112,12 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'int',
     fallback: () => 1024,
   },
+  {
+    key: 'federation.maxConnectionsPerAddress',
+    env: 'REGULINK_FEDERATION_MAX_CONNECTIONS_PER_ADDRESS',
+    kind: 'int',
+    fallback: () => 32,
+  },
   { key: 'federation.retryBaseMs', env: 'REGULINK_RETRY_BASE_MS', kind: 'int', fallback: () => 1000 },
   { key: 'federation.retryMaxMs', env: 'REGULINK_RETRY_MAX_MS', kind: 'int', fallback: () => 5 * 60 * 1000 },
   {

@@ -79,6 +79,8 @@ export interface FederationSection {
   readonly idleTimeoutSeconds: number;
   /** TCP listener: connections open at once; more are refused until some close. */
   readonly maxConnections: number;
+  /** TCP listener: of those, from one client address (an IPv6 one by its /64). */
+  readonly maxConnectionsPerAddress: number;
   /** Outbox delivery: first retry delay and the cap of the exponential backoff, in milliseconds. */
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;

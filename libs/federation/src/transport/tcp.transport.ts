@@ -13,6 +13,7 @@ import {
   type WritePacket,
 } from '@nestjs/microservices';
 import { Logger } from '@nestjs/common';
+import { addressKey } from '@regulink/access';
 import type { FederationSection } from '@regulink/config';
 import { RepeatedFailure } from '@regulink/persistence';
 import {
@@ -74,6 +75,8 @@ interface ConnectionLimits {
   readonly idleMs: number;
   /** Connections open at once; the operating system's queue aside, more are closed at once. */
   readonly maxConnections: number;
+  /** Of those, from one client address (an IPv6 one by its /64). */
+  readonly maxPerAddress: number;
 }
 
 /**
@@ -82,12 +85,15 @@ interface ConnectionLimits {
  * the same frames on the wire. Anything else (events, other patterns) goes the generic way.
  *
  * The port is open to whoever can reach it, before any signature is checked: a connection that
- * stays silent is closed once idle (a frame begun and left unfinished is Nest's framing's to
- * close, after 30 s), and connections beyond the limit are closed as they come, the refusals
- * logged at the first and once a minute while they last.
+ * stays silent is closed once idle (a frame begun and then left with no byte for 30 s is Nest's
+ * framing's to close), and connections beyond the limit, or beyond one address's share of it, are
+ * closed as they come, the refusals logged at the first and once a minute while they last. (One
+ * client holding connections open with a byte now and then can take no more than its share.)
  */
 class EnvelopeServer extends ServerTCP {
   private readonly inFlight = new WeakMap<object, number>();
+  /** Connections open now, by client address. */
+  private readonly byAddress = new Map<string, number>();
   private readonly refusals = new RepeatedFailure(
     new Logger('FederationListener'),
     'accepting peer connections',
@@ -107,6 +113,21 @@ class EnvelopeServer extends ServerTCP {
   }
 
   override bindHandler(socket: Socket): void {
+    const address = addressKey(socket.remoteAddress ?? '');
+    const open = this.byAddress.get(address) ?? 0;
+    if (open >= this.limits.maxPerAddress) {
+      this.refusals.failed(
+        new Error(`${open} connections from ${address} are open already (the limit for one address)`),
+      );
+      socket.destroy();
+      return;
+    }
+    this.byAddress.set(address, open + 1);
+    socket.once('close', () => {
+      const left = (this.byAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.byAddress.set(address, left);
+      else this.byAddress.delete(address);
+    });
     this.refusals.succeeded();
     super.bindHandler(socket);
     socket.setTimeout(this.limits.idleMs, () => {
@@ -250,7 +271,11 @@ export class TcpTransport extends FederationTransport {
         ...(tlsOptions ? { tlsOptions } : {}),
       },
       handler,
-      { idleMs: this.config.idleTimeoutSeconds * 1000, maxConnections: this.config.maxConnections },
+      {
+        idleMs: this.config.idleTimeoutSeconds * 1000,
+        maxConnections: this.config.maxConnections,
+        maxPerAddress: this.config.maxConnectionsPerAddress,
+      },
     );
     server.addHandler(ENVELOPE_PATTERN, (data: unknown) => handler(data), false);
     return server;
