@@ -126,6 +126,17 @@ describe('resolving a shop reported in another region (three real nodes)', () =>
     expect(json.warnings).toEqual([expect.stringContaining(`the last would be ${check}`)]);
     expect((await resolve({ creditCode: code, ...WHY })).json.warnings).toEqual([]);
 
+    // Case references as case files write them, full-width brackets first or inside.
+    for (const caseReference of ['〔2026〕浙杭市监案字第118号', '浙市监［2026］12号']) {
+      expect((await resolve({ creditCode: code, purpose: WHY.purpose, caseReference })).status).toBe(200);
+    }
+    // The lookup log is searched by a code written in lower case as a lookup takes it.
+    const logged = await a.request('GET', `/resolve/lookups?creditCode=${code.toLowerCase()}`, {
+      token: await a.adminToken(),
+    });
+    expect(logged.status).toBe(200);
+    expect(await logged.json()).toEqual(expect.any(Array));
+
     for (const name of ['有限公司', '有限责任公司', '公司']) {
       const refused = await resolve({ name, ...WHY });
       expect([refused.status, refused.json.code]).toEqual([400, 'RESOLVE_QUERY_INVALID']);

@@ -26,6 +26,8 @@ const IDLE_POLL_MS = 200;
 /** Longest wait between two rounds that failed in a row. */
 const FAILED_POLL_MAX_MS = 5_000;
 const SEND_TIMEOUT_MS = 15_000;
+/** How often a message held by a suspension is looked at again (at most; see heldUntil). */
+const HELD_RECHECK_MS = 10_000;
 /** Long enough for a send to time out; a worker that dies releases its messages when it runs out. */
 const LEASE_MS = 2 * SEND_TIMEOUT_MS;
 
@@ -143,7 +145,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         if (refusal?.code === EnvelopeErrorCode.AgreementSuspended) {
           // A suspension is lifted again: what was signed while the agreement was in force waits
           // for it (within its envelope's life) rather than being dropped.
-          await this.outbox.retryLater(message.id, this.retryAt(message.attempts), `held: ${refusal.reason}`);
+          await this.outbox.retryLater(message.id, this.heldUntil(), `held: ${refusal.reason}`);
           this.metrics.deliveries.inc({ outcome: 'held' });
           continue;
         }
@@ -203,7 +205,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             // The peer holds the agreement suspended before this node knows it: held as above
             // (the peer applied nothing, and keeps no trace of the envelope to call it a replay).
             const reason = `held: ${region} refused it, the agreement being suspended there`;
-            await this.outbox.retryLater(message.id, this.retryAt(message.attempts), reason);
+            await this.outbox.retryLater(message.id, this.heldUntil(), reason);
             this.metrics.deliveries.inc({ outcome: 'held' });
             continue;
           }
@@ -237,6 +239,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     const { claims } = parseEnvelope(message.envelope, Number.MAX_SAFE_INTEGER);
     const decision = await this.policy.deliverable(claims, this.registry.get(claims.type));
     return decision.allowed ? undefined : decision;
+  }
+
+  /**
+   * When to look again at a message held by a suspension: soon, whatever its attempts (the check
+   * is this node's own, no peer is called), so that it goes shortly after the resume.
+   */
+  private heldUntil(): Date {
+    const wait = Math.min(HELD_RECHECK_MS, this.config.federation.retryMaxMs);
+    return new Date(this.clock.now().getTime() + Math.round(wait / 2 + Math.random() * (wait / 2)));
   }
 
   /**

@@ -27,6 +27,9 @@ import {
 
 const ENDPOINT = /^(tcp|tls):\/\/(\[[^\]]+\]|[^:/\s]+):(\d{1,5})$/;
 
+/** How long a TLS client may take to finish its handshake with the listener. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /**
  * Nest's framing (a JsonSocket, same bytes on the wire), with the frames written by the same run of
  * callbacks sent together: the socket is corked at the first frame and uncorked on the next tick,
@@ -261,7 +264,13 @@ export class TcpTransport extends FederationTransport {
 
   listener(handler: EnvelopeHandler): CustomTransportStrategy {
     const tlsOptions: TlsOptions | undefined = this.tls
-      ? { ...this.tls, requestCert: true, rejectUnauthorized: Boolean(this.tls.ca) }
+      ? {
+          ...this.tls,
+          requestCert: true,
+          rejectUnauthorized: Boolean(this.tls.ca),
+          // A handshake left unfinished holds its connection (and its address's share) no longer.
+          handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+        }
       : undefined;
     const server = new EnvelopeServer(
       {

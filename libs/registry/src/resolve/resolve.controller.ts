@@ -8,8 +8,9 @@ import { DiscloseRequestDto, ResolveRequestDto } from './dto/resolve-request.dto
 import { ResolveService } from './resolve.service';
 
 export class LookupListQueryDto {
+  /** Upper or lower case, as a lookup takes it. */
   @IsOptional()
-  @Matches(/^[0-9A-HJ-NPQRTUWXY]{18}$/)
+  @Matches(/^[0-9A-HJ-NPQRTUWXY]{18}$/i)
   creditCode?: string;
 
   @IsOptional()
@@ -70,7 +71,7 @@ export class ResolveController {
   @Roles(Role.Admin)
   lookups(@Query() query: LookupListQueryDto) {
     return this.resolver.lookups({
-      creditCode: query.creditCode ?? null,
+      creditCode: query.creditCode?.toUpperCase() ?? null,
       direction: query.direction ?? null,
       from: query.from ?? null,
       to: query.to ?? null,

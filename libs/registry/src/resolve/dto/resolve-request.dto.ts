@@ -15,7 +15,7 @@ import { RESOLVE_PURPOSES, type ResolvePurpose } from '@regulink/domain';
 import { MaxChars, MinChars, IntegerText } from '@regulink/protocol';
 
 /** A case reference as case files write it: letters, digits, CJK and the usual brackets and dashes. */
-export const CASE_REFERENCE = /^[\p{L}\p{N}][\p{L}\p{N}\-_/.()（）〔〕[\]【】 ]{2,63}$/u;
+export const CASE_REFERENCE = /^[\p{L}\p{N}(（〔[［【][\p{L}\p{N}\-_/.()（）〔〕[\]［］【】 ]{2,63}$/u;
 
 /**
  * What an officer asks: one of a shop (its URL in any written form, or platform and shop id), a
