@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { normalizeShopUrl } from './shop-url';
+import { isTrackingParameter, normalizeShopUrl } from './shop-url';
 
 const valid = (url: string) => ({ status: 'valid', url });
 
@@ -112,10 +112,17 @@ describe('normalizeShopUrl', () => {
     'share_token=z',
     'shareId=9',
     'ref=home',
+    'ali_trackid=2:mm_1_2_3:1700000000_1',
+    'pvid=abc-123',
+    'ut_sk=1.X.2',
+    'PTAG=17053.1.1',
+    'cu=true',
+    'refer_share_id=9f8e',
+    'refer_share_channel=wechat',
+    '_x_share_id=42',
+    'xsec_token=AB12',
   ];
-  const parameterName = fc
-    .stringMatching(/^[a-z][a-z0-9_]{0,7}$/)
-    .filter((n) => !['spm', 'scm', 'from', 'ref'].includes(n) && !/^(utm_|share)/.test(n));
+  const parameterName = fc.stringMatching(/^[a-z][a-z0-9_]{0,7}$/).filter((n) => !isTrackingParameter(n));
   const shop = fc.record({
     host: fc.domain().filter((d) => !d.includes('xn--')),
     segments: fc.array(

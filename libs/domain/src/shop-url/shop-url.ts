@@ -5,9 +5,35 @@ export const SHOP_URL_MAX_LENGTH = 2000;
 
 export type ShopUrlParse = { status: 'valid'; url: string } | { status: 'malformed'; reason: string };
 
-/** Query parameters that say how a visitor came to the shop, not which shop it is. */
-const TRACKING_PARAMETERS: ReadonlySet<string> = new Set(['spm', 'scm', 'from', 'ref']);
-const TRACKING_PREFIXES = ['utm_', 'share'] as const;
+/**
+ * Query parameters that say how a visitor came to the shop, not which shop it is (compared in
+ * lower case): the general ones, and those the big platforms' share and affiliate links add
+ * (Taobao and Tmall `ali_trackid`, `pvid`, `ut_sk`…; JD `cu`, `PTAG`, `jd_pop`…; Pinduoduo
+ * `refer_share_*`, `_x_share_id`; Xiaohongshu `xsec_*`).
+ */
+const TRACKING_PARAMETERS: ReadonlySet<string> = new Set([
+  'spm',
+  'scm',
+  'from',
+  'ref',
+  'ali_trackid',
+  'ali_refid',
+  'pvid',
+  'ut_sk',
+  'sp_tk',
+  'suid',
+  'un',
+  'un_site',
+  '_wv',
+  '_wvx',
+  'cu',
+  'ptag',
+  'abt',
+  'jd_pop',
+  'xsec_token',
+  'xsec_source',
+]);
+const TRACKING_PREFIXES = ['utm_', 'share', 'refer_share', '_x_'] as const;
 
 /** Leading host labels that name the same site in another form (desktop `www.`, mobile `m.`, `wap.`). */
 const SAME_SITE_LABELS = /^(?:www|m|wap)\./;
@@ -17,7 +43,8 @@ const DEFAULT_PORTS: ReadonlySet<string> = new Set(['80', '443']);
 
 const IPV4_HOST = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
-function isTracking(name: string): boolean {
+/** Whether a query parameter is one of those that say how a visitor came, not which shop. */
+export function isTrackingParameter(name: string): boolean {
   const lower = name.toLowerCase();
   return TRACKING_PARAMETERS.has(lower) || TRACKING_PREFIXES.some((prefix) => lower.startsWith(prefix));
 }
@@ -29,7 +56,7 @@ function normalizePath(path: string): string {
 
 /** Query parameters without the tracking ones, sorted by name and value. */
 function normalizeQuery(parameters: URLSearchParams): string {
-  const kept = [...parameters].filter(([name]) => !isTracking(name));
+  const kept = [...parameters].filter(([name]) => !isTrackingParameter(name));
   kept.sort(([n1, v1], [n2, v2]) => (n1 < n2 ? -1 : n1 > n2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0));
   return new URLSearchParams(kept).toString();
 }
