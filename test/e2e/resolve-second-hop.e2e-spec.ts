@@ -104,6 +104,19 @@ describe('resolving a shop reported in another region (three real nodes)', () =>
       )
     ).json;
     expect(atD).toEqual([expect.objectContaining(WHY)]);
+
+    // The platform written otherwise than its report does (the URL still names the shop), and the
+    // shop id typed with full-width digits.
+    const fullWidth = [...shop.shopId].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join('');
+    for (const query of [
+      { shopUrl: shop.shopUrl, platform: '拼多多网' },
+      { platform: '拼多多', shopId: fullWidth },
+    ]) {
+      const found = await resolve({ ...query, ...WHY });
+      expect(found.json.answers.find((x) => x.region === B)?.shops).toEqual([
+        expect.objectContaining({ shopId: shop.shopId }),
+      ]);
+    }
   }, 60_000);
 
   it('says a code at home in a region with no node here was not asked, rather than nothing found', async () => {
