@@ -33,6 +33,7 @@ import { LandingOutdated1796318800000 } from './1796318800000-LandingOutdated';
 import { LandingShopSeqIndex1796318900000 } from './1796318900000-LandingShopSeqIndex';
 import { ShopDepartures1796319000000 } from './1796319000000-ShopDepartures';
 import { ShopDepartureSeq1796319100000 } from './1796319100000-ShopDepartureSeq';
+import { SignInFailures1796319200000 } from './1796319200000-SignInFailures';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -75,4 +76,5 @@ export const MIGRATIONS = [
   LandingShopSeqIndex1796318900000,
   ShopDepartures1796319000000,
   ShopDepartureSeq1796319100000,
+  SignInFailures1796319200000,
 ];

@@ -1,4 +1,4 @@
-import { UserEntity } from '@regulink/access';
+import { SignInFailureEntity, UserEntity } from '@regulink/access';
 import { AgreementEntity, AgreementEventEntity, AgreementUsageEntity } from '@regulink/agreements';
 import { AuditEntryEntity, AuditNodeEntity, AuditTreeHeadEntity } from '@regulink/audit';
 import { CaseEntity, CaseFileEntity, CaseStepEntity, CaseUploadEntity } from '@regulink/cases';
@@ -26,6 +26,7 @@ import {
 /** Every table the node maps; the data source of the app, the migration CLI and the tests. */
 export const ENTITIES = [
   UserEntity,
+  SignInFailureEntity,
   AuditEntryEntity,
   AuditNodeEntity,
   AuditTreeHeadEntity,

@@ -1,11 +1,13 @@
 import { Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { IdentityModule } from '@regulink/identity';
 import { AccessClock } from './auth/access-clock';
 import { AccessGuard } from './auth/access.guard';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
+import { DatabaseUsernameFailures } from './auth/database-username-failures';
 import { LoginThrottle } from './auth/login-throttle';
 import { TokenService } from './auth/token.service';
 import { UserEntity } from './users/user.entity';
@@ -22,11 +24,12 @@ import { UsersService } from './users/users.service';
     TokenService,
     AuthService,
     AccessClock,
-    // In this process's memory, with the documented limits (LOGIN_THROTTLE_LIMITS).
+    // With the documented limits (LOGIN_THROTTLE_LIMITS), each username's failures in the database.
     {
       provide: LoginThrottle,
-      useFactory: (clock: AccessClock) => new LoginThrottle(clock),
-      inject: [AccessClock],
+      useFactory: (clock: AccessClock, dataSource: DataSource) =>
+        new LoginThrottle(clock, undefined, new DatabaseUsernameFailures(dataSource)),
+      inject: [AccessClock, DataSource],
     },
     { provide: APP_GUARD, useClass: AccessGuard },
   ],

@@ -5,6 +5,7 @@ export { CurrentUser } from './auth/current-user.decorator';
 export type { AuthenticatedUser } from './auth/authenticated-user';
 export { AccessException, AccessErrorCode } from './access.exception';
 export { UserEntity } from './users/user.entity';
+export { SignInFailureEntity } from './auth/sign-in-failure.entity';
 export { hashPassword, verifyPassword } from './auth/password-hasher';
 export { AccessClock } from './auth/access-clock';
 export { addressKey } from './auth/login-throttle';

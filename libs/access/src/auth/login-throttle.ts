@@ -33,35 +33,96 @@ export interface SignInAttempt {
   readonly at: number;
 }
 
+/**
+ * Where the failed sign-ins of each username are counted: in the database, shared by every
+ * replica of a node (`DatabaseUsernameFailures`), or in this process's memory (tests, a
+ * single process). Each call is one atomic step.
+ */
+export interface UsernameFailures {
+  /**
+   * Counts an attempt for `username` at `now`, unless the username is locked: then the end of
+   * the lock is returned and nothing is counted. Locks the username when the attempts within the
+   * window reach the limit (`locking`).
+   */
+  count(
+    username: string,
+    now: number,
+    limits: LoginThrottleLimits,
+  ): Promise<{ lockedUntil: number | null; locking: boolean }>;
+  /** Gives back the attempt counted at `at`, and the lock with it when fewer than the limit are left. */
+  giveBack(username: string, at: number, limits: LoginThrottleLimits): Promise<void>;
+  /** Forgets the username's attempts and lock. */
+  forget(username: string): Promise<void>;
+}
+
 interface UsernameState {
   /** When each recent failure (or attempt still under way) started, oldest first. */
   failures: number[];
   lockedUntil: number;
 }
 
+/** The failures of each username in this process's memory, the oldest usernames forgotten past `maxTracked`. */
+export class MemoryUsernameFailures implements UsernameFailures {
+  private readonly usernames = new Map<string, UsernameState>();
+
+  constructor(private readonly maxTracked: number) {}
+
+  async count(username: string, now: number, limits: LoginThrottleLimits) {
+    const state = this.usernames.get(username);
+    if (state && state.lockedUntil > now) return { lockedUntil: state.lockedUntil, locking: false };
+    const failures = recent(state?.failures, now - limits.usernameWindowMs);
+    failures.push(now);
+    const locking = failures.length >= limits.usernameFailures;
+    remember(
+      this.usernames,
+      username,
+      { failures, lockedUntil: locking ? now + limits.usernameLockMs : 0 },
+      this.maxTracked,
+    );
+    return { lockedUntil: null, locking };
+  }
+
+  async giveBack(username: string, at: number, limits: LoginThrottleLimits) {
+    const state = this.usernames.get(username);
+    const index = state?.failures.lastIndexOf(at) ?? -1;
+    if (index < 0) return;
+    state!.failures.splice(index, 1);
+    if (state!.failures.length < limits.usernameFailures) state!.lockedUntil = 0;
+  }
+
+  async forget(username: string) {
+    this.usernames.delete(username);
+  }
+}
+
 /**
- * Throttles password checks (sign-in, and a user changing their own password), in the memory of
- * this process: each replica of a node counts its own. The checks for one username run one after
- * another (`check`); an attempt counts as failed from the moment it starts and is given back when
- * the password proves right, so parallel guesses from many addresses are counted before any of
- * them is checked. Per username, known or not (the answer never tells which):
- * `usernameFailures` failures within the window lock it for `usernameLockMs`. Per client address
- * (an IPv6 address by its /64): at most `addressFailures` failures per `addressWindowMs`. A refused
- * attempt costs no password check and does not count. Tests build one with their own limits.
+ * Throttles password checks (sign-in, and a user changing their own password). The checks for one
+ * username run one after another in a process (`check`); an attempt counts as failed from the
+ * moment it starts and is given back when the password proves right, so parallel guesses from
+ * many addresses are counted before any of them is checked. Per username, known or not (the
+ * answer never tells which): `usernameFailures` failures within the window lock it for
+ * `usernameLockMs`, counted where `usernames` keeps them (the node: its database, so that every
+ * replica counts the same attempts and holds the same lock). Per client address (an IPv6 address
+ * by its /64): at most `addressFailures` failures per `addressWindowMs`, in this process's memory.
+ * A refused attempt costs no password check and does not count. Tests build one with their own
+ * limits.
  */
 export class LoginThrottle {
   private readonly logger = new Logger(LoginThrottle.name);
-  private readonly usernames = new Map<string, UsernameState>();
   private readonly addresses = new Map<string, number[]>();
   /** Per username, the end of the checks queued for it (see `check`). */
   private readonly queues = new Map<string, Promise<void>>();
   private readonly limits: LoginThrottleLimits;
 
+  private readonly usernames: UsernameFailures;
+
   constructor(
     private readonly clock: AccessClock,
     limits?: LoginThrottleLimits,
+    usernames?: UsernameFailures,
   ) {
     this.limits = limits ?? LOGIN_THROTTLE_LIMITS;
+    this.usernames = usernames ?? new MemoryUsernameFailures(this.limits.maxTracked);
   }
 
   /**
@@ -77,16 +138,16 @@ export class LoginThrottle {
     this.queues.set(username, mine);
     try {
       await before;
-      const attempt = this.begin(username, clientAddress);
+      const attempt = await this.begin(username, clientAddress);
       let right: boolean;
       try {
         right = await verify();
       } catch (error) {
         // No check was made (the database failing, say): that is not a wrong password.
-        this.withdraw(attempt);
+        await this.withdraw(attempt).catch(() => undefined);
         throw error;
       }
-      if (right) this.succeeded(attempt);
+      if (right) await this.succeeded(attempt);
       return right;
     } finally {
       // `done` is set once `before` settled, which the await above waited for.
@@ -96,11 +157,10 @@ export class LoginThrottle {
   }
 
   /** Counts an attempt about to check a password, or refuses it (`SIGN_IN_LOCKED`, `SIGN_IN_RATE_LIMITED`). */
-  begin(username: string, clientAddress: string): SignInAttempt {
+  async begin(username: string, clientAddress: string): Promise<SignInAttempt> {
     const now = this.clock.now();
     const address = addressKey(clientAddress);
-    const { usernameFailures, usernameWindowMs, usernameLockMs, addressFailures, addressWindowMs } =
-      this.limits;
+    const { usernameLockMs, addressFailures, addressWindowMs } = this.limits;
 
     const fromAddress = recent(this.addresses.get(address), now - addressWindowMs);
     if (fromAddress.length >= addressFailures) {
@@ -111,50 +171,49 @@ export class LoginThrottle {
         wait,
       );
     }
-    const state = this.usernames.get(username);
-    if (state && state.lockedUntil > now) {
-      const wait = seconds(state.lockedUntil - now);
+    // Counted against the address at once, so that attempts at the same moment see each other.
+    fromAddress.push(now);
+    remember(this.addresses, address, fromAddress, this.limits.maxTracked);
+    const attempt = { username, address, at: now };
+    let counted: Awaited<ReturnType<UsernameFailures['count']>>;
+    try {
+      counted = await this.usernames.count(username, now, this.limits);
+    } catch (error) {
+      this.giveBackAddress(attempt);
+      throw error;
+    }
+    const { lockedUntil, locking } = counted;
+    if (lockedUntil !== null) {
+      this.giveBackAddress(attempt);
+      const wait = seconds(lockedUntil - now);
       throw new AccessException(
         AccessErrorCode.SignInLocked,
         `too many failed sign-ins for this username; try again in ${wait} s`,
         wait,
       );
     }
-
-    fromAddress.push(now);
-    remember(this.addresses, address, fromAddress, this.limits.maxTracked);
-    const failures = recent(state?.failures, now - usernameWindowMs);
-    failures.push(now);
-    const next: UsernameState = { failures, lockedUntil: 0 };
-    if (failures.length >= usernameFailures) {
-      next.lockedUntil = now + usernameLockMs;
+    if (locking) {
       this.logger.warn(
         { username: loggableUsername(username), lockSeconds: usernameLockMs / 1000 },
         'locked sign-ins for a username',
       );
     }
-    remember(this.usernames, username, next, this.limits.maxTracked);
-    return { username, address, at: now };
+    return attempt;
   }
 
   /** The password was right: the attempt is given back and the username's failures forgotten. */
-  succeeded(attempt: SignInAttempt): void {
-    this.usernames.delete(attempt.username);
+  async succeeded(attempt: SignInAttempt): Promise<void> {
     this.giveBackAddress(attempt);
+    await this.usernames.forget(attempt.username);
   }
 
   /**
    * The password could not be checked: the attempt is given back as if never made, the lock it
    * set with it (the checks for one username run one at a time, so any lock now is its).
    */
-  withdraw(attempt: SignInAttempt): void {
-    const state = this.usernames.get(attempt.username);
-    const index = state?.failures.lastIndexOf(attempt.at) ?? -1;
-    if (index >= 0) {
-      state!.failures.splice(index, 1);
-      if (state!.failures.length < this.limits.usernameFailures) state!.lockedUntil = 0;
-    }
+  async withdraw(attempt: SignInAttempt): Promise<void> {
     this.giveBackAddress(attempt);
+    await this.usernames.giveBack(attempt.username, attempt.at, this.limits);
   }
 
   private giveBackAddress(attempt: SignInAttempt): void {
@@ -164,8 +223,8 @@ export class LoginThrottle {
   }
 
   /** Forgets a username's failures and lock (its password was just set by an administrator). */
-  forget(username: string): void {
-    this.usernames.delete(username);
+  forget(username: string): Promise<void> {
+    return this.usernames.forget(username);
   }
 }
 

@@ -101,7 +101,7 @@ export class UsersService {
     });
     if (!changed) throw UsersService.notFound(id);
     this.watch.changed('app_user');
-    this.throttle.forget(changed.after.username);
+    await this.throttle.forget(changed.after.username);
     this.logger.log(
       { userId: changed.after.id, username: changed.after.username, by: by.username },
       "set a user's password",

@@ -1,0 +1,56 @@
+import { Role } from '@regulink/access';
+import { newUser } from '../factories/user.factory';
+import { bootTestNode, sql, TEST_ADMIN, type TestNode } from '../support/test-node';
+
+/**
+ * Two replicas of one node (one database, one key): a password guessed at both counts once, so a
+ * username is locked after the same number of failures as at one, at both; a password set by an
+ * administrator at either lifts the lock at both.
+ */
+describe('sign-in lock across replicas of a node (real PostgreSQL)', () => {
+  let a: TestNode;
+  let b: TestNode;
+
+  beforeAll(async () => {
+    a = await bootTestNode();
+    b = await bootTestNode({
+      DATABASE_URL: a.config.database.url!,
+      REGULINK_DATA_DIR: a.config.node.dataDir,
+      REGULINK_REGION: '330000',
+    });
+  });
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  const signIn = async (node: TestNode, username: string, password: string) => {
+    const response = await node.request('POST', '/auth/token', { body: { username, password } });
+    return { status: response.status, code: ((await response.json()) as { code?: string }).code };
+  };
+
+  it('locks a username after five failures spread over the replicas, at both, until a new password is set', async () => {
+    const officer = await newUser(a, [Role.Officer]);
+    for (const node of [a, b, a, b, a]) {
+      expect(await signIn(node, officer.username, 'not the password at all')).toMatchObject({
+        status: 401,
+      });
+    }
+    for (const node of [a, b]) {
+      expect((await signIn(node, officer.username, officer.password)).code).toBe('SIGN_IN_LOCKED');
+    }
+    // Another username is not held back by it.
+    expect((await signIn(b, TEST_ADMIN.username, TEST_ADMIN.password)).status).toBe(200);
+
+    const setAt = await b.request('PUT', `/users/${officer.id}/password`, {
+      token: await b.adminToken(),
+      body: { password: 'a new long password 42' },
+    });
+    expect(setAt.status).toBe(204);
+    expect((await signIn(a, officer.username, 'a new long password 42')).status).toBe(200);
+    expect(
+      await sql(a, 'SELECT username FROM auth_sign_in_failure WHERE username = $1', [officer.username]),
+    ).toEqual([]);
+  });
+});
