@@ -1,4 +1,4 @@
-import { Role } from '@regulink/access';
+import { AccessClock, Role } from '@regulink/access';
 import { newUser } from '../factories/user.factory';
 import { bootTestNode, sql, TEST_ADMIN, type TestNode } from '../support/test-node';
 
@@ -52,5 +52,19 @@ describe('sign-in lock across replicas of a node (real PostgreSQL)', () => {
     expect(
       await sql(a, 'SELECT username FROM auth_sign_in_failure WHERE username = $1', [officer.username]),
     ).toEqual([]);
+  });
+
+  it('clears out usernames with nothing left to count, known or not', async () => {
+    await signIn(a, 'nobody.here', 'a guess of a password');
+    const rows = () => sql(a, `SELECT username FROM auth_sign_in_failure WHERE username = 'nobody.here'`);
+    expect(await rows()).toHaveLength(1);
+    // Past the window, the next attempt anywhere sweeps it out.
+    const later = jest.spyOn(a.app.get(AccessClock), 'now').mockReturnValue(Date.now() + 16 * 60_000);
+    try {
+      expect((await signIn(a, TEST_ADMIN.username, TEST_ADMIN.password)).status).toBe(200);
+    } finally {
+      later.mockRestore();
+    }
+    expect(await rows()).toEqual([]);
   });
 });

@@ -58,7 +58,8 @@ export class DatabaseUsernameFailures implements UsernameFailures {
     this.sweptAt = now;
     await this.dataSource.query(
       `DELETE FROM auth_sign_in_failure
-        WHERE locked_until <= $1 AND failures[cardinality(failures)] <= $1 - $2`,
+        WHERE locked_until <= $1
+          AND (cardinality(failures) = 0 OR failures[cardinality(failures)] <= $1 - $2)`,
       [now, limits.usernameWindowMs],
     );
   }
