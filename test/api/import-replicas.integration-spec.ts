@@ -5,7 +5,7 @@ import { newRegisterLine, registerCsv } from '../factories/market-entity.factory
 import { newUser, type TestUser } from '../factories/user.factory';
 import { eventually } from '../support/federation';
 import { uploadImport, type ImportReportBody } from '../support/imports';
-import { bootTestNode, restartTestNode, sql, type TestNode } from '../support/test-node';
+import { bootReplica, bootTestNode, restartTestNode, sql, type TestNode } from '../support/test-node';
 
 /** An upload held open after part of the file, as a slow provincial system sends it. */
 interface HeldUpload {
@@ -29,11 +29,7 @@ describe('bulk imports across replicas of a node (two real nodes, one PostgreSQL
   beforeAll(async () => {
     a = await bootTestNode();
     system = await newUser(a, [Role.System]);
-    b = await bootTestNode({
-      DATABASE_URL: a.config.database.url!,
-      REGULINK_DATA_DIR: a.config.node.dataDir,
-      REGULINK_REGION: '330000',
-    });
+    b = await bootReplica(a);
   });
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { AccessClock, Role } from '@regulink/access';
 import { newUser } from '../factories/user.factory';
-import { bootTestNode, sql, TEST_ADMIN, type TestNode } from '../support/test-node';
+import { bootReplica, bootTestNode, sql, TEST_ADMIN, type TestNode } from '../support/test-node';
 
 /**
  * Two replicas of one node (one database, one key): a password guessed at both counts once, so a
@@ -13,11 +13,7 @@ describe('sign-in lock across replicas of a node (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     a = await bootTestNode();
-    b = await bootTestNode({
-      DATABASE_URL: a.config.database.url!,
-      REGULINK_DATA_DIR: a.config.node.dataDir,
-      REGULINK_REGION: '330000',
-    });
+    b = await bootReplica(a);
   });
 
   afterAll(async () => {

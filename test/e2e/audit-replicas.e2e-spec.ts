@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AuditLog, type AuditRecord } from '@regulink/audit';
-import { bootTestNode, type TestNode } from '../support/test-node';
+import { bootReplica, bootTestNode, type TestNode } from '../support/test-node';
 
 /**
  * Two replicas of one node share its database and both append to its audit log at once. Each
@@ -13,10 +13,7 @@ describe('audit log written by two replicas', () => {
 
   beforeAll(async () => {
     first = await bootTestNode();
-    second = await bootTestNode({
-      DATABASE_URL: first.config.database.url!,
-      REGULINK_DATA_DIR: first.config.node.dataDir,
-    });
+    second = await bootReplica(first);
   }, 60_000);
 
   afterAll(async () => {

@@ -82,6 +82,18 @@ export async function bootTestNode(env: Record<string, string> = {}): Promise<Te
   };
 }
 
+/**
+ * Starts another replica of a running node: the same region, database and keys (its data folder),
+ * its own ports, as a node scaled out to several processes runs.
+ */
+export function bootReplica(of: TestNode): Promise<TestNode> {
+  return bootTestNode({
+    DATABASE_URL: of.config.database.url!,
+    REGULINK_DATA_DIR: of.config.node.dataDir,
+    REGULINK_REGION: of.config.node.region,
+  });
+}
+
 /** Stops a node and starts it again on the same database, keys, ports and settings. */
 export async function restartTestNode(node: TestNode): Promise<TestNode> {
   await node.close();
