@@ -27,6 +27,9 @@ import {
 
 const ENDPOINT = /^(tcp|tls):\/\/(\[[^\]]+\]|[^:/\s]+):(\d{1,5})$/;
 
+/** The longest a connection to a peer is kept with nothing in flight (see closeWhenIdle). */
+const CLIENT_IDLE_MAX_MS = 30_000;
+
 /** How long a TLS client may take to finish its handshake with the listener. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -207,8 +210,9 @@ class EnvelopeClient extends ClientTCP {
   }
 
   /**
-   * Closes the connection once idle, at half the time a peer's listener waits by default, so that
-   * the peer never closes it as a request is being sent on it.
+   * Closes the connection once idle, at half the time this node's listener waits (30 s at most),
+   * so that a peer, which closes idle connections too, never closes it as a request is being sent
+   * on it: peers set alike, or to more than 30 s.
    */
   private closeWhenIdle(): void {
     const connection = this.socket?.netSocket as Socket | undefined;
@@ -315,7 +319,10 @@ export class TcpTransport extends FederationTransport {
       socketClass: corkingSocket({}),
       ...(tlsOptions ? { tlsOptions } : {}),
     };
-    client = new EnvelopeClient(options, (this.config.idleTimeoutSeconds * 1000) / 2);
+    client = new EnvelopeClient(
+      options,
+      Math.min(CLIENT_IDLE_MAX_MS, (this.config.idleTimeoutSeconds * 1000) / 2),
+    );
     this.clients.set(endpoint, client);
     return client;
   }
