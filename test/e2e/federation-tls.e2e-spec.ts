@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,6 +79,7 @@ describe('federation over TCP with mutual TLS', () => {
           REGULINK_FEDERATION_TLS_CERT: join(dir, `n${region}.pem`),
           REGULINK_FEDERATION_TLS_KEY: join(dir, `n${region}.key`),
           REGULINK_FEDERATION_TLS_CA: ca,
+          REGULINK_FEDERATION_MAX_CONNECTIONS_PER_ADDRESS: '2',
         })),
       );
     }
@@ -110,6 +112,50 @@ describe('federation over TCP with mutual TLS', () => {
     expect(
       (await b.request('GET', `/federation/messages/${id}`, { token: await b.adminToken() })).status,
     ).toBe(200);
+  });
+
+  it("counts connections still in their handshake in their address's share", async () => {
+    const b = nodes[1]!;
+    const from = async (localAddress: string) => {
+      const socket = connect({
+        port: b.config.federation.port,
+        host: b.config.federation.host,
+        localAddress,
+      });
+      socket.on('error', () => {});
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+      return socket;
+    };
+    const closedWithin = (socket: Socket, ms: number) =>
+      new Promise<boolean>((resolve) => {
+        if (socket.destroyed) return resolve(true);
+        const timer = setTimeout(() => resolve(false), ms);
+        socket.once('close', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+    // Six connections from one address that never begin a handshake: two keep a place.
+    const held: Socket[] = [];
+    try {
+      for (let i = 0; i < 6; i++) held.push(await from('127.0.0.2'));
+      const closed = await Promise.all(held.map((socket) => closedWithin(socket, 1_000)));
+      expect(closed.filter((c) => !c)).toHaveLength(2);
+      const other = await from('127.0.0.3');
+      expect(await closedWithin(other, 500)).toBe(false);
+      other.destroy();
+      const a = nodes[0]!;
+      const echo = await a.request('POST', '/federation/echo', {
+        token: await a.adminToken(),
+        body: { to: '360000' },
+      });
+      expect(echo.status).toBe(200);
+    } finally {
+      held.forEach((socket) => socket.destroy());
+    }
   });
 
   it('refuses a node without a certificate from the trusted CA', async () => {

@@ -116,9 +116,13 @@ class EnvelopeServer extends ServerTCP {
     server.on('drop', () =>
       this.refusals.failed(new Error(`${limits.maxConnections} connections are open already (the limit)`)),
     );
+    // Counted as the connection is accepted, before anything else (for TLS, before the handshake,
+    // which may never come): a client's share is taken from its first byte on.
+    server.prependListener('connection', (socket: Socket) => this.admit(socket));
   }
 
-  override bindHandler(socket: Socket): void {
+  /** Takes a connection into its address's share, or closes it when the share is taken. */
+  private admit(socket: Socket): void {
     const address = addressKey(socket.remoteAddress ?? '');
     const open = this.byAddress.get(address) ?? 0;
     if (open >= this.limits.maxPerAddress) {
@@ -135,6 +139,10 @@ class EnvelopeServer extends ServerTCP {
       else this.byAddress.delete(address);
     });
     this.refusals.succeeded();
+  }
+
+  override bindHandler(socket: Socket): void {
+    if (socket.destroyed) return;
     super.bindHandler(socket);
     socket.setTimeout(this.limits.idleMs, () => {
       // A request still being answered (a slow database, say) keeps its connection.
@@ -272,7 +280,7 @@ export class TcpTransport extends FederationTransport {
           ...this.tls,
           requestCert: true,
           rejectUnauthorized: Boolean(this.tls.ca),
-          // A handshake left unfinished holds its connection (and its address's share) no longer.
+          // A handshake left unfinished holds its connection (and a place in its address's share) no longer.
           handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
         }
       : undefined;
