@@ -1,4 +1,7 @@
+import { DataSource } from 'typeorm';
 import { AccessClock, Role } from '@regulink/access';
+import { DatabaseUsernameFailures } from '../../libs/access/src/auth/database-username-failures';
+import { LOGIN_THROTTLE_LIMITS } from '../../libs/access/src/auth/login-throttle';
 import { newUser } from '../factories/user.factory';
 import { bootReplica, bootTestNode, sql, TEST_ADMIN, type TestNode } from '../support/test-node';
 
@@ -48,6 +51,27 @@ describe('sign-in lock across replicas of a node (real PostgreSQL)', () => {
     expect(
       await sql(a, 'SELECT username FROM auth_sign_in_failure WHERE username = $1', [officer.username]),
     ).toEqual([]);
+  });
+
+  it('never writes a name that is not of the form of a username (a password typed in the wrong field)', async () => {
+    for (let i = 0; i < 6; i++) await signIn(a, 'Tr0ub4dor&3 my password', 'x');
+    expect((await signIn(a, 'Tr0ub4dor&3 my password', 'x')).code).toBe('SIGN_IN_LOCKED');
+    expect(
+      await sql(a, `SELECT username FROM auth_sign_in_failure WHERE username LIKE 'Tr0ub4dor%'`),
+    ).toEqual([]);
+  });
+
+  it('gives back one attempt of a moment, not every attempt of that millisecond', async () => {
+    const failures = new DatabaseUsernameFailures(a.app.get(DataSource), 100);
+    const at = Date.now() + 60 * 60_000;
+    for (let i = 0; i < 2; i++) await failures.count('same.moment', at, LOGIN_THROTTLE_LIMITS);
+    await failures.giveBack('same.moment', at, LOGIN_THROTTLE_LIMITS);
+    const [row] = await sql<{ failures: string[] }>(
+      a,
+      `SELECT failures FROM auth_sign_in_failure WHERE username = 'same.moment'`,
+    );
+    expect(row!.failures.map(Number)).toEqual([at]);
+    await failures.forget('same.moment');
   });
 
   it('clears out usernames with nothing left to count, known or not', async () => {

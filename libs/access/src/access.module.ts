@@ -8,7 +8,7 @@ import { AccessGuard } from './auth/access.guard';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { DatabaseUsernameFailures } from './auth/database-username-failures';
-import { LoginThrottle } from './auth/login-throttle';
+import { LOGIN_THROTTLE_LIMITS, LoginThrottle } from './auth/login-throttle';
 import { TokenService } from './auth/token.service';
 import { UserEntity } from './users/user.entity';
 import { UserRepository } from './users/user.repository';
@@ -28,7 +28,11 @@ import { UsersService } from './users/users.service';
     {
       provide: LoginThrottle,
       useFactory: (clock: AccessClock, dataSource: DataSource) =>
-        new LoginThrottle(clock, undefined, new DatabaseUsernameFailures(dataSource)),
+        new LoginThrottle(
+          clock,
+          LOGIN_THROTTLE_LIMITS,
+          new DatabaseUsernameFailures(dataSource, LOGIN_THROTTLE_LIMITS.maxTracked),
+        ),
       inject: [AccessClock, DataSource],
     },
     { provide: APP_GUARD, useClass: AccessGuard },
