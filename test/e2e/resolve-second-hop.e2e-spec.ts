@@ -63,6 +63,8 @@ describe('resolving a shop reported in another region (three real nodes)', () =>
     return { status: response.status, json: (await response.json()) as ResolveResult };
   };
 
+  let reportedAtB: string | undefined;
+
   it('brings the entity behind the shop from its home region in the same request', async () => {
     const entity = newRegisterLine({
       creditCode: newCreditCode('440106'),
@@ -81,6 +83,7 @@ describe('resolving a shop reported in another region (three real nodes)', () =>
     });
     const platform = await newUser(b, [Role.System]);
     await uploadImport(b, 'shops', shopReportCsv([shop]), { token: platform.token });
+    reportedAtB = shop.shopUrl;
 
     const { status, json } = await resolve({ shopUrl: shop.shopUrl, ...WHY });
     expect(status).toBe(200);
@@ -154,5 +157,15 @@ describe('resolving a shop reported in another region (three real nodes)', () =>
       const refused = await resolve({ name, ...WHY });
       expect([refused.status, refused.json.code]).toEqual([400, 'RESOLVE_QUERY_INVALID']);
     }
+  });
+
+  it('asks a region that did not answer in time once, and names it once', async () => {
+    await d.close();
+    const { status, json } = await resolve({ shopUrl: reportedAtB!, ...WHY });
+    expect(status).toBe(200);
+    expect(json.answers.filter((x) => x.region === D).map((x) => x.status)).toEqual(['unreachable']);
+    expect(json.missing).toEqual([D]);
+    // B still answers with the shop.
+    expect(json.answers.find((x) => x.region === B)?.shops).toHaveLength(1);
   });
 });

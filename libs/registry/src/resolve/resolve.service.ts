@@ -118,6 +118,11 @@ const DEFAULT_DEADLINE_MS = 5000;
 /** The least time a second hop (a shop's operator at its home) is given, whatever is left. */
 const MIN_DEADLINE_MS = 500;
 
+/** A region asked that gave no answer in time (down, or too slow). */
+function isMissing(answer: RegionAnswer): boolean {
+  return answer.status === 'unreachable' || answer.status === 'timeout';
+}
+
 /**
  * The answer for a region no node of which is known here: its register was not asked (the
  * region of a division is its province's; a city's node would be found first were it known).
@@ -199,9 +204,7 @@ export class ResolveService {
       purpose,
       caseReference,
       answers,
-      missing: answers
-        .filter((a) => a.status === 'unreachable' || a.status === 'timeout')
-        .map((a) => a.region),
+      missing: [...new Set(answers.filter(isMissing).map((a) => a.region))],
       warnings: query.kind === 'credit-code' && query.warning ? [query.warning] : [],
     };
   }
@@ -249,9 +252,11 @@ export class ResolveService {
         answers.push(...remote);
         shops = remote.flatMap((answer) => answer.shops);
       }
-      // The operators behind the shops, each resolved at its home, in what is left of the deadline.
+      // The operators behind the shops, each resolved at its home, in what is left of the deadline;
+      // a region that did not answer in time just now is not asked again.
       const left = Math.max(MIN_DEADLINE_MS, until - Date.now());
-      answers.push(...(await this.operatorsAtHome(shops, local, asked, left)));
+      const silent = new Set(answers.filter(isMissing).map((answer) => answer.region));
+      answers.push(...(await this.operatorsAtHome(shops, local, asked, left, silent)));
     }
   }
 
@@ -287,7 +292,7 @@ export class ResolveService {
       purpose,
       caseReference,
       answers: [answer],
-      missing: answer.status === 'unreachable' || answer.status === 'timeout' ? [dto.region] : [],
+      missing: isMissing(answer) ? [dto.region] : [],
       warnings: [],
     };
   }
@@ -461,6 +466,7 @@ export class ResolveService {
     local: RegionAnswer,
     asked: Asked,
     deadlineMs: number,
+    silent: ReadonlySet<string> = new Set(),
   ): Promise<RegionAnswer[]> {
     const own = this.identity.region;
     const regions = await this.regions();
@@ -477,6 +483,7 @@ export class ResolveService {
         if (!isAcceptedCreditCode(parsed)) return null;
         const home = regionHolding(parsed.divisionCode, regions);
         if (home === undefined) return noNode(parsed.divisionCode);
+        if (silent.has(home)) return null;
         if (home !== own) return this.ask(home, { ...asked, query: { creditCode } }, deadlineMs, false);
         local.entities.push(
           ...(await this.repository.entityByCode(creditCode)).map((e) => ({ ...e, authoritative: true })),
