@@ -112,15 +112,6 @@ describe('normalizeShopUrl', () => {
     'share_token=z',
     'shareId=9',
     'ref=home',
-    'ali_trackid=2:mm_1_2_3:1700000000_1',
-    'pvid=abc-123',
-    'ut_sk=1.X.2',
-    'PTAG=17053.1.1',
-    'cu=true',
-    'refer_share_id=9f8e',
-    'refer_share_channel=wechat',
-    '_x_share_id=42',
-    'xsec_token=AB12',
   ];
   const parameterName = fc.stringMatching(/^[a-z][a-z0-9_]{0,7}$/).filter((n) => !isTrackingParameter(n));
   const shop = fc.record({
@@ -172,5 +163,40 @@ describe('normalizeShopUrl', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('the big platforms share links', () => {
+  const same = (share: string, plain: string) =>
+    expect(normalizeShopUrl(share)).toEqual(normalizeShopUrl(plain));
+
+  it('are the shop itself, as copied from the apps', () => {
+    same(
+      'https://shop131282813.taobao.com/?weexShopTab=allitemsbar&weexShopSubTab=allitems&shopFrameworkType=native&sourceType=other&suid=4e349c13-684d-4715-b453-6a9e44a2f518&shareUniqueId=31038654602&ut_sk=1.Z7GLws_21646297_1743504347669.TaoPassword-WeiXin.shop&un=7d0a&share_crt_v=1&un_site=0&spSource=taobao&sp_tk=UzFX&cpp=1&shareurl=true&short_name=h.8vh2&bxsign=scd1&tk=S1WzTl6hqG0&app=chrome',
+      'https://shop131282813.taobao.com/',
+    );
+    same(
+      'https://shop778899.taobao.com/?ali_trackid=2:mm_1_2_3:1700000000_1&ali_refid=a3_1&pvid=abc&spm=a1z10',
+      'https://shop778899.taobao.com',
+    );
+    same(
+      'https://mall.jd.com/index-1000.html?PTAG=17053.1.1&cu=true&abt=3&jd_pop=x',
+      'https://mall.jd.com/index-1000.html',
+    );
+    same(
+      'https://mobile.yangkeduo.com/mall_page.html?mall_id=123&refer_share_id=9f8e&refer_share_uid=7&_x_share_id=42',
+      'https://mobile.yangkeduo.com/mall_page.html?mall_id=123',
+    );
+  });
+
+  it('strip a platform own parameters on its own sites only, where elsewhere they may name the shop', () => {
+    expect(normalizeShopUrl('https://shop.example.com/store?un=42&cu=7')).toEqual({
+      status: 'valid',
+      url: 'https://shop.example.com/store?cu=7&un=42',
+    });
+    expect(normalizeShopUrl('https://mobile.yangkeduo.com/mall_page.html?mall_id=123')).toEqual({
+      status: 'valid',
+      url: 'https://mobile.yangkeduo.com/mall_page.html?mall_id=123',
+    });
   });
 });

@@ -5,35 +5,47 @@ export const SHOP_URL_MAX_LENGTH = 2000;
 
 export type ShopUrlParse = { status: 'valid'; url: string } | { status: 'malformed'; reason: string };
 
+/** Query parameters that say how a visitor came to a shop on any site, not which shop it is (lower case). */
+const TRACKING_PARAMETERS: ReadonlySet<string> = new Set(['spm', 'scm', 'from', 'ref']);
+const TRACKING_PREFIXES = ['utm_', 'share'] as const;
+
 /**
- * Query parameters that say how a visitor came to the shop, not which shop it is (compared in
- * lower case): the general ones, and those the big platforms' share and affiliate links add
- * (Taobao and Tmall `ali_trackid`, `pvid`, `ut_sk`…; JD `cu`, `PTAG`, `jd_pop`…; Pinduoduo
- * `refer_share_*`, `_x_share_id`; Xiaohongshu `xsec_*`).
+ * What the big platforms' own share and affiliate links add, on their own sites only (elsewhere a
+ * parameter of that name may name the shop): sites by domain, with their subdomains; names in
+ * lower case, a trailing `*` for a prefix.
  */
-const TRACKING_PARAMETERS: ReadonlySet<string> = new Set([
-  'spm',
-  'scm',
-  'from',
-  'ref',
-  'ali_trackid',
-  'ali_refid',
-  'pvid',
-  'ut_sk',
-  'sp_tk',
-  'suid',
-  'un',
-  'un_site',
-  '_wv',
-  '_wvx',
-  'cu',
-  'ptag',
-  'abt',
-  'jd_pop',
-  'xsec_token',
-  'xsec_source',
-]);
-const TRACKING_PREFIXES = ['utm_', 'share', 'refer_share', '_x_'] as const;
+const PLATFORM_TRACKING: readonly { readonly sites: readonly string[]; readonly names: readonly string[] }[] =
+  [
+    {
+      // Taobao and Tmall, and the app's share links.
+      sites: ['taobao.com', 'tmall.com', 'tb.cn'],
+      names: [
+        'ali_trackid',
+        'ali_refid',
+        'pvid',
+        'ut_sk',
+        'sp_tk',
+        'suid',
+        'un',
+        'un_site',
+        '_wv',
+        '_wvx',
+        'app',
+        'bxsign',
+        'cpp',
+        'shopframeworktype',
+        'short_name',
+        'sourcetype',
+        'spsource',
+        'tk',
+        'weexshoptab',
+        'weexshopsubtab',
+      ],
+    },
+    { sites: ['jd.com', '3.cn'], names: ['cu', 'ptag', 'abt', 'jd_pop'] },
+    { sites: ['yangkeduo.com', 'pinduoduo.com'], names: ['refer_share*', '_x_*'] },
+    { sites: ['xiaohongshu.com', 'xhslink.com'], names: ['xsec_token', 'xsec_source'] },
+  ];
 
 /** Leading host labels that name the same site in another form (desktop `www.`, mobile `m.`, `wap.`). */
 const SAME_SITE_LABELS = /^(?:www|m|wap)\./;
@@ -43,10 +55,19 @@ const DEFAULT_PORTS: ReadonlySet<string> = new Set(['80', '443']);
 
 const IPV4_HOST = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
-/** Whether a query parameter is one of those that say how a visitor came, not which shop. */
-export function isTrackingParameter(name: string): boolean {
+/**
+ * Whether a query parameter of a URL on `host` is one of those that say how a visitor came, not
+ * which shop: on any site, or on the platform's own.
+ */
+export function isTrackingParameter(name: string, host = ''): boolean {
   const lower = name.toLowerCase();
-  return TRACKING_PARAMETERS.has(lower) || TRACKING_PREFIXES.some((prefix) => lower.startsWith(prefix));
+  if (TRACKING_PARAMETERS.has(lower) || TRACKING_PREFIXES.some((prefix) => lower.startsWith(prefix)))
+    return true;
+  return PLATFORM_TRACKING.some(
+    ({ sites, names }) =>
+      sites.some((site) => host === site || host.endsWith(`.${site}`)) &&
+      names.some((n) => (n.endsWith('*') ? lower.startsWith(n.slice(0, -1)) : lower === n)),
+  );
 }
 
 /** A path without trailing slashes, its percent-escapes in upper case. */
@@ -54,9 +75,9 @@ function normalizePath(path: string): string {
   return path.replace(/\/+$/, '').replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase());
 }
 
-/** Query parameters without the tracking ones, sorted by name and value. */
-function normalizeQuery(parameters: URLSearchParams): string {
-  const kept = [...parameters].filter(([name]) => !isTrackingParameter(name));
+/** Query parameters without the tracking ones (on `host`), sorted by name and value. */
+function normalizeQuery(parameters: URLSearchParams, host: string): string {
+  const kept = [...parameters].filter(([name]) => !isTrackingParameter(name, host));
   kept.sort(([n1, v1], [n2, v2]) => (n1 < n2 ? -1 : n1 > n2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0));
   return new URLSearchParams(kept).toString();
 }
@@ -104,12 +125,12 @@ export function normalizeShopUrl(input: string): ShopUrlParse {
   }
   const port = DEFAULT_PORTS.has(url.port) ? '' : url.port;
   const path = normalizePath(url.pathname);
-  const query = normalizeQuery(url.searchParams);
+  const query = normalizeQuery(url.searchParams, host);
   // A single-page shop's route (#/shop/1001, #!/shop/1001) names the shop, so it is kept, written
   // the same way as a path and a query; any other fragment is a place on the page and goes.
   const route = /^#!?(\/[^?]*)(?:\?(.*))?$/s.exec(url.hash);
   const routePath = route ? normalizePath(route[1]!) : '';
-  const routeQuery = route ? normalizeQuery(new URLSearchParams(route[2] ?? '')) : '';
+  const routeQuery = route ? normalizeQuery(new URLSearchParams(route[2] ?? ''), host) : '';
   const fragment = routePath || routeQuery ? `#${routePath || '/'}${routeQuery ? `?${routeQuery}` : ''}` : '';
 
   const normalized = `https://${host}${port ? `:${port}` : ''}${path}${query ? `?${query}` : ''}${fragment}`;
