@@ -145,7 +145,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         if (refusal?.code === EnvelopeErrorCode.AgreementSuspended) {
           // A suspension is lifted again: what was signed while the agreement was in force waits
           // for it (within its envelope's life) rather than being dropped.
-          await this.outbox.retryLater(message.id, this.heldUntil(), `held: ${refusal.reason}`);
+          await this.outbox.retryLater(message.id, this.heldUntil(), `held: ${refusal.reason}`, true);
           this.metrics.deliveries.inc({ outcome: 'held' });
           continue;
         }

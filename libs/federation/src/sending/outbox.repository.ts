@@ -97,13 +97,18 @@ export class OutboxRepository {
     );
   }
 
-  /** Reschedules a message for `nextAttemptAt`, on the node's clock (see `claimDue`). */
-  async retryLater(id: string, nextAttemptAt: Date, error: string): Promise<void> {
+  /**
+   * Reschedules a message for `nextAttemptAt`, on the node's clock (see `claimDue`). A message
+   * only held (its agreement suspended: no delivery was tried) gets back the attempt its claim
+   * counted, so that its backoff starts afresh once it goes.
+   */
+  async retryLater(id: string, nextAttemptAt: Date, error: string, held = false): Promise<void> {
     await this.dataSource.query(
       `UPDATE federation_outbox
-          SET next_attempt_at = $2, last_error = $3, lease_until = NULL
+          SET next_attempt_at = $2, last_error = $3, lease_until = NULL,
+              attempts = CASE WHEN $4 THEN greatest(attempts - 1, 0) ELSE attempts END
         WHERE id = $1`,
-      [id, nextAttemptAt, error],
+      [id, nextAttemptAt, error, held],
     );
   }
 }
