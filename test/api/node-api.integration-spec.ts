@@ -174,8 +174,11 @@ describe('node HTTP API (real node, real PostgreSQL)', () => {
         await node.request('GET', '/cases?box=inbox', { token: admin }),
       ];
       expect(asAdmin.map((r) => r.status)).toEqual([403, 403]);
-      // The record of lookups stays theirs.
+      // The record of lookups stays theirs, and the figures of the cases (counts, no case).
       expect((await node.request('GET', '/resolve/lookups', { token: admin })).status).toBe(200);
+      expect(
+        (await node.request('GET', '/cases/figures?from=2026-11-01&to=2026-11-30', { token: admin })).status,
+      ).toBe(200);
       const both = await newUser(node, [Role.Admin, Role.Officer]);
       expect((await node.request('GET', '/cases?box=inbox', { token: both.token })).status).toBe(200);
     });
