@@ -34,6 +34,7 @@ import { LandingShopSeqIndex1796318900000 } from './1796318900000-LandingShopSeq
 import { ShopDepartures1796319000000 } from './1796319000000-ShopDepartures';
 import { ShopDepartureSeq1796319100000 } from './1796319100000-ShopDepartureSeq';
 import { SignInFailures1796319200000 } from './1796319200000-SignInFailures';
+import { ShopDepartureShopIndex1796319300000 } from './1796319300000-ShopDepartureShopIndex';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -77,4 +78,5 @@ export const MIGRATIONS = [
   ShopDepartures1796319000000,
   ShopDepartureSeq1796319100000,
   SignInFailures1796319200000,
+  ShopDepartureShopIndex1796319300000,
 ];

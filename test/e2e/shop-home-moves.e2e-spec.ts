@@ -462,3 +462,122 @@ describe('a landing result arriving after its shop changed (two real nodes)', ()
     expect(current).toMatchObject({ outcome: 'mismatch', differing: ['name'], landedBy: JIANGXI });
   }, 120_000);
 });
+
+/**
+ * A result from the region a shop has moved away from, sent before that region learnt of the
+ * move, is of no use to the reporting node, and no fault of the sender's: passed over, not
+ * stored and not counted as refused.
+ */
+describe('a landing result from a shop’s former home arriving after the move (three real nodes)', () => {
+  let reporter: TestNode;
+  let jiangxi: TestNode;
+  let shandong: TestNode;
+
+  beforeAll(async () => {
+    [reporter, jiangxi, shandong] = (await bootNodes([REPORTER, JIANGXI, SHANDONG], 'tcp')) as [
+      TestNode,
+      TestNode,
+      TestNode,
+    ];
+    await connectAll([reporter, jiangxi, shandong]);
+    await activeAgreement(reporter, shandong, {
+      scopes: [
+        { scope: 'shop.sync', from: REPORTER, to: SHANDONG },
+        { scope: 'landing.result', from: SHANDONG, to: REPORTER },
+      ],
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all([reporter?.close(), jiangxi?.close(), shandong?.close()]);
+  });
+
+  const setState = async (agreement: string, action: 'suspend' | 'resume', state: string) => {
+    const body = action === 'suspend' ? { reason: 'held for the test' } : undefined;
+    expect((await adminApi(reporter, 'POST', `/agreements/${agreement}/${action}`, body)).status).toBe(200);
+    await agreementInState(jiangxi, agreement, state);
+  };
+
+  it('passes it over, keeping the new home’s result', async () => {
+    // Jiangxi: shops one way and results the other under two agreements, each held in turn.
+    const shops = await activeAgreement(reporter, jiangxi, {
+      scopes: [{ scope: 'shop.sync', from: REPORTER, to: JIANGXI }],
+    });
+    const results = await activeAgreement(reporter, jiangxi, {
+      scopes: [{ scope: 'landing.result', from: JIANGXI, to: REPORTER }],
+    });
+    await setState(results, 'suspend', 'suspended');
+    const system = await newUser(reporter, [Role.System]);
+    const report = async (lines: ShopReportLine[]) =>
+      expect(
+        (await uploadImport(reporter, 'shops', shopReportCsv(lines), { token: system.token })).json,
+      ).toMatchObject({ rejected: 0 });
+    const shop = newShopLine({
+      operatorCreditCode: newCreditCode('360102', '2'),
+      operatorName: '南昌东湖区吴九网店',
+      operatingAddress: '江西省南昌市东湖区八一大道31号',
+      operatingDivisionCode: '360102',
+    });
+    await report([shop]);
+    await eventually(
+      async () => {
+        await adminApi(jiangxi, 'POST', '/registry/sync/pull');
+        return (await sql(jiangxi, 'SELECT url FROM registry_landing')).length === 1 ? true : undefined;
+      },
+      15_000,
+      "Jiangxi's landing",
+    );
+    // Jiangxi hears no more; the shop's operator is a Shandong business now, landed there.
+    await setState(shops, 'suspend', 'suspended');
+    await report([
+      {
+        ...shop,
+        operatorCreditCode: newCreditCode('370102', '2'),
+        operatorName: '济南历下区郑十网店',
+        operatingAddress: '山东省济南市历下区泉城路31号',
+        operatingDivisionCode: '370102',
+        reportPeriod: '2026-H2',
+      },
+    ]);
+    const landed = async () =>
+      (await adminApi<Landed[]>(reporter, 'GET', '/registry/landing')).json.find(
+        (l) => l.shopId === shop.shopId,
+      );
+    await eventually(
+      async () => {
+        await adminApi(shandong, 'POST', '/registry/sync/pull');
+        await adminApi(reporter, 'POST', '/registry/sync/pull');
+        const held = await landed();
+        return held?.landedBy === SHANDONG && !held.outdated ? held : undefined;
+      },
+      30_000,
+      "Shandong's result",
+    );
+
+    // Jiangxi's result of the shop as it was comes now.
+    await setState(results, 'resume', 'active');
+    await eventually(
+      async () => {
+        await adminApi(reporter, 'POST', '/registry/sync/pull');
+        const batches = await sql(
+          reporter,
+          `SELECT id FROM registry_sync_batch WHERE direction = 'in' AND kind = 'landing' AND peer = $1`,
+          [JIANGXI],
+        );
+        return batches.length > 0 ? true : undefined;
+      },
+      15_000,
+      "Jiangxi's result at the reporting node",
+    );
+    expect(
+      await sql(reporter, `SELECT id FROM registry_sync_batch WHERE peer = $1 AND rejected::text <> '[]'`, [
+        JIANGXI,
+      ]),
+    ).toEqual([]);
+    expect(await landed()).toMatchObject({ landedBy: SHANDONG, outdated: false });
+    const metrics = await (
+      await reporter.request('GET', '/metrics', { token: await reporter.adminToken() })
+    ).text();
+    expect(metrics).toMatch(/regulink_sync_records_total\{kind="landing",outcome="passed-over"\} 1/);
+  }, 120_000);
+});

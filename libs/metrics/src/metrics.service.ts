@@ -46,7 +46,7 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  /** Records received in signed batches, by kind and outcome: stored or refused. */
+  /** Records received in signed batches, by kind and outcome: stored, refused or passed-over (sound, of no use here now). */
   readonly syncedRecords = new Counter({
     name: 'regulink_sync_records_total',
     help: 'Records received in signed batches, by kind and outcome',

@@ -5,7 +5,7 @@ import { PeersService } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import { shopKey } from '../shops/shop-report-line';
 import { ShopRepository } from '../shops/shop.repository';
-import type { FeedEntry, ReceivedRecord, RecordFeed } from '../sync/record-feed';
+import { PASS_OVER, type FeedEntry, type ReceivedRecord, type RecordFeed } from '../sync/record-feed';
 import { recordShapeProblem } from '../sync/record-shape';
 import { LandingSyncRecordDto } from './dto/landing-sync-record.dto';
 import { LandingRepository } from './landing.repository';
@@ -58,11 +58,17 @@ export class LandingFeed implements RecordFeed {
     }));
   }
 
-  async check(records: readonly unknown[], from: string): Promise<(string | null)[]> {
+  async check(records: readonly unknown[], from: string): Promise<(string | typeof PASS_OVER | null)[]> {
     const regions = [this.identity.region, ...(await this.peers.regions())];
     const shapes = records.map((record) => recordShapeProblem(LandingSyncRecordDto, record));
     const valid = records.filter((_, i) => shapes[i] === null) as LandingSyncRecordDto[];
     const homes = await this.shops.homes(valid);
+    const elsewhere = valid.filter((r) => {
+      const home = homes.get(shopKey(r.platform, r.url));
+      return home !== undefined && (!home || regionHolding(home, regions) !== from);
+    });
+    const former =
+      elsewhere.length > 0 ? await this.shops.formerHomes(elsewhere) : new Map<string, string[]>();
     return records.map((record, i) => {
       if (shapes[i]) return shapes[i];
       const result = record as LandingSyncRecordDto;
@@ -70,8 +76,12 @@ export class LandingFeed implements RecordFeed {
       const key = shopKey(result.platform, result.url);
       if (!homes.has(key)) return 'no shop reported here has this platform and URL';
       const home = homes.get(key);
-      if (!home || regionHolding(home, regions) !== from) return `the shop is not at home in ${from}`;
-      return null;
+      if (home && regionHolding(home, regions) === from) return null;
+      // A result from a region the shop has moved away from, sent before it knew: of no use now,
+      // and no fault of the sender's.
+      if ((former.get(key) ?? []).some((division) => regionHolding(division, regions) === from))
+        return PASS_OVER;
+      return `the shop is not at home in ${from}`;
     });
   }
 

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * A shop reported here whose operator stopped being at home where it was: the region of its former
@@ -9,6 +9,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  * (`lockFeed`), as the node's writers do, so that positions show in commit order.
  */
 @Entity('registry_shop_departure')
+@Index('ix_registry_shop_departure_shop', ['platform', 'url'])
 export class ShopDepartureEntity {
   /** The shop feed position the move took: the withdrawal's place in the former home's feed. */
   @PrimaryColumn('bigint', { name: 'change_seq', primaryKeyConstraintName: 'PK_registry_shop_departure' })

@@ -12,7 +12,7 @@ import { PeersService } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import { recordLeafHash } from '@regulink/protocol';
 import { LandingService } from '../landing/landing.service';
-import type { FeedEntry, ReceivedRecord, RecordFeed } from '../sync/record-feed';
+import { PASS_OVER, type FeedEntry, type ReceivedRecord, type RecordFeed } from '../sync/record-feed';
 import { recordShapeProblem } from '../sync/record-shape';
 import { ShopSyncRecordDto, ShopWithdrawalDto } from './dto/shop-sync-record.dto';
 import { shopKey, type ShopRecord } from './shop-report-line';
@@ -74,7 +74,7 @@ export class ShopFeed implements RecordFeed {
       .slice(0, limit);
   }
 
-  async check(records: readonly unknown[], from: string): Promise<(string | null)[]> {
+  async check(records: readonly unknown[], from: string): Promise<(string | typeof PASS_OVER | null)[]> {
     const own = this.identity.region;
     const regions = [own, ...(await this.peers.list()).map((p) => p.region)];
     const shapes = records.map((record) =>
@@ -96,7 +96,7 @@ export class ShopFeed implements RecordFeed {
       }
       if (shop.reportedBy !== from) return `reportedBy is ${shop.reportedBy}, but the batch is from ${from}`;
       // Withdrawing a shop never sent here (or let go already) changes nothing: not an error.
-      if (isWithdrawal(record)) return null;
+      if (isWithdrawal(record)) return holder === undefined ? PASS_OVER : null;
       if ((shop.operator === null) === (shop.person === null))
         return 'exactly one of operator and person must be set';
       if ((shop.operator !== null) !== (shop.operatingAddress !== undefined)) {

@@ -338,6 +338,18 @@ export class ShopRepository {
     return new Map(rows.map((r) => [shopKey(r.platform, r.url), r.home]));
   }
 
+  /** Where the shops reported here with these keys were at home before, by key (see registry_shop_departure). */
+  async formerHomes(keys: readonly { platform: string; url: string }[]): Promise<Map<string, string[]>> {
+    const rows: { platform: string; url: string; homes: string[] }[] = await this.dataSource.query(
+      `SELECT d.platform, d.url, array_agg(DISTINCT d.former_home) AS homes
+         FROM unnest($1::varchar[], $2::varchar[]) AS k(platform, url)
+         JOIN registry_shop_departure d ON d.platform = k.platform AND d.url = k.url
+        GROUP BY d.platform, d.url`,
+      [keys.map((k) => k.platform), keys.map((k) => k.url)],
+    );
+    return new Map(rows.map((r) => [shopKey(r.platform, r.url), r.homes]));
+  }
+
   /**
    * How many shops reported here are at home in each division; `null` counts those nothing
    * locates. Copies received from other regions are not counted: they go nowhere from here.

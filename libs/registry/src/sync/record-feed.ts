@@ -15,6 +15,13 @@ export interface ReceivedRecord {
 }
 
 /**
+ * What `RecordFeed.check` says of a record that is sound but that this node has no use for now
+ * (a withdrawal of a shop never held, a late result from a region no longer the shop's home): it
+ * is passed over, neither stored nor refused.
+ */
+export const PASS_OVER = 'pass over' as const;
+
+/**
  * One kind of record that moves between nodes as signed batches: shops to their home region,
  * landing results back to the reporting region. The sync service does the moving (pull by cursor,
  * nudges, signatures, proofs, field policy); a feed says what its records are and where they live.
@@ -36,9 +43,10 @@ export interface RecordFeed {
   read(peer: string, after: string, limit: number): Promise<FeedEntry[]>;
   /**
    * What is wrong with each record of a batch received from `from` (null when nothing): its
-   * shape, and whether it belongs here. A refused record is reported, not stored.
+   * shape, and whether it belongs here. A refused record is reported, not stored; one passed over
+   * ({@link PASS_OVER}) is only counted.
    */
-  check(records: readonly unknown[], from: string): Promise<(string | null)[]>;
+  check(records: readonly unknown[], from: string): Promise<(string | typeof PASS_OVER | null)[]>;
   /** Stores the accepted records of a received batch, in the caller's transaction. */
   store(
     manager: EntityManager,

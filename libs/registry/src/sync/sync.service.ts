@@ -44,7 +44,7 @@ import {
   type RecordBatchHead,
   MaxChars,
 } from '@regulink/protocol';
-import type { ReceivedRecord, RecordFeed } from './record-feed';
+import { PASS_OVER, type ReceivedRecord, type RecordFeed } from './record-feed';
 import { SyncRepository } from './sync.repository';
 
 /** `<scope>.ready`: the sender has new records for the receiver; a nudge to pull now. */
@@ -356,9 +356,11 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
       throw new SyncError('BATCH_MISMATCH', `agreement ${head.agreement} does not allow this batch`);
     const accepted: ReceivedRecord[] = [];
     const rejected: { index: number; reason: string }[] = [];
+    let passedOver = 0;
     records.forEach((record, index) => {
       const reason = problems[index] ?? policy.violations(record).join('; ');
-      if (reason) rejected.push({ index, reason });
+      if (reason === PASS_OVER) passedOver++;
+      else if (reason) rejected.push({ index, reason });
       else accepted.push({ record, index, proof: proofs[index]! });
     });
     await this.repository.transaction(async (manager) => {
@@ -383,6 +385,8 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
       if (accepted.length > 0) await feed.store(manager, peer, head.id, accepted);
     });
     this.metrics.syncedRecords.inc({ kind: feed.kind, outcome: 'stored' }, accepted.length);
+    if (passedOver > 0)
+      this.metrics.syncedRecords.inc({ kind: feed.kind, outcome: 'passed-over' }, passedOver);
     this.statistics.grew(feed.table, accepted.length);
     if (rejected.length > 0) {
       this.metrics.syncedRecords.inc({ kind: feed.kind, outcome: 'refused' }, rejected.length);
