@@ -1,9 +1,10 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootNodes, connectAll, eventually } from '../support/federation';
+import { closedWithin, rawConnection } from '../support/sockets';
 import type { TestNode } from '../support/test-node';
 
 /** A throwaway CA and one certificate per node (for 127.0.0.1), made with the openssl command. */
@@ -116,28 +117,7 @@ describe('federation over TCP with mutual TLS', () => {
 
   it("counts connections still in their handshake in their address's share", async () => {
     const b = nodes[1]!;
-    const from = async (localAddress: string) => {
-      const socket = connect({
-        port: b.config.federation.port,
-        host: b.config.federation.host,
-        localAddress,
-      });
-      socket.on('error', () => {});
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('error', reject);
-      });
-      return socket;
-    };
-    const closedWithin = (socket: Socket, ms: number) =>
-      new Promise<boolean>((resolve) => {
-        if (socket.destroyed) return resolve(true);
-        const timer = setTimeout(() => resolve(false), ms);
-        socket.once('close', () => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-      });
+    const from = (localAddress: string) => rawConnection(b, localAddress);
     // Six connections from one address that never begin a handshake: two keep a place.
     const held: Socket[] = [];
     try {

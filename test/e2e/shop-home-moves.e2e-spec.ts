@@ -133,6 +133,45 @@ const REPORTER = '330000'; // the platform's region
 const JIANGXI = '360000';
 const SHANDONG = '370000';
 
+/** Shops from the reporting region to `home`, and its landing results back, under one agreement. */
+function syncBothWays(reporter: TestNode, home: TestNode): Promise<string> {
+  const region = home.config.node.region;
+  return activeAgreement(reporter, home, {
+    scopes: [
+      { scope: 'shop.sync', from: REPORTER, to: region },
+      { scope: 'landing.result', from: region, to: REPORTER },
+    ],
+  });
+}
+
+/** The same two exchanges under two agreements, so that each can be held alone. */
+async function syncEachWayApart(
+  reporter: TestNode,
+  home: TestNode,
+): Promise<{ shops: string; results: string }> {
+  const region = home.config.node.region;
+  return {
+    shops: await activeAgreement(reporter, home, {
+      scopes: [{ scope: 'shop.sync', from: REPORTER, to: region }],
+    }),
+    results: await activeAgreement(reporter, home, {
+      scopes: [{ scope: 'landing.result', from: region, to: REPORTER }],
+    }),
+  };
+}
+
+/** Has the reporting node suspend or resume an agreement, and waits until `partner` holds that state. */
+async function holdAgreement(
+  reporter: TestNode,
+  partner: TestNode,
+  agreement: string,
+  action: 'suspend' | 'resume',
+): Promise<void> {
+  const body = action === 'suspend' ? { reason: 'held for the test' } : undefined;
+  expect((await adminApi(reporter, 'POST', `/agreements/${agreement}/${action}`, body)).status).toBe(200);
+  await agreementInState(partner, agreement, action === 'suspend' ? 'suspended' : 'active');
+}
+
 /**
  * A later report may put a shop's operator at home in another region (another operator, or an
  * unregistered seller who moved). The region the shop was sent to lets go of its copy (with the
@@ -151,15 +190,7 @@ describe('a shop whose operator is at home in another region after a later repor
       TestNode,
     ];
     await connectAll([reporter, jiangxi, shandong]);
-    for (const home of [jiangxi, shandong]) {
-      const region = home.config.node.region;
-      await activeAgreement(reporter, home, {
-        scopes: [
-          { scope: 'shop.sync', from: REPORTER, to: region },
-          { scope: 'landing.result', from: region, to: REPORTER },
-        ],
-      });
-    }
+    for (const home of [jiangxi, shandong]) await syncBothWays(reporter, home);
   }, 90_000);
 
   afterAll(async () => {
@@ -388,21 +419,10 @@ describe('a landing result arriving after its shop changed (two real nodes)', ()
     (await adminApi<Landed[]>(reporter, 'GET', '/registry/landing')).json.find(
       (l) => l.shopId === shop.shopId,
     );
-  const setState = async (agreement: string, action: 'suspend' | 'resume', state: string) => {
-    const body = action === 'suspend' ? { reason: 'held for the test' } : undefined;
-    expect((await adminApi(reporter, 'POST', `/agreements/${agreement}/${action}`, body)).status).toBe(200);
-    await agreementInState(home, agreement, state);
-  };
-
   it('is kept as outdated, and the result of the new record replaces it', async () => {
     // Shops one way and results the other under two agreements, so that each can be held alone.
-    const shops = await activeAgreement(reporter, home, {
-      scopes: [{ scope: 'shop.sync', from: REPORTER, to: JIANGXI }],
-    });
-    const results = await activeAgreement(reporter, home, {
-      scopes: [{ scope: 'landing.result', from: JIANGXI, to: REPORTER }],
-    });
-    await setState(results, 'suspend', 'suspended');
+    const { shops, results } = await syncEachWayApart(reporter, home);
+    await holdAgreement(reporter, home, results, 'suspend');
 
     const company = newRegisterLine({
       creditCode: newCreditCode('360102'),
@@ -432,12 +452,12 @@ describe('a landing result arriving after its shop changed (two real nodes)', ()
     );
 
     // The shops held now, a later report renames the operator; then the results flow again.
-    await setState(shops, 'suspend', 'suspended');
+    await holdAgreement(reporter, home, shops, 'suspend');
     const renamed = { ...shop, operatorName: '南昌东湖二号商贸有限公司', reportPeriod: '2026-H2' };
     expect(
       (await uploadImport(reporter, 'shops', shopReportCsv([renamed]), { token: system.token })).json,
     ).toMatchObject({ updated: 1 });
-    await setState(results, 'resume', 'active');
+    await holdAgreement(reporter, home, results, 'resume');
     const late = await eventually(
       async () => {
         await adminApi(reporter, 'POST', '/registry/sync/pull');
@@ -448,7 +468,7 @@ describe('a landing result arriving after its shop changed (two real nodes)', ()
     );
     expect(late).toMatchObject({ outcome: 'matched', landedBy: JIANGXI, outdated: true });
 
-    await setState(shops, 'resume', 'active');
+    await holdAgreement(reporter, home, shops, 'resume');
     const current = await eventually(
       async () => {
         await adminApi(home, 'POST', '/registry/sync/pull');
@@ -480,33 +500,17 @@ describe('a landing result from a shop’s former home arriving after the move (
       TestNode,
     ];
     await connectAll([reporter, jiangxi, shandong]);
-    await activeAgreement(reporter, shandong, {
-      scopes: [
-        { scope: 'shop.sync', from: REPORTER, to: SHANDONG },
-        { scope: 'landing.result', from: SHANDONG, to: REPORTER },
-      ],
-    });
+    await syncBothWays(reporter, shandong);
   }, 90_000);
 
   afterAll(async () => {
     await Promise.all([reporter?.close(), jiangxi?.close(), shandong?.close()]);
   });
 
-  const setState = async (agreement: string, action: 'suspend' | 'resume', state: string) => {
-    const body = action === 'suspend' ? { reason: 'held for the test' } : undefined;
-    expect((await adminApi(reporter, 'POST', `/agreements/${agreement}/${action}`, body)).status).toBe(200);
-    await agreementInState(jiangxi, agreement, state);
-  };
-
   it('passes it over, keeping the new home’s result', async () => {
     // Jiangxi: shops one way and results the other under two agreements, each held in turn.
-    const shops = await activeAgreement(reporter, jiangxi, {
-      scopes: [{ scope: 'shop.sync', from: REPORTER, to: JIANGXI }],
-    });
-    const results = await activeAgreement(reporter, jiangxi, {
-      scopes: [{ scope: 'landing.result', from: JIANGXI, to: REPORTER }],
-    });
-    await setState(results, 'suspend', 'suspended');
+    const { shops, results } = await syncEachWayApart(reporter, jiangxi);
+    await holdAgreement(reporter, jiangxi, results, 'suspend');
     const system = await newUser(reporter, [Role.System]);
     const report = async (lines: ShopReportLine[]) =>
       expect(
@@ -528,7 +532,7 @@ describe('a landing result from a shop’s former home arriving after the move (
       "Jiangxi's landing",
     );
     // Jiangxi hears no more; the shop's operator is a Shandong business now, landed there.
-    await setState(shops, 'suspend', 'suspended');
+    await holdAgreement(reporter, jiangxi, shops, 'suspend');
     await report([
       {
         ...shop,
@@ -555,7 +559,7 @@ describe('a landing result from a shop’s former home arriving after the move (
     );
 
     // Jiangxi's result of the shop as it was comes now.
-    await setState(results, 'resume', 'active');
+    await holdAgreement(reporter, jiangxi, results, 'resume');
     await eventually(
       async () => {
         await adminApi(reporter, 'POST', '/registry/sync/pull');

@@ -1,6 +1,7 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { FederationTransport, QueryClient } from '@regulink/federation';
 import { bootNodes, connectAll } from '../support/federation';
+import { closedWithin, rawConnection } from '../support/sockets';
 import type { TestNode } from '../support/test-node';
 
 /**
@@ -34,28 +35,6 @@ describe('TCP client (two real nodes)', () => {
     for (const tcp of transport.clients.values()) expect(tcp.routingMap.size).toBe(0);
   });
 });
-
-/** Whether a connection is closed by the other end within `ms`. */
-function closedWithin(socket: Socket, ms: number): Promise<boolean> {
-  if (socket.destroyed) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-async function rawConnection(node: TestNode): Promise<Socket> {
-  const socket = connect(node.config.federation.port, node.config.federation.host);
-  socket.on('error', () => {});
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  return socket;
-}
 
 /**
  * The federation port is open to whoever reaches it, before any signature is checked: it must not
@@ -131,19 +110,7 @@ describe('TCP listener share of one address (two real nodes, 2 connections per a
   });
 
   /** A connection from another loopback address than the nodes' own (127.0.0.1). */
-  async function from(localAddress: string): Promise<Socket> {
-    const socket = connect({
-      port: nodes[1]!.config.federation.port,
-      host: nodes[1]!.config.federation.host,
-      localAddress,
-    });
-    socket.on('error', () => {});
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    return socket;
-  }
+  const from = (localAddress: string) => rawConnection(nodes[1]!, localAddress);
 
   it('lets one client take no more than its share, even sending a byte now and then, and others still in', async () => {
     const held = [await from('127.0.0.2'), await from('127.0.0.2')];
