@@ -319,14 +319,21 @@ describe('managing accounts (real node, real PostgreSQL)', () => {
         patch(second.id, { disabled: true }, admin),
         patch(first, { disabled: true }, second.token),
       ]);
-      expect([a.status, b.status].sort()).toEqual([200, 409]);
+      // One goes through. The other is refused as the last administrator (409) when both were
+      // admitted before either committed, or its caller's token is already refused (401: its
+      // account was disabled by the one that went through first).
+      expect([a.status, b.status].sort()).toContainEqual(200);
+      expect([
+        [200, 409],
+        [200, 401],
+      ]).toContainEqual([a.status, b.status].sort());
       const [{ n }] = (await sql<{ n: string }>(
         node,
         `SELECT count(*) AS n FROM app_user WHERE 'admin' = ANY(roles) AND disabled_at IS NULL`,
       )) as [{ n: string }];
       expect(Number(n)).toBe(1);
       // Back to the bootstrap administrator signed in and enabled.
-      if (a.status === 409) {
+      if (a.status !== 200) {
         expect((await patch(first, { disabled: false }, second.token)).status).toBe(200);
         admin = await node.adminToken();
       }

@@ -27,6 +27,34 @@ interface Landed {
 }
 
 /**
+ * A company on `home`'s register, and a shop that `reporter`'s platform reports for it with its
+ * name, code and registered address.
+ */
+async function companyWithShop(
+  home: TestNode,
+  reporter: TestNode,
+  company: { division: string; name: string; address: string },
+): Promise<{ company: ReturnType<typeof newRegisterLine>; shop: ShopReportLine }> {
+  const entity = newRegisterLine({
+    creditCode: newCreditCode(company.division),
+    name: company.name,
+    registeredAddress: company.address,
+    divisionCode: company.division,
+  });
+  const homeSystem = await newUser(home, [Role.System]);
+  await uploadImport(home, 'entities', registerCsv([entity]), { token: homeSystem.token });
+  const shop = newShopLine({
+    operatorCreditCode: entity.creditCode,
+    operatorName: entity.name,
+    operatingAddress: entity.registeredAddress,
+    operatingDivisionCode: company.division,
+  });
+  const system = await newUser(reporter, [Role.System]);
+  await uploadImport(reporter, 'shops', shopReportCsv([shop]), { token: system.token });
+  return { company: entity, shop };
+}
+
+/**
  * A province's node lands its own platform's shops until the node of one of its cities joins:
  * from then on the city lands the shops at home there, and its results are the ones the province
  * shows. A shop that changes has its result shown as outdated until the new one is in.
@@ -49,25 +77,14 @@ describe('landing results when the home of a shop changes (two real nodes)', () 
     );
 
   it("takes the city's result over the province's own once the city's node joins, and marks a changed shop's result outdated", async () => {
-    // A Hangzhou company, on the city's register only.
-    const company = newRegisterLine({
-      creditCode: newCreditCode('330106'),
+    // A Hangzhou company, on the city's register only; the province's platform reports its shop.
+    // With no city node yet, the province lands it.
+    const { company, shop } = await companyWithShop(city, province, {
+      division: '330106',
       name: '杭州西湖一号网络科技有限公司',
-      registeredAddress: '浙江省杭州市西湖区文三路1号',
-      divisionCode: '330106',
-    });
-    const citySystem = await newUser(city, [Role.System]);
-    await uploadImport(city, 'entities', registerCsv([company]), { token: citySystem.token });
-
-    // The province's platform reports its shop; with no city node yet, the province lands it.
-    const shop = newShopLine({
-      operatorCreditCode: company.creditCode,
-      operatorName: company.name,
-      operatingAddress: company.registeredAddress,
-      operatingDivisionCode: '330106',
+      address: '浙江省杭州市西湖区文三路1号',
     });
     const system = await newUser(province, [Role.System]);
-    await uploadImport(province, 'shops', shopReportCsv([shop]), { token: system.token });
     expect(await eventually(() => landing(shop), 15_000, 'the province landing it')).toMatchObject({
       outcome: 'not-found',
       landedBy: null,
@@ -424,22 +441,12 @@ describe('a landing result arriving after its shop changed (two real nodes)', ()
     const { shops, results } = await syncEachWayApart(reporter, home);
     await holdAgreement(reporter, home, results, 'suspend');
 
-    const company = newRegisterLine({
-      creditCode: newCreditCode('360102'),
+    const { shop } = await companyWithShop(home, reporter, {
+      division: '360102',
       name: '南昌东湖一号商贸有限公司',
-      registeredAddress: '江西省南昌市东湖区八一大道9号',
-      divisionCode: '360102',
-    });
-    const homeSystem = await newUser(home, [Role.System]);
-    await uploadImport(home, 'entities', registerCsv([company]), { token: homeSystem.token });
-    const shop = newShopLine({
-      operatorCreditCode: company.creditCode,
-      operatorName: company.name,
-      operatingAddress: company.registeredAddress,
-      operatingDivisionCode: '360102',
+      address: '江西省南昌市东湖区八一大道9号',
     });
     const system = await newUser(reporter, [Role.System]);
-    await uploadImport(reporter, 'shops', shopReportCsv([shop]), { token: system.token });
     // The home node receives and lands it; its result waits.
     await eventually(
       async () => {
