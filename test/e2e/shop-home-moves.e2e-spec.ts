@@ -297,6 +297,17 @@ describe('a shop whose operator is at home in another region after a later repor
     );
     expect(await heldAt(jiangxi)).toEqual([staying.shopId]);
     expect(await heldAt(shandong)).toEqual([moving.shopId, person.shopId].sort());
+    // Asked for the evidence of a shop it let go of, Jiangxi says so.
+    const evidence = await adminApi<{ code: string; message: string }>(
+      jiangxi,
+      'GET',
+      `/registry/evidence/shop?${new URLSearchParams({ platform: moving.platform, url: moving.shopUrl })}`,
+    );
+    expect(evidence.status).toBe(404);
+    expect(evidence.json).toMatchObject({
+      code: 'EVIDENCE_NOT_FOUND',
+      message: expect.stringContaining('withdrawn'),
+    });
     // Jiangxi's own results for the two are kept, as what it answered then, marked outdated.
     const kept = await sql<{ url: string; outdated: boolean }>(
       jiangxi,

@@ -25,6 +25,20 @@ export class EvidenceRepository {
     return rows[0];
   }
 
+  /**
+   * Whether a result was landed here for a shop no longer held: one its reporting region withdrew
+   * (its operator no longer at home here), the result kept as what this node answered.
+   */
+  async landedThenWithdrawn(platform: string, url: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM registry_landing l
+        WHERE l.platform = $1 AND l.url = $2 AND l.landed_by IS NULL
+          AND NOT EXISTS (SELECT 1 FROM registry_shop s WHERE s.platform = l.platform AND s.url = l.url)`,
+      [platform, url],
+    );
+    return rows.length > 0;
+  }
+
   /** A landing result returned by another region (not one landed here), by platform and keyed URL. */
   async returnedLanding(platform: string, url: string): Promise<HeldRecord | undefined> {
     const rows: HeldRecord[] = await this.dataSource.query(

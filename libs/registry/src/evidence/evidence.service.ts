@@ -37,7 +37,15 @@ export class EvidenceService {
   async shop(platform: string, url: string): Promise<EvidenceBundle> {
     const missing = (shown: string) => `no shop ${platform} ${shown} was received from another region`;
     const key = shopKeyUrl(url, missing(url));
-    return this.bundle('shop', await this.held.receivedShop(platform, key), missing(key));
+    const held = await this.held.receivedShop(platform, key);
+    if (!held && (await this.held.landedThenWithdrawn(platform, key))) {
+      throw new RegistryException(
+        RegistryErrorCode.EvidenceNotFound,
+        `shop ${platform} ${key} is no longer held here: it was received and landed, then withdrawn by ` +
+          'its reporting region (its operator is no longer at home in this region); that region holds its evidence',
+      );
+    }
+    return this.bundle('shop', held, missing(key));
   }
 
   /** The evidence of a landing result returned by the node of the shop's home region; `url` as for shop. */
