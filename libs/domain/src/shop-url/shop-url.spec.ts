@@ -189,6 +189,17 @@ describe('the big platforms share links', () => {
     );
   });
 
+  it('are the shop on a Taobao or Tmall shop’s mobile host too', () => {
+    same('https://shop578312.m.taobao.com/?ut_sk=1.x', 'https://shop578312.taobao.com/');
+    same('https://brand.m.tmall.com/', 'https://brand.tmall.com');
+    // Not the platform's own m. site, nor another site's.
+    expect(normalizeShopUrl('https://m.taobao.com/')).toEqual({ status: 'valid', url: 'https://taobao.com' });
+    expect(normalizeShopUrl('https://shop1.m.example.com/')).toEqual({
+      status: 'valid',
+      url: 'https://shop1.m.example.com',
+    });
+  });
+
   it('strip a platform own parameters on its own sites only, where elsewhere they may name the shop', () => {
     expect(normalizeShopUrl('https://shop.example.com/store?un=42&cu=7')).toEqual({
       status: 'valid',

@@ -50,6 +50,12 @@ const PLATFORM_TRACKING: readonly { readonly sites: readonly string[]; readonly 
 /** Leading host labels that name the same site in another form (desktop `www.`, mobile `m.`, `wap.`). */
 const SAME_SITE_LABELS = /^(?:www|m|wap)\./;
 
+/**
+ * A shop's mobile host on Taobao and Tmall, the `m.` under the shop's own label
+ * (`shop123.m.taobao.com`, `brand.m.tmall.com`): the same shop as without it.
+ */
+const MOBILE_SHOP_HOST = /^([^.]+)\.m(\.(?:taobao|tmall)\.com)$/;
+
 /** Either scheme's default port: once http and https are one, both are defaults. */
 const DEFAULT_PORTS: ReadonlySet<string> = new Set(['80', '443']);
 
@@ -89,7 +95,8 @@ function malformed(reason: string): ShopUrlParse {
 /**
  * Normalizes a shop URL (店铺网址) as a platform reports it, so that the same shop written several
  * ways is one shop: full-width forms become half-width, a missing scheme is https, http and https
- * are one, the host is lower-case without a leading `www.`, `m.` or `wap.`, default ports,
+ * are one, the host is lower-case without a leading `www.`, `m.` or `wap.` (nor the `m.` of a
+ * Taobao or Tmall shop's mobile host), default ports,
  * fragments (but a single-page shop's route, `#/…` or `#!/…`, normalized as a path and query),
  * trailing slashes and tracking parameters go, the other query parameters are sorted, and
  * percent-encoding is as the WHATWG URL parser leaves it (with upper-case hex in the path).
@@ -122,6 +129,7 @@ export function normalizeShopUrl(input: string): ShopUrlParse {
     while (SAME_SITE_LABELS.test(host) && host.replace(SAME_SITE_LABELS, '').includes('.')) {
       host = host.replace(SAME_SITE_LABELS, '');
     }
+    host = host.replace(MOBILE_SHOP_HOST, '$1$2');
   }
   const port = DEFAULT_PORTS.has(url.port) ? '' : url.port;
   const path = normalizePath(url.pathname);
