@@ -113,6 +113,8 @@ describe('resolving a shop reported in another region (three real nodes)', () =>
     const fullWidth = [...shop.shopId].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join('');
     for (const query of [
       { shopUrl: shop.shopUrl, platform: '拼多多网' },
+      // The share text an app gives, pasted whole.
+      { shopUrl: `【拼多多】${shop.shopUrl}?utm_source=wechat 「${shop.shopName}」点击链接直接打开` },
       { platform: '拼多多', shopId: fullWidth },
     ]) {
       const found = await resolve({ ...query, ...WHY });

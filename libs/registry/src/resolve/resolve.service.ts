@@ -118,6 +118,15 @@ const DEFAULT_DEADLINE_MS = 5000;
 /** The least time a second hop (a shop's operator at its home) is given, whatever is left. */
 const MIN_DEADLINE_MS = 500;
 
+/**
+ * The link in what an officer pasted: a platform app's share text holds it among words
+ * (`【淘宝】https://shop1.taobao.com/?… 「店名」`); a link alone is as given.
+ */
+function linkIn(pasted: string): string {
+  const link = /https?:\/\/[^\s「」【】“”"'<>]+/i.exec(pasted);
+  return link && link[0] !== pasted.trim() ? link[0] : pasted;
+}
+
 /** A region asked that gave no answer in time (down, or too slow). */
 function isMissing(answer: RegionAnswer): boolean {
   return answer.status === 'unreachable' || answer.status === 'timeout';
@@ -356,7 +365,7 @@ export class ResolveService {
       return { kind: 'credit-code', creditCode: parsed.code, division: parsed.divisionCode, warning };
     }
     if (dto.shopUrl !== undefined) {
-      const parsed = normalizeShopUrl(dto.shopUrl);
+      const parsed = normalizeShopUrl(linkIn(dto.shopUrl));
       if (parsed.status !== 'valid') throw invalid(`shopUrl ${parsed.reason}`);
       return { kind: 'shop-url', url: parsed.url, platform: dto.platform?.trim() || null };
     }
