@@ -4,6 +4,7 @@ import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market
 import { newShopLine, shopReportCsv } from '../factories/shop-report.factory';
 import { newUser, type TestUser } from '../factories/user.factory';
 import { activeAgreement, adminApi } from '../support/agreements';
+import type { ResolveResult } from '../support/resolve';
 import { bootNodes, connectAll } from '../support/federation';
 import { uploadImport } from '../support/imports';
 import type { TestNode } from '../support/test-node';
@@ -11,24 +12,6 @@ import type { TestNode } from '../support/test-node';
 const A = '330000'; // where the officer works
 const B = '370000'; // where the platform reports its shops
 const D = '440000'; // where the shop's operator is registered
-
-interface RegionAnswer {
-  region: string;
-  status: string;
-  code: string | null;
-  reason: string | null;
-  provenance: { signedBy: string; verified: boolean } | null;
-  entities: Record<string, unknown>[];
-  shops: Record<string, unknown>[];
-}
-
-interface ResolveResult {
-  answers: RegionAnswer[];
-  missing: string[];
-  warnings: string[];
-  code?: string;
-  message?: string;
-}
 
 const WHY = { purpose: 'complaint-handling', caseReference: '杭市监投〔2026〕301号' };
 

@@ -18,6 +18,7 @@ import {
   type AgreementView,
   type GrantSpec,
 } from '../support/agreements';
+import type { RegionAnswer, ResolveResult } from '../support/resolve';
 import { bootNodes, connectAll, eventually } from '../support/federation';
 import { uploadImport } from '../support/imports';
 import { sql, type TestNode } from '../support/test-node';
@@ -27,25 +28,6 @@ const B = '370000';
 const C = '350000';
 const D = '440000';
 const E = '410000'; // a peer with no agreement
-
-interface RegionAnswer {
-  region: string;
-  status: string;
-  code: string | null;
-  provenance: { signedBy: string; agreement: string | null; digest: string | null; verified: boolean } | null;
-  entities: Record<string, unknown>[];
-  more: boolean;
-  shops: (Record<string, unknown> & {
-    provenance: Record<string, unknown>;
-    landing: (Record<string, unknown> & { provenance: Record<string, unknown> }) | null;
-  })[];
-}
-
-interface ResolveResult {
-  request: string;
-  answers: RegionAnswer[];
-  missing: string[];
-}
 
 interface Lookup {
   direction: string;
@@ -117,7 +99,7 @@ describe('resolving shops and entities across regions (five real nodes)', () => 
 
   const resolve = async (body: Record<string, unknown>, user: TestUser = officer) => {
     const response = await a.request('POST', '/resolve', { token: user.token, body });
-    return { status: response.status, json: (await response.json()) as ResolveResult & { code?: string } };
+    return { status: response.status, json: (await response.json()) as ResolveResult };
   };
   const lookupsAt = async (node: TestNode, query: string) =>
     (await adminApi<Lookup[]>(node, 'GET', `/resolve/lookups?${query}`)).json;

@@ -71,10 +71,7 @@ describe('landing results when the home of a shop changes (two real nodes)', () 
     await Promise.all([province?.close(), city?.close()]);
   });
 
-  const landing = async (shop: ShopReportLine) =>
-    (await adminApi<Landed[]>(province, 'GET', '/registry/landing')).json.find(
-      (l) => l.shopId === shop.shopId,
-    );
+  const landing = (shop: ShopReportLine) => resultAt(province, shop);
 
   it("takes the city's result over the province's own once the city's node joins, and marks a changed shop's result outdated", async () => {
     // A Hangzhou company, on the city's register only; the province's platform reports its shop.
@@ -149,6 +146,13 @@ describe('landing results when the home of a shop changes (two real nodes)', () 
 const REPORTER = '330000'; // the platform's region
 const JIANGXI = '360000';
 const SHANDONG = '370000';
+
+/** The landing result `node` holds for a shop, as its list shows it. */
+async function resultAt(node: TestNode, shop: ShopReportLine): Promise<Landed | undefined> {
+  return (await adminApi<Landed[]>(node, 'GET', '/registry/landing')).json.find(
+    (l) => l.shopId === shop.shopId,
+  );
+}
 
 /** Shops from the reporting region to `home`, and its landing results back, under one agreement. */
 function syncBothWays(reporter: TestNode, home: TestNode): Promise<string> {
@@ -443,10 +447,7 @@ describe('a landing result arriving after its shop changed (two real nodes)', ()
     await Promise.all([reporter?.close(), home?.close()]);
   });
 
-  const landing = async (shop: ShopReportLine) =>
-    (await adminApi<Landed[]>(reporter, 'GET', '/registry/landing')).json.find(
-      (l) => l.shopId === shop.shopId,
-    );
+  const landing = (shop: ShopReportLine) => resultAt(reporter, shop);
   it('is kept as outdated, and the result of the new record replaces it', async () => {
     // Shops one way and results the other under two agreements, so that each can be held alone.
     const { shops, results } = await syncEachWayApart(reporter, home);
@@ -561,10 +562,7 @@ describe('a landing result from a shop’s former home arriving after the move (
         reportPeriod: '2026-H2',
       },
     ]);
-    const landed = async () =>
-      (await adminApi<Landed[]>(reporter, 'GET', '/registry/landing')).json.find(
-        (l) => l.shopId === shop.shopId,
-      );
+    const landed = () => resultAt(reporter, shop);
     await eventually(
       async () => {
         await adminApi(shandong, 'POST', '/registry/sync/pull');

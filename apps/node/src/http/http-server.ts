@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { requestContext } from '../logging/request-context';
 import { CORRELATION_HEADER } from './correlation';
-import { addRequestSchemas, describeParameterDtos } from './request-schemas';
+import { addRequestSchemas, describeParameterDtos, schemasFromRules } from './request-schemas';
 
 /** Largest JSON body the API accepts; bulk data arrives as streamed imports, not JSON bodies. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -39,7 +39,8 @@ export function configureHttpServer(app: NestFastifyApplication): void {
     requestContext.run({ correlationId: request.id }, done);
   });
 
-  describeParameterDtos(app);
+  const fromRules = schemasFromRules();
+  describeParameterDtos(app, fromRules);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -49,6 +50,6 @@ export function configureHttpServer(app: NestFastifyApplication): void {
       .addBearerAuth()
       .build(),
   );
-  addRequestSchemas(document);
+  addRequestSchemas(document, fromRules);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
 }

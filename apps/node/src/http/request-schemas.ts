@@ -38,8 +38,7 @@ const CUSTOM_RULES: Record<string, (constraints: readonly unknown[]) => RuleSche
  * object there. Every schema the document has, and every schema those refer to, is described by
  * its rules; what `@ApiProperty` says (descriptions, examples) is kept over them.
  */
-export function addRequestSchemas(document: OpenAPIObject): void {
-  const fromRules = schemasFromRules();
+export function addRequestSchemas(document: OpenAPIObject, fromRules: Record<string, Schema>): void {
   const schemas = ((document.components ??= {}).schemas ??= {}) as Record<string, Schema>;
   const pending = Object.keys(schemas);
   const done = new Set<string>();
@@ -58,8 +57,7 @@ export function addRequestSchemas(document: OpenAPIObject): void {
  * lists a DTO's properties as parameters only as far as `@ApiProperty` describes them. Properties
  * described already are left as they are.
  */
-export function describeParameterDtos(app: INestApplication): void {
-  const fromRules = schemasFromRules();
+export function describeParameterDtos(app: INestApplication, fromRules: Record<string, Schema>): void {
   for (const dto of parameterDtos(app)) {
     const rules = fromRules[dto.name];
     const described = new Set(
@@ -120,8 +118,11 @@ function parameterDtos(app: INestApplication): Set<DtoClass> {
   return dtos;
 }
 
-/** What the rules (class-validator) of every class say, as JSON Schemas by class name. */
-function schemasFromRules(): Record<string, Schema> {
+/**
+ * What the rules (class-validator) of every class say, as JSON Schemas by class name: made once,
+ * for both the parameters and the request bodies of the document.
+ */
+export function schemasFromRules(): Record<string, Schema> {
   return validationMetadatasToSchemas({
     classTransformerMetadataStorage: defaultMetadataStorage,
     refPointerPrefix: '#/components/schemas/',

@@ -246,8 +246,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
    * is this node's own, no peer is called), so that it goes shortly after the resume.
    */
   private heldUntil(): Date {
-    const wait = Math.min(HELD_RECHECK_MS, this.config.federation.retryMaxMs);
-    return new Date(this.clock.now().getTime() + Math.round(wait / 2 + Math.random() * (wait / 2)));
+    return this.jittered(Math.min(HELD_RECHECK_MS, this.config.federation.retryMaxMs));
   }
 
   /**
@@ -256,9 +255,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
    */
   private retryAt(attempts: number): Date {
     const { retryBaseMs, retryMaxMs } = this.config.federation;
-    const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempts - 1));
-    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-    return new Date(this.clock.now().getTime() + delay);
+    return this.jittered(Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempts - 1)));
+  }
+
+  /** A moment between half and all of `ceiling` ms from now, on the node's clock. */
+  private jittered(ceiling: number): Date {
+    return new Date(this.clock.now().getTime() + Math.round(ceiling / 2 + Math.random() * (ceiling / 2)));
   }
 
   private record(

@@ -63,10 +63,11 @@ export class LandingFeed implements RecordFeed {
     const shapes = records.map((record) => recordShapeProblem(LandingSyncRecordDto, record));
     const valid = records.filter((_, i) => shapes[i] === null) as LandingSyncRecordDto[];
     const homes = await this.shops.homes(valid);
-    const elsewhere = valid.filter((r) => {
+    const atHomeThere = (r: LandingSyncRecordDto) => {
       const home = homes.get(shopKey(r.platform, r.url));
-      return home !== undefined && (!home || regionHolding(home, regions) !== from);
-    });
+      return !!home && regionHolding(home, regions) === from;
+    };
+    const elsewhere = valid.filter((r) => homes.has(shopKey(r.platform, r.url)) && !atHomeThere(r));
     const former =
       elsewhere.length > 0 ? await this.shops.formerHomes(elsewhere) : new Map<string, string[]>();
     return records.map((record, i) => {
@@ -75,8 +76,7 @@ export class LandingFeed implements RecordFeed {
       if (result.landedBy !== from) return `landedBy is ${result.landedBy}, but the batch is from ${from}`;
       const key = shopKey(result.platform, result.url);
       if (!homes.has(key)) return 'no shop reported here has this platform and URL';
-      const home = homes.get(key);
-      if (home && regionHolding(home, regions) === from) return null;
+      if (atHomeThere(result)) return null;
       // A result from a region the shop has moved away from, sent before it knew: of no use now,
       // and no fault of the sender's.
       if ((former.get(key) ?? []).some((division) => regionHolding(division, regions) === from))
