@@ -35,6 +35,7 @@ import { ShopDepartures1796319000000 } from './1796319000000-ShopDepartures';
 import { ShopDepartureSeq1796319100000 } from './1796319100000-ShopDepartureSeq';
 import { SignInFailures1796319200000 } from './1796319200000-SignInFailures';
 import { ShopDepartureShopIndex1796319300000 } from './1796319300000-ShopDepartureShopIndex';
+import { ShopIdIndex1796319400000 } from './1796319400000-ShopIdIndex';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -79,4 +80,5 @@ export const MIGRATIONS = [
   ShopDepartureSeq1796319100000,
   SignInFailures1796319200000,
   ShopDepartureShopIndex1796319300000,
+  ShopIdIndex1796319400000,
 ];

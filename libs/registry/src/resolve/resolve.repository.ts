@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { nameGrams } from '@regulink/domain';
+import { nameGrams, samePlatform } from '@regulink/domain';
 import { runPrepared, TableStatistics, WriteBatcher, type PreparedStatement } from '@regulink/persistence';
 import { ResolveLookupEntity } from './resolve-lookup.entity';
 import { ResolveReferenceEntity } from './resolve-reference.entity';
@@ -104,13 +104,20 @@ const SHOPS_OF_ENTITY = `(s.platform, s.url) IN (SELECT platform, url FROM regis
                                UNION SELECT platform, url FROM registry_landing WHERE credit_code = $1)`;
 
 /** Shops found, one more than a lookup returns: that one only says there are more (see found). */
-function shopsWhere(where: string): string {
+function shopsWhere(where: string, limit = SHOP_HITS + 1): string {
   return `SELECT ${SHOP_COLUMNS}
             FROM registry_shop s LEFT JOIN registry_landing l ON l.platform = s.platform AND l.url = s.url
            WHERE ${where}
            ORDER BY s.platform, s.url
-           LIMIT ${SHOP_HITS + 1}`;
+           LIMIT ${limit}`;
 }
+
+/**
+ * Most shops of one URL, or of one shop id, read to keep those of the platform asked: platforms
+ * are compared by what their names mean (`samePlatform`), which SQL does not know. Shops of
+ * different platforms rarely share an id, and the same URL is one shop but for the platform's name.
+ */
+const SAME_KEY_ROWS = 1000;
 
 /** What a lookup returns of `rows` fetched with one extra, and whether there were more than it returns. */
 function found<T>(rows: readonly T[], limit: number): { rows: T[]; more: boolean } {
@@ -333,12 +340,14 @@ export class ResolveRepository {
   }
 
   /** Shops held here at this normalized URL (on any platform, or on `platform`). */
+  /** The shops held at the normalized `url`, of the platform named (however it is written) when one is. */
   shopsByUrl(url: string, platform: string | null): Promise<ShopsFound> {
-    return this.shops('s.url = $1 AND ($2::varchar IS NULL OR s.platform = $2)', [url, platform]);
+    return this.shopsOf(platform, 's.url = $1', url);
   }
 
+  /** The shops held with the id `shopId` on the platform named, however either side writes its name. */
   shopsById(platform: string, shopId: string): Promise<ShopsFound> {
-    return this.shops('s.platform = $1 AND s.shop_id = $2', [platform, shopId]);
+    return this.shopsOf(platform, 's.shop_id = $1', shopId);
   }
 
   /** The entity `creditCode` held here, and the shops held here that it operates (by its code or by landing). */
@@ -352,12 +361,11 @@ export class ResolveRepository {
     return { entities: row!.entities, shops, more };
   }
 
-  private async shops(where: string, params: unknown[]): Promise<ShopsFound> {
-    const { rows: shops, more } = found<ShopRow>(
-      await this.dataSource.query(shopsWhere(where), params),
-      SHOP_HITS,
-    );
-    return { shops, more };
+  private async shopsOf(platform: string | null, where: string, value: string): Promise<ShopsFound> {
+    const rows: ShopRow[] = await this.dataSource.query(shopsWhere(where, SAME_KEY_ROWS + 1), [value]);
+    const ofPlatform = platform === null ? rows : rows.filter((row) => samePlatform(row.platform, platform));
+    const { rows: shops, more } = found(ofPlatform, SHOP_HITS);
+    return { shops, more: more || rows.length > SAME_KEY_ROWS };
   }
 
   /**

@@ -17,6 +17,7 @@ export class ShopEntity extends ImportedRow {
   url!: string;
 
   /** The shop's identifier on the platform. */
+  @Index('ix_registry_shop_shop_id')
   @Column('varchar', { name: 'shop_id', length: 128 })
   shopId!: string;
 

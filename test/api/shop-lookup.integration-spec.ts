@@ -1,0 +1,75 @@
+import { Role } from '@regulink/access';
+import { newShopLine, shopReportCsv } from '../factories/shop-report.factory';
+import { newUser, type TestUser } from '../factories/user.factory';
+import { uploadImport } from '../support/imports';
+import type { ResolveResult } from '../support/resolve';
+import { bootTestNode, type TestNode } from '../support/test-node';
+
+const WHY = { purpose: 'case-investigation', caseReference: '杭市监案〔2026〕205号' };
+
+/**
+ * An officer looks a shop up by its platform and shop id, or its URL and platform, writing the
+ * platform as the officer knows it, not as the platform named itself in its report.
+ */
+describe('shop lookups by platform (real node, real PostgreSQL)', () => {
+  let node: TestNode;
+  let officer: TestUser;
+  // The same shop id on two platforms: each lookup must find its own platform's shop only.
+  const taobao = newShopLine({ platform: '淘宝网', shopId: '57301122' });
+  const jd = newShopLine({ platform: '京东商城', shopId: '57301122' });
+  const other = newShopLine({ platform: '示例电商平台' });
+
+  beforeAll(async () => {
+    node = await bootTestNode({ REGULINK_REGION: '330000' });
+    officer = await newUser(node, [Role.Officer]);
+    const system = await newUser(node, [Role.System]);
+    const report = await uploadImport(node, 'shops', shopReportCsv([taobao, jd, other]), {
+      token: system.token,
+    });
+    expect(report.json).toMatchObject({ accepted: 3, rejected: 0 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await node?.close();
+  });
+
+  const shopsFound = async (query: Record<string, string>) => {
+    const response = await node.request('POST', '/resolve', {
+      token: officer.token,
+      body: { ...query, ...WHY },
+    });
+    expect(response.status).toBe(200);
+    const result = (await response.json()) as ResolveResult;
+    return result.answers[0]!.shops.map((shop) => `${shop.platform} ${shop.shopId as string}`);
+  };
+
+  it.each(['淘宝网', '淘宝', 'Taobao', ' 手机淘宝 ', 'ＴＡＯＢＡＯ'])(
+    'finds the Taobao shop by its id with the platform written %p',
+    async (platform) => {
+      expect(await shopsFound({ platform, shopId: '57301122' })).toEqual(['淘宝网 57301122']);
+    },
+  );
+
+  it.each(['京东', 'JD', '京东商城'])(
+    'finds the JD shop by the same id with the platform written %p',
+    async (platform) => {
+      expect(await shopsFound({ platform, shopId: '５７３０１１２２' })).toEqual(['京东商城 57301122']);
+    },
+  );
+
+  it('finds a shop of a platform it has no names for, its name written without the generic ending', async () => {
+    expect(await shopsFound({ platform: '示例电商', shopId: other.shopId })).toEqual([
+      `示例电商平台 ${other.shopId}`,
+    ]);
+  });
+
+  it('finds nothing on another platform, or for an id no shop has', async () => {
+    expect(await shopsFound({ platform: '拼多多', shopId: '57301122' })).toEqual([]);
+    expect(await shopsFound({ platform: '淘宝', shopId: '57301123' })).toEqual([]);
+  });
+
+  it('narrows a URL by the platform however it is written, and does not let a wrong one hide the shop', async () => {
+    expect(await shopsFound({ shopUrl: taobao.shopUrl, platform: 'taobao' })).toEqual(['淘宝网 57301122']);
+    expect(await shopsFound({ shopUrl: taobao.shopUrl, platform: '天猫' })).toEqual(['淘宝网 57301122']);
+  });
+});
