@@ -36,6 +36,7 @@ import { ShopDepartureSeq1796319100000 } from './1796319100000-ShopDepartureSeq'
 import { SignInFailures1796319200000 } from './1796319200000-SignInFailures';
 import { ShopDepartureShopIndex1796319300000 } from './1796319300000-ShopDepartureShopIndex';
 import { ShopIdIndex1796319400000 } from './1796319400000-ShopIdIndex';
+import { LandingFollowsRegister1796319500000 } from './1796319500000-LandingFollowsRegister';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -81,4 +82,5 @@ export const MIGRATIONS = [
   SignInFailures1796319200000,
   ShopDepartureShopIndex1796319300000,
   ShopIdIndex1796319400000,
+  LandingFollowsRegister1796319500000,
 ];

@@ -9,7 +9,12 @@ import {
 import { newUser, type TestUser } from '../factories/user.factory';
 import { eventually } from '../support/federation';
 import { uploadImport } from '../support/imports';
-import { bootTestNode, type TestNode } from '../support/test-node';
+import { bootTestNode, restartTestNode, sql, type TestNode } from '../support/test-node';
+
+/** When the results of these shops (by shop id) were landed, and their landing feed positions. */
+const RESULT_TIMES = `SELECT l.url, l.landed_at, l.change_seq
+  FROM registry_landing l JOIN registry_shop s ON s.platform = l.platform AND s.url = l.url
+ WHERE s.shop_id = ANY($1) ORDER BY l.url`;
 
 interface Landed {
   platform: string;
@@ -213,6 +218,116 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     expect((await byShop('mismatch')).get(shops.matched.shopId)).toMatchObject({ differing: ['name'] });
     expect(await run()).toEqual({ landed: 0, outcomes: {} });
     expect(await list('')).toHaveLength(10);
+  });
+
+  it('lands a shop again when the register entry it claims or landed on is registered or changes', async () => {
+    // Shops reported before their operators are on the register here: one by code, one by name.
+    const byCode = newRegisterLine({
+      name: '杭州后登记网络科技有限公司',
+      registeredAddress: '浙江省杭州市西湖区西溪路7号',
+    });
+    const byName = newRegisterLine({
+      name: '杭州后登记商行',
+      entityType: '个体工商户',
+      registeredAddress: '浙江省杭州市西湖区转塘街道3号',
+    });
+    const codeShop = newShopLine({
+      operatorCreditCode: byCode.creditCode,
+      operatorName: byCode.name,
+      operatingAddress: byCode.registeredAddress,
+    });
+    const nameShop = newShopLine({
+      operatorCreditCode: '',
+      operatorRegistrationNumber: newRegistrationNumber(),
+      operatorName: '杭州 后登记商行',
+      operatingAddress: byName.registeredAddress,
+    });
+    expect(
+      (await uploadImport(node, 'shops', shopReportCsv([codeShop, nameShop]), { token: system.token })).json,
+    ).toMatchObject({ accepted: 2 });
+    const resultOf = async (shop: { shopId: string }) =>
+      (await list('')).find((l) => l.shopId === shop.shopId);
+    const landedAs = (shop: { shopId: string }, outcome: string) =>
+      eventually(async () => {
+        const result = await resultOf(shop);
+        return result?.outcome === outcome ? result : undefined;
+      }, 15_000);
+    await landedAs(codeShop, 'not-found');
+    await landedAs(nameShop, 'not-found');
+
+    // The register's next update brings both entities: both shops land on them by themselves.
+    const register = (lines: ReturnType<typeof newRegisterLine>[]) =>
+      uploadImport(node, 'entities', registerCsv(lines), { token: system.token });
+    expect((await register([byCode, byName])).json).toMatchObject({ accepted: 2 });
+    expect(await landedAs(codeShop, 'matched')).toMatchObject({ creditCode: byCode.creditCode });
+    expect(await landedAs(nameShop, 'matched')).toMatchObject({ creditCode: byName.creditCode });
+
+    // A change landing does not look at (the business scope) leaves the results as they were sent:
+    // same landing time, same feed position.
+    const before = await sql<{ url: string; landed_at: Date; change_seq: string }>(node, RESULT_TIMES, [
+      [codeShop.shopId, nameShop.shopId],
+    ]);
+    expect(before).toHaveLength(2);
+    const rescoped = { ...byCode, businessScope: '网络销售', updatedAt: '2026-03-01T09:00:00+08:00' };
+    expect((await register([rescoped])).json).toMatchObject({ updated: 1 });
+    expect(await run()).toEqual({ landed: 0, outcomes: {} });
+    expect(await sql(node, RESULT_TIMES, [[codeShop.shopId, nameShop.shopId]])).toEqual(before);
+
+    // The operator is deregistered, the other is put on the abnormal list: their shops say so.
+    const deregistered = {
+      ...rescoped,
+      status: 'deregistered',
+      statusChangedOn: '2026-04-01',
+      updatedAt: '2026-04-01T09:00:00+08:00',
+    };
+    const listed = {
+      ...byName,
+      status: 'abnormal',
+      statusChangedOn: '2026-04-02',
+      updatedAt: '2026-04-02T09:00:00+08:00',
+    };
+    expect((await register([deregistered, listed])).json).toMatchObject({ updated: 2 });
+    expect(await landedAs(codeShop, 'deregistered')).toMatchObject({ creditCode: byCode.creditCode });
+    await eventually(async () => (await resultOf(nameShop))?.abnormal === true || undefined, 15_000);
+    expect(await resultOf(nameShop)).toMatchObject({ outcome: 'matched', creditCode: byName.creditCode });
+    // Each landed once more, not one round per entry: nothing is left to land.
+    expect(await run()).toEqual({ landed: 0, outcomes: {} });
+  });
+
+  it('lands the shops once more at the first start after an upgrade, sending only what changed', async () => {
+    // A shop whose operator is looked for by name and not found, landed by an older version:
+    // its result has no claimed name, and the landing cursor starts over (as the upgrade leaves it).
+    const shop = newShopLine({
+      operatorCreditCode: '',
+      operatorRegistrationNumber: newRegistrationNumber(),
+      operatorName: '杭州升级前商行',
+    });
+    await uploadImport(node, 'shops', shopReportCsv([shop]), { token: system.token });
+    await eventually(async () => (await list('')).find((l) => l.shopId === shop.shopId));
+    await sql(node, 'UPDATE registry_landing SET claimed_name_key = NULL, shop_seq = NULL');
+    const results = `SELECT platform, url, outcome, landed_at, change_seq FROM registry_landing ORDER BY platform, url`;
+    const before = await sql(node, results);
+
+    node = await restartTestNode(node);
+    const claimed = await eventually(async () => {
+      const [row] = await sql<{ claimed_name_key: string | null }>(
+        node,
+        `SELECT l.claimed_name_key FROM registry_landing l
+           JOIN registry_shop s ON s.platform = l.platform AND s.url = l.url WHERE s.shop_id = $1`,
+        [shop.shopId],
+      );
+      return row?.claimed_name_key ?? undefined;
+    }, 15_000);
+    expect(claimed).toBe('杭州升级前商行');
+    // Every result came out as it was: none has a new time or a new feed position.
+    expect(await sql(node, results)).toEqual(before);
+    // And the operator registered now reaches the shop by its name.
+    const operator = newRegisterLine({ name: '杭州升级前商行', entityType: '个体工商户' });
+    await uploadImport(node, 'entities', registerCsv([operator]), { token: system.token });
+    await eventually(async () => {
+      const result = (await list('')).find((l) => l.shopId === shop.shopId);
+      return result?.creditCode === operator.creditCode || undefined;
+    }, 15_000);
   });
 
   it('lets officers read the results but not run the landing', async () => {

@@ -347,6 +347,48 @@ describe('shop records to their home regions and landing results back (four real
     expect(cursor!.position).toBe(newest!.seq);
   }, 120_000);
 
+  it('returns a new result when the home register changes under a shop (with the agreements above)', async () => {
+    const operator = newRegisterLine({
+      creditCode: newCreditCode('370102'),
+      divisionCode: '370102',
+      name: '济南后注销网络科技有限公司',
+      registeredAddress: '山东省济南市历下区经十路9号',
+    });
+    await registerAt(b, [operator]);
+    const shop = newShopLine({
+      operatorCreditCode: operator.creditCode,
+      operatorName: operator.name,
+      operatingAddress: operator.registeredAddress,
+    });
+    const system = await newUser(a, [Role.System]);
+    await uploadImport(a, 'shops', shopReportCsv([shop]), { token: system.token });
+    const resultAtA = (outcome: string) =>
+      eventually(
+        async () =>
+          (await landedAt(a)).find(
+            (l) => l.shopId === shop.shopId && l.outcome === outcome && l.landedBy === B,
+          ),
+        30_000,
+        `a ${outcome} result from B`,
+      );
+    const first = await resultAtA('matched');
+
+    // B's register deregisters the operator: the platform region learns it without a new report.
+    const atHomeB = await newUser(b, [Role.System]);
+    const update = {
+      ...operator,
+      status: 'deregistered',
+      statusChangedOn: '2026-05-06',
+      updatedAt: '2026-05-06T10:00:00+08:00',
+    };
+    expect(
+      (await uploadImport(b, 'entities', registerCsv([update]), { token: atHomeB.token })).json,
+    ).toMatchObject({ updated: 1 });
+    const second = await resultAtA('deregistered');
+    expect(second).toMatchObject({ creditCode: operator.creditCode, reportedBy: null });
+    expect(second.batchId).not.toBe(first.batchId);
+  }, 60_000);
+
   it('signs records only with keys the agreement pins: after a key rotation, not until it is renewed', async () => {
     const agreement = await agree(b, {});
     const system = await newUser(a, [Role.System]);

@@ -13,6 +13,7 @@ import { ImportRejectionEntity } from './import/import-rejection.entity';
 import { ImportRunner } from './import/import-runner.service';
 import { ImportSeenEntity } from './import/import-seen.entity';
 import { ImportsController } from './import/imports.controller';
+import { LandingProgressEntity } from './landing/landing-progress.entity';
 import { LandingResultEntity } from './landing/landing-result.entity';
 import { LandingController } from './landing/landing.controller';
 import { LandingFeed } from './landing/landing-feed';
@@ -54,6 +55,7 @@ import { SyncService } from './sync/sync.service';
       ImportRejectionEntity,
       ImportSeenEntity,
       LandingResultEntity,
+      LandingProgressEntity,
       SyncBatchEntity,
       SyncCursorEntity,
       ResolveLookupEntity,

@@ -72,6 +72,15 @@ export class LandingResultEntity {
   @Column('bigint', { name: 'shop_seq', nullable: true })
   shopSeq!: string | null;
 
+  /**
+   * For a shop landed here by its operator's name (it claims no code, or one on no entry here):
+   * that name reduced for matching (normalizeEntityText), so that the shop is landed again when an
+   * entry of that name is registered or changes.
+   */
+  @Index('ix_registry_landing_claimed_name_key')
+  @Column('varchar', { name: 'claimed_name_key', length: 200, nullable: true })
+  claimedNameKey!: string | null;
+
   /** Position in this node's change feed: taken anew each time the result changes. */
   @Index('ix_registry_landing_change_seq')
   @Column('bigint', { name: 'change_seq', default: () => "nextval('registry_landing_change_seq')" })

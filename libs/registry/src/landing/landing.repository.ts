@@ -26,7 +26,28 @@ export interface LandingRow {
   readonly shopHash: string;
   /** For a shop landed here, its shop feed position. */
   readonly shopSeq?: string | null;
+  /** For a shop landed here by its operator's name, that name reduced for matching. */
+  readonly claimedNameKey?: string | null;
 }
+
+/** The shop columns landing reads, of `registry_shop s`. */
+const SHOP_TO_LAND = `s.platform, s.url, s.operator_name AS "operatorName", s.operator_credit_code AS "operatorCreditCode",
+  s.operating_address AS "operatingAddress", s.content_hash AS "contentHash", s.change_seq AS "changeSeq"`;
+
+/**
+ * Shops at home here: the home division under `$1`, not under any prefix of `$2` (peers inside
+ * this region). Written so that it cannot use the home-division index: walking the feed in order
+ * and filtering is cheap, sorting every shop at home here is not.
+ */
+const AT_HOME_HERE = `(s.home_division || '') LIKE $1 || '%'
+  AND NOT s.home_division LIKE ANY (SELECT p || '%' FROM unnest($2::text[]) AS p)`;
+
+/** A result landed here that says what the one held (landed here too, current) says. */
+const SAME_LOCAL_RESULT = `(registry_landing.landed_by IS NULL AND excluded.landed_by IS NULL AND NOT registry_landing.outdated
+  AND (registry_landing.outcome, registry_landing.credit_code, registry_landing.differing, registry_landing.candidates,
+       registry_landing.abnormal, registry_landing.shop_hash)
+      IS NOT DISTINCT FROM (excluded.outcome, excluded.credit_code, excluded.differing, excluded.candidates,
+       excluded.abnormal, excluded.shop_hash))`;
 
 /** Shops to land on the register, the register entries they may land on, and the results. */
 @Injectable()
@@ -55,8 +76,6 @@ export class LandingRepository {
    * Shops at home here (home division under `prefix`, not under any of `carvedOut`, the prefixes
    * of peers inside this region) that changed after shop feed position `after` and up to `until`,
    * in feed order.
-   * The home test is written so that it cannot use the home-division index: walking the feed in
-   * order and filtering is cheap, sorting every shop at home here is not.
    */
   async shopsToLand(
     prefix: string,
@@ -66,15 +85,79 @@ export class LandingRepository {
     limit: number,
   ): Promise<ShopToLand[]> {
     return this.dataSource.query(
-      `SELECT s.platform, s.url, s.operator_name AS "operatorName", s.operator_credit_code AS "operatorCreditCode",
-              s.operating_address AS "operatingAddress", s.content_hash AS "contentHash", s.change_seq AS "changeSeq"
+      `SELECT ${SHOP_TO_LAND}
          FROM registry_shop s
-        WHERE s.change_seq > $3::bigint AND s.change_seq <= $5::bigint
-          AND (s.home_division || '') LIKE $1 || '%'
-          AND NOT s.home_division LIKE ANY (SELECT p || '%' FROM unnest($2::text[]) AS p)
+        WHERE s.change_seq > $3::bigint AND s.change_seq <= $5::bigint AND ${AT_HOME_HERE}
         ORDER BY s.change_seq
         LIMIT $4`,
       [prefix, carvedOut, after, limit, until],
+    );
+  }
+
+  /** The newest register feed position: everything up to it has committed (register writers hold its lock). */
+  async newestEntry(): Promise<string> {
+    const rows: { seq: string | null }[] = await this.dataSource.query(
+      'SELECT max(change_seq) AS seq FROM registry_entity',
+    );
+    return rows[0]?.seq ?? '0';
+  }
+
+  /** How far landing has read the register feed. */
+  async registerProgress(): Promise<string> {
+    const rows: { position: string }[] = await this.dataSource.query(
+      `SELECT position FROM registry_landing_progress WHERE feed = 'register'`,
+    );
+    return rows[0]?.position ?? '0';
+  }
+
+  /** Records that landing has read the register feed up to `position` (never backwards). */
+  async saveRegisterProgress(position: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO registry_landing_progress (feed, position) VALUES ('register', $1)
+       ON CONFLICT (feed) DO UPDATE SET position = greatest(registry_landing_progress.position, excluded.position)`,
+      [position],
+    );
+  }
+
+  /** Register entries that changed after register feed position `after` and up to `until`, in feed order. */
+  changedEntries(
+    after: string,
+    until: string,
+    limit: number,
+  ): Promise<{ creditCode: string; nameKey: string; changeSeq: string }[]> {
+    return this.dataSource.query(
+      `SELECT credit_code AS "creditCode", name_key AS "nameKey", change_seq AS "changeSeq"
+         FROM registry_entity WHERE change_seq > $1::bigint AND change_seq <= $2::bigint
+        ORDER BY change_seq LIMIT $3`,
+      [after, until, limit],
+    );
+  }
+
+  /**
+   * The shops at home here whose result these register entries may change: those claiming one of
+   * the codes, those whose result landed here names one of them (matched by name, a mismatch), and
+   * those whose claimed operator's name reduces to one of the names (not found by name, or
+   * ambiguous among namesakes).
+   */
+  shopsOnEntries(
+    prefix: string,
+    carvedOut: readonly string[],
+    codes: readonly string[],
+    nameKeys: readonly string[],
+  ): Promise<ShopToLand[]> {
+    // Each shop found is read by its key (the subquery fenced off by OFFSET 0): joined, the planner
+    // takes the home test for selective and reads every shop instead.
+    return this.dataSource.query(
+      `SELECT ${SHOP_TO_LAND}
+         FROM (SELECT platform, url FROM registry_shop WHERE operator_credit_code = ANY($3::varchar[])
+               UNION
+               SELECT platform, url FROM registry_landing
+                WHERE landed_by IS NULL
+                  AND (credit_code = ANY($3::varchar[]) OR claimed_name_key = ANY($4::varchar[]))) k
+        CROSS JOIN LATERAL (SELECT * FROM registry_shop s WHERE s.platform = k.platform AND s.url = k.url OFFSET 0) s
+        WHERE ${AT_HOME_HERE}
+        ORDER BY s.change_seq`,
+      [prefix, carvedOut, codes, nameKeys],
     );
   }
 
@@ -141,24 +224,29 @@ export class LandingRepository {
     // One JSON array for the batch (signed records and proofs nested in it as they are).
     await manager.query(
       `INSERT INTO registry_landing (platform, url, outcome, credit_code, differing, candidates, abnormal, shop_hash,
-         landed_at, landed_by, batch_id, record, batch_index, proof, shop_seq, outdated)
+         landed_at, landed_by, batch_id, record, batch_index, proof, shop_seq, outdated, claimed_name_key)
        SELECT p, u, o, c, d, k, a, h, coalesce(t, now()), $2::varchar, $3, r, i, f, q,
               -- Read up to its position, the batch the record was sent in held the shop as it is
               -- now, unless the shop has taken a later position since.
               coalesce((SELECT s.change_seq > b.position
                           FROM registry_sync_batch b, registry_shop s
                          WHERE b.id = x.b AND b.direction = 'out' AND b.kind = 'shop' AND b.peer = $2::varchar
-                           AND s.platform = x.p AND s.url = x.u AND s.origin IS NULL), false)
+                           AND s.platform = x.p AND s.url = x.u AND s.origin IS NULL), false),
+              n
          FROM json_to_recordset($1::json)
            AS x(p varchar, u varchar, o varchar, c varchar, d jsonb, k jsonb, a boolean, h varchar,
-                t timestamptz, r jsonb, i integer, f jsonb, q bigint, b uuid)
+                t timestamptz, r jsonb, i integer, f jsonb, q bigint, b uuid, n varchar)
        ON CONFLICT (platform, url) DO UPDATE SET outcome = excluded.outcome, credit_code = excluded.credit_code,
          differing = excluded.differing, candidates = excluded.candidates, abnormal = excluded.abnormal,
-         shop_hash = excluded.shop_hash, landed_at = excluded.landed_at, batch_id = excluded.batch_id,
+         shop_hash = excluded.shop_hash, batch_id = excluded.batch_id,
          record = excluded.record, batch_index = excluded.batch_index, proof = excluded.proof,
          shop_seq = coalesce(excluded.shop_seq, registry_landing.shop_seq), landed_by = excluded.landed_by,
-         outdated = excluded.outdated,
-         change_seq = nextval('registry_landing_change_seq')`,
+         outdated = excluded.outdated, claimed_name_key = excluded.claimed_name_key,
+         -- A shop landed here again with the same result (its register entry changed in a field
+         -- landing does not look at, say) keeps its result as it was sent: no new position.
+         landed_at = CASE WHEN ${SAME_LOCAL_RESULT} THEN registry_landing.landed_at ELSE excluded.landed_at END,
+         change_seq = CASE WHEN ${SAME_LOCAL_RESULT} THEN registry_landing.change_seq
+                           ELSE nextval('registry_landing_change_seq') END`,
       [
         JSON.stringify(
           rows.map((r) => ({
@@ -176,6 +264,7 @@ export class LandingRepository {
             f: r.proof ?? null,
             q: r.shopSeq ?? null,
             b: r.shopBatch ?? null,
+            n: r.claimedNameKey ?? null,
           })),
         ),
         returned?.landedBy ?? null,

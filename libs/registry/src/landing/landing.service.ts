@@ -11,7 +11,7 @@ import { NodeIdentityService } from '@regulink/identity';
 import { TableStatistics } from '@regulink/persistence';
 import { ShopRepository } from '../shops/shop.repository';
 import { SyncService } from '../sync/sync.service';
-import { LandingRepository, type LandingRow } from './landing.repository';
+import { LandingRepository, type LandingRow, type ShopToLand } from './landing.repository';
 
 const BATCH = 1000;
 /** How long after a failed landing round the next one runs. */
@@ -19,7 +19,8 @@ const RETRY_MS = 30_000;
 
 /**
  * Lands the shops whose operators are at home in this node's region on its own register, and
- * keeps one result per shop: each shop is landed again when its record changes.
+ * keeps one result per shop: each shop is landed again when its record changes, and when the
+ * register entry it claims, or landed on, is registered or changes.
  */
 @Injectable()
 export class LandingService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -83,6 +84,12 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
     const carvedOut = nestedPrefixes(this.identity.region, await this.peers.regions());
     const outcomes: Record<string, number> = {};
     let landed = 0;
+    const land = async (shops: readonly ShopToLand[]) => {
+      for (const [outcome, count] of Object.entries(await this.land(shops))) {
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + count;
+        landed += count;
+      }
+    };
     // From where the last round got to (at start: the newest shop landed here), up to the newest
     // shop now; shops at home elsewhere in between are passed over once.
     let after = this.scannedTo ?? (await this.landings.landedUpTo());
@@ -90,32 +97,65 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
     for (;;) {
       const shops = await this.landings.shopsToLand(own, carvedOut, after, until, BATCH);
       if (shops.length === 0) break;
-      const codes = shops.flatMap((s) => (s.operatorCreditCode ? [s.operatorCreditCode] : []));
-      const names = shops
-        .filter((s) => !s.operatorCreditCode)
-        .map((s) => normalizeEntityText(s.operatorName));
+      await land(shops);
+      after = shops[shops.length - 1]!.changeSeq;
+    }
+    this.scannedTo = until;
+    // Then the register: the shops on the entries registered or changed since the last round are
+    // landed again (an operator deregistered, or registered after its shop was landed not-found).
+    let entriesAfter = await this.landings.registerProgress();
+    const entriesUntil = await this.landings.newestEntry();
+    for (;;) {
+      const entries = await this.landings.changedEntries(entriesAfter, entriesUntil, BATCH);
+      if (entries.length === 0) break;
+      await land(
+        await this.landings.shopsOnEntries(
+          own,
+          carvedOut,
+          entries.map((e) => e.creditCode),
+          [...new Set(entries.map((e) => e.nameKey))],
+        ),
+      );
+      entriesAfter = entries[entries.length - 1]!.changeSeq;
+      await this.landings.saveRegisterProgress(entriesAfter);
+    }
+    if (landed > 0) {
+      this.logger.log({ landed, outcomes }, 'landed shops at home here');
+      // Results for shops received from other regions go back to them.
+      this.sync.announce('landing');
+    }
+    return { landed, outcomes };
+  }
+
+  /** Lands these shops on the register as it is now and saves their results; returns how many, by outcome. */
+  private async land(shops: readonly ShopToLand[]): Promise<Record<string, number>> {
+    const outcomes: Record<string, number> = {};
+    for (let start = 0; start < shops.length; start += BATCH) {
+      const part = shops.slice(start, start + BATCH);
+      const claimedKeys = part.map((s) => normalizeEntityText(s.operatorName));
+      const codes = part.flatMap((s) => (s.operatorCreditCode ? [s.operatorCreditCode] : []));
+      const names = part.flatMap((s, i) => (s.operatorCreditCode ? [] : [claimedKeys[i]!]));
       const entries = await this.landings.candidates(codes, names);
       const byCode = new Map(entries.map((e) => [e.creditCode, e]));
       // A claimed code on no entry here (a typo, say): the entity of the claimed name may be the one.
-      const unknown = shops.filter((s) => s.operatorCreditCode && !byCode.has(s.operatorCreditCode));
+      const unknown = part.flatMap((s, i) =>
+        s.operatorCreditCode && !byCode.has(s.operatorCreditCode) ? [claimedKeys[i]!] : [],
+      );
       if (unknown.length > 0) {
-        const namesakes = await this.landings.candidates(
-          [],
-          unknown.map((s) => normalizeEntityText(s.operatorName)),
-        );
+        const namesakes = await this.landings.candidates([], unknown);
         const held = new Set(entries.map((e) => e.creditCode));
         entries.push(...namesakes.filter((e) => !held.has(e.creditCode)));
       }
       const byName = new Map<string, RegisterEntry[]>();
       for (const e of entries) byName.set(e.nameKey, [...(byName.get(e.nameKey) ?? []), e]);
-      const rows: LandingRow[] = shops.map((shop) => {
+      const rows: LandingRow[] = part.map((shop, i) => {
         const claim = {
           creditCode: shop.operatorCreditCode,
           name: shop.operatorName,
           address: shop.operatingAddress,
         };
         const entry = shop.operatorCreditCode ? byCode.get(shop.operatorCreditCode) : undefined;
-        const candidates = entry ? [entry] : (byName.get(normalizeEntityText(shop.operatorName)) ?? []);
+        const candidates = entry ? [entry] : (byName.get(claimedKeys[i]!) ?? []);
         const result = landOperator(claim, candidates);
         outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
         return {
@@ -128,20 +168,14 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
           abnormal: 'abnormal' in result ? result.abnormal : false,
           shopHash: shop.contentHash,
           shopSeq: shop.changeSeq,
+          // Looked for by name (no code, or one on no entry here): a namesake registered later counts.
+          claimedNameKey: entry ? null : claimedKeys[i]!,
         };
       });
       await this.landings.save(rows);
       this.statistics.grew('registry_landing', rows.length);
-      landed += rows.length;
-      after = shops[shops.length - 1]!.changeSeq;
     }
-    this.scannedTo = until;
-    if (landed > 0) {
-      this.logger.log({ landed, outcomes }, 'landed shops at home here');
-      // Results for shops received from other regions go back to them.
-      this.sync.announce('landing');
-    }
-    return { landed, outcomes };
+    return outcomes;
   }
 
   list(outcome: string | null, limit: number, seller: 'registered' | 'unregistered' | null = null) {

@@ -61,4 +61,9 @@ export class MarketEntity extends ImportedRow {
   /** When the registration system last changed this record: a newer version replaces an older one. */
   @Column('timestamptz', { name: 'source_updated_at' })
   sourceUpdatedAt!: Date;
+
+  /** Position in the register's change feed: taken anew each time the entry changes (landing follows it). */
+  @Index('ix_registry_entity_change_seq')
+  @Column('bigint', { name: 'change_seq', default: () => "nextval('registry_entity_change_seq')" })
+  changeSeq!: string;
 }

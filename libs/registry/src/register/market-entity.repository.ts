@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CheckedLine, WrittenBatch } from '../import/import-target';
+import { lockFeed } from '../sync/feed-lock';
 import type { MarketEntityRecord } from './market-entity-line';
 
 /**
  * A batch of register records as one JSON array (serialized natively, where arrays per column
  * were escaped element by element in JavaScript). A record replaces the stored one only when its
- * content differs and it is not older; `xmax = 0` tells a new row from an updated one.
+ * content differs and it is not older; `xmax = 0` tells a new row from an updated one. A new or
+ * changed entry takes a new position in the register's feed, which landing follows.
  */
 const UPSERT = `
   INSERT INTO registry_entity AS e (credit_code, credit_code_check_failed, name, entity_type,
@@ -25,7 +27,8 @@ const UPSERT = `
     status_changed_on = excluded.status_changed_on, business_scope = excluded.business_scope,
     source_updated_at = excluded.source_updated_at, content_hash = excluded.content_hash,
     import_id = excluded.import_id, import_line = excluded.import_line, updated_at = excluded.updated_at,
-    name_key = excluded.name_key, name_grams = excluded.name_grams
+    name_key = excluded.name_key, name_grams = excluded.name_grams,
+    change_seq = nextval('registry_entity_change_seq')
   WHERE e.content_hash <> excluded.content_hash AND e.source_updated_at <= excluded.source_updated_at
   RETURNING credit_code, (xmax = 0) AS inserted`;
 
@@ -73,6 +76,9 @@ export class MarketEntityRepository {
         g: r.nameGrams,
       })),
     );
+    // Feed positions in commit order, as for the shop feed (several imports may run at once);
+    // taken before any row is, so that two imports never wait for each other both ways.
+    await lockFeed(manager, 'register');
     const [{ older }] = (await manager.query(ADVANCE, [batch])) as [{ older: number }];
     const rows: { credit_code: string; inserted: boolean }[] = await manager.query(UPSERT, [batch, importId]);
     const accepted = new Set<string>();

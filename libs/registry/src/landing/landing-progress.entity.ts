@@ -1,0 +1,14 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * How far landing has read a change feed that is not its own: `register`, the positions of the
+ * register entries (`registry_entity.change_seq`) whose shops have been landed again since.
+ */
+@Entity('registry_landing_progress')
+export class LandingProgressEntity {
+  @PrimaryColumn('varchar', { length: 16, primaryKeyConstraintName: 'PK_registry_landing_progress' })
+  feed!: string;
+
+  @Column('bigint')
+  position!: string;
+}
