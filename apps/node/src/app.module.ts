@@ -26,12 +26,30 @@ export class AppModule {
         ConfigModule.forRoot(config),
         TypeOrmModule.forRootAsync({
           useFactory: () =>
-            dataSourceOptions({ url: databaseUrl, entities: ENTITIES, migrations: MIGRATIONS }),
-          // Migrate before anything uses the schema, holding the advisory lock against replicas.
+            dataSourceOptions({
+              url: databaseUrl,
+              entities: ENTITIES,
+              migrations: MIGRATIONS,
+              statementTimeoutSeconds: config.database.statementTimeoutSeconds,
+            }),
+          // Migrate before anything uses the schema, holding the advisory lock against replicas,
+          // on connections of their own without the statement timeout: a migration may take long
+          // (an index over millions of rows), and so may waiting for another replica's.
           dataSourceFactory: async (options) => {
-            const dataSource = await new DataSource(options as DataSourceOptions).initialize();
-            await runMigrationsLocked(dataSource);
-            return dataSource;
+            const migrator = await new DataSource(
+              dataSourceOptions({
+                url: databaseUrl,
+                name: 'migrations',
+                entities: ENTITIES,
+                migrations: MIGRATIONS,
+              }),
+            ).initialize();
+            try {
+              await runMigrationsLocked(migrator);
+            } finally {
+              await migrator.destroy();
+            }
+            return new DataSource(options as DataSourceOptions).initialize();
           },
         }),
         PersistenceModule,

@@ -194,6 +194,12 @@ class DatabaseSchema {
 
   @IsBoolean()
   throwaway!: boolean;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  statementTimeoutSeconds!: number;
 }
 
 class KeysSchema {

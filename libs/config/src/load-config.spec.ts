@@ -74,7 +74,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       node: { region: '330000', name: 'Regulink node 330000', dataDir: '/srv/regulink/.data/330000' },
       http: { host: '127.0.0.1', port: 8080, publicUrl: 'http://127.0.0.1:8080' },
-      database: { url: undefined, embeddedPort: 0, throwaway: false },
+      database: { url: undefined, embeddedPort: 0, throwaway: false, statementTimeoutSeconds: 60 },
       keys: { file: '/srv/regulink/.data/330000/node-keys.json', passphrase: undefined },
       admin: { username: 'admin', password: undefined },
       auth: { tokenTtlSeconds: 3600 },
@@ -671,7 +671,12 @@ describe('describeConfig', () => {
 
     const described = describeConfig(config);
 
-    expect(described.database).toEqual({ url: '********', embeddedPort: 0, throwaway: false });
+    expect(described.database).toEqual({
+      url: '********',
+      embeddedPort: 0,
+      throwaway: false,
+      statementTimeoutSeconds: 60,
+    });
     expect(described.keys).toEqual({
       file: '/srv/regulink/.data/330000/node-keys.json',
       passphrase: '********',

@@ -49,6 +49,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'database.embeddedPort', env: 'REGULINK_EMBEDDED_PG_PORT', kind: 'int', fallback: () => 0 },
   { key: 'database.throwaway', env: 'REGULINK_THROWAWAY', kind: 'bool', fallback: () => false },
   {
+    key: 'database.statementTimeoutSeconds',
+    env: 'REGULINK_DATABASE_STATEMENT_TIMEOUT_SECONDS',
+    kind: 'int',
+    fallback: () => 60,
+  },
+  {
     key: 'keys.file',
     env: 'REGULINK_KEY_FILE',
     kind: 'string',

@@ -33,6 +33,12 @@ export interface DatabaseSection {
   readonly embeddedPort: number;
   /** Embedded only: a fresh cluster in a temporary folder, deleted at stop. */
   readonly throwaway: boolean;
+  /**
+   * A statement of the running node (not a migration) that has not finished after this many
+   * seconds is cancelled by the server, waiting for a lock included: the request fails instead of
+   * hanging. 0: no limit.
+   */
+  readonly statementTimeoutSeconds: number;
 }
 
 export interface KeysSection {

@@ -8,6 +8,8 @@ export interface DataSourceParts {
   readonly entities: MixedList<Function | string | EntitySchema>;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   readonly migrations: MixedList<Function | string>;
+  /** The server cancels a statement still running after this many seconds (0 or absent: never). */
+  readonly statementTimeoutSeconds?: number;
 }
 
 /** The one way to describe the database: the app, the migration CLI and the tests all use it. */
@@ -25,7 +27,13 @@ export function dataSourceOptions(parts: DataSourceParts): DataSourceOptions {
     migrationsRun: false,
     synchronize: false,
     logging: false,
-    // A request that cannot get a connection within 10 s fails instead of waiting forever.
-    extra: { max: 10, connectionTimeoutMillis: 10_000, application_name: 'regulink' },
+    // A request that cannot get a connection within 10 s fails instead of waiting forever, and
+    // one whose statement is stuck (behind a lock, say) once the statement timeout has passed.
+    extra: {
+      max: 10,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'regulink',
+      ...(parts.statementTimeoutSeconds ? { statement_timeout: parts.statementTimeoutSeconds * 1000 } : {}),
+    },
   } as DataSourceOptions;
 }

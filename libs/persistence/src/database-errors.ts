@@ -9,6 +9,19 @@ export function isUniqueViolation(error: unknown): boolean {
   return (cause as { code?: unknown } | null)?.code === '23505' && cause instanceof Error;
 }
 
+/**
+ * True when the server cancelled a statement (SQLSTATE 57014): it ran past the statement timeout,
+ * waiting for a lock perhaps, or an operator cancelled it. Not the statement's fault: it may be
+ * tried again.
+ */
+export function isStatementCancelled(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if ((cause as { code?: unknown }).code === '57014') return true;
+    cause = cause instanceof QueryFailedError ? (cause.driverError as unknown) : cause.cause;
+  }
+  return false;
+}
+
 /** SQLSTATEs of a server that is going away or not yet taking connections. */
 const UNAVAILABLE_STATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03']);
 /** Socket errors on the way to the server. */

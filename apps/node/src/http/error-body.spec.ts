@@ -80,4 +80,20 @@ describe('mapError', () => {
     const syntax = Object.assign(new Error('syntax error'), { code: '42601' });
     expect(mapError(new QueryFailedError('SELEC 1', [], syntax), 'c').body.statusCode).toBe(500);
   });
+
+  it('answers 503 DATABASE_BUSY with Retry-After when the database cancelled a statement', () => {
+    const cancelled = Object.assign(new Error('canceling statement due to statement timeout'), {
+      code: '57014',
+    });
+    for (const error of [
+      new QueryFailedError('SELECT 1', [], cancelled),
+      new Error('could not land', { cause: new QueryFailedError('SELECT 1', [], cancelled) }),
+    ]) {
+      expect(mapError(error, 'c')).toMatchObject({
+        body: { statusCode: 503, code: 'DATABASE_BUSY' },
+        unexpected: false,
+        retryAfter: 5,
+      });
+    }
+  });
 });

@@ -8,7 +8,7 @@ import { CasesErrorCode, CasesException } from '@regulink/cases';
 import { RegistryErrorCode, RegistryException } from '@regulink/registry';
 import { ExchangeRefusedException, FederationErrorCode, FederationException } from '@regulink/federation';
 import { EnvelopeErrorCode } from '@regulink/protocol';
-import { isDatabaseUnavailable } from '@regulink/persistence';
+import { isDatabaseUnavailable, isStatementCancelled } from '@regulink/persistence';
 import { RequestValidationException } from './request-validation.exception';
 
 /** The one error body every HTTP error uses. */
@@ -277,6 +277,16 @@ export function mapError(error: unknown, correlationId: string): MappedError {
   if (isDatabaseUnavailable(error)) {
     return {
       ...expected(503, 'DATABASE_UNAVAILABLE', 'the database cannot be reached just now; try again shortly'),
+      retryAfter: DATABASE_RETRY_AFTER_SECONDS,
+    };
+  }
+  if (isStatementCancelled(error)) {
+    return {
+      ...expected(
+        503,
+        'DATABASE_BUSY',
+        'the database did not finish a statement in time (the statement timeout passed, waiting for a lock perhaps); it was rolled back: try again shortly',
+      ),
       retryAfter: DATABASE_RETRY_AFTER_SECONDS,
     };
   }
