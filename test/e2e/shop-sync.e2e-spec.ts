@@ -284,6 +284,15 @@ describe('shop records to their home regions and landing results back (four real
       outcome: 'matched',
       landedBy: B,
     });
+    // The platform written another way than the report wrote it names the same shop too.
+    expect(await evidence(d, 'shop', { ...shops.person, platform: ' 示例电商 ' })).toEqual({
+      ...shopEvidence,
+      exportedAt: expect.any(String),
+    });
+    expect(await evidence(a, 'landing', { ...shops.matched, platform: '示例电商App' })).toEqual({
+      ...resultEvidence,
+      exportedAt: expect.any(String),
+    });
 
     // A record altered in the home node's database no longer verifies; its neighbours still do.
     await sql(

@@ -6,6 +6,7 @@ import { EvidenceService } from './evidence.service';
 import { MaxChars } from '@regulink/protocol';
 
 export class ShopKeyQueryDto {
+  /** The platform's name, written any way that names the same platform (see the shop lookups). */
   @IsString()
   @IsNotEmpty()
   @MaxChars(64)

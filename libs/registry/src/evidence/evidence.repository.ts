@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { samePlatform } from '@regulink/domain';
 
 /** A record this node received in a signed batch, as stored, with where it sits in its batch. */
 export interface HeldRecord {
@@ -10,19 +11,32 @@ export interface HeldRecord {
   readonly index: number;
 }
 
-/** The signed records this node received from other regions, as evidence is made of them. */
+/**
+ * Of the rows held for one URL, the one of the platform named: written as stored, else written
+ * another way (淘宝 for 淘宝网: see `samePlatform`).
+ */
+function ofPlatform<T extends { platform: string }>(rows: readonly T[], platform: string): T | undefined {
+  return (
+    rows.find((row) => row.platform === platform) ?? rows.find((row) => samePlatform(row.platform, platform))
+  );
+}
+
+/**
+ * The signed records this node received from other regions, as evidence is made of them. A shop
+ * is named by its keyed URL and its platform, however the platform's name is written.
+ */
 @Injectable()
 export class EvidenceRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** A shop received from another region (not one reported here), by platform and keyed URL. */
   async receivedShop(platform: string, url: string): Promise<HeldRecord | undefined> {
-    const rows: HeldRecord[] = await this.dataSource.query(
-      `SELECT record, proof, import_id AS "batchId", import_line AS index
-         FROM registry_shop WHERE platform = $1 AND url = $2 AND origin IS NOT NULL`,
-      [platform, url],
+    const rows: (HeldRecord & { platform: string })[] = await this.dataSource.query(
+      `SELECT platform, record, proof, import_id AS "batchId", import_line AS index
+         FROM registry_shop WHERE url = $1 AND origin IS NOT NULL`,
+      [url],
     );
-    return rows[0];
+    return ofPlatform(rows, platform);
   }
 
   /**
@@ -30,22 +44,22 @@ export class EvidenceRepository {
    * (its operator no longer at home here), the result kept as what this node answered.
    */
   async landedThenWithdrawn(platform: string, url: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM registry_landing l
-        WHERE l.platform = $1 AND l.url = $2 AND l.landed_by IS NULL
+    const rows: { platform: string }[] = await this.dataSource.query(
+      `SELECT l.platform FROM registry_landing l
+        WHERE l.url = $1 AND l.landed_by IS NULL
           AND NOT EXISTS (SELECT 1 FROM registry_shop s WHERE s.platform = l.platform AND s.url = l.url)`,
-      [platform, url],
+      [url],
     );
-    return rows.length > 0;
+    return ofPlatform(rows, platform) !== undefined;
   }
 
   /** A landing result returned by another region (not one landed here), by platform and keyed URL. */
   async returnedLanding(platform: string, url: string): Promise<HeldRecord | undefined> {
-    const rows: HeldRecord[] = await this.dataSource.query(
-      `SELECT record, proof, batch_id AS "batchId", batch_index AS index
-         FROM registry_landing WHERE platform = $1 AND url = $2 AND landed_by IS NOT NULL`,
-      [platform, url],
+    const rows: (HeldRecord & { platform: string })[] = await this.dataSource.query(
+      `SELECT platform, record, proof, batch_id AS "batchId", batch_index AS index
+         FROM registry_landing WHERE url = $1 AND landed_by IS NOT NULL`,
+      [url],
     );
-    return rows[0];
+    return ofPlatform(rows, platform);
   }
 }
