@@ -1,4 +1,5 @@
 import { Role } from '@regulink/access';
+import { ShopLocator } from '../../libs/registry/src/shops/shop-locator.service';
 import { newShopLine, shopReportCsv } from '../factories/shop-report.factory';
 import { newUser, type TestUser } from '../factories/user.factory';
 import { uploadImport } from '../support/imports';
@@ -63,9 +64,30 @@ describe('shop lookups by platform (real node, real PostgreSQL)', () => {
     ]);
   });
 
+  it('finds the shop of the platform named among a thousand other platforms with the same id', async () => {
+    const system = await newUser(node, [Role.System]);
+    const namesakes = Array.from({ length: 1001 }, (_, i) =>
+      newShopLine({ platform: `小平台${String(i).padStart(4, '0')}`, shopId: '57301122' }),
+    );
+    expect(
+      (await uploadImport(node, 'shops', shopReportCsv(namesakes), { token: system.token })).json,
+    ).toMatchObject({ accepted: 1001 });
+    expect(await shopsFound({ platform: '淘宝', shopId: '57301122' })).toEqual(['淘宝网 57301122']);
+    expect(await shopsFound({ platform: '小平台1000', shopId: '57301122' })).toEqual(['小平台1000 57301122']);
+  });
+
   it('finds nothing on another platform, or for an id no shop has', async () => {
     expect(await shopsFound({ platform: '拼多多', shopId: '57301122' })).toEqual([]);
     expect(await shopsFound({ platform: '淘宝', shopId: '57301123' })).toEqual([]);
+  });
+
+  it("locates a case's shop by the same rules: platform by meaning, id as typed, URL before platform", async () => {
+    const locator = node.app.get(ShopLocator);
+    const placed = { region: '330000', basis: 'operator-code', evidence: '330106' };
+    expect(await locator.shop({ platform: '淘宝', shopId: ' ５７３０１１２２ ' })).toEqual(placed);
+    expect(await locator.shop({ platform: 'JD', shopId: '57301122' })).toEqual(placed);
+    expect(await locator.shop({ platform: '天猫', url: taobao.shopUrl })).toEqual(placed);
+    expect(await locator.shop({ platform: '拼多多', shopId: '57301122' })).toBeUndefined();
   });
 
   it('narrows a URL by the platform however it is written, and does not let a wrong one hide the shop', async () => {

@@ -64,7 +64,7 @@ export type {
   ValidResidentId,
 } from './resident-id/resident-id';
 export { platformKey, samePlatform } from './shop-url/platform-name';
-export { SHOP_URL_MAX_LENGTH, normalizeShopUrl } from './shop-url/shop-url';
+export { SHOP_URL_MAX_LENGTH, normalizeShopId, normalizeShopUrl } from './shop-url/shop-url';
 export type { ShopUrlParse } from './shop-url/shop-url';
 export {
   FIELD_RULES,

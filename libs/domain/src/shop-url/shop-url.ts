@@ -1,5 +1,13 @@
 import { toHalfWidth } from '../normalize/normalize-code';
 
+/**
+ * A shop id as an officer writes it, as platforms give it: ASCII (typed with a Chinese input
+ * method, digits come full-width), without spaces around.
+ */
+export function normalizeShopId(written: string): string {
+  return toHalfWidth(written).trim();
+}
+
 /** The longest shop URL accepted, before and after normalization. */
 export const SHOP_URL_MAX_LENGTH = 2000;
 

@@ -104,20 +104,13 @@ const SHOPS_OF_ENTITY = `(s.platform, s.url) IN (SELECT platform, url FROM regis
                                UNION SELECT platform, url FROM registry_landing WHERE credit_code = $1)`;
 
 /** Shops found, one more than a lookup returns: that one only says there are more (see found). */
-function shopsWhere(where: string, limit = SHOP_HITS + 1): string {
+function shopsWhere(where: string): string {
   return `SELECT ${SHOP_COLUMNS}
             FROM registry_shop s LEFT JOIN registry_landing l ON l.platform = s.platform AND l.url = s.url
            WHERE ${where}
            ORDER BY s.platform, s.url
-           LIMIT ${limit}`;
+           LIMIT ${SHOP_HITS + 1}`;
 }
-
-/**
- * Most shops of one URL, or of one shop id, read to keep those of the platform asked: platforms
- * are compared by what their names mean (`samePlatform`), which SQL does not know. Shops of
- * different platforms rarely share an id, and the same URL is one shop but for the platform's name.
- */
-const SAME_KEY_ROWS = 1000;
 
 /** What a lookup returns of `rows` fetched with one extra, and whether there were more than it returns. */
 function found<T>(rows: readonly T[], limit: number): { rows: T[]; more: boolean } {
@@ -339,10 +332,13 @@ export class ResolveRepository {
     return this.termShares;
   }
 
-  /** Shops held here at this normalized URL (on any platform, or on `platform`). */
-  /** The shops held at the normalized `url`, of the platform named (however it is written) when one is. */
-  shopsByUrl(url: string, platform: string | null): Promise<ShopsFound> {
-    return this.shopsOf(platform, 's.url = $1', url);
+  /**
+   * The shops held at the normalized `url`, of the platform named (however it is written) when one
+   * is. The URL names the shop; the platform only narrows: when it matches none, the URL's shops.
+   */
+  async shopsByUrl(url: string, platform: string | null): Promise<ShopsFound> {
+    const found = await this.shopsOf(platform, 's.url = $1', url);
+    return found.shops.length === 0 && platform !== null ? this.shopsOf(null, 's.url = $1', url) : found;
   }
 
   /** The shops held with the id `shopId` on the platform named, however either side writes its name. */
@@ -361,11 +357,26 @@ export class ResolveRepository {
     return { entities: row!.entities, shops, more };
   }
 
+  /**
+   * The shops of the platform named (however written: platforms are compared by what their names
+   * mean, `samePlatform`, which SQL does not know) among those `where` finds. A platform holds one
+   * shop of a URL or of an id (or a few), so the keys read first number about the platforms here.
+   */
   private async shopsOf(platform: string | null, where: string, value: string): Promise<ShopsFound> {
-    const rows: ShopRow[] = await this.dataSource.query(shopsWhere(where, SAME_KEY_ROWS + 1), [value]);
-    const ofPlatform = platform === null ? rows : rows.filter((row) => samePlatform(row.platform, platform));
-    const { rows: shops, more } = found(ofPlatform, SHOP_HITS);
-    return { shops, more: more || rows.length > SAME_KEY_ROWS };
+    const held: { platform: string; url: string }[] = await this.dataSource.query(
+      `SELECT s.platform, s.url FROM registry_shop s WHERE ${where}`,
+      [value],
+    );
+    const keys = platform === null ? held : held.filter((row) => samePlatform(row.platform, platform));
+    if (keys.length === 0) return { shops: [], more: false };
+    const { rows: shops, more } = found<ShopRow>(
+      await this.dataSource.query(
+        shopsWhere('(s.platform, s.url) IN (SELECT * FROM unnest($1::varchar[], $2::varchar[]))'),
+        [keys.map((k) => k.platform), keys.map((k) => k.url)],
+      ),
+      SHOP_HITS,
+    );
+    return { shops, more };
   }
 
   /**

@@ -12,7 +12,7 @@ import {
   parseCreditCode,
   regionHolding,
   RESOLVE_PURPOSES,
-  toHalfWidth,
+  normalizeShopId,
   type ResolvePurpose,
   type PersonalFieldMap,
 } from '@regulink/domain';
@@ -371,8 +371,7 @@ export class ResolveService {
     }
     if (dto.shopId !== undefined) {
       if (!dto.platform?.trim()) throw invalid('a shopId needs its platform');
-      // Ids are ASCII as platforms give them; typed with a Chinese input method, digits come full-width.
-      return { kind: 'shop-id', platform: dto.platform.trim(), shopId: toHalfWidth(dto.shopId).trim() };
+      return { kind: 'shop-id', platform: dto.platform.trim(), shopId: normalizeShopId(dto.shopId) };
     }
     const nameKey = normalizeEntityText(dto.name!);
     if (nameKey.length < 2) throw invalid('name must hold at least two letters or characters');
@@ -416,16 +415,8 @@ export class ResolveService {
         return this.repository.entityWithShops(query.creditCode);
       case 'name':
         return { ...(await this.repository.entitiesByName(query.nameKey)), shops: [] };
-      case 'shop-url': {
-        // The URL names the shop; the platform, as the officer writes it (淘宝网 for a report's
-        // 淘宝), only narrows it: when it matches nothing, the URL alone does.
-        const found = await this.repository.shopsByUrl(query.url, query.platform);
-        const shops =
-          found.shops.length === 0 && query.platform !== null
-            ? await this.repository.shopsByUrl(query.url, null)
-            : found;
-        return { entities: [], ...shops };
-      }
+      case 'shop-url':
+        return { entities: [], ...(await this.repository.shopsByUrl(query.url, query.platform)) };
       case 'shop-id':
         return { entities: [], ...(await this.repository.shopsById(query.platform, query.shopId)) };
     }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { normalizeShopUrl, parseCreditCode, regionHolding } from '@regulink/domain';
+import { normalizeShopId, normalizeShopUrl, parseCreditCode, regionHolding } from '@regulink/domain';
 import { PeersService } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import { ResolveRepository } from '../resolve/resolve.repository';
@@ -45,7 +45,7 @@ export class ShopLocator {
         ? url.status === 'valid'
           ? await this.lookups.shopsByUrl(url.url, reference.platform)
           : undefined
-        : await this.lookups.shopsById(reference.platform, reference.shopId ?? '');
+        : await this.lookups.shopsById(reference.platform, normalizeShopId(reference.shopId ?? ''));
     const shop = found?.shops[0];
     if (!shop) return undefined;
     const regions = await this.regions();
