@@ -76,6 +76,41 @@ describe('shop lookups by platform (real node, real PostgreSQL)', () => {
     expect(await shopsFound({ platform: '小平台1000', shopId: '57301122' })).toEqual(['小平台1000 57301122']);
   });
 
+  it('keeps one shop when a later report writes its platform another way', async () => {
+    const system = await newUser(node, [Role.System]);
+    const shop = newShopLine({ platform: '淘宝网', reportPeriod: '2026-H1' });
+    const report = async (lines: ReturnType<typeof newShopLine>[]) =>
+      (await uploadImport(node, 'shops', shopReportCsv(lines), { token: system.token })).json;
+    expect(await report([shop])).toMatchObject({ accepted: 1 });
+    // The same shop, as the same report written with another name: nothing changes.
+    expect(await report([{ ...shop, platform: 'Taobao' }])).toMatchObject({
+      accepted: 0,
+      updated: 0,
+      unchanged: 1,
+    });
+    // The next period's report under another name replaces it; the shop keeps its name here.
+    expect(
+      await report([{ ...shop, platform: '淘宝', reportPeriod: '2026-H2', shopName: '新店名' }]),
+    ).toMatchObject({
+      accepted: 0,
+      updated: 1,
+    });
+    const response = await node.request('POST', '/resolve', {
+      token: officer.token,
+      body: { shopUrl: shop.shopUrl, platform: 'taobao', ...WHY },
+    });
+    const [here] = ((await response.json()) as ResolveResult).answers;
+    expect(here!.shops.map((s) => [s.platform, s.shopName, s.reportPeriod])).toEqual([
+      ['淘宝网', '新店名', '2026-H2'],
+    ]);
+    // One file naming the shop twice, by two names of its platform: the second line is a duplicate.
+    const twice = await report([
+      { ...shop, reportPeriod: '2027-H1' },
+      { ...shop, platform: '手机淘宝', reportPeriod: '2027-H1' },
+    ]);
+    expect(twice).toMatchObject({ updated: 1, rejected: 1 });
+  });
+
   it('finds nothing on another platform, or for an id no shop has', async () => {
     expect(await shopsFound({ platform: '拼多多', shopId: '57301122' })).toEqual([]);
     expect(await shopsFound({ platform: '淘宝', shopId: '57301123' })).toEqual([]);

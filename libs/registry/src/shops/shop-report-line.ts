@@ -6,6 +6,7 @@ import {
   parseCreditCode,
   parseRegistrationNumber,
   parseResidentId,
+  platformKey,
   sellerHome,
   type HomeSource,
 } from '@regulink/domain';
@@ -45,6 +46,43 @@ export interface ShopRecord {
 /** The key of a shop: the platform and the normalized URL. */
 export function shopKey(platform: string, url: string): string {
   return `${platform}\u0000${url}`;
+}
+
+/** What a shop record's content hash covers, in this order. */
+type ShopContent = Omit<
+  ShopRecord,
+  'operatorCreditCodeCheckFailed' | 'homeDivision' | 'homeSource' | 'contentHash'
+>;
+
+function hashOf(content: ShopContent): string {
+  const c = content;
+  return contentHash({
+    platform: c.platform,
+    url: c.url,
+    shopId: c.shopId,
+    shopName: c.shopName,
+    reportedUrl: c.reportedUrl,
+    operatorName: c.operatorName,
+    operatorCreditCode: c.operatorCreditCode,
+    operatorRegistrationNumber: c.operatorRegistrationNumber,
+    operatorResidentId: c.operatorResidentId,
+    exemptionGround: c.exemptionGround,
+    operatingAddress: c.operatingAddress,
+    operatingDivisionCode: c.operatingDivisionCode,
+    contact: c.contact,
+    reportPeriod: c.reportPeriod,
+  });
+}
+
+/**
+ * A reported shop under the name its platform is held by here: a report may write 淘宝 or Taobao
+ * where the shop was first reported by 淘宝网. It is the same shop; its hash is over the name held,
+ * so that the same content written with another name is unchanged.
+ */
+export function underPlatformName(record: ShopRecord, platform: string): ShopRecord {
+  if (record.platform === platform) return record;
+  const renamed = { ...record, platform };
+  return { ...renamed, contentHash: hashOf(renamed) };
 }
 
 /** The most characters of a shop URL, normalized (the url column). */
@@ -148,12 +186,13 @@ export function checkShopReportLine(
     reportPeriod: line.reportPeriod,
   };
   return {
-    key: shopKey(content.platform, content.url),
+    // One platform however a line writes its name: two lines of one shop are a duplicate.
+    key: shopKey(platformKey(content.platform), content.url),
     record: {
       ...content,
       operatorCreditCodeCheckFailed: acceptedCode?.status === 'check-failed',
       ...homeOf(content),
-      contentHash: contentHash(content),
+      contentHash: hashOf(content),
     },
   };
 }

@@ -13,6 +13,7 @@ export class ShopEntity extends ImportedRow {
   platform!: string;
 
   /** The shop URL normalized (`normalizeShopUrl`). */
+  @Index('ix_registry_shop_url')
   @PrimaryColumn('varchar', { length: 2000 })
   url!: string;
 

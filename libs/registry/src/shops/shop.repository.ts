@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { samePlatform } from '@regulink/domain';
 import type { CheckedLine, WrittenBatch } from '../import/import-target';
 import { lockFeed } from '../sync/feed-lock';
-import { shopKey, type ShopRecord } from './shop-report-line';
+import { shopKey, underPlatformName, type ShopRecord } from './shop-report-line';
 
 /** A shop as the change feed reads it, with its feed position. */
 export type FeedShop = ShopRecord & { readonly changeSeq: string };
@@ -84,6 +85,31 @@ async function markOutdated(
   );
 }
 
+/**
+ * The lines, each under the name its platform's shop at that URL is held by here when the report
+ * writes the platform another way (淘宝 for 淘宝网: `samePlatform`): one shop, not a second one.
+ */
+async function underHeldNames(
+  manager: EntityManager,
+  lines: readonly CheckedLine<ShopRecord>[],
+): Promise<CheckedLine<ShopRecord>[]> {
+  const held: { url: string; platform: string }[] = await manager.query(
+    // The URL's shops one lookup at a time.
+    `SELECT r.u AS url, s.platform
+       FROM unnest($1::varchar[]) AS r(u)
+      CROSS JOIN LATERAL (SELECT platform FROM registry_shop WHERE url = r.u AND origin IS NULL OFFSET 0) s`,
+    [[...new Set(lines.map((l) => l.record.url))]],
+  );
+  const names = new Map<string, string[]>();
+  for (const { url, platform } of held) names.set(url, [...(names.get(url) ?? []), platform]);
+  return lines.map((line) => {
+    const { platform, url } = line.record;
+    const atUrl = names.get(url) ?? [];
+    const name = atUrl.includes(platform) ? platform : atUrl.find((n) => samePlatform(n, platform));
+    return name === undefined ? line : { ...line, record: underPlatformName(line.record, name) };
+  });
+}
+
 /** The shops the platforms of this node's region report. */
 @Injectable()
 export class ShopRepository {
@@ -96,9 +122,10 @@ export class ShopRepository {
   async upsertBatch(
     manager: EntityManager,
     importId: string,
-    lines: readonly CheckedLine<ShopRecord>[],
+    reported: readonly CheckedLine<ShopRecord>[],
   ): Promise<WrittenBatch> {
     await lockFeed(manager, 'shop');
+    const lines = await underHeldNames(manager, reported);
     const [{ older }] = (await manager.query(OLDER, [
       JSON.stringify(
         lines.map(({ record: r }) => ({ p: r.platform, u: r.url, h: r.contentHash, rp: r.reportPeriod })),
