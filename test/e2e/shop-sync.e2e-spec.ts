@@ -11,7 +11,7 @@ import {
   type ShopReportLine,
 } from '../factories/shop-report.factory';
 import { newUser } from '../factories/user.factory';
-import { activeAgreement, adminApi } from '../support/agreements';
+import { activeAgreement, adminApi, agreementInState, type AgreementView } from '../support/agreements';
 import { bootNodes, connectAll, eventually } from '../support/federation';
 import { uploadImport } from '../support/imports';
 import { sql, type TestNode } from '../support/test-node';
@@ -396,7 +396,42 @@ describe('shop records to their home regions and landing results back (four real
     const second = await resultAtA('deregistered');
     expect(second).toMatchObject({ creditCode: operator.creditCode, reportedBy: null });
     expect(second.batchId).not.toBe(first.batchId);
-  }, 60_000);
+
+    // A change made while the agreement is suspended comes once it is resumed, without waiting
+    // for the next poll (a minute here) or anyone's manual pull.
+    const { json: agreements } = await adminApi<AgreementView[]>(a, 'GET', '/agreements');
+    const withB = agreements.find((x) => x.state === 'active' && x.parties.includes(B))!;
+    const step = async (action: 'suspend' | 'resume', state: string) => {
+      const body = action === 'suspend' ? { reason: 'held for the test' } : undefined;
+      expect((await adminApi(a, 'POST', `/agreements/${withB.id}/${action}`, body)).status).toBe(200);
+      await agreementInState(b, withB.id, state);
+    };
+    await step('suspend', 'suspended');
+    const revoked = {
+      ...update,
+      status: 'revoked',
+      statusChangedOn: '2026-06-01',
+      updatedAt: '2026-06-01T10:00:00+08:00',
+    };
+    expect(
+      (await uploadImport(b, 'entities', registerCsv([revoked]), { token: atHomeB.token })).json,
+    ).toMatchObject({ updated: 1 });
+    await eventually(async () => {
+      const [row] = await sql<{ outcome: string }>(
+        b,
+        `SELECT l.outcome FROM registry_landing l JOIN registry_shop s ON s.platform = l.platform AND s.url = l.url
+          WHERE s.shop_id = $1`,
+        [shop.shopId],
+      );
+      return row?.outcome === 'revoked' || undefined;
+    }, 15_000);
+    await step('resume', 'active');
+    await eventually(
+      async () => (await landedAt(a)).find((l) => l.shopId === shop.shopId && l.outcome === 'revoked'),
+      15_000,
+      'the result held back while suspended',
+    );
+  }, 90_000);
 
   it('signs records only with keys the agreement pins: after a key rotation, not until it is renewed', async () => {
     const agreement = await agree(b, {});

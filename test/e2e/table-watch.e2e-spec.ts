@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AgreementDirectory } from '@regulink/agreements';
 import { PeersService } from '@regulink/federation';
-import { TABLE_CHANGED_CHANNEL } from '@regulink/persistence';
+import { TABLE_CHANGED_CHANNEL, TableWatch } from '@regulink/persistence';
 import { eventually } from '../support/federation';
 import { bootTestNode, sql, type TestNode } from '../support/test-node';
 
@@ -83,6 +83,26 @@ describe('TableWatch (real node, real PostgreSQL)', () => {
     );
     expect(await directory.between('330000', '350000')).toEqual([expect.objectContaining({ id })]);
     expect(await directory.between('330000', '360000')).toEqual([]);
+  });
+
+  it('tells its listeners of a change however it was made, and stops when asked', async () => {
+    const watch = node.app.get(TableWatch);
+    const heard: string[] = [];
+    const stop = watch.onChange('agreement', () => heard.push('agreement'));
+    const stopPeers = watch.onChange('federation_peer', () => heard.push('peer'));
+    try {
+      await setParties('330000', '350000');
+      await eventually(async () => heard.includes('agreement') || undefined, 5_000, 'the notice of a change');
+      expect(heard).not.toContain('peer');
+      heard.length = 0;
+      watch.changed('agreement');
+      expect(heard).toEqual(['agreement']);
+    } finally {
+      stop();
+      stopPeers();
+    }
+    watch.changed('agreement');
+    expect(heard).toEqual(['agreement']);
   });
 
   it('refuses an account disabled behind the node’s back on its next request', async () => {

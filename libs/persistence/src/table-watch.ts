@@ -40,6 +40,7 @@ export class TableWatch implements OnModuleInit, OnModuleDestroy {
   private listening = false;
   private closed = false;
   private readonly held = new Map<string, Map<string, Promise<unknown>>>();
+  private readonly listeners = new Map<string, Set<() => void>>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -79,6 +80,32 @@ export class TableWatch implements OnModuleInit, OnModuleDestroy {
    */
   changed(table: WatchedTableName): void {
     this.held.delete(table);
+    this.tell(table);
+  }
+
+  /**
+   * Calls `listener` after each change of `table` known here: its notice (a change by any replica
+   * of the node), or a change this process made. A notice may come more than once for one change,
+   * and none while the node is not listening. Returns what stops the calls.
+   */
+  onChange(table: WatchedTableName, listener: () => void): () => void {
+    let listeners = this.listeners.get(table);
+    if (!listeners) this.listeners.set(table, (listeners = new Set()));
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  private tell(table: string | null): void {
+    for (const [name, listeners] of this.listeners) {
+      if (table !== null && name !== table) continue;
+      for (const listener of listeners) {
+        try {
+          listener();
+        } catch (error) {
+          this.logger.error({ err: error, table: name }, 'a listener of table changes failed');
+        }
+      }
+    }
   }
 
   private async listen(): Promise<void> {
@@ -88,6 +115,7 @@ export class TableWatch implements OnModuleInit, OnModuleDestroy {
     client.on('notification', ({ payload }) => {
       if (payload) this.held.delete(payload);
       else this.held.clear();
+      this.tell(payload || null);
     });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('the listening connection ended')));

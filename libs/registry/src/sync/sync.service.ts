@@ -31,7 +31,7 @@ import {
 } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import { MetricsService } from '@regulink/metrics';
-import { TableStatistics } from '@regulink/persistence';
+import { TableStatistics, TableWatch } from '@regulink/persistence';
 import {
   EnvelopeError,
   EnvelopeErrorCode,
@@ -146,6 +146,9 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
   /** Mean bytes of the records of each kind in the last batch answered, to size the next read. */
   private readonly recordBytes = new Map<string, number>();
   private poller: NodeJS.Timeout | undefined;
+  /** A pull of every feed after an agreement changed, waiting to start. */
+  private agreementPull: NodeJS.Timeout | undefined;
+  private unwatch: () => void = () => undefined;
   private stopping = false;
 
   constructor(
@@ -158,6 +161,7 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly repository: SyncRepository,
     private readonly metrics: MetricsService,
     private readonly statistics: TableStatistics,
+    private readonly watch: TableWatch,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -189,10 +193,21 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     // Catch up at start (after a crash, or nudges lost while down), then poll.
     setImmediate(() => void this.pullAll());
     this.poller = setInterval(() => void this.pullAll(), this.config.federation.syncPollSeconds * 1000);
+    // An agreement resumed, or newly in force, lets records through that waited: pull them now
+    // rather than at the next poll (what the other side holds for this node is pulled from here).
+    this.unwatch = this.watch.onChange('agreement', () => {
+      if (this.agreementPull || this.stopping) return;
+      this.agreementPull = setTimeout(() => {
+        this.agreementPull = undefined;
+        void this.pullAll();
+      }, NUDGE_COALESCE_MS);
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.unwatch();
+    clearTimeout(this.agreementPull);
     clearInterval(this.poller);
     for (const timer of [...this.retries.values(), ...this.nudges.values()]) clearTimeout(timer);
     await Promise.allSettled([...this.pulling.values()].map((p) => p.done));
