@@ -1,4 +1,5 @@
 import { Role } from '@regulink/access';
+import { Client } from 'pg';
 import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
 import {
   newRegistrationNumber,
@@ -292,6 +293,135 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     expect(await resultOf(nameShop)).toMatchObject({ outcome: 'matched', creditCode: byName.creditCode });
     // Each landed once more, not one round per entry: nothing is left to land.
     expect(await run()).toEqual({ landed: 0, outcomes: {} });
+  });
+
+  it('lands an ambiguous shop again when one of its namesakes is renamed away', async () => {
+    const twins = ['文一路10号', '天目山路99号'].map((street) =>
+      newRegisterLine({
+        name: '杭州改名前同名商行',
+        entityType: '个体工商户',
+        registeredAddress: `浙江省杭州市西湖区${street}`,
+      }),
+    );
+    await uploadImport(node, 'entities', registerCsv(twins), { token: system.token });
+    const shop = newShopLine({
+      operatorCreditCode: '',
+      operatorRegistrationNumber: newRegistrationNumber(),
+      operatorName: '杭州改名前同名商行',
+      operatingAddress: '浙江省杭州市西湖区古墩路500号',
+    });
+    await uploadImport(node, 'shops', shopReportCsv([shop]), { token: system.token });
+    const resultOf = async () => (await list('')).find((l) => l.shopId === shop.shopId);
+    await eventually(async () => ((await resultOf())?.outcome === 'ambiguous' ? true : undefined));
+    // The second one is renamed: the first alone has the name, at another address than the shop's.
+    const renamed = { ...twins[1]!, name: '杭州改名后商行', updatedAt: '2026-05-01T09:00:00+08:00' };
+    await uploadImport(node, 'entities', registerCsv([renamed]), { token: system.token });
+    const after = await eventually(async () => {
+      const result = await resultOf();
+      return result?.outcome === 'mismatch' ? result : undefined;
+    }, 15_000);
+    expect(after).toMatchObject({ creditCode: twins[0]!.creditCode, candidates: null });
+  });
+
+  it('lands a shop whose operator name grows past any register name when normalized', async () => {
+    // ㍿ is 株式会社 once normalized: 60 characters as written, 240 reduced for matching.
+    const long = newShopLine({
+      operatorCreditCode: '',
+      operatorRegistrationNumber: newRegistrationNumber(),
+      operatorName: '㍿'.repeat(60),
+    });
+    const plain = newShopLine({
+      operatorCreditCode: '',
+      operatorRegistrationNumber: newRegistrationNumber(),
+      operatorName: '杭州寻常商行',
+    });
+    expect(
+      (await uploadImport(node, 'shops', shopReportCsv([long, plain]), { token: system.token })).json,
+    ).toMatchObject({ accepted: 2 });
+    const landed = await eventually(async () => {
+      const all = await list('not-found');
+      const both = [long, plain].map((shop) => all.find((l) => l.shopId === shop.shopId));
+      return both.every(Boolean) ? both : undefined;
+    }, 15_000);
+    expect(landed).toHaveLength(2);
+  });
+
+  it('does not pass over a shop at the next start when a register change lands newer shops first', async () => {
+    const entity = newRegisterLine({ name: '杭州游标网络科技有限公司' });
+    await uploadImport(node, 'entities', registerCsv([entity]), { token: system.token });
+    const first = newShopLine({
+      operatorCreditCode: entity.creditCode,
+      operatorName: entity.name,
+      operatingAddress: entity.registeredAddress,
+    });
+    await uploadImport(node, 'shops', shopReportCsv([first]), { token: system.token });
+    await eventually(async () => (await list('')).find((l) => l.shopId === first.shopId));
+    await run();
+    // The next round stops at the register (its progress locked) once the entity changes...
+    const blocker = new Client({ connectionString: node.config.database.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE registry_landing_progress IN ACCESS EXCLUSIVE MODE');
+    const listed = {
+      ...entity,
+      status: 'abnormal',
+      statusChangedOn: '2026-04-02',
+      updatedAt: '2026-04-02T09:00:00+08:00',
+    };
+    try {
+      await uploadImport(node, 'entities', registerCsv([listed]), { token: system.token });
+      await eventually(
+        async () =>
+          (
+            await sql(
+              node,
+              `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%registry_landing_progress%'`,
+            )
+          ).length > 0 || undefined,
+        10_000,
+        'the round waiting at the register',
+      );
+      // ...while two shops commit behind the round's back: one of another operator, then one of the entity's.
+      const columns = (
+        await sql<{ column_name: string }>(
+          node,
+          `SELECT column_name FROM information_schema.columns WHERE table_name = 'registry_shop'
+              AND column_name NOT IN ('url', 'change_seq', 'shop_id', 'content_hash', 'operator_credit_code')`,
+        )
+      ).map((c) => c.column_name);
+      for (const [suffix, code] of [
+        ['other', newCreditCode()],
+        ['same', entity.creditCode],
+      ] as const) {
+        await sql(
+          node,
+          `INSERT INTO registry_shop (url, shop_id, content_hash, operator_credit_code, ${columns.join(', ')})
+           SELECT url || '/${suffix}', shop_id || '${suffix}', left(content_hash, 30) || '${suffix}', $2, ${columns.join(', ')}
+             FROM registry_shop WHERE shop_id = $1`,
+          [first.shopId, code],
+        );
+      }
+      await blocker.query('COMMIT');
+    } finally {
+      await blocker.end();
+    }
+    const progress = async () =>
+      (await sql<{ position: string }>(node, `SELECT position::text FROM registry_landing_progress`))[0]!
+        .position;
+    const [{ seq }] = await sql<{ seq: string }>(
+      node,
+      'SELECT max(change_seq)::text AS seq FROM registry_entity',
+    );
+    await eventually(async () => ((await progress()) === seq ? true : undefined), 10_000, 'the round done');
+    // A stop now: at the next start both shops are landed, the other operator's too.
+    node = await restartTestNode(node);
+    for (const suffix of ['other', 'same']) {
+      await eventually(
+        async () => (await list('')).find((l) => l.shopId === first.shopId + suffix),
+        15_000,
+        `the ${suffix} shop landed`,
+      );
+    }
   });
 
   it('lands the shops once more at the first start after an upgrade, sending only what changed', async () => {

@@ -3,6 +3,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /** The outcome of landing (网店落地) one shop on this node's register: the latest for each shop. */
 @Entity('registry_landing')
 @Index('ix_registry_landing_outcome', ['outcome', 'landedAt'])
+// A GIN index over candidate_codes (declared in the migration).
+@Index('ix_registry_landing_candidate_codes', { synchronize: false })
 export class LandingResultEntity {
   @PrimaryColumn('varchar', { length: 64 })
   platform!: string;
@@ -80,6 +82,13 @@ export class LandingResultEntity {
   @Index('ix_registry_landing_claimed_name_key')
   @Column('varchar', { name: 'claimed_name_key', length: 200, nullable: true })
   claimedNameKey!: string | null;
+
+  /**
+   * For an ambiguous result landed here: its candidates' credit codes, so that the shop is landed
+   * again when one of them changes (renamed away from the claimed name, say).
+   */
+  @Column('varchar', { name: 'candidate_codes', length: 18, array: true, nullable: true })
+  candidateCodes!: string[] | null;
 
   /** Position in this node's change feed: taken anew each time the result changes. */
   @Index('ix_registry_landing_change_seq')

@@ -28,6 +28,8 @@ export interface LandingRow {
   readonly shopSeq?: string | null;
   /** For a shop landed here by its operator's name, that name reduced for matching. */
   readonly claimedNameKey?: string | null;
+  /** For an ambiguous result landed here, its candidates' codes. */
+  readonly candidateCodes?: readonly string[] | null;
 }
 
 /** The shop columns landing reads, of `registry_shop s`. */
@@ -135,15 +137,19 @@ export class LandingRepository {
 
   /**
    * The shops at home here whose result these register entries may change: those claiming one of
-   * the codes, those whose result landed here names one of them (matched by name, a mismatch), and
-   * those whose claimed operator's name reduces to one of the names (not found by name, or
-   * ambiguous among namesakes).
+   * the codes, those whose result landed here names one of them (matched by name, a mismatch, a
+   * candidate of an ambiguous one), and those whose claimed operator's name reduces to one of the
+   * names (not found by name, or ambiguous among namesakes). Only shops up to shop feed position
+   * `until`, which the shop feed's pass has landed: a newer one is landed by the next pass, and
+   * its position, once saved, must not pass over shops not landed yet (landing resumes from the
+   * highest position saved).
    */
   shopsOnEntries(
     prefix: string,
     carvedOut: readonly string[],
     codes: readonly string[],
     nameKeys: readonly string[],
+    until: string,
   ): Promise<ShopToLand[]> {
     // Each shop found is read by its key (the subquery fenced off by OFFSET 0): joined, the planner
     // takes the home test for selective and reads every shop instead.
@@ -153,11 +159,12 @@ export class LandingRepository {
                UNION
                SELECT platform, url FROM registry_landing
                 WHERE landed_by IS NULL
-                  AND (credit_code = ANY($3::varchar[]) OR claimed_name_key = ANY($4::varchar[]))) k
+                  AND (credit_code = ANY($3::varchar[]) OR claimed_name_key = ANY($4::varchar[])
+                       OR candidate_codes && $3::varchar[])) k
         CROSS JOIN LATERAL (SELECT * FROM registry_shop s WHERE s.platform = k.platform AND s.url = k.url OFFSET 0) s
-        WHERE ${AT_HOME_HERE}
+        WHERE ${AT_HOME_HERE} AND s.change_seq <= $5::bigint
         ORDER BY s.change_seq`,
-      [prefix, carvedOut, codes, nameKeys],
+      [prefix, carvedOut, codes, nameKeys, until],
     );
   }
 
@@ -173,12 +180,20 @@ export class LandingRepository {
     );
   }
 
-  /** Saves results landed here; each takes a new position in the landing feed. */
-  async save(rows: readonly LandingRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.dataSource.transaction(async (manager) => {
+  /**
+   * Saves results landed here; each that differs from the one held takes a new position in the
+   * landing feed. Returns how many did (and so are to be sent to the regions that reported them).
+   */
+  async save(rows: readonly LandingRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    return this.dataSource.transaction(async (manager) => {
       await lockFeed(manager, 'landing');
-      await this.upsert(manager, rows, null);
+      // Under the lock no other writer takes positions: the new ones are those past the newest now.
+      const [{ seq }] = (await manager.query(
+        'SELECT coalesce(max(change_seq), 0)::text AS seq FROM registry_landing',
+      )) as [{ seq: string }];
+      const positions = await this.upsert(manager, rows, null);
+      return positions.filter((position) => BigInt(position) > BigInt(seq)).length;
     });
   }
 
@@ -220,11 +235,12 @@ export class LandingRepository {
       proof?: readonly string[];
     })[],
     returned: { landedBy: string; batchId: string } | null,
-  ): Promise<void> {
+  ): Promise<string[]> {
     // One JSON array for the batch (signed records and proofs nested in it as they are).
-    await manager.query(
+    const saved: { change_seq: string }[] = await manager.query(
       `INSERT INTO registry_landing (platform, url, outcome, credit_code, differing, candidates, abnormal, shop_hash,
-         landed_at, landed_by, batch_id, record, batch_index, proof, shop_seq, outdated, claimed_name_key)
+         landed_at, landed_by, batch_id, record, batch_index, proof, shop_seq, outdated, claimed_name_key,
+         candidate_codes)
        SELECT p, u, o, c, d, k, a, h, coalesce(t, now()), $2::varchar, $3, r, i, f, q,
               -- Read up to its position, the batch the record was sent in held the shop as it is
               -- now, unless the shop has taken a later position since.
@@ -232,21 +248,23 @@ export class LandingRepository {
                           FROM registry_sync_batch b, registry_shop s
                          WHERE b.id = x.b AND b.direction = 'out' AND b.kind = 'shop' AND b.peer = $2::varchar
                            AND s.platform = x.p AND s.url = x.u AND s.origin IS NULL), false),
-              n
+              n, (SELECT array_agg(v) FROM jsonb_array_elements_text(x.cc) AS v)
          FROM json_to_recordset($1::json)
            AS x(p varchar, u varchar, o varchar, c varchar, d jsonb, k jsonb, a boolean, h varchar,
-                t timestamptz, r jsonb, i integer, f jsonb, q bigint, b uuid, n varchar)
+                t timestamptz, r jsonb, i integer, f jsonb, q bigint, b uuid, n varchar, cc jsonb)
        ON CONFLICT (platform, url) DO UPDATE SET outcome = excluded.outcome, credit_code = excluded.credit_code,
          differing = excluded.differing, candidates = excluded.candidates, abnormal = excluded.abnormal,
          shop_hash = excluded.shop_hash, batch_id = excluded.batch_id,
          record = excluded.record, batch_index = excluded.batch_index, proof = excluded.proof,
          shop_seq = coalesce(excluded.shop_seq, registry_landing.shop_seq), landed_by = excluded.landed_by,
          outdated = excluded.outdated, claimed_name_key = excluded.claimed_name_key,
+         candidate_codes = excluded.candidate_codes,
          -- A shop landed here again with the same result (its register entry changed in a field
          -- landing does not look at, say) keeps its result as it was sent: no new position.
          landed_at = CASE WHEN ${SAME_LOCAL_RESULT} THEN registry_landing.landed_at ELSE excluded.landed_at END,
          change_seq = CASE WHEN ${SAME_LOCAL_RESULT} THEN registry_landing.change_seq
-                           ELSE nextval('registry_landing_change_seq') END`,
+                           ELSE nextval('registry_landing_change_seq') END
+       RETURNING change_seq`,
       [
         JSON.stringify(
           rows.map((r) => ({
@@ -265,12 +283,14 @@ export class LandingRepository {
             q: r.shopSeq ?? null,
             b: r.shopBatch ?? null,
             n: r.claimedNameKey ?? null,
+            cc: r.candidateCodes ?? null,
           })),
         ),
         returned?.landedBy ?? null,
         returned?.batchId ?? null,
       ],
     );
+    return saved.map((row) => row.change_seq);
   }
 
   /** Results landed here for shops received from `origin`, changed after feed position `after`, in feed order. */

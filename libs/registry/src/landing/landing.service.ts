@@ -9,6 +9,8 @@ import {
 import { PeersService } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import { TableStatistics } from '@regulink/persistence';
+import { characterCount } from '@regulink/protocol';
+import { NAME_KEY_CHARS } from '../register/market-entity-line';
 import { ShopRepository } from '../shops/shop.repository';
 import { SyncService } from '../sync/sync.service';
 import { LandingRepository, type LandingRow, type ShopToLand } from './landing.repository';
@@ -84,8 +86,11 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
     const carvedOut = nestedPrefixes(this.identity.region, await this.peers.regions());
     const outcomes: Record<string, number> = {};
     let landed = 0;
+    let changed = 0;
     const land = async (shops: readonly ShopToLand[]) => {
-      for (const [outcome, count] of Object.entries(await this.land(shops))) {
+      const done = await this.land(shops);
+      changed += done.changed;
+      for (const [outcome, count] of Object.entries(done.outcomes)) {
         outcomes[outcome] = (outcomes[outcome] ?? 0) + count;
         landed += count;
       }
@@ -114,22 +119,28 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
           carvedOut,
           entries.map((e) => e.creditCode),
           [...new Set(entries.map((e) => e.nameKey))],
+          until,
         ),
       );
       entriesAfter = entries[entries.length - 1]!.changeSeq;
       await this.landings.saveRegisterProgress(entriesAfter);
     }
-    if (landed > 0) {
-      this.logger.log({ landed, outcomes }, 'landed shops at home here');
-      // Results for shops received from other regions go back to them.
-      this.sync.announce('landing');
-    }
+    if (landed > 0) this.logger.log({ landed, changed, outcomes }, 'landed shops at home here');
+    // Results for shops received from other regions go back to them (those that came out as
+    // they were are not sent again).
+    if (changed > 0) this.sync.announce('landing');
     return { landed, outcomes };
   }
 
-  /** Lands these shops on the register as it is now and saves their results; returns how many, by outcome. */
-  private async land(shops: readonly ShopToLand[]): Promise<Record<string, number>> {
+  /**
+   * Lands these shops on the register as it is now and saves their results; returns how many, by
+   * outcome, and how many results changed.
+   */
+  private async land(
+    shops: readonly ShopToLand[],
+  ): Promise<{ outcomes: Record<string, number>; changed: number }> {
     const outcomes: Record<string, number> = {};
+    let changed = 0;
     for (let start = 0; start < shops.length; start += BATCH) {
       const part = shops.slice(start, start + BATCH);
       const claimedKeys = part.map((s) => normalizeEntityText(s.operatorName));
@@ -168,14 +179,17 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
           abnormal: 'abnormal' in result ? result.abnormal : false,
           shopHash: shop.contentHash,
           shopSeq: shop.changeSeq,
-          // Looked for by name (no code, or one on no entry here): a namesake registered later counts.
-          claimedNameKey: entry ? null : claimedKeys[i]!,
+          // Looked for by name (no code, or one on no entry here): a namesake registered later
+          // counts. A name longer than any register entry's key can match none (NFKC may make a
+          // name longer: ㍿ is 株式会社).
+          claimedNameKey: entry || characterCount(claimedKeys[i]!) > NAME_KEY_CHARS ? null : claimedKeys[i]!,
+          candidateCodes: result.outcome === 'ambiguous' ? result.candidates.map((c) => c.creditCode) : null,
         };
       });
-      await this.landings.save(rows);
+      changed += await this.landings.save(rows);
       this.statistics.grew('registry_landing', rows.length);
     }
-    return outcomes;
+    return { outcomes, changed };
   }
 
   list(outcome: string | null, limit: number, seller: 'registered' | 'unregistered' | null = null) {

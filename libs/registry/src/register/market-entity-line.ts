@@ -33,8 +33,8 @@ export interface MarketEntityRecord {
   readonly contentHash: string;
 }
 
-/** The most characters of a normalized name (the name_key column). */
-const NAME_KEY_CHARS = 200;
+/** The most characters of a normalized name (the name_key column, and a result's claimed_name_key). */
+export const NAME_KEY_CHARS = 200;
 /** The earliest year a register date may have (PostgreSQL has no year 0, and nothing is that old). */
 const FIRST_YEAR = 1800;
 
