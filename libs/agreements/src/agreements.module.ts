@@ -24,7 +24,7 @@ import { AgreementsService } from './agreements.service';
   ],
   controllers: [AgreementsController],
   providers: [AgreementRepository, AgreementDirectory, AgreementGate, AgreementsService],
-  exports: [AgreementsService, AgreementGate],
+  exports: [AgreementsService, AgreementGate, AgreementDirectory],
 })
 export class AgreementsModule implements OnModuleInit {
   constructor(

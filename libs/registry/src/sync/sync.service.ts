@@ -20,9 +20,11 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { v7 as uuidv7 } from 'uuid';
-import { AgreementGate } from '@regulink/agreements';
+import { AgreementDirectory, AgreementGate } from '@regulink/agreements';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import {
+  ExchangeRefusedException,
+  FederationException,
   MessageRegistry,
   OutboxService,
   PeersService,
@@ -146,8 +148,10 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
   /** Mean bytes of the records of each kind in the last batch answered, to size the next read. */
   private readonly recordBytes = new Map<string, number>();
   private poller: NodeJS.Timeout | undefined;
-  /** A pull of every feed after an agreement changed, waiting to start. */
-  private agreementPull: NodeJS.Timeout | undefined;
+  /** A look at the agreements after they changed, waiting to start. */
+  private agreementCheck: NodeJS.Timeout | undefined;
+  /** The agreements suspended when last looked at. */
+  private suspended = new Set<string>();
   private unwatch: () => void = () => undefined;
   private stopping = false;
 
@@ -156,6 +160,7 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly queries: QueryClient,
     private readonly outbox: OutboxService,
     private readonly gate: AgreementGate,
+    private readonly directory: AgreementDirectory,
     private readonly peers: PeersService,
     private readonly identity: NodeIdentityService,
     private readonly repository: SyncRepository,
@@ -193,21 +198,49 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     // Catch up at start (after a crash, or nudges lost while down), then poll.
     setImmediate(() => void this.pullAll());
     this.poller = setInterval(() => void this.pullAll(), this.config.federation.syncPollSeconds * 1000);
-    // An agreement resumed, or newly in force, lets records through that waited: pull them now
-    // rather than at the next poll (what the other side holds for this node is pulled from here).
+    // An agreement resumed lets through what waited while it was suspended (the other side sent
+    // no nudge then): pull it now rather than at the next poll.
+    void this.resumedAgreements();
     this.unwatch = this.watch.onChange('agreement', () => {
-      if (this.agreementPull || this.stopping) return;
-      this.agreementPull = setTimeout(() => {
-        this.agreementPull = undefined;
-        void this.pullAll();
+      if (this.agreementCheck || this.stopping) return;
+      this.agreementCheck = setTimeout(() => {
+        this.agreementCheck = undefined;
+        void this.pullResumed();
       }, NUDGE_COALESCE_MS);
     });
+  }
+
+  /** Pulls each feed from the partners of agreements resumed since last looked at that may send it here. */
+  private async pullResumed(): Promise<void> {
+    const resumed = await this.resumedAgreements();
+    if (resumed.length === 0 || this.stopping) return;
+    for (const feed of this.feeds.values()) {
+      const senders = new Set(await this.gate.partners(feed.scope, 'from'));
+      for (const peer of resumed) if (senders.has(peer)) void this.pull(feed.kind, peer);
+    }
+  }
+
+  /**
+   * The other parties of the agreements active now that were suspended when last looked at (none
+   * the first time). Never throws.
+   */
+  private async resumedAgreements(): Promise<string[]> {
+    try {
+      const agreements = await this.directory.all();
+      const resumed = agreements.filter((a) => a.state === 'active' && this.suspended.has(a.id));
+      this.suspended = new Set(agreements.filter((a) => a.state === 'suspended').map((a) => a.id));
+      const own = this.identity.region;
+      return [...new Set(resumed.flatMap((a) => a.parties.filter((party) => party !== own)))];
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not read the agreements after a change');
+      return [];
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.unwatch();
-    clearTimeout(this.agreementPull);
+    clearTimeout(this.agreementCheck);
     clearInterval(this.poller);
     for (const timer of [...this.retries.values(), ...this.nudges.values()]) clearTimeout(timer);
     await Promise.allSettled([...this.pulling.values()].map((p) => p.done));
@@ -331,11 +364,16 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
       const { retryBaseMs, retryMaxMs } = this.config.federation;
       const delay =
         Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(failures - 1, 20)) * (0.5 + Math.random() / 2);
+      // Refused by the agreement (here or by the peer): trying again soon would be refused again,
+      // and a pull counts in the day's quota. The next poll tries again, or the agreement's resume.
+      const refused = agreementRefusal(error);
       this.logger.warn(
-        { peer, kind: feed.kind, code, failures, retryInMs: Math.round(delay) },
+        refused
+          ? { peer, kind: feed.kind, code: refused, failures }
+          : { peer, kind: feed.kind, code, failures, retryInMs: Math.round(delay) },
         `pull failed: ${message}`,
       );
-      if (!this.stopping)
+      if (!this.stopping && !refused)
         this.retries.set(
           key,
           setTimeout(() => void this.pull(feed.kind, peer), delay),
@@ -552,6 +590,29 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
       }
     }
   }
+}
+
+/** What an agreement refuses an exchange for: not worth trying again before it changes, or another day. */
+const AGREEMENT_REFUSALS: ReadonlySet<string> = new Set([
+  EnvelopeErrorCode.NoAgreement,
+  EnvelopeErrorCode.AgreementNotActive,
+  EnvelopeErrorCode.AgreementSuspended,
+  EnvelopeErrorCode.AgreementRevoked,
+  EnvelopeErrorCode.AgreementExpired,
+  EnvelopeErrorCode.ScopeNotAllowed,
+  EnvelopeErrorCode.DirectionNotAllowed,
+  EnvelopeErrorCode.QuotaExceeded,
+]);
+
+/** The agreement's code when a pull was refused by an agreement, here or at the peer; else null. */
+function agreementRefusal(error: unknown): string | null {
+  const code =
+    error instanceof ExchangeRefusedException
+      ? error.code
+      : error instanceof FederationException
+        ? error.peerCode
+        : undefined;
+  return code !== undefined && AGREEMENT_REFUSALS.has(code) ? code : null;
 }
 
 /** The answer to a pull, checked for shape: a batch of at most MAX_BATCH_RECORDS, a position not behind the cursor. */
