@@ -134,6 +134,15 @@ function isAlive(pid: number): boolean {
 /** Where ports for listening are looked for first: above the well-known and registered low ones. */
 const LISTEN_PORTS_FROM = 10_000;
 
+/**
+ * Ports above 1023 that web clients refuse to connect to (the Fetch standard's "bad ports": Node's
+ * fetch, browsers): an HTTP API listening on one could not be reached by them.
+ */
+const REFUSED_BY_WEB_CLIENTS: ReadonlySet<number> = new Set([
+  1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697,
+  10080,
+]);
+
 /** The ports the system hands out to outgoing connections (Linux's setting; elsewhere its default). */
 export function outgoingPortRange(): [number, number] {
   try {
@@ -160,7 +169,7 @@ export async function freePort(): Promise<number> {
   if (span >= 1000) {
     for (let attempt = 0; attempt < 20; attempt++) {
       const port = LISTEN_PORTS_FROM + Math.floor(Math.random() * span);
-      if (await listenable(port)) return port;
+      if (!REFUSED_BY_WEB_CLIENTS.has(port) && (await listenable(port))) return port;
     }
   }
   return systemPort();

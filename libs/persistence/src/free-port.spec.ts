@@ -34,4 +34,18 @@ describe('freePort', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it("passes over a port web clients refuse (fetch's bad ports), 10080 in its range", async () => {
+    const [low] = outgoingPortRange();
+    const random = jest.spyOn(Math, 'random').mockReturnValueOnce((10_080 - 10_000 + 0.5) / (low - 10_000));
+    try {
+      const port = await freePort();
+      expect(random).toHaveBeenCalledTimes(2);
+      expect(port).not.toBe(10_080);
+    } finally {
+      random.mockRestore();
+    }
+    // What the node's own HTTP clients (Node's fetch) make of that port.
+    await expect(fetch('http://127.0.0.1:10080/')).rejects.toMatchObject({ cause: { message: 'bad port' } });
+  });
 });
