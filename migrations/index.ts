@@ -35,9 +35,8 @@ import { ShopDepartures1796319000000 } from './1796319000000-ShopDepartures';
 import { ShopDepartureSeq1796319100000 } from './1796319100000-ShopDepartureSeq';
 import { SignInFailures1796319200000 } from './1796319200000-SignInFailures';
 import { ShopDepartureShopIndex1796319300000 } from './1796319300000-ShopDepartureShopIndex';
-import { ShopIdIndex1796319400000 } from './1796319400000-ShopIdIndex';
+import { ShopLookupIndexes1796319400000 } from './1796319400000-ShopLookupIndexes';
 import { LandingFollowsRegister1796319500000 } from './1796319500000-LandingFollowsRegister';
-import { ShopUrlIndex1796319600000 } from './1796319600000-ShopUrlIndex';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -82,7 +81,6 @@ export const MIGRATIONS = [
   ShopDepartureSeq1796319100000,
   SignInFailures1796319200000,
   ShopDepartureShopIndex1796319300000,
-  ShopIdIndex1796319400000,
+  ShopLookupIndexes1796319400000,
   LandingFollowsRegister1796319500000,
-  ShopUrlIndex1796319600000,
 ];
