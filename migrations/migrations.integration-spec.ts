@@ -39,6 +39,17 @@ describe('migrations', () => {
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });
 
+  it('apply the shop lookup indexes over a database holding the first of them from an earlier build', async () => {
+    // As a database migrated by that build holds it: the shop id index, no URL index, the
+    // migration not recorded under its present name.
+    await dataSource.query(`DROP INDEX "ix_registry_shop_url"`);
+    await dataSource.query(`DELETE FROM schema_migrations WHERE name = 'ShopLookupIndexes1796319400000'`);
+    expect((await runMigrationsLocked(dataSource)).map((m) => m.name)).toEqual([
+      'ShopLookupIndexes1796319400000',
+    ]);
+    expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+  });
+
   it('fill the search terms of entities already stored with what the node computes for new ones', async () => {
     // Back to just before EntityNameGrams, with entities stored as the index function saw them.
     const since = MIGRATIONS.findIndex((m) => m.name === 'EntityNameGrams1796298548986');

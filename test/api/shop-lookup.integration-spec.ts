@@ -4,7 +4,7 @@ import { newShopLine, shopReportCsv } from '../factories/shop-report.factory';
 import { newUser, type TestUser } from '../factories/user.factory';
 import { uploadImport } from '../support/imports';
 import type { ResolveResult } from '../support/resolve';
-import { bootTestNode, type TestNode } from '../support/test-node';
+import { bootTestNode, sql, type TestNode } from '../support/test-node';
 
 const WHY = { purpose: 'case-investigation', caseReference: '杭市监案〔2026〕205号' };
 
@@ -109,6 +109,40 @@ describe('shop lookups by platform (real node, real PostgreSQL)', () => {
       { ...shop, platform: '手机淘宝', reportPeriod: '2027-H1' },
     ]);
     expect(twice).toMatchObject({ updated: 1, rejected: 1 });
+  });
+
+  it('updates the newest report of a shop already held under two names of its platform', async () => {
+    const system = await newUser(node, [Role.System]);
+    const shop = newShopLine({ platform: '淘宝网', reportPeriod: '2026-H1' });
+    await uploadImport(node, 'shops', shopReportCsv([shop]), { token: system.token });
+    // The same shop held a second time, newer, under another name (as imports before kept it).
+    const columns = (
+      await sql<{ column_name: string }>(
+        node,
+        `SELECT column_name FROM information_schema.columns
+          WHERE table_name = 'registry_shop' AND column_name NOT IN ('platform', 'report_period', 'change_seq')`,
+      )
+    ).map((c) => c.column_name);
+    await sql(
+      node,
+      `INSERT INTO registry_shop (platform, report_period, ${columns.join(', ')})
+       SELECT 'Taobao', '2026-H2', ${columns.join(', ')} FROM registry_shop WHERE shop_id = $1`,
+      [shop.shopId],
+    );
+    const next = { ...shop, platform: '淘宝', reportPeriod: '2027-H1', shopName: '又一个店名' };
+    expect(
+      (await uploadImport(node, 'shops', shopReportCsv([next]), { token: system.token })).json,
+    ).toMatchObject({ updated: 1 });
+    expect(
+      await sql(
+        node,
+        'SELECT platform, report_period FROM registry_shop WHERE shop_id = $1 ORDER BY platform',
+        [shop.shopId],
+      ),
+    ).toEqual([
+      { platform: 'Taobao', report_period: '2027-H1' },
+      { platform: '淘宝网', report_period: '2026-H1' },
+    ]);
   });
 
   it('finds nothing on another platform, or for an id no shop has', async () => {

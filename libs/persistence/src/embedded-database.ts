@@ -172,7 +172,10 @@ export async function freePort(): Promise<number> {
       if (!REFUSED_BY_WEB_CLIENTS.has(port) && (await listenable(port))) return port;
     }
   }
-  return systemPort();
+  for (;;) {
+    const port = await systemPort();
+    if (!REFUSED_BY_WEB_CLIENTS.has(port)) return port;
+  }
 }
 
 /** Whether a loopback listener can take `port` now. */

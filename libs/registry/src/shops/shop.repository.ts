@@ -94,10 +94,14 @@ async function underHeldNames(
   lines: readonly CheckedLine<ShopRecord>[],
 ): Promise<CheckedLine<ShopRecord>[]> {
   const held: { url: string; platform: string }[] = await manager.query(
-    // The URL's shops one lookup at a time.
+    // The URL's shops one lookup at a time; the newest report first, should one shop be held under
+    // two names already (as imports before this kept it), so that it is always the same one.
     `SELECT r.u AS url, s.platform
        FROM unnest($1::varchar[]) AS r(u)
-      CROSS JOIN LATERAL (SELECT platform FROM registry_shop WHERE url = r.u AND origin IS NULL OFFSET 0) s`,
+      CROSS JOIN LATERAL (
+        SELECT platform, report_period, change_seq FROM registry_shop WHERE url = r.u AND origin IS NULL
+         ORDER BY report_period COLLATE "C" DESC, change_seq DESC OFFSET 0) s
+      ORDER BY r.u, s.report_period COLLATE "C" DESC, s.change_seq DESC`,
     [[...new Set(lines.map((l) => l.record.url))]],
   );
   const names = new Map<string, string[]>();

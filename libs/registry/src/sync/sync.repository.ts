@@ -13,6 +13,16 @@ export class SyncRepository {
     return this.dataSource.transaction(work);
   }
 
+  /** The feed position up to which `peer` has been sent records of `kind` (0 before the first). */
+  async sentTo(peer: string, kind: string): Promise<string> {
+    const rows: { position: string | null }[] = await this.dataSource.query(
+      `SELECT max(position)::text AS position FROM registry_sync_batch
+        WHERE peer = $1 AND kind = $2 AND direction = 'out'`,
+      [peer, kind],
+    );
+    return rows[0]?.position ?? '0';
+  }
+
   /** The position pulled to so far (0 before the first pull). */
   async position(peer: string, kind: string): Promise<string> {
     const cursor = await this.dataSource.getRepository(SyncCursorEntity).findOneBy({ peer, kind });

@@ -150,8 +150,8 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
   private poller: NodeJS.Timeout | undefined;
   /** A look at the agreements after they changed, waiting to start. */
   private agreementCheck: NodeJS.Timeout | undefined;
-  /** The agreements suspended when last looked at. */
-  private suspended = new Set<string>();
+  /** The agreements active when last looked at (before the first look: not known). */
+  private active: Set<string> | undefined;
   private unwatch: () => void = () => undefined;
   private stopping = false;
 
@@ -198,39 +198,51 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     // Catch up at start (after a crash, or nudges lost while down), then poll.
     setImmediate(() => void this.pullAll());
     this.poller = setInterval(() => void this.pullAll(), this.config.federation.syncPollSeconds * 1000);
-    // An agreement resumed lets through what waited while it was suspended (the other side sent
-    // no nudge then): pull it now rather than at the next poll.
-    void this.resumedAgreements();
+    // An agreement that comes in force (first signed, renewed, resumed) lets through what waited:
+    // its partners are told at once of records waiting for them here (none told, none counted in
+    // the quota, when nothing waits). Each side tells of what it holds.
+    void this.newlyInForce();
     this.unwatch = this.watch.onChange('agreement', () => {
       if (this.agreementCheck || this.stopping) return;
       this.agreementCheck = setTimeout(() => {
         this.agreementCheck = undefined;
-        void this.pullResumed();
+        void this.nudgeNewlyInForce();
       }, NUDGE_COALESCE_MS);
     });
   }
 
-  /** Pulls each feed from the partners of agreements resumed since last looked at that may send it here. */
-  private async pullResumed(): Promise<void> {
-    const resumed = await this.resumedAgreements();
-    if (resumed.length === 0 || this.stopping) return;
-    for (const feed of this.feeds.values()) {
-      const senders = new Set(await this.gate.partners(feed.scope, 'from'));
-      for (const peer of resumed) if (senders.has(peer)) void this.pull(feed.kind, peer);
+  /** Nudges the partners of agreements newly in force about each feed with records not yet sent to them. */
+  private async nudgeNewlyInForce(): Promise<void> {
+    const partners = await this.newlyInForce();
+    if (partners.length === 0 || this.stopping) return;
+    try {
+      for (const feed of this.feeds.values()) {
+        const receivers = new Set(await this.gate.partners(feed.scope, 'to'));
+        const newest = BigInt(await feed.newest());
+        const waiting: string[] = [];
+        for (const peer of partners) {
+          if (receivers.has(peer) && newest > BigInt(await this.repository.sentTo(peer, feed.kind)))
+            waiting.push(peer);
+        }
+        await this.sendNudges(feed, waiting);
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not tell partners of records waiting for them');
     }
   }
 
   /**
-   * The other parties of the agreements active now that were suspended when last looked at (none
-   * the first time). Never throws.
+   * The other parties of the agreements active now that were not when last looked at (none the
+   * first time). Never throws.
    */
-  private async resumedAgreements(): Promise<string[]> {
+  private async newlyInForce(): Promise<string[]> {
     try {
       const agreements = await this.directory.all();
-      const resumed = agreements.filter((a) => a.state === 'active' && this.suspended.has(a.id));
-      this.suspended = new Set(agreements.filter((a) => a.state === 'suspended').map((a) => a.id));
+      const active = agreements.filter((a) => a.state === 'active');
+      const fresh = this.active === undefined ? [] : active.filter((a) => !this.active!.has(a.id));
+      this.active = new Set(active.map((a) => a.id));
       const own = this.identity.region;
-      return [...new Set(resumed.flatMap((a) => a.parties.filter((party) => party !== own)))];
+      return [...new Set(fresh.flatMap((a) => a.parties.filter((party) => party !== own)))];
     } catch (error) {
       this.logger.warn({ err: error }, 'could not read the agreements after a change');
       return [];
@@ -253,7 +265,11 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
       kind,
       setTimeout(() => {
         this.nudges.delete(kind);
-        void this.sendNudges(this.feeds.get(kind)!);
+        const feed = this.feeds.get(kind)!;
+        void this.gate.partners(feed.scope, 'to').then(
+          (peers) => this.sendNudges(feed, peers),
+          (error: unknown) => this.logger.warn({ kind, err: error }, 'could not nudge the peers'),
+        );
       }, NUDGE_COALESCE_MS),
     );
   }
@@ -575,8 +591,8 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     };
   }
 
-  private async sendNudges(feed: RecordFeed): Promise<void> {
-    for (const peer of await this.gate.partners(feed.scope, 'to')) {
+  private async sendNudges(feed: RecordFeed, peers: readonly string[]): Promise<void> {
+    for (const peer of peers) {
       try {
         await this.outbox.send({
           to: peer,
