@@ -75,6 +75,12 @@ describe('sync when an agreement comes in force (two real nodes)', () => {
     ).toBe(200);
     await agreementInState(a, agreement, 'suspended');
     const shop = await reportShop();
+    // B's sync status says A's shop feed is not pulled while the agreement is suspended.
+    const shopFeed = async () =>
+      (
+        await adminApi<{ peer: string; kind: string; inForce: boolean }[]>(b, 'GET', '/registry/sync')
+      ).json.find((row) => row.peer === A && row.kind === 'shop');
+    expect(await shopFeed()).toMatchObject({ inForce: false });
     // A applies B's resume a moment late (its agreement row held, as a slow link would): B's own
     // look after resuming finds A still refusing.
     const hold = new Client({ connectionString: a.config.database.url });
@@ -90,6 +96,7 @@ describe('sync when an agreement comes in force (two real nodes)', () => {
     }
     await agreementInState(a, agreement, 'active');
     await arrivesAtB(shop);
+    expect(await shopFeed()).toMatchObject({ inForce: true });
   }, 60_000);
 
   it('sends what waited during a suspension once a renewal takes over', async () => {

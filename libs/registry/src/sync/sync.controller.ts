@@ -10,7 +10,7 @@ import { SyncService } from './sync.service';
 export class SyncController {
   constructor(private readonly sync: SyncService) {}
 
-  /** Per peer and kind: the cursor, the last pull and its error, the batches and records received. */
+  /** Per peer and kind: the cursor, the last pull and its error, the batches and records received, whether it is pulled now. */
   @Get()
   @Roles(Role.Admin, Role.System)
   status() {

@@ -311,8 +311,20 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     return state.done;
   }
 
-  status(): Promise<Record<string, unknown>[]> {
-    return this.repository.status();
+  /**
+   * Per peer and kind: the cursor, the last pull and its error, the batches and records received,
+   * and whether an agreement in force now lets the peer send it here (`inForce`: when not, as while
+   * it is suspended, the feed is not pulled).
+   */
+  async status(): Promise<Record<string, unknown>[]> {
+    const senders = new Map<string, Set<string>>();
+    for (const feed of this.feeds.values())
+      senders.set(feed.kind, new Set(await this.gate.partners(feed.scope, 'from')));
+    const rows = await this.repository.status();
+    return rows.map((row) => ({
+      ...row,
+      inForce: senders.get(row.kind as string)?.has(row.peer as string) ?? false,
+    }));
   }
 
   /**
