@@ -20,6 +20,7 @@ import { RequestPipe } from './http/request-pipe';
 @Module({})
 export class AppModule {
   static forRoot(config: NodeConfig, databaseUrl: string): DynamicModule {
+    const database = { url: databaseUrl, entities: ENTITIES, migrations: MIGRATIONS };
     return {
       module: AppModule,
       imports: [
@@ -27,9 +28,7 @@ export class AppModule {
         TypeOrmModule.forRootAsync({
           useFactory: () =>
             dataSourceOptions({
-              url: databaseUrl,
-              entities: ENTITIES,
-              migrations: MIGRATIONS,
+              ...database,
               statementTimeoutSeconds: config.database.statementTimeoutSeconds,
             }),
           // Migrate before anything uses the schema, holding the advisory lock against replicas,
@@ -37,12 +36,7 @@ export class AppModule {
           // (an index over millions of rows), and so may waiting for another replica's.
           dataSourceFactory: async (options) => {
             const migrator = await new DataSource(
-              dataSourceOptions({
-                url: databaseUrl,
-                name: 'migrations',
-                entities: ENTITIES,
-                migrations: MIGRATIONS,
-              }),
+              dataSourceOptions({ ...database, name: 'migrations' }),
             ).initialize();
             try {
               await runMigrationsLocked(migrator);

@@ -63,7 +63,7 @@ export type {
   Sex,
   ValidResidentId,
 } from './resident-id/resident-id';
-export { platformKey, samePlatform } from './shop-url/platform-name';
+export { ofPlatform, platformKey, samePlatform } from './shop-url/platform-name';
 export { SHOP_URL_MAX_LENGTH, normalizeShopId, normalizeShopUrl } from './shop-url/shop-url';
 export type { ShopUrlParse } from './shop-url/shop-url';
 export {

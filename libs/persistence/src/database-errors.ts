@@ -15,11 +15,17 @@ export function isUniqueViolation(error: unknown): boolean {
  * tried again.
  */
 export function isStatementCancelled(error: unknown): boolean {
-  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
-    if ((cause as { code?: unknown }).code === '57014') return true;
+  return causes(error).some((cause) => (cause as { code?: unknown }).code === '57014');
+}
+
+/** The error, then what it wraps (TypeORM's driver error, a cause), five deep at most. */
+function causes(error: unknown): Error[] {
+  const found: Error[] = [];
+  for (let cause = error; cause instanceof Error && found.length < 5;) {
+    found.push(cause);
     cause = cause instanceof QueryFailedError ? (cause.driverError as unknown) : cause.cause;
   }
-  return false;
+  return found;
 }
 
 /** SQLSTATEs of a server that is going away or not yet taking connections. */
@@ -44,13 +50,13 @@ const UNAVAILABLE_MESSAGES =
  * may be tried again once the database is back. Looks through TypeORM's wrapper and error causes.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+  return causes(error).some((cause) => {
     const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string') {
-      if (UNAVAILABLE_STATES.has(code) || code.startsWith('08') || UNREACHABLE_CODES.has(code)) return true;
-    }
-    if (UNAVAILABLE_MESSAGES.test(cause.message)) return true;
-    cause = cause instanceof QueryFailedError ? (cause.driverError as unknown) : cause.cause;
-  }
-  return false;
+    if (
+      typeof code === 'string' &&
+      (UNAVAILABLE_STATES.has(code) || code.startsWith('08') || UNREACHABLE_CODES.has(code))
+    )
+      return true;
+    return UNAVAILABLE_MESSAGES.test(cause.message);
+  });
 }

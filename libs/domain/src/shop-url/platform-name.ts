@@ -65,3 +65,12 @@ export function platformKey(name: string): string {
 export function samePlatform(a: string, b: string): boolean {
   return platformKey(a) === platformKey(b);
 }
+
+/**
+ * Of `rows` (shops, results), those of the platform `name` means, in their order but those named
+ * exactly as written first.
+ */
+export function ofPlatform<T extends { readonly platform: string }>(rows: readonly T[], name: string): T[] {
+  const meant = rows.filter((row) => samePlatform(row.platform, name));
+  return [...meant.filter((row) => row.platform === name), ...meant.filter((row) => row.platform !== name)];
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { samePlatform } from '@regulink/domain';
+import { ofPlatform } from '@regulink/domain';
 
 /** A record this node received in a signed batch, as stored, with where it sits in its batch. */
 export interface HeldRecord {
@@ -9,16 +9,6 @@ export interface HeldRecord {
   readonly proof: string[];
   readonly batchId: string;
   readonly index: number;
-}
-
-/**
- * Of the rows held for one URL, the one of the platform named: written as stored, else written
- * another way (淘宝 for 淘宝网: see `samePlatform`).
- */
-function ofPlatform<T extends { platform: string }>(rows: readonly T[], platform: string): T | undefined {
-  return (
-    rows.find((row) => row.platform === platform) ?? rows.find((row) => samePlatform(row.platform, platform))
-  );
 }
 
 /**
@@ -36,7 +26,7 @@ export class EvidenceRepository {
          FROM registry_shop WHERE url = $1 AND origin IS NOT NULL`,
       [url],
     );
-    return ofPlatform(rows, platform);
+    return ofPlatform(rows, platform)[0];
   }
 
   /**
@@ -50,7 +40,7 @@ export class EvidenceRepository {
           AND NOT EXISTS (SELECT 1 FROM registry_shop s WHERE s.platform = l.platform AND s.url = l.url)`,
       [url],
     );
-    return ofPlatform(rows, platform) !== undefined;
+    return ofPlatform(rows, platform).length > 0;
   }
 
   /** A landing result returned by another region (not one landed here), by platform and keyed URL. */
@@ -60,6 +50,6 @@ export class EvidenceRepository {
          FROM registry_landing WHERE url = $1 AND landed_by IS NOT NULL`,
       [url],
     );
-    return ofPlatform(rows, platform);
+    return ofPlatform(rows, platform)[0];
   }
 }

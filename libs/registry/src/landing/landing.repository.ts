@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { RegisterEntry } from '@regulink/domain';
 import type { DataSource, EntityManager } from 'typeorm';
-import { lockFeed } from '../sync/feed-lock';
+import { lockFeed, newestPosition } from '../sync/feed-lock';
 
 /** A shop waiting to be landed, with what landing needs of it. */
 export interface ShopToLand {
@@ -57,21 +57,15 @@ export class LandingRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** The shop feed position up to which the shops at home here have been landed. */
-  async landedUpTo(): Promise<string> {
-    const rows: { seq: string | null }[] = await this.dataSource.query(
-      // Over every row: a result returned since (a city's node taking over) keeps the position
-      // of the local one it replaced, so the cursor never goes back.
-      'SELECT max(shop_seq) AS seq FROM registry_landing',
-    );
-    return rows[0]?.seq ?? '0';
+  landedUpTo(): Promise<string> {
+    // Over every row: a result returned since (a city's node taking over) keeps the position of
+    // the local one it replaced, so the cursor never goes back.
+    return newestPosition(this.dataSource, 'registry_landing', 'shop_seq');
   }
 
   /** The newest landing feed position: everything up to it has committed (feed writers hold its lock). */
-  async newestResult(): Promise<string> {
-    const rows: { seq: string | null }[] = await this.dataSource.query(
-      'SELECT max(change_seq) AS seq FROM registry_landing',
-    );
-    return rows[0]?.seq ?? '0';
+  newestResult(): Promise<string> {
+    return newestPosition(this.dataSource, 'registry_landing');
   }
 
   /**
@@ -97,11 +91,8 @@ export class LandingRepository {
   }
 
   /** The newest register feed position: everything up to it has committed (register writers hold its lock). */
-  async newestEntry(): Promise<string> {
-    const rows: { seq: string | null }[] = await this.dataSource.query(
-      'SELECT max(change_seq) AS seq FROM registry_entity',
-    );
-    return rows[0]?.seq ?? '0';
+  newestEntry(): Promise<string> {
+    return newestPosition(this.dataSource, 'registry_entity');
   }
 
   /** How far landing has read the register feed. */
@@ -189,9 +180,7 @@ export class LandingRepository {
     return this.dataSource.transaction(async (manager) => {
       await lockFeed(manager, 'landing');
       // Under the lock no other writer takes positions: the new ones are those past the newest now.
-      const [{ seq }] = (await manager.query(
-        'SELECT coalesce(max(change_seq), 0)::text AS seq FROM registry_landing',
-      )) as [{ seq: string }];
+      const seq = await newestPosition(manager, 'registry_landing');
       const positions = await this.upsert(manager, rows, null);
       return positions.filter((position) => BigInt(position) > BigInt(seq)).length;
     });

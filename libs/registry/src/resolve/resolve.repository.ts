@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { nameGrams, samePlatform } from '@regulink/domain';
+import { nameGrams, ofPlatform } from '@regulink/domain';
 import { runPrepared, TableStatistics, WriteBatcher, type PreparedStatement } from '@regulink/persistence';
 import { ResolveLookupEntity } from './resolve-lookup.entity';
 import { ResolveReferenceEntity } from './resolve-reference.entity';
@@ -359,7 +359,7 @@ export class ResolveRepository {
 
   /**
    * The shops of the platform named (however written: platforms are compared by what their names
-   * mean, `samePlatform`, which SQL does not know) among those `where` finds. A platform holds one
+   * mean, `ofPlatform`, which SQL does not know) among those `where` finds. A platform holds one
    * shop of a URL or of an id (or a few), so the keys read first number about the platforms here.
    */
   private async shopsOf(platform: string | null, where: string, value: string): Promise<ShopsFound> {
@@ -367,7 +367,7 @@ export class ResolveRepository {
       `SELECT s.platform, s.url FROM registry_shop s WHERE ${where}`,
       [value],
     );
-    const keys = platform === null ? held : held.filter((row) => samePlatform(row.platform, platform));
+    const keys = platform === null ? held : ofPlatform(held, platform);
     if (keys.length === 0) return { shops: [], more: false };
     const { rows: shops, more } = found<ShopRow>(
       await this.dataSource.query(

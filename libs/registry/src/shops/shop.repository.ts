@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { samePlatform } from '@regulink/domain';
+import { ofPlatform } from '@regulink/domain';
 import type { CheckedLine, WrittenBatch } from '../import/import-target';
-import { lockFeed } from '../sync/feed-lock';
+import { lockFeed, newestPosition } from '../sync/feed-lock';
 import { shopKey, underPlatformName, type ShopRecord } from './shop-report-line';
 
 /** A shop as the change feed reads it, with its feed position. */
@@ -99,17 +99,15 @@ async function underHeldNames(
     `SELECT r.u AS url, s.platform
        FROM unnest($1::varchar[]) AS r(u)
       CROSS JOIN LATERAL (
-        SELECT platform, report_period, change_seq FROM registry_shop WHERE url = r.u AND origin IS NULL
-         ORDER BY report_period COLLATE "C" DESC, change_seq DESC OFFSET 0) s
+        SELECT platform, report_period, change_seq FROM registry_shop WHERE url = r.u AND origin IS NULL OFFSET 0) s
       ORDER BY r.u, s.report_period COLLATE "C" DESC, s.change_seq DESC`,
     [[...new Set(lines.map((l) => l.record.url))]],
   );
-  const names = new Map<string, string[]>();
-  for (const { url, platform } of held) names.set(url, [...(names.get(url) ?? []), platform]);
+  const atUrl = new Map<string, { platform: string }[]>();
+  for (const row of held) atUrl.set(row.url, [...(atUrl.get(row.url) ?? []), row]);
   return lines.map((line) => {
     const { platform, url } = line.record;
-    const atUrl = names.get(url) ?? [];
-    const name = atUrl.includes(platform) ? platform : atUrl.find((n) => samePlatform(n, platform));
+    const name = ofPlatform(atUrl.get(url) ?? [], platform)[0]?.platform;
     return name === undefined ? line : { ...line, record: underPlatformName(line.record, name) };
   });
 }
@@ -340,11 +338,8 @@ export class ShopRepository {
   }
 
   /** The newest shop feed position: everything up to it has committed (feed writers hold its lock). */
-  async newest(): Promise<string> {
-    const rows: { seq: string | null }[] = await this.dataSource.query(
-      'SELECT max(change_seq) AS seq FROM registry_shop',
-    );
-    return rows[0]?.seq ?? '0';
+  newest(): Promise<string> {
+    return newestPosition(this.dataSource, 'registry_shop');
   }
 
   /** Where the shops with these keys held here came from: a region, or null for reported here. */

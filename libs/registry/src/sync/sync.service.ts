@@ -265,11 +265,7 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
       kind,
       setTimeout(() => {
         this.nudges.delete(kind);
-        const feed = this.feeds.get(kind)!;
-        void this.gate.partners(feed.scope, 'to').then(
-          (peers) => this.sendNudges(feed, peers),
-          (error: unknown) => this.logger.warn({ kind, err: error }, 'could not nudge the peers'),
-        );
+        void this.sendNudges(this.feeds.get(kind)!);
       }, NUDGE_COALESCE_MS),
     );
   }
@@ -603,8 +599,9 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     };
   }
 
-  private async sendNudges(feed: RecordFeed, peers: readonly string[]): Promise<void> {
-    for (const peer of peers) {
+  /** Nudges `peers` (every peer entitled to the feed when not given) that records are ready. */
+  private async sendNudges(feed: RecordFeed, peers?: readonly string[]): Promise<void> {
+    for (const peer of peers ?? (await this.gate.partners(feed.scope, 'to'))) {
       try {
         await this.outbox.send({
           to: peer,
