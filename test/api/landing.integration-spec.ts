@@ -406,8 +406,12 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
       await blocker.end();
     }
     const progress = async () =>
-      (await sql<{ position: string }>(node, `SELECT position::text FROM registry_landing_progress`))[0]!
-        .position;
+      (
+        await sql<{ position: string }>(
+          node,
+          `SELECT position::text FROM registry_landing_progress WHERE feed = 'register'`,
+        )
+      )[0]!.position;
     const [{ seq }] = await sql<{ seq: string }>(
       node,
       'SELECT max(change_seq)::text AS seq FROM registry_entity',
@@ -435,6 +439,7 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     await uploadImport(node, 'shops', shopReportCsv([shop]), { token: system.token });
     await eventually(async () => (await list('')).find((l) => l.shopId === shop.shopId));
     await sql(node, 'UPDATE registry_landing SET claimed_name_key = NULL, shop_seq = NULL');
+    await sql(node, `DELETE FROM registry_landing_progress WHERE feed = 'shop'`);
     const results = `SELECT platform, url, outcome, landed_at, change_seq FROM registry_landing ORDER BY platform, url`;
     const before = await sql(node, results);
 

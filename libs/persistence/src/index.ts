@@ -1,5 +1,5 @@
 export { EmbeddedDatabase, freePort, type EmbeddedDatabaseOptions } from './embedded-database';
-export { runMigrationsLocked } from './migration-runner';
+export { holding, runMigrationsLocked, SESSION_LOCKS, type HoldingOptions } from './session-lock';
 export { dataSourceOptions, type DataSourceParts } from './data-source-options';
 export { isDatabaseUnavailable, isStatementCancelled, isUniqueViolation } from './database-errors';
 export { WriteBatcher, type WriteBatcherOptions } from './write-batcher';

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { RegisterEntry } from '@regulink/domain';
 import type { DataSource, EntityManager } from 'typeorm';
+import { holding } from '@regulink/persistence';
 import { lockFeed, newestPosition } from '../sync/feed-lock';
+
+/** The feeds landing follows: the shops received or imported, and the register. */
+export type LandingFeed = 'shop' | 'register';
+
+/** How often a replica waiting for another's landing round to end asks again. */
+const ROUND_LOCK_POLL_MS = 250;
 
 /** A shop waiting to be landed, with what landing needs of it. */
 export interface ShopToLand {
@@ -56,11 +63,37 @@ const SAME_LOCAL_RESULT = `(registry_landing.landed_by IS NULL AND excluded.land
 export class LandingRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The shop feed position up to which the shops at home here have been landed. */
-  landedUpTo(): Promise<string> {
-    // Over every row: a result returned since (a city's node taking over) keeps the position of
-    // the local one it replaced, so the cursor never goes back.
-    return newestPosition(this.dataSource, 'registry_landing', 'shop_seq');
+  /**
+   * Runs one landing round while no other replica of this node runs one (see `holding`); gives up
+   * the wait, returning undefined, when `givenUp` says so.
+   */
+  oneRoundAtATime<T>(round: () => Promise<T>, givenUp: () => boolean): Promise<T | undefined> {
+    return holding(this.dataSource, 'landing', round, { pollMs: ROUND_LOCK_POLL_MS, givenUp });
+  }
+
+  /**
+   * How far landing has read a feed: for `shop`, the position up to which the shops at home here
+   * have been landed; for `register`, up to which the entries' shops have been landed again.
+   */
+  async progress(feed: LandingFeed): Promise<string> {
+    const rows: { position: string }[] = await this.dataSource.query(
+      `SELECT position::text AS position FROM registry_landing_progress WHERE feed = $1`,
+      [feed],
+    );
+    if (rows[0]) return rows[0].position;
+    // Before the first round that saved it, the newest shop landed here: over every row, as a
+    // result returned since (a city's node taking over) keeps the position of the local one it
+    // replaced, so the cursor never goes back.
+    return feed === 'shop' ? newestPosition(this.dataSource, 'registry_landing', 'shop_seq') : '0';
+  }
+
+  /** Records that landing has read `feed` up to `position` (never backwards). */
+  async saveProgress(feed: LandingFeed, position: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO registry_landing_progress (feed, position) VALUES ($1, $2)
+       ON CONFLICT (feed) DO UPDATE SET position = greatest(registry_landing_progress.position, excluded.position)`,
+      [feed, position],
+    );
   }
 
   /** The newest landing feed position: everything up to it has committed (feed writers hold its lock). */
@@ -93,23 +126,6 @@ export class LandingRepository {
   /** The newest register feed position: everything up to it has committed (register writers hold its lock). */
   newestEntry(): Promise<string> {
     return newestPosition(this.dataSource, 'registry_entity');
-  }
-
-  /** How far landing has read the register feed. */
-  async registerProgress(): Promise<string> {
-    const rows: { position: string }[] = await this.dataSource.query(
-      `SELECT position FROM registry_landing_progress WHERE feed = 'register'`,
-    );
-    return rows[0]?.position ?? '0';
-  }
-
-  /** Records that landing has read the register feed up to `position` (never backwards). */
-  async saveRegisterProgress(position: string): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO registry_landing_progress (feed, position) VALUES ('register', $1)
-       ON CONFLICT (feed) DO UPDATE SET position = greatest(registry_landing_progress.position, excluded.position)`,
-      [position],
-    );
   }
 
   /** Register entries that changed after register feed position `after` and up to `until`, in feed order. */

@@ -32,8 +32,6 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
   private rounds: Promise<unknown> = Promise.resolve();
   /** A background round is queued and has not started yet. */
   private queued = false;
-  /** The shop feed position the last round read up to. */
-  private scannedTo: string | undefined;
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -72,9 +70,15 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
    * returns how many, by outcome.
    */
   landLocal(): Promise<{ landed: number; outcomes: Record<string, number> }> {
-    const round = this.rounds.then(() => {
+    const round = this.rounds.then(async () => {
       this.queued = false;
-      return this.landRound();
+      // One round at a time on the node's database, whichever replica runs it: two side by side
+      // could save a result read from the register before a change over the one read after it.
+      const done = await this.landings.oneRoundAtATime(
+        () => this.landRound(),
+        () => this.stopped,
+      );
+      return done ?? { landed: 0, outcomes: {} };
     });
     this.rounds = round.catch(() => undefined);
     return round;
@@ -95,20 +99,21 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
         landed += count;
       }
     };
-    // From where the last round got to (at start: the newest shop landed here), up to the newest
-    // shop now; shops at home elsewhere in between are passed over once.
-    let after = this.scannedTo ?? (await this.landings.landedUpTo());
+    // From where the last round got to, up to the newest shop now; shops at home elsewhere in
+    // between are passed over once.
+    let after = await this.landings.progress('shop');
     const until = await this.shops.newest();
     for (;;) {
       const shops = await this.landings.shopsToLand(own, carvedOut, after, until, BATCH);
       if (shops.length === 0) break;
       await land(shops);
       after = shops[shops.length - 1]!.changeSeq;
+      await this.landings.saveProgress('shop', after);
     }
-    this.scannedTo = until;
+    await this.landings.saveProgress('shop', until);
     // Then the register: the shops on the entries registered or changed since the last round are
     // landed again (an operator deregistered, or registered after its shop was landed not-found).
-    let entriesAfter = await this.landings.registerProgress();
+    let entriesAfter = await this.landings.progress('register');
     const entriesUntil = await this.landings.newestEntry();
     for (;;) {
       const entries = await this.landings.changedEntries(entriesAfter, entriesUntil, BATCH);
@@ -123,7 +128,7 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
         ),
       );
       entriesAfter = entries[entries.length - 1]!.changeSeq;
-      await this.landings.saveRegisterProgress(entriesAfter);
+      await this.landings.saveProgress('register', entriesAfter);
     }
     if (landed > 0) this.logger.log({ landed, changed, outcomes }, 'landed shops at home here');
     // Results for shops received from other regions go back to them (those that came out as
