@@ -1,8 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
- * How far landing has read a change feed that is not its own: `register`, the positions of the
- * register entries (`registry_entity.change_seq`) whose shops have been landed again since.
+ * How far landing has read the change feeds it follows: `shop`, the shop feed position
+ * (`registry_shop.change_seq`) up to which the shops at home here have been landed; `register`, the
+ * positions of the register entries (`registry_entity.change_seq`) whose shops have been landed
+ * again since.
  */
 @Entity('registry_landing_progress')
 export class LandingProgressEntity {
