@@ -37,6 +37,7 @@ import { SignInFailures1796319200000 } from './1796319200000-SignInFailures';
 import { ShopDepartureShopIndex1796319300000 } from './1796319300000-ShopDepartureShopIndex';
 import { ShopLookupIndexes1796319400000 } from './1796319400000-ShopLookupIndexes';
 import { LandingFollowsRegister1796319500000 } from './1796319500000-LandingFollowsRegister';
+import { LandingFailures1796319600000 } from './1796319600000-LandingFailures';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -83,4 +84,5 @@ export const MIGRATIONS = [
   ShopDepartureShopIndex1796319300000,
   ShopLookupIndexes1796319400000,
   LandingFollowsRegister1796319500000,
+  LandingFailures1796319600000,
 ];

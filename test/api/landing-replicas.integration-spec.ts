@@ -11,6 +11,7 @@ import { bootReplica, bootTestNode, sql, type TestNode } from '../support/test-n
 interface RoundReport {
   landed: number;
   outcomes: Record<string, number>;
+  failed: number;
 }
 
 /** Sessions of the node's database waiting for a lock on the landing progress. */
@@ -85,8 +86,8 @@ describe('landing across replicas of a node (two real nodes, one PostgreSQL data
       await blocker.end();
     }
     // Both end, each in turn; nothing was left for either to land.
-    expect(await atA).toEqual({ landed: 0, outcomes: {} });
-    expect(await atB).toEqual({ landed: 0, outcomes: {} });
+    expect(await atA).toEqual({ landed: 0, outcomes: {}, failed: 0 });
+    expect(await atB).toEqual({ landed: 0, outcomes: {}, failed: 0 });
   });
 
   it("goes on from where the other replica's round got to, not landing its shops again", async () => {
@@ -105,8 +106,8 @@ describe('landing across replicas of a node (two real nodes, one PostgreSQL data
     for (const shop of shops) {
       await eventually(async () => ((await outcomeOf(shop.shopId)) === 'matched' ? true : undefined), 15_000);
     }
-    expect(await run(a)).toEqual({ landed: 0, outcomes: {} });
+    expect(await run(a)).toEqual({ landed: 0, outcomes: {}, failed: 0 });
     // B's next round starts where A's ended: the three are not landed a second time.
-    expect(await run(b)).toEqual({ landed: 0, outcomes: {} });
+    expect(await run(b)).toEqual({ landed: 0, outcomes: {}, failed: 0 });
   });
 });

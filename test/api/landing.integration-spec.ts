@@ -50,6 +50,7 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     (await node.request('POST', '/registry/landing/run', { token: system.token })).json() as Promise<{
       landed: number;
       outcomes: Record<string, number>;
+      failed: number;
     }>;
   const list = async (outcome: string) =>
     (await (
@@ -208,7 +209,7 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     expect([...(await byShop('not-found')).keys()]).not.toContain(shops.elsewhere.shopId);
 
     // Nothing changed: nothing to land. A later report renames one operator: that shop alone again.
-    expect(await run()).toEqual({ landed: 0, outcomes: {} });
+    expect(await run()).toEqual({ landed: 0, outcomes: {}, failed: 0 });
     const renamed = { ...shops.matched, operatorName: '李四网店', reportPeriod: '2026-H2' };
     expect(
       (await uploadImport(node, 'shops', shopReportCsv([renamed]), { token: system.token })).json,
@@ -217,7 +218,7 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     });
     await eventually(async () => (await byShop('mismatch')).get(shops.matched.shopId));
     expect((await byShop('mismatch')).get(shops.matched.shopId)).toMatchObject({ differing: ['name'] });
-    expect(await run()).toEqual({ landed: 0, outcomes: {} });
+    expect(await run()).toEqual({ landed: 0, outcomes: {}, failed: 0 });
     expect(await list('')).toHaveLength(10);
   });
 
@@ -271,7 +272,7 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     expect(before).toHaveLength(2);
     const rescoped = { ...byCode, businessScope: '网络销售', updatedAt: '2026-03-01T09:00:00+08:00' };
     expect((await register([rescoped])).json).toMatchObject({ updated: 1 });
-    expect(await run()).toEqual({ landed: 0, outcomes: {} });
+    expect(await run()).toEqual({ landed: 0, outcomes: {}, failed: 0 });
     expect(await sql(node, RESULT_TIMES, [[codeShop.shopId, nameShop.shopId]])).toEqual(before);
 
     // The operator is deregistered, the other is put on the abnormal list: their shops say so.
@@ -292,7 +293,7 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     await eventually(async () => (await resultOf(nameShop))?.abnormal === true || undefined, 15_000);
     expect(await resultOf(nameShop)).toMatchObject({ outcome: 'matched', creditCode: byName.creditCode });
     // Each landed once more, not one round per entry: nothing is left to land.
-    expect(await run()).toEqual({ landed: 0, outcomes: {} });
+    expect(await run()).toEqual({ landed: 0, outcomes: {}, failed: 0 });
   });
 
   it('lands an ambiguous shop again when one of its namesakes is renamed away', async () => {
@@ -465,10 +466,74 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     }, 15_000);
   });
 
+  it('lands the other shops when one cannot be landed, and that one once it can', async () => {
+    const entity = newRegisterLine({ registeredAddress: '浙江省杭州市西湖区灵隐路3号' });
+    await uploadImport(node, 'entities', registerCsv([entity]), { token: system.token });
+    const shops = [1, 2, 3, 4, 5].map((i) =>
+      newShopLine({
+        operatorCreditCode: entity.creditCode,
+        operatorName: entity.name,
+        operatingAddress: entity.registeredAddress,
+        ...(i === 3 ? { shopUrl: `https://poisoned${newRegistrationNumber()}.mall.example.com/` } : {}),
+      }),
+    );
+    const poisoned = shops[2]!;
+    // The result of one shop cannot be saved, whatever the reason (here: the database refuses it).
+    await sql(
+      node,
+      `CREATE FUNCTION test_refuse_landing() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN IF NEW.url LIKE '%poisoned%' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$`,
+    );
+    await sql(
+      node,
+      `CREATE TRIGGER test_refuse_landing BEFORE INSERT OR UPDATE ON registry_landing
+         FOR EACH ROW EXECUTE FUNCTION test_refuse_landing()`,
+    );
+    const failures = async () =>
+      (await node.request('GET', '/registry/landing/failures', { token: system.token })).json() as Promise<
+        { shopId: string; reason: string; attempts: number }[]
+      >;
+    try {
+      await uploadImport(node, 'shops', shopReportCsv(shops), { token: system.token });
+      // The four others land in the same round; the fifth is held as failed, with its reason.
+      const held = await eventually(async () => {
+        const listed = await failures();
+        return listed.length > 0 ? listed : undefined;
+      }, 15_000);
+      expect(held).toEqual([expect.objectContaining({ shopId: poisoned.shopId, attempts: 1 })]);
+      expect(held[0]!.reason).toContain('refused for the test');
+      const results = await list('matched');
+      for (const shop of shops) {
+        expect(results.some((r) => r.shopId === shop.shopId)).toBe(shop !== poisoned);
+      }
+      const metrics = await (
+        await node.request('GET', '/metrics', { token: await node.adminToken() })
+      ).text();
+      expect(metrics).toMatch(/^regulink_landing_failures_total [1-9]/m);
+      // Not tried again before it is due: a round now lands nothing, and fails nothing.
+      expect(await run()).toEqual({ landed: 0, outcomes: {}, failed: 0 });
+      // Due, and still refused: tried alone, counted again.
+      await sql(node, `UPDATE registry_landing_failure SET last_failed_at = now() - interval '1 minute'`);
+      expect(await run()).toEqual({ landed: 0, outcomes: {}, failed: 1 });
+      expect(await failures()).toEqual([expect.objectContaining({ shopId: poisoned.shopId, attempts: 2 })]);
+    } finally {
+      await sql(node, 'DROP TRIGGER test_refuse_landing ON registry_landing');
+      await sql(node, 'DROP FUNCTION test_refuse_landing()');
+    }
+    // Once it can be saved, the shop lands when it is next due, and is no longer held as failed.
+    await sql(node, `UPDATE registry_landing_failure SET last_failed_at = now() - interval '2 minutes'`);
+    expect(await run()).toEqual({ landed: 1, outcomes: { matched: 1 }, failed: 0 });
+    expect((await list('matched')).some((r) => r.shopId === poisoned.shopId)).toBe(true);
+    expect(await failures()).toEqual([]);
+  });
+
   it('lets officers read the results but not run the landing', async () => {
     const officer = await newUser(node, [Role.Officer]);
     expect((await node.request('GET', '/registry/landing', { token: officer.token })).status).toBe(200);
     expect((await node.request('POST', '/registry/landing/run', { token: officer.token })).status).toBe(403);
+    expect((await node.request('GET', '/registry/landing/failures', { token: officer.token })).status).toBe(
+      403,
+    );
     expect(
       (await node.request('GET', '/registry/landing?outcome=lost', { token: officer.token })).status,
     ).toBe(400);

@@ -62,6 +62,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Shops at home here that failed to land alone (each try; the shops beside them landed). */
+  readonly landingFailures = new Counter({
+    name: 'regulink_landing_failures_total',
+    help: 'Tries to land a shop that failed on an error of its own (it is held and tried again)',
+    registers: [this.registry],
+  });
+
   /** Requests that failed on an unexpected error (500). */
   readonly failedRequests = new Counter({
     name: 'regulink_http_requests_failed_total',

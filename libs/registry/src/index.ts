@@ -7,6 +7,7 @@ export { ImportJobEntity } from './import/import-job.entity';
 export { ImportRejectionEntity } from './import/import-rejection.entity';
 export { ImportSeenEntity } from './import/import-seen.entity';
 export { ImportRunner, type ImportReport } from './import/import-runner.service';
+export { LandingFailureEntity } from './landing/landing-failure.entity';
 export { LandingProgressEntity } from './landing/landing-progress.entity';
 export { LandingResultEntity } from './landing/landing-result.entity';
 export { SyncBatchEntity } from './sync/sync-batch.entity';

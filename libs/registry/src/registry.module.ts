@@ -13,6 +13,7 @@ import { ImportRejectionEntity } from './import/import-rejection.entity';
 import { ImportRunner } from './import/import-runner.service';
 import { ImportSeenEntity } from './import/import-seen.entity';
 import { ImportsController } from './import/imports.controller';
+import { LandingFailureEntity } from './landing/landing-failure.entity';
 import { LandingProgressEntity } from './landing/landing-progress.entity';
 import { LandingResultEntity } from './landing/landing-result.entity';
 import { LandingController } from './landing/landing.controller';
@@ -56,6 +57,7 @@ import { SyncService } from './sync/sync.service';
       ImportSeenEntity,
       LandingResultEntity,
       LandingProgressEntity,
+      LandingFailureEntity,
       SyncBatchEntity,
       SyncCursorEntity,
       ResolveLookupEntity,

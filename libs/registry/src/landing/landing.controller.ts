@@ -8,6 +8,15 @@ import { LandingService } from './landing.service';
 const OUTCOMES = ['matched', 'mismatch', 'not-found', 'deregistered', 'revoked', 'ambiguous'] as const;
 const SELLERS = ['registered', 'unregistered'] as const;
 
+export class LandingFailuresQueryDto {
+  @IsOptional()
+  @IntegerText()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  limit?: number;
+}
+
 export class LandingListQueryDto {
   @IsOptional()
   @IsIn(OUTCOMES)
@@ -42,6 +51,16 @@ export class LandingController {
   @Roles(Role.Admin, Role.System)
   run() {
     return this.landing.landLocal();
+  }
+
+  /**
+   * Shops that failed to land on an error of their own (the shops beside them landed), the most
+   * recent failure first: what each failed on, how often; each is tried again until it lands.
+   */
+  @Get('failures')
+  @Roles(Role.Admin, Role.System)
+  failures(@Query() query: LandingFailuresQueryDto) {
+    return this.landing.failures(query.limit ?? 1000);
   }
 
   /** Landing results, newest first, of one outcome or all, of registered or unregistered sellers or both. */

@@ -175,6 +175,81 @@ export class LandingRepository {
     );
   }
 
+  /** How many shops are held as failed to land. */
+  async failureCount(): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query(
+      'SELECT count(*)::int AS n FROM registry_landing_failure',
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Records that these shops failed to land (each alone); returns the keys of those that had not
+   * failed before.
+   */
+  async recordFailures(
+    failures: readonly { platform: string; url: string; reason: string }[],
+  ): Promise<{ platform: string; url: string }[]> {
+    if (failures.length === 0) return [];
+    return this.dataSource
+      .query(
+        `INSERT INTO registry_landing_failure (platform, url, reason, attempts, first_failed_at, last_failed_at)
+       SELECT p, u, r, 1, now(), now() FROM json_to_recordset($1::json) AS x(p varchar, u varchar, r text)
+       ON CONFLICT (platform, url) DO UPDATE SET reason = excluded.reason,
+         attempts = registry_landing_failure.attempts + 1, last_failed_at = excluded.last_failed_at
+       RETURNING platform, url, attempts = 1 AS first`,
+        [JSON.stringify(failures.map((f) => ({ p: f.platform, u: f.url, r: f.reason })))],
+      )
+      .then((rows: { platform: string; url: string; first: boolean }[]) =>
+        rows.filter((row) => row.first).map(({ platform, url }) => ({ platform, url })),
+      );
+  }
+
+  /** Forgets the failures of these shops, landed since. */
+  async clearFailures(shops: readonly { platform: string; url: string }[]): Promise<void> {
+    if (shops.length === 0) return;
+    await this.dataSource.query(
+      `DELETE FROM registry_landing_failure f USING json_to_recordset($1::json) AS x(p varchar, u varchar)
+        WHERE f.platform = x.p AND f.url = x.u`,
+      [JSON.stringify(shops.map((s) => ({ p: s.platform, u: s.url })))],
+    );
+  }
+
+  /**
+   * The shops held as failed that are due to be tried again: 30 s after the first failure, then
+   * twice as long after each, at most an hour. Failures of shops no longer at home here (moved
+   * away, or gone) are forgotten first.
+   */
+  async dueFailures(prefix: string, carvedOut: readonly string[], limit: number): Promise<ShopToLand[]> {
+    await this.dataSource.query(
+      `DELETE FROM registry_landing_failure f
+        WHERE NOT EXISTS (SELECT 1 FROM registry_shop s
+                           WHERE s.platform = f.platform AND s.url = f.url AND ${AT_HOME_HERE})`,
+      [prefix, carvedOut],
+    );
+    return this.dataSource.query(
+      `SELECT ${SHOP_TO_LAND}
+         FROM registry_landing_failure f JOIN registry_shop s ON s.platform = f.platform AND s.url = f.url
+        WHERE f.last_failed_at + least(interval '30 seconds' * power(2, least(f.attempts - 1, 7)), interval '1 hour') <= now()
+        ORDER BY f.last_failed_at
+        LIMIT $1`,
+      [limit],
+    );
+  }
+
+  /** The shops held as failed to land, the most recent failure first, with what it failed on. */
+  failures(limit: number): Promise<Record<string, unknown>[]> {
+    return this.dataSource.query(
+      `SELECT f.platform, f.url, s.shop_id AS "shopId", s.shop_name AS "shopName", f.reason, f.attempts,
+              f.first_failed_at AS "firstFailedAt", f.last_failed_at AS "lastFailedAt"
+         FROM registry_landing_failure f
+         LEFT JOIN registry_shop s ON s.platform = f.platform AND s.url = f.url
+        ORDER BY f.last_failed_at DESC, f.platform, f.url
+        LIMIT $1`,
+      [limit],
+    );
+  }
+
   /** Register entries under these credit codes or with these reduced names. */
   async candidates(
     codes: readonly string[],
