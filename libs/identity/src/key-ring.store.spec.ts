@@ -45,12 +45,15 @@ describe('KeyRingStore', () => {
       .setProtectedHeader({ alg: 'EdDSA', kid: before.activeKid })
       .sign(before.active.privateKey);
 
-    const after = await store.rotate();
+    const { ring: after, retiredKid } = await store.rotate();
+    expect(retiredKid).toBe(before.activeKid);
     expect(after.activeKid).not.toBe(before.activeKid);
     expect(after.publicKeys.map((k) => k.kid)).toEqual([after.activeKid, before.activeKid]);
 
     const reopened = await new KeyRingStore(path, 'correct horse battery').open();
     expect(reopened.activeKid).toBe(after.activeKid);
+    // A store opened before the rotation (another replica's) reads it from the file.
+    expect((await new KeyRingStore(path, 'correct horse battery').reopen())?.activeKid).toBe(after.activeKid);
     const oldKey = reopened.publicKeys.find((k) => k.kid === before.activeKid)!;
     const { payload } = await compactVerify(oldSignature, await importJWK(oldKey, 'EdDSA'));
     expect(new TextDecoder().decode(payload)).toBe('evidence');

@@ -64,16 +64,22 @@ export class KeyRingStore {
     return this.toRing(file, false);
   }
 
-  /** Retires the active key and makes a new one active. */
-  async rotate(): Promise<KeyRing> {
+  /** The ring as the file holds it now (written by another process, say); undefined when there is no file. */
+  async reopen(): Promise<KeyRing | undefined> {
     const file = await this.read();
-    if (!file) return this.open();
+    return file && this.toRing(file, false);
+  }
+
+  /** Retires the active key (as the file holds it) and makes a new one active. */
+  async rotate(): Promise<{ ring: KeyRing; retiredKid: string | null }> {
+    const file = await this.read();
+    if (!file) return { ring: await this.open(), retiredKid: null };
     const retiredAt = this.now().toISOString();
     const stored = await this.newKey();
     const keys = [stored, ...file.keys.map((k) => (k.retiredAt ? k : { ...k, retiredAt }))];
     const next: KeyRingFile = { v: 1, activeKid: stored.kid, keys };
     await this.write(next);
-    return this.toRing(next, true);
+    return { ring: await this.toRing(next, true), retiredKid: file.activeKid };
   }
 
   private async toRing(file: KeyRingFile, created: boolean): Promise<KeyRing> {

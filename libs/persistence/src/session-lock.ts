@@ -5,7 +5,11 @@ import type { DataSource, Migration } from 'typeorm';
  * Keys of the session-level advisory locks that keep work to one replica of a node at a time.
  * Arbitrary but fixed, and distinct from the feed locks' (7_301_00x).
  */
-export const SESSION_LOCKS = { migrations: 7_284_331_001, landing: 7_284_331_002 } as const;
+export const SESSION_LOCKS = {
+  migrations: 7_284_331_001,
+  landing: 7_284_331_002,
+  keyRotation: 7_284_331_003,
+} as const;
 
 export interface HoldingOptions {
   /**
