@@ -38,6 +38,7 @@ import { ShopDepartureShopIndex1796319300000 } from './1796319300000-ShopDepartu
 import { ShopLookupIndexes1796319400000 } from './1796319400000-ShopLookupIndexes';
 import { LandingFollowsRegister1796319500000 } from './1796319500000-LandingFollowsRegister';
 import { LandingFailures1796319600000 } from './1796319600000-LandingFailures';
+import { OutboxLeaseToken1796319700000 } from './1796319700000-OutboxLeaseToken';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -85,4 +86,5 @@ export const MIGRATIONS = [
   ShopLookupIndexes1796319400000,
   LandingFollowsRegister1796319500000,
   LandingFailures1796319600000,
+  OutboxLeaseToken1796319700000,
 ];

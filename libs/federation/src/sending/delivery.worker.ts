@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -28,7 +29,10 @@ const FAILED_POLL_MAX_MS = 5_000;
 const SEND_TIMEOUT_MS = 15_000;
 /** How often a message held by a suspension is looked at again (at most; see heldUntil). */
 const HELD_RECHECK_MS = 10_000;
-/** Long enough for a send to time out; a worker that dies releases its messages when it runs out. */
+/**
+ * Long enough for a send to time out; a worker that dies releases its messages when it runs out.
+ * A round renews it every third of it for the messages still waiting their turn.
+ */
 const LEASE_MS = 2 * SEND_TIMEOUT_MS;
 
 /**
@@ -105,18 +109,30 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   /** One round: returns whether there was anything to do. */
   async deliverDue(): Promise<boolean> {
     // Due by the node's clock, the one that wrote next_attempt_at, not the database server's.
-    const due = await this.outbox.claimDue(BATCH, LEASE_MS, this.clock.now());
+    const claim = randomUUID();
+    const due = await this.outbox.claimDue(BATCH, LEASE_MS, this.clock.now(), claim);
     if (due.length === 0) return false;
     const byPeer = new Map<string, OutboxMessageEntity[]>();
     for (const message of due)
       byPeer.set(message.toRegion, [...(byPeer.get(message.toRegion) ?? []), message]);
-    await Promise.all(
-      [...byPeer.entries()].map(([region, messages]) => this.deliverToPeer(region, messages)),
-    );
+    // The last messages of a round wait behind the first ones, longer than one lease: held on
+    // for them, so that another replica does not send them meanwhile.
+    const renewal = setInterval(() => {
+      this.outbox.renew(claim, LEASE_MS).catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'could not renew the lease of the messages being delivered');
+      });
+    }, LEASE_MS / 3);
+    try {
+      await Promise.all(
+        [...byPeer.entries()].map(([region, messages]) => this.deliverToPeer(claim, region, messages)),
+      );
+    } finally {
+      clearInterval(renewal);
+    }
     return true;
   }
 
-  private async deliverToPeer(region: string, messages: OutboxMessageEntity[]): Promise<void> {
+  private async deliverToPeer(claim: string, region: string, messages: OutboxMessageEntity[]): Promise<void> {
     const peer = await this.peers.find(region);
     let unreachable: string | undefined = peer ? undefined : `no peer ${region}`;
     if (peer && !this.transport.canReach(peer.federationEndpoint))
@@ -127,6 +143,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         if (message.expiresAt.getTime() < this.clock.now().getTime()) {
           await this.audit.append([this.record(message, 'envelope-out', message.digest, 'expired', null)]);
           await this.outbox.settle(
+            claim,
             message.id,
             'expired',
             null,
@@ -145,7 +162,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         if (refusal?.code === EnvelopeErrorCode.AgreementSuspended) {
           // A suspension is lifted again: what was signed while the agreement was in force waits
           // for it (within its envelope's life) rather than being dropped.
-          await this.outbox.retryLater(message.id, this.heldUntil(), `held: ${refusal.reason}`, true);
+          await this.outbox.retryLater(claim, message.id, this.heldUntil(), `held: ${refusal.reason}`, true);
           this.metrics.deliveries.inc({ outcome: 'held' });
           continue;
         }
@@ -154,6 +171,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             this.record(message, 'envelope-out', message.digest, 'cancelled', refusal.code),
           ]);
           await this.outbox.settle(
+            claim,
             message.id,
             'cancelled',
             null,
@@ -170,6 +188,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         }
         if (unreachable || !peer) {
           await this.outbox.retryLater(
+            claim,
             message.id,
             this.retryAt(message.attempts),
             unreachable ?? 'unreachable',
@@ -187,7 +206,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             // of this round waits too, and this is no fault of the message.
             const code = /^[A-Z_]{1,64}$/.test(reply.error) ? reply.error : 'an error';
             unreachable = `${region} could not take the envelope now (${code})`;
-            await this.outbox.retryLater(message.id, this.retryAt(message.attempts), unreachable);
+            await this.outbox.retryLater(claim, message.id, this.retryAt(message.attempts), unreachable);
             this.metrics.deliveries.inc({ outcome: 'retry' });
             continue;
           }
@@ -205,11 +224,28 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             // The peer holds the agreement suspended before this node knows it: held as above
             // (the peer applied nothing, and keeps no trace of the envelope to call it a replay).
             const reason = `held: ${region} refused it, the agreement being suspended there`;
-            await this.outbox.retryLater(message.id, this.heldUntil(), reason);
+            await this.outbox.retryLater(claim, message.id, this.heldUntil(), reason);
             this.metrics.deliveries.inc({ outcome: 'held' });
             continue;
           }
-          await this.outbox.settle(message.id, status, receipt.jws, receipt.code, null, this.clock.now());
+          const settled = await this.outbox.settle(
+            claim,
+            message.id,
+            status,
+            receipt.jws,
+            receipt.code,
+            null,
+            this.clock.now(),
+          );
+          if (!settled) {
+            // This worker's lease ran out (stalled) and another took the message over: its outcome
+            // and receipt stand. The receiver applied the message once whichever came first.
+            this.logger.warn(
+              { id: message.id, to: region, type: message.type },
+              'delivered an envelope another worker had taken over; its outcome is kept',
+            );
+            continue;
+          }
           this.metrics.deliveries.inc({ outcome: status });
           if (status === 'rejected') {
             this.logger.error(
@@ -224,7 +260,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
               : String(error);
           // A peer that cannot be reached now will not be reached by the rest of this round either.
           if (error instanceof TransportError && !error.timedOut) unreachable = reason;
-          await this.outbox.retryLater(message.id, this.retryAt(message.attempts), reason);
+          await this.outbox.retryLater(claim, message.id, this.retryAt(message.attempts), reason);
           this.metrics.deliveries.inc({ outcome: 'retry' });
           if (!(error instanceof TransportError))
             this.logger.error({ id: message.id, to: region, reason }, 'delivery failed');
