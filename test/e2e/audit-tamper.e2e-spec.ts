@@ -1,4 +1,4 @@
-import { appendLeaves, leafHash, StoredHashMap } from '@regulink/protocol';
+import { appendLeaves, hashToBase64Url, leafHash, rootFrom, StoredHashMap } from '@regulink/protocol';
 import { bootNodes, connectAll, eventually } from '../support/federation';
 import { bootTestNode, sql, type TestNode } from '../support/test-node';
 
@@ -97,6 +97,44 @@ describe('audit log tampering', () => {
     expect(edited).not.toBe(row!.data);
     await sql(a, 'UPDATE audit_entry SET data = $1 WHERE seq = 1', [edited]);
     expect((await verifyA()).problems).toContain('entry 1: its data does not match its leaf hash');
+  });
+
+  it('shows the edit in the node’s own verification when the tree and the roots stored beside its heads are rewritten too', async () => {
+    // Someone with the database but not the key makes the edited entry's leaf hash, the tree
+    // above it, and the root column of every stored tree head agree with the edit.
+    await rewriteWhileStopped(async () => {
+      const entries = await sql<{ data: string }>(a, 'SELECT data FROM audit_entry ORDER BY seq');
+      const leaves = entries.map((e) => leafHash(Buffer.from(e.data)));
+      const rebuilt = appendLeaves(0, leaves, new StoredHashMap());
+      await sql(a, 'UPDATE audit_entry SET leaf_hash = $1 WHERE seq = 1', [Buffer.from(leaves[1]!)]);
+      await sql(a, 'DELETE FROM audit_node');
+      for (const node of rebuilt.nodes) {
+        await sql(a, 'INSERT INTO audit_node (level, idx, hash) VALUES ($1, $2, $3)', [
+          node.level,
+          node.index,
+          Buffer.from(node.hash),
+        ]);
+      }
+      const tree = StoredHashMap.of(
+        leaves.map((hash, index) => ({ index, hash })),
+        rebuilt.nodes,
+      );
+      for (const { size } of await sql<{ size: string }>(a, 'SELECT size::text FROM audit_tree_head')) {
+        await sql(a, 'UPDATE audit_tree_head SET root = $1 WHERE size = $2', [
+          hashToBase64Url(rootFrom(Number(size), tree)),
+          size,
+        ]);
+      }
+    });
+    // The heads' signatures still state the roots signed before the edit.
+    const { problems } = await verifyA();
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^signed tree head of size \d+ does not match the entries$/),
+    );
+    expect(problems).toContainEqual(
+      expect.stringMatching(/its stored size or root differs from the signed one$/),
+    );
+    expect(problems).not.toContain('entry 1: its data does not match its leaf hash');
   });
 
   it('is caught by the peer holding an earlier tree head when the node rebuilds the tree to hide an edit', async () => {

@@ -15,6 +15,8 @@ import {
   consistencyProofFrom,
   hashToBase64Url,
   hashesEqual,
+  importPublicKey,
+  readTreeHead,
   StoredHashMap,
   inclusionPlan,
   inclusionProofFrom,
@@ -23,7 +25,10 @@ import {
   rootFrom,
   rootPlan,
   signTreeHead,
+  treeHeadKid,
+  verifyTreeHead,
   type StoredNode,
+  type TreeHead,
 } from '@regulink/protocol';
 import { WriteBatcher } from '@regulink/persistence';
 import { CompanionConflict, type AuditCompanion } from './audit-companion';
@@ -292,9 +297,17 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
     return head;
   }
 
+  /**
+   * The newest tree head this node signed. Its size and root are read from the signed head itself:
+   * the columns beside it only index it, and an edit of them changes nothing a peer is told.
+   */
   async latestTreeHead(): Promise<SignedTreeHead | undefined> {
     const head = await this.repository.latestTreeHead();
-    return head ? { size: Number(head.size), root: head.root, jws: head.jws } : undefined;
+    if (!head) return undefined;
+    const signed = readTreeHead(head.jws);
+    return signed
+      ? { size: signed.size, root: signed.root, jws: head.jws }
+      : { size: Number(head.size), root: head.root, jws: head.jws };
   }
 
   private async signTreeHeadIfGrown(): Promise<void> {
@@ -394,15 +407,36 @@ export class AuditLog implements OnApplicationBootstrap, OnApplicationShutdown {
     );
     const heads = await this.repository.allTreeHeads();
     for (const head of heads) {
-      const size = Number(head.size);
+      // What counts is what the head says under this node's signature, not the columns beside it.
+      const signed = await this.ownSignedHead(head.jws);
+      if (typeof signed === 'string') {
+        problems.push(`tree head stored at size ${head.size}: ${signed}`);
+        continue;
+      }
+      const size = signed.size;
+      if (String(size) !== String(head.size) || signed.root !== head.root)
+        problems.push(`tree head of size ${size}: its stored size or root differs from the signed one`);
       if (size > leaves.length) {
         problems.push(`signed tree head of size ${size} is larger than the log`);
         continue;
       }
-      if (hashToBase64Url(rootFrom(size, all)) !== head.root)
+      if (hashToBase64Url(rootFrom(size, all)) !== signed.root)
         problems.push(`signed tree head of size ${size} does not match the entries`);
     }
     return { entries: leaves.length, treeHeads: heads.length, problems };
+  }
+
+  /** A tree head signed by this node (any of its keys), checked; or why it is not one. */
+  private async ownSignedHead(jws: string): Promise<TreeHead | string> {
+    const kid = treeHeadKid(jws);
+    const jwk = kid ? this.identity.publicKeys().find((k) => k.kid === kid) : undefined;
+    if (!jwk) return 'it is not signed by a key of this node';
+    try {
+      const head = await verifyTreeHead(jws, await importPublicKey(jwk));
+      return head.region === this.identity.region ? head : `it is signed for region ${head.region}`;
+    } catch {
+      return 'its signature does not verify';
+    }
   }
 
   entriesForMessage(messageId: string): Promise<{ seq: number; kind: string; data: string }[]> {

@@ -40,6 +40,7 @@ export {
   TREE_HEAD_TYP,
   signTreeHead,
   verifyTreeHead,
+  readTreeHead,
   treeHeadKid,
   type TreeHead,
 } from './tree-head/tree-head';
