@@ -39,6 +39,7 @@ import { ShopLookupIndexes1796319400000 } from './1796319400000-ShopLookupIndexe
 import { LandingFollowsRegister1796319500000 } from './1796319500000-LandingFollowsRegister';
 import { LandingFailures1796319600000 } from './1796319600000-LandingFailures';
 import { OutboxLeaseToken1796319700000 } from './1796319700000-OutboxLeaseToken';
+import { PeerTreeHeadConflicts1796319800000 } from './1796319800000-PeerTreeHeadConflicts';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -87,4 +88,5 @@ export const MIGRATIONS = [
   LandingFollowsRegister1796319500000,
   LandingFailures1796319600000,
   OutboxLeaseToken1796319700000,
+  PeerTreeHeadConflicts1796319800000,
 ];

@@ -44,17 +44,30 @@ export class FederationApiController {
     return this.federation.message(id);
   }
 
-  /** The tree heads a peer sent, and whether each was proven consistent with the ones before. */
+  /**
+   * The tree heads a peer sent, and whether each was proven consistent with the ones it holds
+   * beside it; with its signed head, and a second one it signed for the same size with another
+   * root, if it did (the proof that it presented two logs).
+   */
   @Get('peers/:region/tree-heads')
   @Roles(Role.Admin)
-  async peerTreeHeads(
-    @Param() { region }: RegionParamDto,
-  ): Promise<{ size: number; root: string; consistency: string; problem: string | null }[]> {
+  async peerTreeHeads(@Param() { region }: RegionParamDto): Promise<
+    {
+      size: number;
+      root: string;
+      consistency: string;
+      problem: string | null;
+      jws: string;
+      conflictingJws: string | null;
+    }[]
+  > {
     return (await this.treeHeads.list(region)).map((h) => ({
       size: Number(h.size),
       root: h.root,
       consistency: h.consistency,
       problem: h.problem,
+      jws: h.jws,
+      conflictingJws: h.conflictingJws,
     }));
   }
 }

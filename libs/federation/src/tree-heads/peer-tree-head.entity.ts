@@ -32,4 +32,11 @@ export class PeerTreeHeadEntity {
 
   @Column({ name: 'checked_at', type: 'timestamptz', nullable: true })
   checkedAt!: Date | null;
+
+  /**
+   * A second head the peer signed for the same size with another root, kept as the signed proof
+   * that it presented two logs (the head is then inconsistent).
+   */
+  @Column({ name: 'conflicting_jws', type: 'text', nullable: true })
+  conflictingJws!: string | null;
 }

@@ -19,6 +19,7 @@ import {
   type TreeHead,
   MaxChars,
 } from '@regulink/protocol';
+import { FederationErrorCode, FederationException } from '../federation.exception';
 import { MessageRegistry } from '../messages/message-registry';
 import { PeersService } from '../peers/peers.service';
 import { OutboxService } from '../sending/outbox.service';
@@ -97,7 +98,7 @@ export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, O
         const head = JSON.parse(
           Buffer.from(body.jws.split('.')[1] ?? '', 'base64url').toString('utf8'),
         ) as TreeHead;
-        await this.heads.insertIfNew(
+        const conflicting = await this.heads.insertIfNew(
           manager,
           Object.assign(new PeerTreeHeadEntity(), {
             peer: claims.from,
@@ -110,6 +111,13 @@ export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, O
             checkedAt: null,
           }),
         );
+        if (conflicting) {
+          this.metrics.inconsistentPeerLogs.inc({ peer: claims.from });
+          this.logger.error(
+            { peer: claims.from, size: head.size },
+            `${claims.from} signed two different roots for ${head.size} entries: both heads are kept`,
+          );
+        }
       },
     });
     this.registry.register<ConsistencyRequestBody>({
@@ -163,40 +171,19 @@ export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, O
     }
   }
 
-  /** Checks every held head not yet checked against the last consistent one of the same peer. */
+  /**
+   * Checks every held head not yet checked against the consistent ones of the same peer nearest to
+   * it: the largest smaller (the log grew from it) and the smallest larger (a head arriving late, or
+   * a log cut back and grown again: it must be a prefix of what the peer signed before).
+   */
   async checkPending(): Promise<void> {
     for (const head of await this.heads.unchecked(50)) {
-      const previous = await this.heads.previousTrusted(head.peer, head.size);
-      if (!previous) {
-        await this.heads.mark(head.peer, head.size, 'consistent', null);
-        continue;
-      }
+      const previous = await this.heads.nearestTrusted(head.peer, head.size, 'below');
+      const next = await this.heads.nearestTrusted(head.peer, head.size, 'above');
       let problem: string | null = null;
       try {
-        const { result } = await this.queries.query(head.peer, 'audit.consistency', {
-          from: Number(previous.size),
-          to: Number(head.size),
-        });
-        const proof = Array.isArray(result.proof)
-          ? result.proof.map((p) => hashFromBase64Url(String(p)))
-          : [];
-        const oldRoot = hashFromBase64Url(previous.root);
-        const newRoot = hashFromBase64Url(head.root);
-        const ok =
-          oldRoot !== undefined &&
-          newRoot !== undefined &&
-          proof.every((p) => p !== undefined) &&
-          result.fromRoot === previous.root &&
-          result.toRoot === head.root &&
-          verifyConsistency(
-            Number(previous.size),
-            Number(head.size),
-            oldRoot,
-            newRoot,
-            proof as Uint8Array[],
-          );
-        if (!ok)
-          problem = `the log of ${head.peer} at ${head.size} entries does not extend its signed head at ${previous.size}`;
+        if (previous) problem = await this.extension(head.peer, previous, head);
+        if (!problem && next) problem = await this.extension(head.peer, head, next);
       } catch (error) {
         // Unreachable now: try again on the next round.
         this.logger.warn(
@@ -208,9 +195,49 @@ export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, O
       await this.heads.mark(head.peer, head.size, problem ? 'inconsistent' : 'consistent', problem);
       if (problem) {
         this.metrics.inconsistentPeerLogs.inc({ peer: head.peer });
-        this.logger.error({ peer: head.peer, size: head.size, previous: previous.size }, problem);
+        this.logger.error({ peer: head.peer, size: head.size }, problem);
       }
     }
+  }
+
+  /**
+   * Asks the peer to prove that its signed head `newer` extends its signed head `older`; returns
+   * what is wrong, or null when the proof holds. A peer that refuses to prove it for its own sizes
+   * (its log no longer holds that many entries) cannot: that is a problem too. Throws when the
+   * peer cannot be asked now.
+   */
+  private async extension(
+    peer: string,
+    older: PeerTreeHeadEntity,
+    newer: PeerTreeHeadEntity,
+  ): Promise<string | null> {
+    const problem = `the log of ${peer} at ${newer.size} entries does not extend its signed head at ${older.size}`;
+    let result: Record<string, unknown>;
+    try {
+      ({ result } = await this.queries.query(peer, 'audit.consistency', {
+        from: Number(older.size),
+        to: Number(newer.size),
+      }));
+    } catch (error) {
+      if (
+        error instanceof FederationException &&
+        error.code === FederationErrorCode.QueryRefused &&
+        error.peerCode === EnvelopeErrorCode.BodyInvalid
+      )
+        return `${problem}: it does not prove it (${error.message})`;
+      throw error;
+    }
+    const proof = Array.isArray(result.proof) ? result.proof.map((p) => hashFromBase64Url(String(p))) : [];
+    const oldRoot = hashFromBase64Url(older.root);
+    const newRoot = hashFromBase64Url(newer.root);
+    const ok =
+      oldRoot !== undefined &&
+      newRoot !== undefined &&
+      proof.every((p) => p !== undefined) &&
+      result.fromRoot === older.root &&
+      result.toRoot === newer.root &&
+      verifyConsistency(Number(older.size), Number(newer.size), oldRoot, newRoot, proof as Uint8Array[]);
+    return ok ? null : problem;
   }
 
   private async verifiedHead(from: string, jws: string): Promise<TreeHead> {
