@@ -40,6 +40,7 @@ import { LandingFollowsRegister1796319500000 } from './1796319500000-LandingFoll
 import { LandingFailures1796319600000 } from './1796319600000-LandingFailures';
 import { OutboxLeaseToken1796319700000 } from './1796319700000-OutboxLeaseToken';
 import { PeerTreeHeadConflicts1796319800000 } from './1796319800000-PeerTreeHeadConflicts';
+import { PeerRetiredKeys1796319900000 } from './1796319900000-PeerRetiredKeys';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -89,4 +90,5 @@ export const MIGRATIONS = [
   LandingFailures1796319600000,
   OutboxLeaseToken1796319700000,
   PeerTreeHeadConflicts1796319800000,
+  PeerRetiredKeys1796319900000,
 ];

@@ -30,6 +30,7 @@ async function restartedAfter(node: TestNode, edit: () => Promise<void>): Promis
     DATABASE_URL: node.config.database.url!,
     REGULINK_DATA_DIR: node.config.node.dataDir,
     REGULINK_FEDERATION_PORT: String(node.config.federation.port),
+    REGULINK_HTTP_PORT: String(node.config.http.port),
   };
   await node.close();
   await edit();

@@ -202,6 +202,8 @@ async function rebootReceiver(store: NodeStore): Promise<TestNode> {
     DATABASE_URL: store.databaseUrl,
     REGULINK_DATA_DIR: store.dataDir,
     REGULINK_FEDERATION_PORT: String(store.federationPort),
+    // Its own HTTP port too: the federation port given, none would be chosen (the default is shared).
+    REGULINK_HTTP_PORT: String(await freePort()),
   });
   nodes.push(node);
   return node;

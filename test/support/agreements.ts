@@ -10,6 +10,7 @@ import {
   type EnvelopeClaims,
   type PublicSigningJwk,
   type ReceiptClaims,
+  type Signer,
 } from '@regulink/protocol';
 import { eventually } from './federation';
 import { sql, type TestNode } from './test-node';
@@ -153,13 +154,15 @@ export async function publicKeys(node: TestNode): Promise<PublicSigningJwk[]> {
 }
 
 /**
- * Signs an envelope with the sender's real key, skipping the sender's own checks, puts it on the
- * receiver's federation listener, and returns the receiver's verified receipt.
+ * Signs an envelope with the sender's real key (or `signer`, one of its keys), skipping the
+ * sender's own checks, puts it on the receiver's federation listener, and returns the receiver's
+ * verified receipt.
  */
 export async function sendDirect(
   from: TestNode,
   to: TestNode,
   overrides: Partial<EnvelopeClaims> & Pick<EnvelopeClaims, 'type' | 'body'>,
+  signer: Signer = from.app.get(NodeIdentityService).signer(),
 ): Promise<ReceiptClaims> {
   const now = from.app.get(Clock).nowSeconds();
   const claims: EnvelopeClaims = {
@@ -172,7 +175,7 @@ export async function sendDirect(
     exp: now + 300,
     ...overrides,
   };
-  const envelope = await signEnvelope(claims, from.app.get(NodeIdentityService).signer());
+  const envelope = await signEnvelope(claims, signer);
   const reply = await from.app
     .get(FederationTransport)
     .request(to.config.federation.publicEndpoint, { envelope }, 10_000);

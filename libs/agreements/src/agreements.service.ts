@@ -630,10 +630,16 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
   private async termsFor(terms: AgreementTerms): Promise<AgreementTerms> {
     const keys: Record<string, string[]> = {};
     for (const party of terms.parties) {
-      keys[party] =
-        party === this.region
-          ? this.identity.publicKeys().map((k) => k.kid)
-          : (await this.peers.require(party)).pinnedKeys.map((k) => k.kid);
+      // The keys each party signs with now: a retired key signs nothing under a new agreement.
+      if (party === this.region) {
+        keys[party] = this.identity
+          .publicKeys()
+          .map((k) => k.kid)
+          .filter((kid) => this.identity.retiredAt(kid) === undefined);
+      } else {
+        const peer = await this.peers.require(party);
+        keys[party] = peer.pinnedKeys.map((k) => k.kid).filter((kid) => peer.retiredKeys[kid] === undefined);
+      }
     }
     const complete: AgreementTerms = { ...terms, keys };
     const problems = agreementTermsProblems(complete);

@@ -13,6 +13,7 @@ import {
   EnvelopeError,
   importPublicKey,
   parseEnvelope,
+  signedWhileActive,
   verifyEnvelopeSignature,
   type EnvelopeClaims,
   type PublicSigningJwk,
@@ -975,6 +976,14 @@ export class CasesService implements OnApplicationBootstrap {
           ? this.identity.publicKeys().find((k) => k.kid === parsed.kid)
           : (await this.peers.find(region))?.pinnedKeys.find((k) => k.kid === parsed.kid);
       if (!jwk || parsed.claims.from !== region) return { verified: false, kid: parsed.kid };
+      // A key retired before the step's date did not sign it (for this node's own keys too).
+      const retiredAt =
+        region === this.identity.region
+          ? this.identity.retiredAt(parsed.kid)?.toISOString()
+          : (await this.peers.find(region))?.retiredKeys[parsed.kid];
+      const retired = retiredAt === undefined ? undefined : { [parsed.kid]: retiredAt };
+      if (!signedWhileActive(retired, parsed.kid, new Date(parsed.claims.iat * 1000)))
+        return { verified: false, kid: parsed.kid };
       await verifyEnvelopeSignature(parsed, await this.publicKey(jwk));
       const body = parsed.claims.body as { caseId?: string; seq?: number };
       const sameStep = body.caseId === caseId && (body.seq ?? 1) === seq;

@@ -129,6 +129,13 @@ export class NodeIdentityService implements OnModuleInit, OnModuleDestroy {
         endpoints: { api: this.config.http.publicUrl, federation: this.config.federation.publicEndpoint },
         keys: this.ring.publicKeys,
         activeKid: this.ring.activeKid,
+        ...(this.ring.retiredAt.size > 0
+          ? {
+              retired: Object.fromEntries(
+                [...this.ring.retiredAt].map(([kid, at]) => [kid, at.toISOString()]),
+              ),
+            }
+          : {}),
         issuedAt: new Date().toISOString(),
       },
       this.ring.active,

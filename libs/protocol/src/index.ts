@@ -12,6 +12,7 @@ export {
   NODE_CARD_TYP,
   signNodeCard,
   verifyNodeCard,
+  signedWhileActive,
   NodeCardError,
   type NodeCard,
   type NodeCardProblem,

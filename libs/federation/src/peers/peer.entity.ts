@@ -20,6 +20,13 @@ export class PeerEntity {
   @Column({ name: 'pinned_keys', type: 'jsonb' })
   pinnedKeys!: PublicSigningJwk[];
 
+  /**
+   * When the peer retired each of its keys that it has (kid → ISO time), from its cards: a
+   * signature by one dated at or after that is not the peer's. Once known, never forgotten.
+   */
+  @Column({ name: 'retired_keys', type: 'jsonb', default: () => "'{}'" })
+  retiredKeys!: Record<string, string>;
+
   /** The imported card, as signed by the peer. */
   @Column({ name: 'card_jws', type: 'text' })
   cardJws!: string;

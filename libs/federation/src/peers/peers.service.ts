@@ -5,6 +5,7 @@ import { TableWatch } from '@regulink/persistence';
 import {
   importPublicKey,
   NodeCardError,
+  signedWhileActive,
   verifyNodeCard,
   type NodeCard,
   type PublicSigningJwk,
@@ -56,7 +57,7 @@ export class PeersService {
         }
         // A refresh may put the peer on the allow list, never take it off: that is setAllowed's.
         const changes: PeerChanges = {
-          ...cardColumns(card, jws),
+          ...cardColumns(card, jws, stored),
           ...(allow && !stored.allowed ? { allowed: true } : {}),
           updatedAt: this.clock.now(),
         };
@@ -85,7 +86,7 @@ export class PeersService {
       }
       const before = stored.pinnedKeys.map((k) => k.kid);
       const changes: PeerChanges = {
-        ...cardColumns(card, (signed as { jws: string }).jws),
+        ...cardColumns(card, (signed as { jws: string }).jws, stored),
         updatedAt: this.clock.now(),
       };
       await update(changes);
@@ -144,6 +145,15 @@ export class PeersService {
     const peer = await this.find(region);
     if (!peer) throw notFound(region);
     return peer;
+  }
+
+  /**
+   * Whether a signature of the peer by key `kid`, dated `signedAt` (as the signed document says),
+   * was made before the peer retired that key: what a key signed after its retirement is not the
+   * peer's (a stolen key, say).
+   */
+  signedWhileActive(peer: PeerEntity, kid: string, signedAt: Date | string): boolean {
+    return signedWhileActive(peer.retiredKeys, kid, signedAt);
   }
 
   /** The pinned key of a peer for a kid, or undefined when that kid is not pinned. */
@@ -205,6 +215,7 @@ export class PeersService {
       apiEndpoint: peer.apiEndpoint,
       federationEndpoint: peer.federationEndpoint,
       pinnedKids: peer.pinnedKeys.map((k) => k.kid),
+      retiredKids: { ...peer.retiredKeys },
       allowed: peer.allowed,
       importedAt: peer.importedAt.toISOString(),
       importedBy: peer.importedBy,
@@ -219,17 +230,36 @@ function sameKeys(a: readonly PublicSigningJwk[], b: readonly PublicSigningJwk[]
   return left.length === right.length && left.every((kid, i) => kid === right[i]);
 }
 
-/** The columns a peer's card gives. */
+/**
+ * The columns a peer's card gives. Retirements are kept whatever a later card says (the earliest
+ * time known of each key still on the card): a card cannot make a retired key active again.
+ */
 function cardColumns(
   card: NodeCard,
   jws: string,
-): Pick<PeerEntity, 'name' | 'apiEndpoint' | 'federationEndpoint' | 'pinnedKeys' | 'cardJws'> {
+  stored?: PeerEntity,
+): Pick<
+  PeerEntity,
+  'name' | 'apiEndpoint' | 'federationEndpoint' | 'pinnedKeys' | 'cardJws' | 'retiredKeys'
+> {
+  const retiredKeys: Record<string, string> = {};
+  for (const { kid } of card.keys) {
+    const times = [stored?.retiredKeys[kid], card.retired?.[kid]].filter((t): t is string => t !== undefined);
+    if (times.length > 0) retiredKeys[kid] = times.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
+  }
+  if (retiredKeys[card.activeKid] !== undefined) {
+    throw new FederationException(
+      FederationErrorCode.PeerCardInvalid,
+      `the card makes key ${card.activeKid} active again, which ${card.region} retired at ${retiredKeys[card.activeKid]}`,
+    );
+  }
   return {
     name: card.name,
     apiEndpoint: card.endpoints.api,
     federationEndpoint: card.endpoints.federation!,
     pinnedKeys: [...card.keys],
     cardJws: jws,
+    retiredKeys,
   };
 }
 

@@ -81,6 +81,12 @@ export class EnvelopeReceiver {
         `key ${envelope.kid} is not pinned for ${claims.from}`,
       );
     await verifyEnvelopeSignature(envelope, key);
+    if (!this.peers.signedWhileActive(peer, envelope.kid, new Date(claims.iat * 1000))) {
+      throw new EnvelopeError(
+        EnvelopeErrorCode.KeyRetired,
+        `key ${envelope.kid} was retired by ${claims.from} at ${peer.retiredKeys[envelope.kid]}, before the envelope's date`,
+      );
+    }
     if (claims.to !== this.identity.region) {
       throw new EnvelopeError(EnvelopeErrorCode.WrongAudience, `the envelope is addressed to ${claims.to}`);
     }

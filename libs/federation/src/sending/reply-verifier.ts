@@ -35,6 +35,11 @@ export class ReplyVerifier {
     } catch {
       throw bad('the receipt signature does not verify');
     }
+    if (!this.peers.signedWhileActive(peer, kid!, claims.receivedAt)) {
+      throw bad(
+        `the receipt is signed by key ${kid}, which ${peer.region} retired before the receipt's date`,
+      );
+    }
     if (
       claims.by !== peer.region ||
       claims.digest !== sent.digest ||
@@ -66,6 +71,9 @@ export class ReplyVerifier {
       throw bad('the response signature does not verify');
     }
     const { claims } = parsed;
+    if (!this.peers.signedWhileActive(peer, parsed.kid, new Date(claims.iat * 1000))) {
+      throw bad(`the response is signed by key ${parsed.kid}, which ${peer.region} retired before its date`);
+    }
     const body = claims.body as { inReplyTo?: unknown; requestDigest?: unknown; result?: unknown };
     if (
       claims.from !== peer.region ||

@@ -256,6 +256,12 @@ export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, O
         `the tree head is not a well-formed head of ${from}, signed by a key pinned for it`,
       );
     }
+    if (!this.peers.signedWhileActive(peer, kid!, head.signedAt)) {
+      throw new EnvelopeError(
+        EnvelopeErrorCode.KeyRetired,
+        `the tree head is signed by key ${kid}, which ${from} retired before the head's date`,
+      );
+    }
     return head;
   }
 

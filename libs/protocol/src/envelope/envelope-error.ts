@@ -8,6 +8,8 @@ export enum EnvelopeErrorCode {
   UnknownSender = 'UNKNOWN_SENDER',
   UnpinnedKey = 'UNPINNED_KEY',
   BadSignature = 'BAD_SIGNATURE',
+  /** Signed by a key the sender retired, and dated after it did. */
+  KeyRetired = 'KEY_RETIRED',
   WrongAudience = 'WRONG_AUDIENCE',
   Expired = 'EXPIRED',
   NotYetValid = 'NOT_YET_VALID',

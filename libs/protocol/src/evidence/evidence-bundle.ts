@@ -8,7 +8,13 @@ import {
 } from '../agreement/agreement-document';
 import { isRecord } from '../agreement/agreement-terms';
 import { importPublicKey } from '../keys/signing-key';
-import { NodeCardError, verifyNodeCard, type NodeCard, type SignedNodeCard } from '../node-card/node-card';
+import {
+  NodeCardError,
+  signedWhileActive,
+  verifyNodeCard,
+  type NodeCard,
+  type SignedNodeCard,
+} from '../node-card/node-card';
 import {
   isRecordInBatch,
   MAX_BATCH_PROOF_LENGTH,
@@ -357,6 +363,10 @@ async function checkBatchSignature(
   }
   if (head.from !== owner) {
     throw fail(`the batch names ${head.from} as sender but is signed by key ${kid}, pinned for ${owner}`);
+  }
+  const retired = cards.get(owner)!.retired;
+  if (!signedWhileActive(retired, kid, head.signedAt)) {
+    throw fail(`the batch is dated ${head.signedAt}, after ${owner} retired key ${kid} at ${retired![kid]}`);
   }
   return { head, kid };
 }

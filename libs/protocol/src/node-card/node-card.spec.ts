@@ -1,6 +1,6 @@
 import { generateKeyPair } from 'jose';
 import { toPublicSigningJwk, type Signer } from '../keys/signing-key';
-import { NodeCardError, signNodeCard, verifyNodeCard, type NodeCard } from './node-card';
+import { NodeCardError, signNodeCard, signedWhileActive, verifyNodeCard, type NodeCard } from './node-card';
 
 async function newSigner(): Promise<{ signer: Signer; jwk: Awaited<ReturnType<typeof toPublicSigningJwk>> }> {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
@@ -88,4 +88,31 @@ describe('node card', () => {
       await expect(verifyNodeCard(input)).rejects.toMatchObject({ problem: 'shape' });
     },
   );
+
+  it('carries when each retired key was retired, naming only its own keys other than the active one', async () => {
+    const old = await newSigner();
+    const { signer, jwk } = await newSigner();
+    const retired = { [old.jwk.kid]: '2026-12-01T08:00:00.000Z' };
+    const signed = await signNodeCard({ ...card(jwk, [jwk, old.jwk]), retired }, signer);
+    await expect(verifyNodeCard(signed)).resolves.toMatchObject({ retired });
+    for (const wrong of [
+      { [jwk.kid]: '2026-12-01T08:00:00.000Z' },
+      { 'a-kid-not-on-the-card': '2026-12-01T08:00:00.000Z' },
+      { [old.jwk.kid]: 'yesterday' },
+      [old.jwk.kid],
+    ]) {
+      const bad = await signNodeCard({ ...card(jwk, [jwk, old.jwk]), retired: wrong as never }, signer);
+      await expect(verifyNodeCard(bad)).rejects.toMatchObject({ problem: 'shape' });
+    }
+  });
+
+  it('takes a signature by a retired key as made while it was in use only when dated before its retirement', () => {
+    const retired = { old: '2026-12-01T08:00:00.000Z' };
+    expect(signedWhileActive(retired, 'old', '2026-12-01T07:59:59.999Z')).toBe(true);
+    expect(signedWhileActive(retired, 'old', new Date('2026-12-01T08:00:00.000Z'))).toBe(false);
+    expect(signedWhileActive(retired, 'old', '2026-12-02T00:00:00.000Z')).toBe(false);
+    expect(signedWhileActive(retired, 'old', 'not a date')).toBe(false);
+    expect(signedWhileActive(retired, 'current', '2030-01-01T00:00:00.000Z')).toBe(true);
+    expect(signedWhileActive(undefined, 'old', '2030-01-01T00:00:00.000Z')).toBe(true);
+  });
 });

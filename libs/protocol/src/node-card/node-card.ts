@@ -23,6 +23,11 @@ export interface NodeCard {
   readonly keys: readonly PublicSigningJwk[];
   /** The key that signs from now on. */
   readonly activeKid: string;
+  /**
+   * When each retired key stopped signing (kid → ISO time), once a key has been rotated out:
+   * what it signed before then stands, nothing dated after.
+   */
+  readonly retired?: Readonly<Record<string, string>>;
   readonly issuedAt: string;
 }
 
@@ -121,6 +126,33 @@ function assertCardShape(card: unknown): asserts card is NodeCard {
     c.keys.length > 0 &&
     typeof c.activeKid === 'string' &&
     typeof c.issuedAt === 'string' &&
-    !Number.isNaN(Date.parse(c.issuedAt));
+    !Number.isNaN(Date.parse(c.issuedAt)) &&
+    (c.retired === undefined || retiredShapeOk(c.retired, c.keys as { kid?: unknown }[], c.activeKid));
   if (!ok) throw new NodeCardError('shape', 'the card lacks a field or has one of the wrong type');
+}
+
+/** `retired` names keys of the card other than the active one, each with a time. */
+function retiredShapeOk(retired: unknown, keys: { kid?: unknown }[], activeKid: string): boolean {
+  if (!retired || typeof retired !== 'object' || Array.isArray(retired)) return false;
+  const kids = new Set(keys.map((k) => (k && typeof k === 'object' ? k.kid : undefined)));
+  return Object.entries(retired).every(
+    ([kid, at]) =>
+      kid !== activeKid && kids.has(kid) && typeof at === 'string' && !Number.isNaN(Date.parse(at)),
+  );
+}
+
+/**
+ * Whether a signature by `kid` dated `signedAt` was made while the key was in use, by the
+ * retirements a card published (`NodeCard.retired`, or what a peer pinned of it): a key retired at
+ * R signs nothing dated R or later.
+ */
+export function signedWhileActive(
+  retired: Readonly<Record<string, string>> | undefined,
+  kid: string,
+  signedAt: Date | string,
+): boolean {
+  const at = retired?.[kid];
+  if (at === undefined) return true;
+  const signed = typeof signedAt === 'string' ? Date.parse(signedAt) : signedAt.getTime();
+  return !Number.isNaN(signed) && signed < Date.parse(at);
 }

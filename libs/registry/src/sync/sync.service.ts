@@ -353,7 +353,10 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
       return {
         ...unverified,
         signedAt: head.signedAt,
-        verified: head.from === batch.peer && isRecordInBatch(held.record, held.index, held.proof, head),
+        verified:
+          head.from === batch.peer &&
+          this.peers.signedWhileActive(peer!, kid!, head.signedAt) &&
+          isRecordInBatch(held.record, held.index, held.proof, head),
       };
     } catch {
       return unverified;
@@ -493,6 +496,12 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
       head = await verifyRecordBatchHead(batch.head, key);
     } catch (error) {
       throw new SyncError('BATCH_SIGNATURE', `the batch head does not verify: ${(error as Error).message}`);
+    }
+    if (!this.peers.signedWhileActive(sender, kid!, head.signedAt)) {
+      throw new SyncError(
+        'BATCH_SIGNATURE',
+        `the batch is signed by key ${kid}, which ${peer} retired before the batch's date`,
+      );
     }
     const own = this.identity.region;
     if (

@@ -21,6 +21,12 @@ class NodeCardDto {
   @ApiProperty({ type: NodeCardEndpointsDto }) endpoints!: NodeCardEndpointsDto;
   @ApiProperty({ type: [PublicJwkDto] }) keys!: PublicJwkDto[];
   @ApiProperty() activeKid!: string;
+  @ApiProperty({
+    required: false,
+    description: 'When each retired key stopped signing (kid → time); nothing it signed dated later stands',
+    example: { 'old-kid': '2026-12-01T08:00:00.000Z' },
+  })
+  retired?: Record<string, string>;
   @ApiProperty({ format: 'date-time' }) issuedAt!: string;
 }
 

@@ -6,6 +6,11 @@ export class PeerResponseDto {
   @ApiProperty() apiEndpoint!: string;
   @ApiProperty({ example: 'tcp://gw.sd.example:7080' }) federationEndpoint!: string;
   @ApiProperty({ type: [String] }) pinnedKids!: string[];
+  @ApiProperty({
+    description:
+      'When the peer retired each pinned key it has retired (kid → time): it signs nothing dated later',
+  })
+  retiredKids!: Record<string, string>;
   @ApiProperty() allowed!: boolean;
   @ApiProperty({ format: 'date-time' }) importedAt!: string;
   @ApiProperty() importedBy!: string;
