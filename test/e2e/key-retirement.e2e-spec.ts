@@ -1,4 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
+import { OutboxService } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import {
   EvidenceError,
@@ -18,8 +19,8 @@ import {
   sendDirect,
   type AgreementView,
 } from '../support/agreements';
-import { bootNodes, connectAll } from '../support/federation';
-import { type TestNode } from '../support/test-node';
+import { bootNodes, connectAll, eventually } from '../support/federation';
+import { sql, type TestNode } from '../support/test-node';
 
 const A = '330000';
 const B = '370000';
@@ -188,5 +189,31 @@ describe('a retired key signs nothing new (real nodes, real keys, TCP)', () => {
     expect(refused).toBeInstanceOf(EvidenceError);
     expect(refused).toMatchObject({ problem: 'batch-signature' });
     expect((refused as Error).message).toContain(`after ${A} retired key ${old.kid}`);
+  });
+
+  it('holds what it sends to a partner that has not pinned its new key yet, and delivers it once pinned', async () => {
+    expect((await adminApi(a, 'POST', '/node/keys/rotate')).status).toBe(200);
+    const id = await a.app.get(OutboxService).send({
+      to: B,
+      type: 'federation.ping',
+      body: { nonce: 'after-rotation', sentAt: new Date().toISOString() },
+    });
+    const row = async () =>
+      (
+        await sql<{ status: string; last_error: string | null }>(
+          a,
+          'SELECT status, last_error FROM federation_outbox WHERE id = $1',
+          [id],
+        )
+      )[0]!;
+    const held = await eventually(async () => {
+      const now = await row();
+      return now.last_error ? now : undefined;
+    }, 15_000);
+    expect(held).toMatchObject({ status: 'pending', last_error: expect.stringMatching(/^held: .*re-pin/) });
+    const card = await (await a.request('GET', '/.well-known/regulink/node-card')).json();
+    expect((await adminApi(b, 'POST', `/federation/peers/${A}/repin`, card)).status).toBe(201);
+    await eventually(async () => ((await row()).status === 'delivered' ? true : undefined), 15_000);
+    expect(await sql(b, 'SELECT id FROM federation_inbox WHERE id = $1', [id])).toEqual([{ id }]);
   });
 });

@@ -228,6 +228,20 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             this.metrics.deliveries.inc({ outcome: 'held' });
             continue;
           }
+          if (status === 'rejected' && receipt.code === EnvelopeErrorCode.UnpinnedKey) {
+            // Signed with a key this node rotated to, which the peer has not pinned yet: it waits
+            // (with backoff, within its envelope's life) for the peer's administrator to re-pin
+            // this node's card, rather than being lost to the rotation.
+            const reason = `held: ${region} has not pinned the key it is signed with; it must re-pin this node's card`;
+            await this.outbox.retryLater(claim, message.id, this.retryAt(message.attempts), reason);
+            this.metrics.deliveries.inc({ outcome: 'held' });
+            if (message.attempts === 1)
+              this.logger.warn(
+                { id: message.id, to: region, type: message.type },
+                "a peer has not pinned this node's signing key: messages to it wait until it re-pins this node's card",
+              );
+            continue;
+          }
           const settled = await this.outbox.settle(
             claim,
             message.id,
