@@ -41,6 +41,7 @@ import { LandingFailures1796319600000 } from './1796319600000-LandingFailures';
 import { OutboxLeaseToken1796319700000 } from './1796319700000-OutboxLeaseToken';
 import { PeerTreeHeadConflicts1796319800000 } from './1796319800000-PeerTreeHeadConflicts';
 import { PeerRetiredKeys1796319900000 } from './1796319900000-PeerRetiredKeys';
+import { PeerCardHistory1796320000000 } from './1796320000000-PeerCardHistory';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -91,4 +92,5 @@ export const MIGRATIONS = [
   OutboxLeaseToken1796319700000,
   PeerTreeHeadConflicts1796319800000,
   PeerRetiredKeys1796319900000,
+  PeerCardHistory1796320000000,
 ];

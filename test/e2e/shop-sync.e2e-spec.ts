@@ -1,6 +1,14 @@
 import { Role } from '@regulink/access';
 import { isMaskedPersonalValue, isKeyedHash } from '@regulink/domain';
-import { EvidenceError, verifyEvidenceBundle, type EvidenceBundle } from '@regulink/protocol';
+import { generateKeyPair } from 'jose';
+import {
+  EvidenceError,
+  signNodeCard,
+  toPublicSigningJwk,
+  verifyEvidenceBundle,
+  type EvidenceBundle,
+  type SignedNodeCard,
+} from '@regulink/protocol';
 import { newCreditCode, newRegisterLine, registerCsv } from '../factories/market-entity.factory';
 import {
   newRegistrationNumber,
@@ -300,7 +308,16 @@ describe('shop records to their home regions and landing results back (four real
       `UPDATE registry_shop SET record = jsonb_set(record, '{shopName}', '"改过的店名"') WHERE shop_id = $1`,
       [shops.matched.shopId],
     );
-    expect(await problemOf(await evidence(b, 'shop', shops.matched))).toBe('inclusion');
+    // The node checks what it would hand out: it refuses the file, and says why.
+    const query = new URLSearchParams({ platform: shops.matched.platform, url: keyUrl(shops.matched) });
+    const unverifiable = await adminApi<{ code: string; message: string }>(
+      b,
+      'GET',
+      `/registry/evidence/shop?${query}`,
+    );
+    expect(unverifiable.status).toBe(409);
+    expect(unverifiable.json.code).toBe('EVIDENCE_UNVERIFIABLE');
+    expect(unverifiable.json.message).toMatch(/\(inclusion: /);
     expect(await problemOf(await evidence(b, 'shop', shops.mismatch))).toBe('verifies');
     expect(await problemOf(await evidence(b, 'shop', shops.deregistered))).toBe('verifies');
 
@@ -489,4 +506,43 @@ describe('shop records to their home regions and landing results back (four real
     expect(await problemOf(await evidence(b, 'shop', later))).toBe('verifies');
     expect(await routeToB()).toMatchObject({ status: 'ready', agreement: renewed.json.id });
   }, 120_000);
+
+  it('proves a record with the card it was signed under, after its sender is re-pinned with a card that lost the key', async () => {
+    // A record B holds from A, whose evidence verifies now.
+    const held = await sql<{ platform: string; url: string }>(
+      b,
+      `SELECT platform, url FROM registry_shop WHERE origin = $1 ORDER BY url`,
+      [A],
+    );
+    const exportOf = (shop: { platform: string; url: string }) =>
+      adminApi<EvidenceBundle>(b, 'GET', `/registry/evidence/shop?${new URLSearchParams(shop)}`);
+    let shop: { platform: string; url: string } | undefined;
+    for (const candidate of held) {
+      if ((await exportOf(candidate)).status === 200) {
+        shop = candidate;
+        break;
+      }
+    }
+    expect(shop).toBeDefined();
+    // A is reinstalled with a new key ring and nothing of the old: B re-pins its new card.
+    const real = (await (await a.request('GET', '/.well-known/regulink/node-card')).json()) as SignedNodeCard;
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const jwk = await toPublicSigningJwk(publicKey);
+    const { retired: _retired, ...rest } = real.card;
+    const reinstalled = await signNodeCard(
+      { ...rest, keys: [jwk], activeKid: jwk.kid, issuedAt: new Date().toISOString() },
+      { kid: jwk.kid, privateKey },
+    );
+    expect((await adminApi(b, 'POST', `/federation/peers/${A}/repin`, reinstalled)).status).toBe(201);
+    try {
+      // The record's evidence still verifies: it carries the card of A that names the keys.
+      const exported = await exportOf(shop!);
+      expect(exported.status).toBe(200);
+      expect(await problemOf(exported.json)).toBe('verifies');
+      const cardOfA = exported.json.cards.find((c) => c.card.region === A)!;
+      expect(cardOfA.jws).not.toBe(reinstalled.jws);
+    } finally {
+      expect((await adminApi(b, 'POST', `/federation/peers/${A}/repin`, real)).status).toBe(201);
+    }
+  });
 });

@@ -22,6 +22,8 @@ export const RECEIVER = '440000';
 export const BATCH_ID = '01a2095f-0000-7000-8000-0000000000b1';
 /** Inside the agreement's validity (2026-01-01 to 2027-12-31). */
 export const SIGNED_AT = new Date('2026-11-23T08:00:00.000Z');
+/** When the receiver exports a bundle of a batch signed at SIGNED_AT. */
+export const EXPORTED_AT = '2026-12-01T09:30:00.000Z';
 
 export interface EvidenceKey {
   readonly signer: Signer;
@@ -134,17 +136,24 @@ export async function evidenceWorld(): Promise<EvidenceWorld> {
         options.signer ?? sender.signer,
         options.signedAt ?? SIGNED_AT,
       ),
-    bundle: (batch, index) => ({
-      v: 1,
-      kind: 'shop',
-      record: records[index],
-      index,
-      proof: batch.proofs[index]!,
-      batch: batch.head,
-      agreement,
-      cards,
-      exportedBy: RECEIVER,
-      exportedAt: '2026-12-01T09:30:00.000Z',
-    }),
+    bundle: (batch, index) => {
+      // Exported by the region the batch went to, a while after it was signed (as a node does).
+      const head = JSON.parse(
+        Buffer.from(batch.head.split('.')[1]!, 'base64url').toString(),
+      ) as RecordBatchHead;
+      const exportedAt = new Date(Math.max(Date.parse(EXPORTED_AT), Date.parse(head.signedAt) + 3_600_000));
+      return {
+        v: 1,
+        kind: 'shop',
+        record: records[index],
+        index,
+        proof: batch.proofs[index]!,
+        batch: batch.head,
+        agreement,
+        cards,
+        exportedBy: head.to,
+        exportedAt: exportedAt.toISOString(),
+      };
+    },
   };
 }

@@ -5,6 +5,7 @@ import { CaseEntity, CaseFileEntity, CaseStepEntity, CaseUploadEntity } from '@r
 import {
   InboxMessageEntity,
   OutboxMessageEntity,
+  PeerCardEntity,
   PeerEntity,
   PeerTreeHeadEntity,
 } from '@regulink/federation';
@@ -33,6 +34,7 @@ export const ENTITIES = [
   AuditNodeEntity,
   AuditTreeHeadEntity,
   PeerEntity,
+  PeerCardEntity,
   InboxMessageEntity,
   OutboxMessageEntity,
   PeerTreeHeadEntity,

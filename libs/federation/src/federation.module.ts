@@ -9,6 +9,7 @@ import { FederationApiService } from './federation-api/federation-api.service';
 import { MessageRegistry } from './messages/message-registry';
 import { ECHO, PING } from './messages/ping.message';
 import { NodeCardController } from './node-card/node-card.controller';
+import { PeerCardEntity } from './peers/peer-card.entity';
 import { PeerEntity } from './peers/peer.entity';
 import { PeerRepository } from './peers/peer.repository';
 import { PeersController } from './peers/peers.controller';
@@ -37,7 +38,13 @@ import { TreeHeadExchange } from './tree-heads/tree-head-exchange.service';
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([PeerEntity, InboxMessageEntity, OutboxMessageEntity, PeerTreeHeadEntity]),
+    TypeOrmModule.forFeature([
+      PeerEntity,
+      PeerCardEntity,
+      InboxMessageEntity,
+      OutboxMessageEntity,
+      PeerTreeHeadEntity,
+    ]),
     IdentityModule,
     AuditModule,
     MetricsModule,

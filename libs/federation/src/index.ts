@@ -17,6 +17,7 @@ export {
 } from './receiving/exchange-policy';
 export { PeersService } from './peers/peers.service';
 export { PeerEntity } from './peers/peer.entity';
+export { PeerCardEntity } from './peers/peer-card.entity';
 export { InboxMessageEntity } from './receiving/inbox-message.entity';
 export { OutboxMessageEntity } from './sending/outbox-message.entity';
 export { PeerTreeHeadEntity } from './tree-heads/peer-tree-head.entity';

@@ -12,6 +12,8 @@ export enum RegistryErrorCode {
   /** An upload cut short because its node is stopping: the import is interrupted, to resume. */
   NodeStopping = 'IMPORT_NODE_STOPPING',
   EvidenceNotFound = 'EVIDENCE_NOT_FOUND',
+  /** Evidence held here that would not verify (a record altered here, no card naming its keys). */
+  EvidenceUnverifiable = 'EVIDENCE_UNVERIFIABLE',
   PurposeRequired = 'PURPOSE_REQUIRED',
   ResolveQueryInvalid = 'RESOLVE_QUERY_INVALID',
   OfficerQuotaExceeded = 'OFFICER_QUOTA_EXCEEDED',

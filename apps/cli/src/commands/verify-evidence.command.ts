@@ -106,6 +106,10 @@ function summarize(evidence: VerifiedEvidence, out: CliOutput): void {
   out.log(
     `  sent:      ${batch.from} → ${batch.to}, signed, by the sender's own clock, at ${batch.signedAt}`,
   );
+  out.log(
+    `  exported:  by ${evidence.exported.by} at ${evidence.exported.at}, as the file says (not signed; ` +
+      'checked only to be the region the batch went to, after it was signed)',
+  );
   out.log(`  agreement: ${agreement.id} "${agreement.title}"`);
   out.log(`             valid ${agreement.validFrom} to ${agreement.validUntil} (China dates)`);
   out.log(`             terms digest ${agreement.digest}`);

@@ -87,6 +87,7 @@ function registryStatus(code: RegistryErrorCode): number {
     case RegistryErrorCode.OfficerQuotaExceeded:
       return 429;
     case RegistryErrorCode.ImportNotResumable:
+    case RegistryErrorCode.EvidenceUnverifiable:
     case RegistryErrorCode.ImportIdTaken:
     case RegistryErrorCode.ImportRunning:
     case RegistryErrorCode.ImportTakenOver:

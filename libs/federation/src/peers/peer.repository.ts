@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { sha256Base64Url } from '@regulink/protocol';
+import { PeerCardEntity } from './peer-card.entity';
 import { PeerEntity } from './peer.entity';
 
 /** The columns a change to a stored peer may write; the others stay as they are. */
@@ -39,8 +41,12 @@ export class PeerRepository {
     return this.peers.manager.transaction(async (manager) => {
       const update: PeerUpdate = async (changes) => {
         await manager.update(PeerEntity, { region }, changes as QueryDeepPartialEntity<PeerEntity>);
+        if (changes.cardJws) await this.keepCard(manager, region, changes.cardJws);
       };
-      if (absent && (await this.insertIfAbsent(manager, absent))) return work(null, update);
+      if (absent && (await this.insertIfAbsent(manager, absent))) {
+        await this.keepCard(manager, region, absent.cardJws);
+        return work(null, update);
+      }
       const stored = await manager
         .getRepository(PeerEntity)
         .createQueryBuilder('p')
@@ -49,6 +55,25 @@ export class PeerRepository {
         .getOne();
       return work(stored, update);
     });
+  }
+
+  /** Every card pinned for the peer, the most recently pinned first. */
+  async cards(region: string): Promise<string[]> {
+    const rows = await this.peers.manager
+      .getRepository(PeerCardEntity)
+      .find({ where: { region }, order: { pinnedAt: 'DESC' } });
+    return rows.map((row) => row.cardJws);
+  }
+
+  /** Keeps a card pinned for the peer (once: pinned again, it keeps its first time). */
+  private async keepCard(manager: EntityManager, region: string, cardJws: string): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(PeerCardEntity)
+      .values({ region, digest: sha256Base64Url(cardJws), cardJws, pinnedAt: new Date() })
+      .orIgnore()
+      .execute();
   }
 
   /** Inserts the peer unless its region is stored (or being stored: then waits for that to end). */

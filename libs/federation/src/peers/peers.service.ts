@@ -9,6 +9,7 @@ import {
   verifyNodeCard,
   type NodeCard,
   type PublicSigningJwk,
+  type SignedNodeCard,
 } from '@regulink/protocol';
 import { Clock } from '../clock';
 import { FederationErrorCode, FederationException } from '../federation.exception';
@@ -145,6 +146,19 @@ export class PeersService {
     const peer = await this.find(region);
     if (!peer) throw notFound(region);
     return peer;
+  }
+
+  /**
+   * The cards of a peer as signed by it: the one pinned now first, then those it replaced, the most
+   * recently pinned first.
+   */
+  async cards(region: string): Promise<SignedNodeCard[]> {
+    const peer = await this.require(region);
+    const jwss = [peer.cardJws, ...(await this.peers.cards(region)).filter((jws) => jws !== peer.cardJws)];
+    return jwss.map((jws) => ({
+      card: JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as NodeCard,
+      jws,
+    }));
   }
 
   /**

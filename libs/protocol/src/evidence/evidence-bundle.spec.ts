@@ -8,6 +8,7 @@ import {
   SENDER,
   type EvidenceWorld,
 } from '../../../../test/support/evidence';
+import { signNodeCard } from '../node-card/node-card';
 import type { SignedRecordBatch } from '../record-batch/record-batch';
 import {
   EvidenceError,
@@ -17,9 +18,9 @@ import {
 } from './evidence-bundle';
 
 /** The problem a bundle is refused for, or 'verified'; any other error fails the test. */
-async function outcome(input: unknown): Promise<EvidenceProblem | 'verified'> {
+async function outcome(input: unknown, now?: Date): Promise<EvidenceProblem | 'verified'> {
   try {
-    await verifyEvidenceBundle(input);
+    await verifyEvidenceBundle(input, now);
     return 'verified';
   } catch (error) {
     if (error instanceof EvidenceError) return error.problem;
@@ -59,6 +60,7 @@ describe('evidence bundle', () => {
       kind: 'shop',
       record: world.records[2],
       index: 2,
+      exported: { by: RECEIVER, at: '2026-12-01T09:30:00.000Z' },
       batch: {
         id: BATCH_ID,
         from: SENDER,
@@ -215,6 +217,51 @@ describe('evidence bundle', () => {
       expect(await outcome({ ...good, batch: `${h}.${forged}.${s}` })).toBe('batch-signature');
       expect(await outcome({ ...good, batch: 'not.a.jws' })).toBe('batch-signature');
     });
+
+    it('refuses a batch its key signed after the sender card says that key was retired', async () => {
+      const next = await newEvidenceKey();
+      const cards = async (retiredAt: string) => {
+        const sender = await signNodeCard(
+          {
+            v: 1,
+            region: SENDER,
+            name: `node ${SENDER}`,
+            endpoints: { api: `https://${SENDER}.regulink.example` },
+            keys: [next.jwk, world.sender.jwk],
+            activeKid: next.signer.kid,
+            retired: { [world.sender.signer.kid]: retiredAt },
+            issuedAt: '2026-12-02T00:00:00.000Z',
+          },
+          next.signer,
+        );
+        return good.cards.map((card) => (card.card.region === SENDER ? sender : card));
+      };
+      // Signed 2026-11-23T08:00Z: before the key's retirement it stands, after it, not.
+      expect(await outcome({ ...good, cards: await cards('2026-11-24T00:00:00.000Z') })).toBe('verified');
+      const error = await refusal({ ...good, cards: await cards('2026-11-20T00:00:00.000Z') });
+      expect(error.problem).toBe('batch-signature');
+      expect(error.message).toContain(`after ${SENDER} retired key ${world.sender.signer.kid}`);
+    });
+  });
+
+  describe('export', () => {
+    it('refuses a file that says it was exported by another region than the one the batch went to', async () => {
+      for (const exportedBy of [SENDER, '110000']) {
+        const error = await refusal({ ...good, exportedBy });
+        expect(error.problem).toBe('export');
+        expect(error.message).toContain(`went to ${RECEIVER}`);
+      }
+    });
+
+    it('refuses a file that says it was exported before its batch was signed, or at a time to come', async () => {
+      expect(await outcome({ ...good, exportedAt: '1999-01-01T00:00:00.000Z' })).toBe('export');
+      expect(await outcome({ ...good, exportedAt: '2999-01-01T00:00:00.000Z' })).toBe('export');
+      // As read on the day of the export, it verifies; the day before the batch was signed, it is to come.
+      await expect(verifyEvidenceBundle(good, new Date('2026-12-01T09:31:00.000Z'))).resolves.toBeDefined();
+      await expect(verifyEvidenceBundle(good, new Date('2026-11-22T00:00:00.000Z'))).rejects.toMatchObject({
+        problem: 'batch-terms',
+      });
+    });
   });
 
   describe('batch terms', () => {
@@ -254,7 +301,9 @@ describe('evidence bundle', () => {
       ['2027-12-31T15:59:59.999Z', 'verified'],
       ['2027-12-31T16:00:00.000Z', 'batch-terms'],
     ])('judges a batch signed at %s by its China date: %s', async (signedAt, expected) => {
-      expect(await outcome(await withBatch({ signedAt: new Date(signedAt) }))).toBe(expected);
+      // Read in 2028, when every one of these dates has passed.
+      const read = new Date('2028-06-01T00:00:00.000Z');
+      expect(await outcome(await withBatch({ signedAt: new Date(signedAt) }), read)).toBe(expected);
     });
   });
 

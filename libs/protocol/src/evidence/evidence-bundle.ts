@@ -74,7 +74,12 @@ export type EvidenceProblem =
   /** The batch head does not fit the agreement: other id, non-parties, other kind, outside validity. */
   | 'batch-terms'
   /** The record is not the one at its index in the signed batch. */
-  | 'inclusion';
+  | 'inclusion'
+  /**
+   * The file's own account of its export (unsigned) contradicts the batch: exported by a region
+   * other than the one the batch went to, or at a time before the batch was signed or still to come.
+   */
+  | 'export';
 
 /**
  * Why a bundle does not prove what it claims. Messages name regions, key ids, batch fields and
@@ -95,6 +100,8 @@ export interface VerifiedEvidence {
   readonly kind: string;
   readonly record: unknown;
   readonly index: number;
+  /** Who exported the file and when, as it says (unsigned; checked only to fit the batch). */
+  readonly exported: { readonly by: string; readonly at: string };
   readonly batch: {
     readonly id: string;
     readonly from: string;
@@ -147,8 +154,9 @@ const CHINA_OFFSET_MS = 8 * 3600_000;
 /**
  * Checks an evidence bundle offline, from its own contents alone, and throws an
  * {@link EvidenceError} at the first check that fails: shape, cards, agreement (complete, and a
- * card for each party), batch signature (by a key the agreement pins for the sender), batch terms,
- * inclusion of the record. Cards of regions that are no party are verified but otherwise unused.
+ * card for each party), batch signature (by a key the agreement pins for the sender, signed while
+ * its card says that key was in use), batch terms, inclusion of the record, and that the file's
+ * account of its export fits the batch (`now`: the reader's clock). Cards of regions that are no party are verified but otherwise unused.
  *
  * The cards vouch for themselves only; that they are the parties' real cards is for the reader to
  * confirm, which is why the result lists the keys it relied on. What no bundle can show offline:
@@ -158,7 +166,7 @@ const CHINA_OFFSET_MS = 8 * 3600_000;
  * Whatever the input, it throws nothing but an {@link EvidenceError}: a failure no check foresaw
  * is reported as a failure of the check that was running.
  */
-export async function verifyEvidenceBundle(input: unknown): Promise<VerifiedEvidence> {
+export async function verifyEvidenceBundle(input: unknown, now = new Date()): Promise<VerifiedEvidence> {
   let step: EvidenceProblem = 'shape';
   try {
     const bundle = checkShape(input);
@@ -170,13 +178,43 @@ export async function verifyEvidenceBundle(input: unknown): Promise<VerifiedEvid
     const { head, kid } = await checkBatchSignature(bundle.batch, agreement, cards);
     step = 'batch-terms';
     checkBatchTerms(head, bundle.kind, agreement);
+    if (Date.parse(head.signedAt) > now.getTime() + CLOCK_SKEW_MS) {
+      throw new EvidenceError(
+        'batch-terms',
+        `batch ${head.id} says it was signed at ${head.signedAt}, which is still to come`,
+      );
+    }
     step = 'inclusion';
     checkInclusion(bundle, head);
+    step = 'export';
+    checkExport(bundle, head, now);
     return verified(bundle, agreement, head, kid);
   } catch (error) {
     if (error instanceof EvidenceError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new EvidenceError(step, `the ${step} check failed on this input (${reason})`);
+  }
+}
+
+/** How far apart two clocks may be: the batch sender's and the exporter's, the exporter's and the reader's. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The export fields are not signed, but what they say must fit the batch: a record is exported by
+ * the region the batch went to (it holds the record), after the batch was signed, and not later
+ * than now.
+ */
+function checkExport(bundle: EvidenceBundle, head: RecordBatchHead, now: Date): void {
+  const fail = (message: string) => new EvidenceError('export', message);
+  if (bundle.exportedBy !== head.to) {
+    throw fail(`the file says ${bundle.exportedBy} exported it, but batch ${head.id} went to ${head.to}`);
+  }
+  const exportedAt = Date.parse(bundle.exportedAt);
+  if (exportedAt < Date.parse(head.signedAt) - CLOCK_SKEW_MS) {
+    throw fail(`the file says it was exported at ${bundle.exportedAt}, before batch ${head.id} was signed`);
+  }
+  if (exportedAt > now.getTime() + CLOCK_SKEW_MS) {
+    throw fail(`the file says it was exported at ${bundle.exportedAt}, which is still to come`);
   }
 }
 
@@ -196,6 +234,7 @@ function verified(
     kind: bundle.kind,
     record: bundle.record,
     index: bundle.index,
+    exported: { by: bundle.exportedBy, at: bundle.exportedAt },
     batch: {
       id: head.id,
       from: head.from,

@@ -1,13 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AgreementsService } from '@regulink/agreements';
 import { PeersService } from '@regulink/federation';
 import { normalizeShopUrl } from '@regulink/domain';
 import { NodeIdentityService } from '@regulink/identity';
 import {
   EVIDENCE_BUNDLE_VERSION,
+  EvidenceError,
   readAgreementTerms,
+  verifyEvidenceBundle,
   type EvidenceBundle,
-  type NodeCard,
   type SignedNodeCard,
 } from '@regulink/protocol';
 import { RegistryErrorCode, RegistryException } from '../registry.exception';
@@ -22,6 +23,8 @@ import { EvidenceRepository, type HeldRecord } from './evidence.repository';
  */
 @Injectable()
 export class EvidenceService {
+  private readonly logger = new Logger(EvidenceService.name);
+
   constructor(
     private readonly held: EvidenceRepository,
     private readonly batches: SyncRepository,
@@ -61,8 +64,9 @@ export class EvidenceService {
     if (!held || !batch) throw new RegistryException(RegistryErrorCode.EvidenceNotFound, missing);
     const agreement = await this.agreements.require(batch.agreement);
     const document = agreement.document!;
-    const parties = readAgreementTerms(document)?.parties ?? [];
-    return {
+    const terms = readAgreementTerms(document);
+    const parties = terms?.parties ?? [];
+    const bundle: EvidenceBundle = {
       v: EVIDENCE_BUNDLE_VERSION,
       kind,
       record: held.record,
@@ -70,21 +74,36 @@ export class EvidenceService {
       proof: held.proof,
       batch: batch.head,
       agreement: document,
-      cards: await Promise.all(parties.map((region) => this.card(region))),
+      cards: await Promise.all(parties.map((region) => this.card(region, terms?.keys[region] ?? []))),
       exportedBy: this.identity.region,
       exportedAt: new Date().toISOString(),
     };
+    // What is handed out verifies: a file that would not (the record altered here, no card held
+    // that names the keys) is refused here, with the reason, rather than found out later.
+    try {
+      await verifyEvidenceBundle(bundle);
+    } catch (error) {
+      const reason = error instanceof EvidenceError ? `${error.problem}: ${error.message}` : String(error);
+      this.logger.error({ kind, batch: batch.id, reason }, 'evidence held here does not verify');
+      throw new RegistryException(
+        RegistryErrorCode.EvidenceUnverifiable,
+        `the evidence held here for this record does not verify (${reason})`,
+      );
+    }
+    return bundle;
   }
 
-  /** A party's signed node card: this node's own, or a peer's as it was imported. */
-  private async card(region: string): Promise<SignedNodeCard> {
+  /**
+   * A party's signed node card: this node's own, or, of a peer, the card pinned now if it names
+   * every key the agreement pins for it, else the most recent card pinned before that does (a
+   * peer that has since lost keys, reinstalled, still has its earlier signatures proven).
+   */
+  private async card(region: string, kids: readonly string[]): Promise<SignedNodeCard> {
     if (region === this.identity.region) return this.identity.signedCard();
-    const peer = await this.peers.require(region);
-    const payload = peer.cardJws.split('.')[1]!;
-    return {
-      card: JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as NodeCard,
-      jws: peer.cardJws,
-    };
+    const cards = await this.peers.cards(region);
+    const names = (signed: SignedNodeCard) =>
+      kids.every((kid) => signed.card.keys.some((k) => k.kid === kid));
+    return cards.find(names) ?? cards[0]!;
   }
 }
 
