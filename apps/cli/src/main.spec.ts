@@ -154,6 +154,9 @@ describe('regulink command line', () => {
       const path = await file('broken.json', '{"v": 1,');
       expect(await run(['verify-evidence', path], broken.out)).toBe(2);
       expect(broken.errors[0]).toMatch(/is not JSON/);
+      // The command line was right: no usage text after the reason.
+      expect(broken.errors).toHaveLength(1);
+      expect(missing.errors).toHaveLength(1);
     });
 
     it.each([

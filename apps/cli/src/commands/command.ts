@@ -17,6 +17,17 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * An input the command could not read (a file missing, too large, not UTF-8 or not JSON): exit
+ * code 2 like a usage error, but the command line was right, so its usage is not printed.
+ */
+export class InputError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
 /** The parsed command line of one command, read by name. */
 export class CommandArgs {
   constructor(
@@ -228,7 +239,7 @@ function isParseArgsError(error: unknown): error is { code: string; message: str
 function usageFailure(error: unknown, usage: string, out: CliOutput): number {
   if (!(error instanceof UsageError) && !isParseArgsError(error)) throw error;
   out.error(error.message);
-  out.error(usage);
+  if (!(error instanceof InputError)) out.error(usage);
   return ExitCode.Usage;
 }
 

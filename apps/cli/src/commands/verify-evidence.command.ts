@@ -6,7 +6,7 @@ import {
   type VerifiedEvidence,
 } from '@regulink/protocol';
 import type { CliOutput } from './cli-output';
-import { defineCommand, UsageError } from './command';
+import { defineCommand, InputError } from './command';
 import { ExitCode } from './exit-code';
 
 /** The largest evidence file read: a genuine bundle is a few kilobytes. */
@@ -37,7 +37,7 @@ export const verifyEvidenceCommand = defineCommand({
       try {
         bundle = parseEvidenceJson(text);
       } catch (error) {
-        if (error instanceof SyntaxError) throw new UsageError(`${file} is not JSON: ${error.message}`);
+        if (error instanceof SyntaxError) throw new InputError(`${file} is not JSON: ${error.message}`);
         throw error;
       }
       verified = await verifyEvidenceBundle(bundle);
@@ -58,9 +58,9 @@ export const verifyEvidenceCommand = defineCommand({
  */
 async function readEvidenceFile(file: string): Promise<string> {
   const cannotRead = (error: unknown) =>
-    new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    new InputError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   const tooLarge = () =>
-    new UsageError(
+    new InputError(
       `${file} is larger than ${MAX_EVIDENCE_FILE_BYTES / 1024 / 1024} MiB, far more than any evidence bundle; not read`,
     );
   let handle: Awaited<ReturnType<typeof open>>;
@@ -84,10 +84,10 @@ async function readEvidenceFile(file: string): Promise<string> {
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
     } catch {
-      throw new UsageError(`${file} is not UTF-8 text`);
+      throw new InputError(`${file} is not UTF-8 text`);
     }
   } catch (error) {
-    throw error instanceof UsageError ? error : cannotRead(error);
+    throw error instanceof InputError ? error : cannotRead(error);
   } finally {
     await handle.close();
   }
