@@ -1,7 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Role } from '@regulink/access';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { adminApi } from '../support/agreements';
-import { bootTestNode, type TestNode } from '../support/test-node';
+import { FEED_LOCKS } from '../../libs/registry/src/sync/feed-lock';
+import { newRegisterLine, registerCsv } from '../factories/market-entity.factory';
+import { newShopLine, shopReportCsv } from '../factories/shop-report.factory';
+import { newUser } from '../factories/user.factory';
+import { uploadImport } from '../support/imports';
+import { bootTestNode, sql, type TestNode } from '../support/test-node';
 
 /**
  * A statement stuck behind a lock someone else holds (a psql session left open, a long
@@ -46,5 +53,31 @@ describe('statement timeout (real node, real PostgreSQL)', () => {
       await holder.query('ROLLBACK');
     }
     expect((await adminApi(node, 'GET', '/registry/landing')).status).toBe(200);
+  });
+
+  it('fails a landing round stuck behind a lock whole, holding none of its shops as failed', async () => {
+    const system = await newUser(node, [Role.System]);
+    const entity = newRegisterLine();
+    await uploadImport(node, 'entities', registerCsv([entity]), { token: system.token });
+    const shops = [1, 2, 3].map(() =>
+      newShopLine({
+        operatorCreditCode: entity.creditCode,
+        operatorName: entity.name,
+        operatingAddress: entity.registeredAddress,
+      }),
+    );
+    // Another writer of the landing feed (a large batch of returned results, say) holds its lock.
+    await holder.query('SELECT pg_advisory_lock($1)', [FEED_LOCKS.landing]);
+    try {
+      await uploadImport(node, 'shops', shopReportCsv(shops), { token: system.token });
+      await sleep(3_000);
+      // Timed out behind the lock: nothing wrong with the shops, none held as failed.
+      expect(await sql(node, 'SELECT url FROM registry_landing_failure')).toEqual([]);
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock($1)', [FEED_LOCKS.landing]);
+    }
+    const run = await node.request('POST', '/registry/landing/run', { token: system.token });
+    expect(await run.json()).toMatchObject({ outcomes: { matched: 3 }, failed: 0 });
+    expect(await sql(node, 'SELECT url FROM registry_landing_failure')).toEqual([]);
   });
 });

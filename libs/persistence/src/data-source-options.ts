@@ -29,9 +29,12 @@ export function dataSourceOptions(parts: DataSourceParts): DataSourceOptions {
     logging: false,
     // A request that cannot get a connection within 10 s fails instead of waiting forever, and
     // one whose statement is stuck (behind a lock, say) once the statement timeout has passed.
+    // TCP keep-alive: a connection idle for long (one holding a session lock through a landing
+    // round) is not dropped by a firewall or NAT in between.
     extra: {
       max: 10,
       connectionTimeoutMillis: 10_000,
+      keepAlive: true,
       application_name: 'regulink',
       ...(parts.statementTimeoutSeconds ? { statement_timeout: parts.statementTimeoutSeconds * 1000 } : {}),
     },

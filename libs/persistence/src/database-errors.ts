@@ -18,6 +18,20 @@ export function isStatementCancelled(error: unknown): boolean {
   return causes(error).some((cause) => (cause as { code?: unknown }).code === '57014');
 }
 
+/**
+ * True when a statement failed for a reason of the moment, not of the data it was given: the
+ * database out of reach, the statement cancelled (a timeout), a serialization failure or deadlock
+ * (class 40), the server short of resources (class 53), a lock not available (55P03). The same
+ * work may succeed when tried again.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  if (isDatabaseUnavailable(error) || isStatementCancelled(error)) return true;
+  return causes(error).some((cause) => {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === 'string' && (code.startsWith('40') || code.startsWith('53') || code === '55P03');
+  });
+}
+
 /** The error, then what it wraps (TypeORM's driver error, a cause), five deep at most. */
 function causes(error: unknown): Error[] {
   const found: Error[] = [];

@@ -52,7 +52,8 @@ export async function holding<T>(
     try {
       return await work();
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [key]);
+      // A connection lost meanwhile took the lock with it: the work's own outcome stands.
+      await runner.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
     }
   } finally {
     await runner.release();

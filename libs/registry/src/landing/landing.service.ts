@@ -9,7 +9,7 @@ import {
 import { PeersService } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import { MetricsService } from '@regulink/metrics';
-import { isDatabaseUnavailable, TableStatistics } from '@regulink/persistence';
+import { isTransientDatabaseError, TableStatistics } from '@regulink/persistence';
 import { characterCount } from '@regulink/protocol';
 import { NAME_KEY_CHARS } from '../register/market-entity-line';
 import { ShopRepository } from '../shops/shop.repository';
@@ -167,8 +167,9 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
 
   /**
    * Lands these shops on the register as it is now and saves their results. A batch that an error
-   * stops (other than the database being out of reach) is halved until the shops that fail alone
-   * are found: those are held as failed, to be tried again, and the others land.
+   * of its data stops (not one of the moment: a timeout, a deadlock, the database away) is halved
+   * until the shops that fail alone are found: those are held as failed, to be tried again, and
+   * the others land.
    */
   private async land(shops: readonly ShopToLand[], failedNow: Set<string>): Promise<Landed> {
     const done: Landed = { outcomes: {}, changed: 0, failed: 0 };
@@ -185,7 +186,9 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
       if (this.failuresHeld) await this.landings.clearFailures(part);
       return landed;
     } catch (error) {
-      if (this.stopped || isDatabaseUnavailable(error)) throw error;
+      // A failure of the moment (a timeout behind a lock, a deadlock, the database away) fails the
+      // round, tried again whole: only an error of the data is looked for shop by shop.
+      if (this.stopped || isTransientDatabaseError(error)) throw error;
       if (part.length > 1) {
         const half = Math.ceil(part.length / 2);
         const first = await this.landIsolating(part.slice(0, half), failedNow);
