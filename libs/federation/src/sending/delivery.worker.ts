@@ -213,6 +213,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           const receipt = await this.verifier.receipt(peer, reply.receipt, {
             id: message.id,
             digest: message.digest,
+            iat: parseEnvelope(message.envelope, Number.MAX_SAFE_INTEGER).claims.iat,
           });
           const status = receipt.status === 'rejected' ? 'rejected' : 'delivered';
           // Logged before it is marked settled: a settled message always has its audit entries.

@@ -101,7 +101,7 @@ export class QueryClient {
     const received: AuditRecord[] = [sent];
     if (reply.receipt !== undefined || !reply.response) {
       const receipt = await this.verifier
-        .receipt(peer, reply.receipt, { id: claims.id, digest })
+        .receipt(peer, reply.receipt, { id: claims.id, digest, iat: claims.iat })
         .catch((error: unknown) =>
           this.refuse(error, [...received, { ...sent, kind: 'receipt-in', digest: digestOf(reply.receipt) }]),
         );
@@ -134,7 +134,7 @@ export class QueryClient {
       result = await this.verifier.response(
         peer,
         reply.response,
-        { id: claims.id, digest },
+        { id: claims.id, digest, iat: claims.iat },
         this.config.federation.maxEnvelopeBytes,
       );
       // Signed by the peer is not the same as well-formed: the answer is checked against its

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import { NodeIdentityService } from '@regulink/identity';
 import {
   parseEnvelope,
@@ -7,6 +8,7 @@ import {
   verifyReceipt,
   type ReceiptClaims,
 } from '@regulink/protocol';
+import { Clock } from '../clock';
 import { FederationErrorCode, FederationException } from '../federation.exception';
 import type { PeerEntity } from '../peers/peer.entity';
 import { PeersService } from '../peers/peers.service';
@@ -17,13 +19,26 @@ export class ReplyVerifier {
   constructor(
     private readonly peers: PeersService,
     private readonly identity: NodeIdentityService,
+    private readonly clock: Clock,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
+
+  /**
+   * A reply is made after what it answers and before now (within the clock skew allowed): a date
+   * outside that is not the peer's (a retired key's signature dated back to pass as older, say).
+   */
+  private checkDated(what: string, datedMs: number, sentIat: number): void {
+    const skewMs = this.config.federation.clockSkewSeconds * 1000;
+    if (Number.isNaN(datedMs) || datedMs < sentIat * 1000 - skewMs)
+      throw bad(`the ${what} is dated before the envelope it answers was signed`);
+    if (datedMs > this.clock.now().getTime() + skewMs) throw bad(`the ${what} is dated in the future`);
+  }
 
   /** The receipt must be signed by a key pinned for the peer and name exactly what was sent. */
   async receipt(
     peer: PeerEntity,
     receipt: unknown,
-    sent: { id: string; digest: string },
+    sent: { id: string; digest: string; iat: number },
   ): Promise<ReceiptClaims & { jws: string }> {
     if (typeof receipt !== 'string') throw bad('the reply carries no receipt');
     const kid = receiptKid(receipt);
@@ -35,6 +50,7 @@ export class ReplyVerifier {
     } catch {
       throw bad('the receipt signature does not verify');
     }
+    this.checkDated('receipt', Date.parse(claims.receivedAt), sent.iat);
     if (!this.peers.signedWhileActive(peer, kid!, claims.receivedAt)) {
       throw bad(
         `the receipt is signed by key ${kid}, which ${peer.region} retired before the receipt's date`,
@@ -54,7 +70,7 @@ export class ReplyVerifier {
   async response(
     peer: PeerEntity,
     response: unknown,
-    sent: { id: string; digest: string },
+    sent: { id: string; digest: string; iat: number },
     maxBytes: number,
   ): Promise<Record<string, unknown>> {
     let parsed;
@@ -71,6 +87,9 @@ export class ReplyVerifier {
       throw bad('the response signature does not verify');
     }
     const { claims } = parsed;
+    this.checkDated('response', claims.iat * 1000, sent.iat);
+    if (claims.exp + this.config.federation.clockSkewSeconds < this.clock.nowSeconds())
+      throw bad('the response has expired');
     if (!this.peers.signedWhileActive(peer, parsed.kid, new Date(claims.iat * 1000))) {
       throw bad(`the response is signed by key ${parsed.kid}, which ${peer.region} retired before its date`);
     }
