@@ -3,6 +3,7 @@ import { OutboxService } from '@regulink/federation';
 import { NodeIdentityService } from '@regulink/identity';
 import {
   EvidenceError,
+  RETIREMENT_TOLERANCE_MS,
   signNodeCard,
   signRecordBatch,
   signTreeHead,
@@ -69,8 +70,8 @@ describe('a retired key signs nothing new (real nodes, real keys, TCP)', () => {
   });
 
   it('refuses messages signed with the retired key and dated after its retirement', async () => {
-    // Dated the second after (an envelope's date is in whole seconds; within the clock skew allowed).
-    const iat = Math.ceil(Date.parse(retiredAt) / 1000) + 1;
+    // Dated past the retirement and the moment other replicas take to follow it (within the clock skew allowed).
+    const iat = Math.ceil((Date.parse(retiredAt) + RETIREMENT_TOLERANCE_MS) / 1000) + 1;
     const ping = await sendDirect(
       a,
       b,
@@ -115,7 +116,7 @@ describe('a retired key signs nothing new (real nodes, real keys, TCP)', () => {
         region: A,
         size: 5_000_000,
         root: 'kovXU1dOV9GECRZdzJMhGJk-2H8TuSBHNWe0OpJGrmE',
-        signedAt: new Date().toISOString(),
+        signedAt: new Date(Date.parse(retiredAt) + RETIREMENT_TOLERANCE_MS + 1000).toISOString(),
       },
       old,
     );
@@ -141,6 +142,20 @@ describe('a retired key signs nothing new (real nodes, real keys, TCP)', () => {
     );
     expect(refreshed.json.code).toBe('PEER_CARD_INVALID');
     expect(refreshed.json.message).toContain(`makes key ${old.kid} active again`);
+
+    // Nor after a card that no longer lists it: the retirement is not forgotten.
+    const identity = a.app.get(NodeIdentityService);
+    const currentKey = current.keys.find((k) => k.kid === current.activeKid)!;
+    const without = await signNodeCard(
+      { ...rest, keys: [currentKey], issuedAt: new Date().toISOString() },
+      identity.signer(),
+    );
+    expect((await adminApi(b, 'POST', `/federation/peers/${A}/repin`, without)).status).toBe(201);
+    const repinned = await adminApi<{ code: string }>(b, 'POST', `/federation/peers/${A}/repin`, signed);
+    expect(repinned.json.code).toBe('PEER_CARD_INVALID');
+    expect((await adminApi(b, 'POST', `/federation/peers/${A}/repin`, identity.signedCard())).status).toBe(
+      201,
+    );
   });
 
   it('pins only keys in use in the agreements drafted after the rotation', async () => {

@@ -13,6 +13,7 @@ export {
   signNodeCard,
   verifyNodeCard,
   signedWhileActive,
+  RETIREMENT_TOLERANCE_MS,
   NodeCardError,
   type NodeCard,
   type NodeCardProblem,

@@ -245,8 +245,8 @@ function sameKeys(a: readonly PublicSigningJwk[], b: readonly PublicSigningJwk[]
 }
 
 /**
- * The columns a peer's card gives. Retirements are kept whatever a later card says (the earliest
- * time known of each key still on the card): a card cannot make a retired key active again.
+ * The columns a peer's card gives. Retirements are kept whatever a later card says, of keys it
+ * lists or not (the earliest time known of each): no card can make a retired key active again.
  */
 function cardColumns(
   card: NodeCard,
@@ -256,10 +256,10 @@ function cardColumns(
   PeerEntity,
   'name' | 'apiEndpoint' | 'federationEndpoint' | 'pinnedKeys' | 'cardJws' | 'retiredKeys'
 > {
-  const retiredKeys: Record<string, string> = {};
-  for (const { kid } of card.keys) {
-    const times = [stored?.retiredKeys[kid], card.retired?.[kid]].filter((t): t is string => t !== undefined);
-    if (times.length > 0) retiredKeys[kid] = times.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
+  const retiredKeys: Record<string, string> = { ...stored?.retiredKeys };
+  for (const [kid, at] of Object.entries(card.retired ?? {})) {
+    const known = retiredKeys[kid];
+    if (known === undefined || Date.parse(at) < Date.parse(known)) retiredKeys[kid] = at;
   }
   if (retiredKeys[card.activeKid] !== undefined) {
     throw new FederationException(

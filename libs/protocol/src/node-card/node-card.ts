@@ -142,9 +142,16 @@ function retiredShapeOk(retired: unknown, keys: { kid?: unknown }[], activeKid: 
 }
 
 /**
+ * How long after a key's retirement what it signed still stands: the other replicas of the node
+ * take up a rotation from their shared key file within about a second, signing with the retired
+ * key until then.
+ */
+export const RETIREMENT_TOLERANCE_MS = 10_000;
+
+/**
  * Whether a signature by `kid` dated `signedAt` was made while the key was in use, by the
  * retirements a card published (`NodeCard.retired`, or what a peer pinned of it): a key retired at
- * R signs nothing dated R or later.
+ * R signs nothing dated R (and the tolerance) or later.
  */
 export function signedWhileActive(
   retired: Readonly<Record<string, string>> | undefined,
@@ -154,5 +161,5 @@ export function signedWhileActive(
   const at = retired?.[kid];
   if (at === undefined) return true;
   const signed = typeof signedAt === 'string' ? Date.parse(signedAt) : signedAt.getTime();
-  return !Number.isNaN(signed) && signed < Date.parse(at);
+  return !Number.isNaN(signed) && signed < Date.parse(at) + RETIREMENT_TOLERANCE_MS;
 }

@@ -8,7 +8,7 @@ export class PeerResponseDto {
   @ApiProperty({ type: [String] }) pinnedKids!: string[];
   @ApiProperty({
     description:
-      'When the peer retired each pinned key it has retired (kid → time): it signs nothing dated later',
+      'When the peer retired each key it has retired (kid → time), as its cards said: it signs nothing dated later',
   })
   retiredKids!: Record<string, string>;
   @ApiProperty() allowed!: boolean;
