@@ -42,6 +42,7 @@ import { OutboxLeaseToken1796319700000 } from './1796319700000-OutboxLeaseToken'
 import { PeerTreeHeadConflicts1796319800000 } from './1796319800000-PeerTreeHeadConflicts';
 import { PeerRetiredKeys1796319900000 } from './1796319900000-PeerRetiredKeys';
 import { PeerCardHistory1796320000000 } from './1796320000000-PeerCardHistory';
+import { SyncPullHolds1796320100000 } from './1796320100000-SyncPullHolds';
 
 /**
  * Every migration, oldest first. Schema changes are generated (`npm run migration:generate --
@@ -93,4 +94,5 @@ export const MIGRATIONS = [
   PeerTreeHeadConflicts1796319800000,
   PeerRetiredKeys1796319900000,
   PeerCardHistory1796320000000,
+  SyncPullHolds1796320100000,
 ];

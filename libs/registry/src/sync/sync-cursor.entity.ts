@@ -22,4 +22,18 @@ export class SyncCursorEntity {
 
   @Column('timestamptz', { name: 'pulled_at', nullable: true })
   pulledAt!: Date | null;
+
+  /**
+   * The process (a replica of this node) pulling the feed now, and until when it holds it: the
+   * others do not pull the same feed beside it, and ask it to go round once more instead.
+   */
+  @Column('uuid', { name: 'pulling_by', nullable: true })
+  pullingBy!: string | null;
+
+  @Column('timestamptz', { name: 'pulling_until', nullable: true })
+  pullingUntil!: Date | null;
+
+  /** Another replica asked for a pull while this one held the feed: it goes round once more. */
+  @Column('boolean', { name: 'pull_again', default: false })
+  pullAgain!: boolean;
 }

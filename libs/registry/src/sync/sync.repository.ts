@@ -52,6 +52,87 @@ export class SyncRepository {
     return moved.length === 1;
   }
 
+  /**
+   * Takes the pull of `peer`'s feed of `kind` for `holder` (a process of this node) for `leaseMs`.
+   * `ask`: when the feed is free (or its hold ran out), takes it; when another replica holds it,
+   * asks that one to go round once more (it pulls what this one would have). `stale`: takes it only
+   * from a holder whose hold ran out (a process that stopped without letting go); a feed let go of
+   * meanwhile is left alone (its holder did the round asked for). Not taken, answers until when the
+   * feed is held (null: it is free).
+   */
+  async claimPull(
+    peer: string,
+    kind: string,
+    holder: string,
+    leaseMs: number,
+    mode: 'ask' | 'stale',
+  ): Promise<{ claimed: true } | { claimed: false; heldUntil: Date | null }> {
+    for (;;) {
+      const claimed: unknown[] = await this.dataSource.query(
+        `INSERT INTO registry_sync_cursor AS c (peer, kind, pulling_by, pulling_until, pull_again)
+         SELECT $1, $2, $3, now() + make_interval(secs => $4::double precision / 1000), false WHERE $5 = 'ask'
+         ON CONFLICT (peer, kind) DO UPDATE
+           SET pulling_by = excluded.pulling_by, pulling_until = excluded.pulling_until, pull_again = false
+           WHERE c.pulling_by = excluded.pulling_by OR c.pulling_until < now() OR ($5 = 'ask' AND c.pulling_by IS NULL)
+         RETURNING 1`,
+        [peer, kind, holder, leaseMs, mode],
+      );
+      if (claimed.length > 0) return { claimed: true };
+      if (mode === 'stale') {
+        const taken: unknown[] = await this.dataSource.query(
+          `UPDATE registry_sync_cursor
+              SET pulling_by = $3, pulling_until = now() + make_interval(secs => $4::double precision / 1000),
+                  pull_again = false
+            WHERE peer = $1 AND kind = $2 AND pulling_by IS NOT NULL AND pulling_until < now()
+           RETURNING 1`,
+          [peer, kind, holder, leaseMs],
+        );
+        if (taken.length > 0) return { claimed: true };
+      }
+      const held: { until: Date }[] = await this.dataSource.query(
+        `UPDATE registry_sync_cursor SET pull_again = pull_again OR $4 = 'ask'
+          WHERE peer = $1 AND kind = $2 AND pulling_by <> $3 AND pulling_until >= now()
+         RETURNING pulling_until AS until`,
+        [peer, kind, holder, mode],
+      );
+      if (held.length > 0) return { claimed: false, heldUntil: held[0]!.until };
+      // Let go in between: taken after all when asking; left alone otherwise.
+      if (mode === 'stale') return { claimed: false, heldUntil: null };
+    }
+  }
+
+  /** Keeps holding the pull `holder` claimed for `leaseMs` more. */
+  async renewPull(peer: string, kind: string, holder: string, leaseMs: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE registry_sync_cursor SET pulling_until = now() + make_interval(secs => $4::double precision / 1000)
+        WHERE peer = $1 AND kind = $2 AND pulling_by = $3`,
+      [peer, kind, holder, leaseMs],
+    );
+  }
+
+  /**
+   * Lets go of the pull `holder` claimed, unless another replica asked for one more round
+   * meanwhile: then answers false, the request taken (the holder goes round again). With
+   * `whatever`, lets go in any case (stopping).
+   */
+  async releasePull(peer: string, kind: string, holder: string, whatever = false): Promise<boolean> {
+    const released: unknown[] = await this.dataSource.query(
+      `UPDATE registry_sync_cursor SET pulling_by = NULL, pulling_until = NULL, pull_again = false
+        WHERE peer = $1 AND kind = $2 AND pulling_by = $3 AND (NOT pull_again OR $4)
+       RETURNING 1`,
+      [peer, kind, holder, whatever],
+    );
+    if (released.length > 0) return true;
+    const again: unknown[] = await this.dataSource.query(
+      `UPDATE registry_sync_cursor SET pull_again = false
+        WHERE peer = $1 AND kind = $2 AND pulling_by = $3 AND pull_again
+       RETURNING 1`,
+      [peer, kind, holder],
+    );
+    // No longer held by this process (its lease ran out and another took it): nothing to do.
+    return again.length === 0;
+  }
+
   /** Records a pull that found nothing new: the peer is reachable and this node is up to date. */
   async upToDate(peer: string, kind: string): Promise<void> {
     await this.dataSource.query(

@@ -19,6 +19,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { AgreementDirectory, AgreementGate } from '@regulink/agreements';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
@@ -125,6 +126,12 @@ export class SyncError extends Error {
 const BATCH_RECORDS = 2000;
 /** How long a pull may take to be answered. */
 const PULL_DEADLINE_MS = 30_000;
+/**
+ * How long a replica holds a feed it pulls (renewed every third of it while it does): the others
+ * take it over only once it has let go, or stopped for that long (a crashed process, restarted,
+ * pulls again that much later).
+ */
+const PULL_LEASE_MS = 6_000;
 /** Nudges for one kind are sent at most this often. */
 const NUDGE_COALESCE_MS = 250;
 
@@ -140,6 +147,8 @@ const NUDGE_COALESCE_MS = 250;
 @Injectable()
 export class SyncService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SyncService.name);
+  /** This process among the replicas of the node, as it holds the feeds it pulls. */
+  private readonly holder = randomUUID();
   private readonly feeds = new Map<string, RecordFeed>();
   /** Pulls running now, by peer and kind; a pull asked for meanwhile runs once more after it. */
   private readonly pulling = new Map<string, { again: boolean; done: Promise<void> }>();
@@ -282,10 +291,16 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * Pulls one peer's feed of one kind until it is up to date; one pull per peer and kind runs at
-   * a time here, and a request meanwhile makes it go round once more. Failures are recorded on the
+   * a time, here and across the replicas of the node: a request meanwhile makes the one pulling go
+   * round once more (the other replica's, when it holds the feed). Failures are recorded on the
    * cursor and retried with backoff; they never throw.
    */
   pull(kind: string, peer: string): Promise<void> {
+    return this.run(kind, peer, 'ask');
+  }
+
+  /** A pull, or (`stale`) a look at a feed another replica held: taken over if it stopped holding it unawares. */
+  private run(kind: string, peer: string, mode: 'ask' | 'stale'): Promise<void> {
     const key = `${peer}/${kind}`;
     const running = this.pulling.get(key);
     if (running) {
@@ -295,16 +310,73 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
     const state = { again: true, done: Promise.resolve() };
     state.done = (async () => {
       try {
-        while (state.again && !this.stopping) {
+        for (let first = true; state.again && !this.stopping; first = false) {
           state.again = false;
-          await this.pullUntilCurrent(this.feeds.get(kind)!, peer);
+          const outcome = await this.pullHeld(this.feeds.get(kind)!, peer, first ? mode : 'ask');
+          if (!outcome.pulled) {
+            // Held by another replica (asked to go round once more). Should that one stop
+            // without letting go, its hold runs out: looked at again then.
+            if (outcome.heldUntil) this.lookAgain(kind, peer, outcome.heldUntil);
+            break;
+          }
         }
+      } catch (error) {
+        // Taking or letting go of the feed failed (the database away): tried again later.
+        const delay = this.config.federation.retryMaxMs;
+        this.logger.warn({ err: error, peer, kind, retryInMs: delay }, 'could not take a feed to pull');
+        this.later(kind, peer, 'ask', delay);
       } finally {
         this.pulling.delete(key);
       }
     })();
     this.pulling.set(key, state);
     return state.done;
+  }
+
+  /** Looks at a feed another replica holds once its hold would have run out, unrenewed. */
+  private lookAgain(kind: string, peer: string, heldUntil: Date): void {
+    this.later(
+      kind,
+      peer,
+      'stale',
+      Math.max(0, heldUntil.getTime() - Date.now()) + 1000 + Math.random() * 1000,
+    );
+  }
+
+  private later(kind: string, peer: string, mode: 'ask' | 'stale', delayMs: number): void {
+    const key = `${peer}/${kind}`;
+    clearTimeout(this.retries.get(key));
+    if (!this.stopping)
+      this.retries.set(
+        key,
+        setTimeout(() => void this.run(kind, peer, mode), delayMs),
+      );
+  }
+
+  /**
+   * Pulls the feed while holding it against the other replicas of the node, going round again as
+   * long as one asks for it. Not held (another replica holds it), says until when.
+   */
+  private async pullHeld(
+    feed: RecordFeed,
+    peer: string,
+    mode: 'ask' | 'stale',
+  ): Promise<{ pulled: true } | { pulled: false; heldUntil: Date | null }> {
+    const { kind } = feed;
+    const claim = await this.repository.claimPull(peer, kind, this.holder, PULL_LEASE_MS, mode);
+    if (!claim.claimed) return { pulled: false, heldUntil: claim.heldUntil };
+    const renewal = setInterval(() => {
+      this.repository.renewPull(peer, kind, this.holder, PULL_LEASE_MS).catch((error: unknown) => {
+        this.logger.warn({ err: error, peer, kind }, 'could not renew the hold on a feed being pulled');
+      });
+    }, PULL_LEASE_MS / 3);
+    try {
+      do await this.pullUntilCurrent(feed, peer);
+      while (!(await this.repository.releasePull(peer, kind, this.holder, this.stopping)));
+    } finally {
+      clearInterval(renewal);
+    }
+    return { pulled: true };
   }
 
   /**
