@@ -537,5 +537,8 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
     expect(
       (await node.request('GET', '/registry/landing?outcome=lost', { token: officer.token })).status,
     ).toBe(400);
+    for (const path of ['/registry/landing?limit=0', '/registry/landing/failures?limit=10001']) {
+      expect((await node.request('GET', path, { token: system.token })).status).toBe(400);
+    }
   });
 });

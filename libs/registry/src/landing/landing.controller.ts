@@ -1,23 +1,14 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { IntegerText } from '@regulink/protocol';
+import { IsIn, IsOptional } from 'class-validator';
 import { Role, Roles } from '@regulink/access';
+import { LimitQueryDto } from '../limit-query.dto';
 import { LandingService } from './landing.service';
 
 const OUTCOMES = ['matched', 'mismatch', 'not-found', 'deregistered', 'revoked', 'ambiguous'] as const;
 const SELLERS = ['registered', 'unregistered'] as const;
 
-export class LandingFailuresQueryDto {
-  @IsOptional()
-  @IntegerText()
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
-  limit?: number;
-}
-
-export class LandingListQueryDto {
+export class LandingListQueryDto extends LimitQueryDto {
   @IsOptional()
   @IsIn(OUTCOMES)
   outcome?: (typeof OUTCOMES)[number];
@@ -29,13 +20,6 @@ export class LandingListQueryDto {
   @IsOptional()
   @IsIn(SELLERS)
   seller?: (typeof SELLERS)[number];
-
-  @IsOptional()
-  @IntegerText()
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
-  limit?: number;
 }
 
 /** Landing (网店落地) of the shops at home in this region, on its own register. */
@@ -59,7 +43,7 @@ export class LandingController {
    */
   @Get('failures')
   @Roles(Role.Admin, Role.System)
-  failures(@Query() query: LandingFailuresQueryDto) {
+  failures(@Query() query: LimitQueryDto) {
     return this.landing.failures(query.limit ?? 1000);
   }
 

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { IsCalendarDay } from '@regulink/domain';
-import { IntegerText } from '@regulink/protocol';
 import { CurrentUser, Role, Roles, type AuthenticatedUser } from '@regulink/access';
 import { DiscloseRequestDto, ResolveRequestDto } from './dto/resolve-request.dto';
+import { LimitQueryDto } from '../limit-query.dto';
 import { ResolveService } from './resolve.service';
 
-export class LookupListQueryDto {
+export class LookupListQueryDto extends LimitQueryDto {
   /** Upper or lower case, as a lookup takes it. */
   @IsOptional()
   @Matches(/^[0-9A-HJ-NPQRTUWXY]{18}$/i)
@@ -30,13 +30,6 @@ export class LookupListQueryDto {
   @IsOptional()
   @IsUUID()
   before?: string;
-
-  @IsOptional()
-  @IntegerText()
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
-  limit?: number;
 }
 
 /** Resolving shops and entities across regions, and the record of every lookup. */
