@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Role } from '@regulink/access';
+import { SESSION_LOCKS } from '@regulink/persistence';
 import { Client } from 'pg';
 import { newRegisterLine, registerCsv } from '../factories/market-entity.factory';
 import { newShopLine, shopReportCsv } from '../factories/shop-report.factory';
@@ -109,5 +110,46 @@ describe('landing across replicas of a node (two real nodes, one PostgreSQL data
     expect(await run(a)).toEqual({ landed: 0, outcomes: {}, failed: 0 });
     // B's next round starts where A's ended: the three are not landed a second time.
     expect(await run(b)).toEqual({ landed: 0, outcomes: {}, failed: 0 });
+  });
+
+  it('stops a round whose lock was lost with its connection, rather than land beside another', async () => {
+    const entity = newRegisterLine();
+    await uploadImport(a, 'entities', registerCsv([entity]), { token: system.token });
+    await run(a);
+    const shop = newShopLine({
+      operatorCreditCode: entity.creditCode,
+      operatorName: entity.name,
+      operatingAddress: entity.registeredAddress,
+    });
+    const blocker = new Client({ connectionString: a.config.database.url });
+    await blocker.connect();
+    try {
+      // A's round, started by the import, waits at the landing progress...
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE registry_landing_progress IN ACCESS EXCLUSIVE MODE');
+      await uploadImport(a, 'shops', shopReportCsv([shop]), { token: system.token });
+      await eventually(
+        async () => ((await sql<{ n: number }>(a, WAITING_ON_PROGRESS))[0]!.n === 1 ? true : undefined),
+        10_000,
+        "A's round under way",
+      );
+      // ...when the connection holding its lock drops (a firewall cut it, say).
+      const [holder] = await sql<{ pid: number }>(
+        a,
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+            AND ((classid::bigint << 32) | objid::bigint) = $1`,
+        [SESSION_LOCKS.landing],
+      );
+      expect(holder).toBeDefined();
+      await sql(a, 'SELECT pg_terminate_backend($1)', [holder!.pid]);
+      await blocker.query('COMMIT');
+    } finally {
+      await blocker.end();
+    }
+    // The round stops at its next batch: the shop is not landed by it...
+    await sleep(1_500);
+    expect(await outcomeOf(shop.shopId)).toBeUndefined();
+    // ...but by the next one.
+    expect(await run(b)).toMatchObject({ landed: 1, outcomes: { matched: 1 } });
   });
 });

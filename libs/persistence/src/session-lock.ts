@@ -26,11 +26,13 @@ export interface HoldingOptions {
  * Runs `work` while this process holds the session-level advisory lock `lock`, on a connection
  * kept for as long as the work lasts; the lock is let go when it ends, or with the connection
  * should it drop. Replicas of a node that ask for the same lock run their work one after another.
+ * Long work calls `stillHeld` between its steps: it throws once the lock is gone with its
+ * connection (dropped by the network), so that the work stops rather than go on beside another's.
  */
 export async function holding<T>(
   dataSource: DataSource,
   lock: keyof typeof SESSION_LOCKS,
-  work: () => Promise<T>,
+  work: (stillHeld: () => Promise<void>) => Promise<T>,
   options: HoldingOptions = {},
 ): Promise<T | undefined> {
   const key = SESSION_LOCKS[lock];
@@ -49,8 +51,16 @@ export async function holding<T>(
         await sleep(options.pollMs);
       }
     }
+    const stillHeld = async () => {
+      const rows = (await runner.query(
+        `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+            AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1`,
+        [key],
+      )) as unknown[];
+      if (rows.length === 0) throw new Error(`the ${lock} lock was lost with its connection`);
+    };
     try {
-      return await work();
+      return await work(stillHeld);
     } finally {
       // A connection lost meanwhile took the lock with it: the work's own outcome stands.
       await runner.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);

@@ -67,7 +67,10 @@ export class LandingRepository {
    * Runs one landing round while no other replica of this node runs one (see `holding`); gives up
    * the wait, returning undefined, when `givenUp` says so.
    */
-  oneRoundAtATime<T>(round: () => Promise<T>, givenUp: () => boolean): Promise<T | undefined> {
+  oneRoundAtATime<T>(
+    round: (stillHeld: () => Promise<void>) => Promise<T>,
+    givenUp: () => boolean,
+  ): Promise<T | undefined> {
     return holding(this.dataSource, 'landing', round, { pollMs: ROUND_LOCK_POLL_MS, givenUp });
   }
 

@@ -98,7 +98,7 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
       // One round at a time on the node's database, whichever replica runs it: two side by side
       // could save a result read from the register before a change over the one read after it.
       const done = await this.landings.oneRoundAtATime(
-        () => this.landRound(),
+        (stillHeld) => this.landRound(stillHeld),
         () => this.stopped,
       );
       return done ?? { landed: 0, outcomes: {}, failed: 0 };
@@ -107,7 +107,8 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
     return round;
   }
 
-  private async landRound(): Promise<RoundReport> {
+  /** One round; `stillHeld` throws once the round's lock is lost (it is called before each batch). */
+  private async landRound(stillHeld: () => Promise<void>): Promise<RoundReport> {
     const own = regionPrefix(this.identity.region);
     // Peers whose regions lie inside this one (a city node under a province node) take their part.
     const carvedOut = nestedPrefixes(this.identity.region, await this.peers.regions());
@@ -116,6 +117,7 @@ export class LandingService implements OnApplicationBootstrap, OnApplicationShut
     /** Shops that failed to land in this round: not tried again before the next. */
     const failedNow = new Set<string>();
     const land = async (shops: readonly ShopToLand[]) => {
+      await stillHeld();
       const part = await this.land(shops, failedNow);
       add(done, part);
     };
