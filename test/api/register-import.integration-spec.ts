@@ -80,7 +80,7 @@ describe('entity register import (real node, real PostgreSQL)', () => {
   });
 
   it('takes every good line of a file seeded with bad ones, reports each bad one, and changes nothing on a rerun', async () => {
-    const good = Array.from({ length: 6 }, () => newRegisterLine());
+    const good = Array.from({ length: 9 }, () => newRegisterLine());
     const header = `${REGISTER_COLUMNS.join(',')}\n`;
     const malformedCode = csvLine(newRegisterLine({ creditCode: '91330106MA2H2G2X1' }));
     const unknownDivision = csvLine(newRegisterLine({ divisionCode: '339999' }));
@@ -91,6 +91,9 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     const fewFields = '91330106MA2H2G2X1Q,only two\n';
     const badDate = csvLine(newRegisterLine({ establishedOn: '2023-02-30' }));
     const nulCharacter = csvLine(newRegisterLine({ legalRepresentative: '张\u0000三' }));
+    // An inch mark in an unquoted field, on two lines with good ones between: no quoted field.
+    const inchMark = (size: string) =>
+      csvLine(newRegisterLine({ businessScope: `销售${size}寸显示器` })).replace(`${size}寸`, `${size}"`);
     const text = [
       header, // line 1
       csvLine(good[0]!), // 2
@@ -113,22 +116,25 @@ describe('entity register import (real node, real PostgreSQL)', () => {
       Buffer.from(text),
       invalidUtf8,
       Buffer.from(nulCharacter), // 16
-      Buffer.from(csvLine(good[4]!) + csvLine(good[5]!)),
+      Buffer.from(csvLine(good[4]!) + csvLine(good[5]!)), // 17, 18
+      Buffer.from(
+        inchMark('27') + csvLine(good[6]!) + csvLine(good[7]!) + inchMark('32') + csvLine(good[8]!),
+      ), // 19-23
     ]);
 
     const report = await upload(file);
     expect(report.status).toBe(201);
     expect(report.json).toMatchObject({
       state: 'completed',
-      accepted: 6,
+      accepted: 9,
       updated: 0,
       unchanged: 0,
-      rejected: 11,
+      rejected: 13,
     });
     const byLine = new Map<number, { field: string | null; reason: string }[]>();
     for (const { line, field, reason } of report.json.rejections)
       byLine.set(line, [...(byLine.get(line) ?? []), { field, reason }]);
-    expect([...byLine.keys()]).toEqual([3, 5, 6, 8, 10, 11, 12, 13, 14, 15, 16]);
+    expect([...byLine.keys()]).toEqual([3, 5, 6, 8, 10, 11, 12, 13, 14, 15, 16, 19, 22]);
     expect(byLine.get(3)).toEqual([{ field: 'creditCode', reason: expect.stringMatching(/credit code/) }]);
     expect(byLine.get(5)).toEqual([
       { field: 'divisionCode', reason: expect.stringMatching(/unknown division/) },
@@ -144,11 +150,13 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     ]);
     expect(byLine.get(15)![0]!.reason).toMatch(/UTF-8/);
     expect(byLine.get(16)).toEqual([{ field: null, reason: expect.stringMatching(/NUL character/) }]);
-    expect((await stored(good.map((g) => g.creditCode))).length).toBe(6);
+    expect(byLine.get(19)![0]!.reason).toMatch(/quote/i);
+    expect(byLine.get(22)![0]!.reason).toMatch(/quote/i);
+    expect((await stored(good.map((g) => g.creditCode))).length).toBe(9);
 
     const before = await stored(good.map((g) => g.creditCode));
     const rerun = await upload(file);
-    expect(rerun.json).toMatchObject({ accepted: 0, updated: 0, unchanged: 6, rejected: 11 });
+    expect(rerun.json).toMatchObject({ accepted: 0, updated: 0, unchanged: 9, rejected: 13 });
     expect(rerun.json.rejections).toEqual(report.json.rejections);
     expect(await stored(good.map((g) => g.creditCode))).toEqual(before);
   });

@@ -185,9 +185,15 @@ describe('readRecords: CSV records', () => {
     });
   });
 
-  it('rejects a bad multi-line record as a whole and goes on after its last line', async () => {
+  it('rejects a multi-line record that is not valid CSV by its first line, and reads the lines after it on their own', async () => {
     expect(summary(await readAll('a,b\n1,"x\ny"z\n2,3\n', csv))).toEqual([
-      [2, expect.stringMatching(/^Invalid Closing Quote.* at line 3 /)],
+      [
+        2,
+        expect.stringMatching(
+          /^has an unbalanced quote: .* closes on line 3 into a record that is not valid CSV;/,
+        ),
+      ],
+      [3, expect.stringMatching(/^Invalid Opening Quote.* at line 3,/)],
       [4, { a: '2', b: '3' }],
     ]);
   });
@@ -202,10 +208,10 @@ describe('readRecords: CSV records', () => {
         expected.push([line, expect.stringMatching(new RegExp(`^Invalid Closing Quote.* at line ${line} `))]);
       } else if (i % 11 === 5) {
         lines.push(`${i},"two\nlines"y,1`);
-        expected.push([
-          line,
-          expect.stringMatching(new RegExp(`^Invalid Closing Quote.* at line ${line + 1} `)),
-        ]);
+        expected.push(
+          [line, expect.stringMatching(/^has an unbalanced quote: .* into a record that is not valid CSV;/)],
+          [line + 1, expect.stringMatching(new RegExp(`^Invalid Opening Quote.* at line ${line + 1},`))],
+        );
       } else if (i % 13 === 0) {
         lines.push(`${i},x`);
         expected.push([line, 'has 2 fields, the header has 3']);
@@ -247,6 +253,28 @@ describe('readRecords: CSV records', () => {
     ]);
   });
 
+  it('rejects the two lines of stray quotes that pair up across good lines, and reads the lines between', async () => {
+    // Inch marks in an unquoted field, on two lines: counted as quotes, they would make lines 2 to
+    // 6 one record. A quote opens a field only at its start: each line is refused on its own.
+    const file = 'a,b\n1,27"显示器\n2,x\n3,y\n4,z\n5,32"电视机\n6,w\n';
+    expect(summary(await readAll(file, csv))).toEqual([
+      [2, expect.stringMatching(/^Invalid Opening Quote: .* at line 2/)],
+      [3, { a: '2', b: 'x' }],
+      [4, { a: '3', b: 'y' }],
+      [5, { a: '4', b: 'z' }],
+      [6, expect.stringMatching(/^Invalid Opening Quote: .* at line 6/)],
+      [7, { a: '6', b: 'w' }],
+    ]);
+    // Quotes that do open and close a field, but make a record wider than the header: the same.
+    const wide = 'a,b\n1,"open\n2,x\n3,close",9\n4,v\n';
+    expect(summary(await readAll(wide, csv))).toEqual([
+      [2, expect.stringMatching(/into a record of 3 fields \(the header has 2\)/)],
+      [3, { a: '2', b: 'x' }],
+      [4, expect.stringMatching(/^Invalid Opening Quote: .* at line 4/)],
+      [5, { a: '4', b: 'v' }],
+    ]);
+  });
+
   it('rejects only the first line of a quote not closed within maxRecordLines, and reads the lines after it', async () => {
     const file = 'a,b\n"open,1\n2,3\n4,5\n6,7\n"x\ny",8\n';
     expect(summary(await readAll(file, { ...csv, maxRecordLines: 3 }))).toEqual([
@@ -265,11 +293,11 @@ describe('readRecords: CSV records', () => {
     expect(summary(await readAll('a,b\n"1\n2\n3",4\n', { ...csv, maxRecordLines: 2 }))).toEqual([
       [2, expect.stringMatching(/^has unbalanced quotes/)],
       [3, 'has 1 fields, the header has 2'],
-      [4, expect.stringMatching(/^has unbalanced quotes.*end of the file/)],
+      [4, expect.stringMatching(/^Invalid Opening Quote: .* at line 4/)],
     ]);
     expect(summary(await readAll('a,b\n"1\n2",3\n4,5\n', { ...csv, maxRecordLines: 1 }))).toEqual([
       [2, expect.stringMatching(/^has unbalanced quotes.*\(1 lines/)],
-      [3, expect.stringMatching(/^has unbalanced quotes.*\(1 lines/)],
+      [3, expect.stringMatching(/^Invalid Opening Quote: .* at line 3,/)],
       [4, { a: '4', b: '5' }],
     ]);
   });
@@ -489,14 +517,34 @@ const isEmptyLine = (line: Buffer, format: 'csv' | 'ndjson') => {
   const blank = format === 'csv' ? [0x2c] : [0x20, 0x09];
   return content.every((byte) => blank.includes(byte));
 };
-const quotesIn = (line: Buffer) => line.filter((byte) => byte === 0x22).length;
+/**
+ * Whether a line ends inside a quoted field, read from its start (`inside`: within one opened
+ * before): a quote opens a field only at the field's start; `""` within one is a quote.
+ */
+function endsInside(line: Buffer, inside: boolean): boolean {
+  let atFieldStart = !inside;
+  for (let i = 0; i < line.length; i++) {
+    const byte = line[i];
+    if (inside) {
+      if (byte !== 0x22) continue;
+      if (line[i + 1] === 0x22) i++;
+      else inside = false;
+    } else if (atFieldStart && byte === 0x22) {
+      inside = true;
+      atFieldStart = false;
+    } else {
+      atFieldStart = byte === 0x2c;
+    }
+  }
+  return inside;
+}
 
-/** Lines taken by a logical CSV record starting at `index`: up to the line where its quote count gets even. */
+/** Lines taken by a logical CSV record starting at `index`: up to the line that ends outside its quoted field. */
 function csvSpan(lines: readonly Buffer[], index: number): number {
-  let quotes = 0;
+  let inside = false;
   for (let i = index; i < lines.length; i++) {
-    quotes += quotesIn(lines[i]!);
-    if (quotes % 2 === 0) return i - index + 1;
+    inside = endsInside(lines[i]!, inside);
+    if (!inside) return i - index + 1;
   }
   return lines.length - index;
 }
@@ -524,10 +572,7 @@ function expectEveryLineAccountedFor(file: Buffer, items: readonly ReadItem[], f
     previous = item.line;
     const index = item.line - 1;
     let span = 1;
-    if (
-      format === 'csv' &&
-      !(item.kind === 'rejected' && /unbalanced quotes|longer than/.test(item.reason))
-    ) {
+    if (format === 'csv' && !(item.kind === 'rejected' && /unbalanced quote|longer than/.test(item.reason))) {
       span = csvSpan(lines, index);
     }
     if (item.kind === 'record' && format === 'csv') {

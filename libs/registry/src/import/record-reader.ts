@@ -283,7 +283,7 @@ class CsvSink implements LineSink {
   private lengthLine = Buffer.alloc(0);
   /** `__proto__` as a column name needs a slower way to build the values. */
   private headerHasProto = false;
-  /** Physical lines of the logical record being framed; its quote count so far is odd. */
+  /** Physical lines of the logical record being framed; a quoted field is open at their end. */
   private open: Buffer[] = [];
   private openStart = 0;
   private openBytes = 0;
@@ -327,7 +327,7 @@ class CsvSink implements LineSink {
     const length = contentLength(bytes);
     if (this.open.length === 0) {
       if (onlyBytesOf(bytes, length, CSV_BLANK)) return;
-      if ((countQuotes(bytes) & 1) === 0) {
+      if (!endsInQuotedField(bytes, length, false)) {
         this.logicalRecord(lineNumber, bytes.subarray(0, length));
       } else {
         this.open.push(bytes);
@@ -344,19 +344,45 @@ class CsvSink implements LineSink {
     }
     this.open.push(bytes);
     this.openBytes += 1 + bytes.length;
-    if ((countQuotes(bytes) & 1) === 1) {
+    if (!endsInQuotedField(bytes, length, true)) {
       const record = joinLines(this.open);
+      const content = record.subarray(0, contentLength(record));
+      // Two stray quotes (an inch mark, 27"显示器, on two lines) pair up across the lines between
+      // them: what they close is one CSV record of the header's width, or they are no quoted field.
+      const unfit = this.notOneRecord(content);
+      if (unfit !== undefined) {
+        this.abandonOpen(
+          `has an unbalanced quote: read as opening a quoted field, it closes on line ${lineNumber} ` +
+            `into ${unfit}; the lines between are read on their own`,
+        );
+        return;
+      }
       this.open = [];
-      this.logicalRecord(this.openStart, record.subarray(0, contentLength(record)));
+      this.logicalRecord(this.openStart, content);
     } else if (this.open.length >= this.limits.maxRecordLines) {
       this.abandonOpen(this.notClosed);
     }
   }
 
+  /** Why lines framed as one record are not one CSV record of the header's width; undefined when they are. */
+  private notOneRecord(content: Buffer): string | undefined {
+    if (this.header === undefined || !isUtf8(content)) return undefined;
+    let rows: string[][];
+    try {
+      rows = parseCsv(content, CSV_OPTIONS);
+    } catch {
+      return 'a record that is not valid CSV';
+    }
+    if (rows.length !== 1) return `${rows.length} CSV records`;
+    const width = rows[0]!.length;
+    return width === this.header.length
+      ? undefined
+      : `a record of ${width} fields (the header has ${this.header.length})`;
+  }
+
   /**
    * Gives up the open record: only its first line is rejected, and the lines after it are framed
-   * again. Their quote counts are all even (otherwise the record would have closed), so each of
-   * them stands alone.
+   * again, each read from its start as a line of its own.
    */
   private abandonOpen(reason: string): void {
     const lines = this.open;
@@ -572,10 +598,39 @@ function onlyBytesOf(bytes: Buffer, length: number, blank: ReadonlySet<number>):
   return true;
 }
 
-function countQuotes(bytes: Buffer): number {
-  let count = 0;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] === QUOTE) count++;
-  return count;
+/**
+ * Whether a line ends inside a quoted field, read as CSV from its start (`inside`: the line goes
+ * on with a quoted field opened on a line before). A quote opens a field only at the field's
+ * start: one inside an unquoted field (an inch mark, 27"显示器) is no quote of CSV's, and leaves
+ * the line whole, for csv-parse to refuse alone. `""` inside a quoted field is a quote.
+ */
+function endsInQuotedField(bytes: Buffer, length: number, inside: boolean): boolean {
+  const first = bytes.indexOf(QUOTE);
+  if (first === -1 || first >= length) return inside;
+  let i = 0;
+  for (;;) {
+    if (inside) {
+      const quote = bytes.indexOf(QUOTE, i);
+      if (quote === -1 || quote >= length) return true;
+      if (quote + 1 < length && bytes[quote + 1] === QUOTE) {
+        i = quote + 2;
+        continue;
+      }
+      // Closed: what follows up to the next comma (nothing, when the file is well formed) is
+      // the same field's, quotes in it included.
+      inside = false;
+      const comma = bytes.indexOf(COMMA, quote + 1);
+      if (comma === -1 || comma >= length) return false;
+      i = comma + 1;
+    } else if (i < length && bytes[i] === QUOTE) {
+      inside = true;
+      i += 1;
+    } else {
+      const comma = bytes.indexOf(COMMA, i);
+      if (comma === -1 || comma >= length) return false;
+      i = comma + 1;
+    }
+  }
 }
 
 /** Physical lines in a logical record. */
