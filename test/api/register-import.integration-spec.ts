@@ -417,4 +417,22 @@ describe('entity register import (real node, real PostgreSQL)', () => {
       code: 'IMPORT_FILE_INVALID',
     });
   });
+
+  it('lists the most recent imports, so that one whose id the uploader never learnt can be found', async () => {
+    const text = registerCsv(Array.from({ length: 2 }, () => newRegisterLine()));
+    const first = (await upload(text)).json;
+    const second = (await upload(text)).json;
+    const list = async (query: string, token = system.token) =>
+      node.request('GET', `/registry/imports${query}`, { token });
+    const recent = (await (await list('?kind=entities&limit=2')).json()) as { id: string }[];
+    expect(recent).toEqual([
+      expect.objectContaining({ id: second.id, kind: 'entities', state: 'completed', unchanged: 2 }),
+      expect.objectContaining({ id: first.id, kind: 'entities', state: 'completed', accepted: 2 }),
+    ]);
+    expect(
+      ((await (await list('?kind=shops')).json()) as unknown[]).map((r) => (r as { id: string }).id),
+    ).not.toContain(first.id);
+    expect((await list('?state=done')).status).toBe(400);
+    expect((await list('', (await newUser(node, [Role.Officer])).token)).status).toBe(403);
+  });
 });

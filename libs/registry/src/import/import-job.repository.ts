@@ -27,6 +27,15 @@ export class ImportJobRepository {
     await this.dataSource.getRepository(ImportJobEntity).insert(job);
   }
 
+  /** The most recent imports first, of `kind` and in `state` when given. */
+  recent(kind: string | undefined, state: string | undefined, limit: number): Promise<ImportJobEntity[]> {
+    return this.dataSource.getRepository(ImportJobEntity).find({
+      where: { ...(kind ? { kind } : {}), ...(state ? { state: state as ImportJobEntity['state'] } : {}) },
+      order: { startedAt: 'DESC', id: 'DESC' },
+      take: limit,
+    });
+  }
+
   find(id: string): Promise<ImportJobEntity | null> {
     return this.dataSource.getRepository(ImportJobEntity).findOneBy({ id });
   }

@@ -247,22 +247,16 @@ export class ImportRunner implements OnApplicationBootstrap, BeforeApplicationSh
     await this.jobs.interruptStale(IMPORT_STALE_SECONDS, id);
     const job = await this.jobs.find(id);
     if (!job) throw new RegistryException(RegistryErrorCode.ImportNotFound, `no import ${id}`);
-    return {
-      id: job.id,
-      kind: job.kind,
-      format: job.format,
-      state: job.state,
-      startedBy: job.startedBy,
-      startedAt: job.startedAt.toISOString(),
-      finishedAt: job.finishedAt?.toISOString() ?? null,
-      lastLine: job.lastLine,
-      accepted: job.accepted,
-      updated: job.updated,
-      unchanged: job.unchanged,
-      older: job.older,
-      rejected: job.rejected,
-      error: job.error,
-    };
+    return reportOf(job);
+  }
+
+  /**
+   * The most recent imports, as `report` gives each: how a system whose upload was cut off before
+   * it learnt the import's id finds it, to follow or resume it.
+   */
+  async recent(kind: string | undefined, state: string | undefined, limit: number): Promise<ImportReport[]> {
+    await this.jobs.interruptStale(IMPORT_STALE_SECONDS);
+    return (await this.jobs.recent(kind, state, limit)).map(reportOf);
   }
 
   async rejections(id: string, afterLine: number, lines: number) {
@@ -403,4 +397,23 @@ function duplicate(key: string, firstLine: number): string {
   // A key may join its parts with control characters, which a stored reason cannot hold.
   const printable = Array.from(key, (c) => (c < ' ' || c === '\u007f' ? ' ' : c)).join('');
   return `duplicate: ${printable} is already on line ${firstLine}`;
+}
+
+function reportOf(job: ImportJobEntity): ImportReport {
+  return {
+    id: job.id,
+    kind: job.kind,
+    format: job.format,
+    state: job.state,
+    startedBy: job.startedBy,
+    startedAt: job.startedAt.toISOString(),
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+    lastLine: job.lastLine,
+    accepted: job.accepted,
+    updated: job.updated,
+    unchanged: job.unchanged,
+    older: job.older,
+    rejected: job.rejected,
+    error: job.error,
+  };
 }

@@ -4,7 +4,12 @@ import { CurrentUser, Role, Roles, type AuthenticatedUser } from '@regulink/acce
 import { RegisterImportTarget } from '../register/register-import.target';
 import { RegistryErrorCode, RegistryException } from '../registry.exception';
 import { ShopReportImportTarget } from '../shops/shop-report-import.target';
-import { ImportIdParamDto, ImportRejectionsQueryDto, ImportStartQueryDto } from './dto/import.dto';
+import {
+  ImportIdParamDto,
+  ImportListQueryDto,
+  ImportRejectionsQueryDto,
+  ImportStartQueryDto,
+} from './dto/import.dto';
 import { ImportRunner, REPORT_REJECTIONS } from './import-runner.service';
 import type { ImportTarget } from './import-target';
 import type { ImportFormat } from './record-reader';
@@ -81,6 +86,13 @@ export class ImportsController {
     @Res({ passthrough: true }) reply: UploadReply,
   ) {
     return this.importFile(this.shops, request, query, user, reply);
+  }
+
+  /** The most recent imports, newest first (`?kind=entities|shops`, `?state=`, `?limit=`, 100 by default). */
+  @Get()
+  @Roles(Role.System, Role.Admin)
+  recent(@Query() query: ImportListQueryDto) {
+    return this.runner.recent(query.kind, query.state, query.limit ?? 100);
   }
 
   /** An import's state and counters, also while it runs. */

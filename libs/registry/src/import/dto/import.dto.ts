@@ -1,5 +1,6 @@
-import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { IntegerText } from '@regulink/protocol';
+import { LimitQueryDto } from '../../limit-query.dto';
 
 export class ImportIdParamDto {
   @IsUUID()
@@ -35,4 +36,15 @@ export class ImportRejectionsQueryDto {
   @Min(1)
   @Max(10_000)
   lines?: number;
+}
+
+/** `GET /registry/imports`: the most recent imports, of one kind and state or all. */
+export class ImportListQueryDto extends LimitQueryDto {
+  @IsOptional()
+  @IsIn(['entities', 'shops'])
+  kind?: 'entities' | 'shops';
+
+  @IsOptional()
+  @IsIn(['running', 'completed', 'failed', 'interrupted'])
+  state?: string;
 }
