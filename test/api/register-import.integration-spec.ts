@@ -254,6 +254,22 @@ describe('entity register import (real node, real PostgreSQL)', () => {
       registered_address: '浙江省杭州市西湖区新地址2号',
       source_updated_at: new Date('2026-06-01T02:00:00Z'),
     });
+    // A date still to come is a typo: refused, so that it cannot keep later corrections out.
+    const typo = { ...newer, name: '杭州打错名网络科技有限公司', updatedAt: '2062-01-02T03:04:05+08:00' };
+    const refused = await upload(ndjson(typo), 'application/x-ndjson');
+    expect(refused.json).toMatchObject({ updated: 0, rejected: 1 });
+    expect(refused.json.rejections[0]).toMatchObject({
+      field: 'updatedAt',
+      reason: expect.stringMatching(/still to come/),
+    });
+    const founded = await upload(
+      ndjson({ ...newRegisterLine(), establishedOn: '2099-01-01' }),
+      'application/x-ndjson',
+    );
+    expect(founded.json.rejections[0]).toMatchObject({
+      field: 'establishedOn',
+      reason: expect.stringMatching(/still to come/),
+    });
     // A key the register does not have is refused for that line only.
     const extra = await upload(
       `${JSON.stringify({ ...newRegisterLine(), shoeSize: 42 })}\nnot json\n`,

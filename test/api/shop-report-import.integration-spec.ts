@@ -166,6 +166,7 @@ describe('platform shop report import (real node, real PostgreSQL)', () => {
       [{ operatingDivisionCode: '339999' }, 'operatingDivisionCode'],
       [{ reportPeriod: '2026-H3' }, 'reportPeriod'],
       [{ reportPeriod: '2026-07' }, 'reportPeriod'],
+      [{ reportPeriod: '2062-H1' }, 'reportPeriod'],
       [{ shopName: '' }, 'shopName'],
       [{ operatingAddress: '' }, 'operatingAddress'],
       [{ platform: 'p'.repeat(65) }, 'platform'],

@@ -37,6 +37,12 @@ export interface MarketEntityRecord {
 export const NAME_KEY_CHARS = 200;
 /** The earliest year a register date may have (PostgreSQL has no year 0, and nothing is that old). */
 const FIRST_YEAR = 1800;
+/**
+ * How far ahead of now a register date may be (time zones, clocks a little off). Beyond it, a date
+ * is a typo: an updatedAt years ahead would keep every later correction of the record from
+ * replacing it (it would always be older).
+ */
+const AHEAD_MS = 86_400_000;
 
 /** A valid date from FIRST_YEAR to 9999 in UTC (what a date or timestamptz column holds), equal to `day` when given. */
 function isRecordDate(date: Date, day?: string): boolean {
@@ -65,10 +71,15 @@ export function checkMarketEntityLine(
   if (!isKnownDivision(line.divisionCode)) {
     problems.push({ field: 'divisionCode', reason: `unknown division code ${line.divisionCode}` });
   }
+  const latest = Date.now() + AHEAD_MS;
   for (const field of ['establishedOn', 'statusChangedOn'] as const) {
     const day = line[field];
-    if (day !== undefined && !isRecordDate(new Date(`${day}T00:00:00Z`), day)) {
+    if (day === undefined) continue;
+    const date = new Date(`${day}T00:00:00Z`);
+    if (!isRecordDate(date, day)) {
       problems.push({ field, reason: `${field} is not a calendar date from ${FIRST_YEAR} on` });
+    } else if (date.getTime() > latest) {
+      problems.push({ field, reason: `${field} ${day} is a date still to come` });
     }
   }
   // Week and ordinal dates are ISO 8601 too, but not a date and time the register means.
@@ -77,6 +88,11 @@ export function checkMarketEntityLine(
     problems.push({
       field: 'updatedAt',
       reason: `updatedAt is not a date and time (YYYY-MM-DDThh:mm:ss with a time zone) from ${FIRST_YEAR} on`,
+    });
+  } else if (updatedAt.getTime() > latest) {
+    problems.push({
+      field: 'updatedAt',
+      reason: `updatedAt ${line.updatedAt} is still to come: the record would keep every later correction from replacing it`,
     });
   }
   const nameKey = normalizeEntityText(line.name);

@@ -102,6 +102,15 @@ export function checkShopReportLine(
   const { line } = shape;
   const problems: LineProblem[] = [];
 
+  // A half-year more than a year ahead is a typo (2062-H1): a later period replaces a shop's
+  // report, so such a period would keep every real report out for years.
+  const [year, half] = line.reportPeriod.split('-H').map(Number) as [number, number];
+  if (Date.UTC(year, half === 1 ? 0 : 6, 1) > Date.now() + 366 * 86_400_000) {
+    problems.push({
+      field: 'reportPeriod',
+      reason: `${line.reportPeriod} begins more than a year from now: it would keep every report until then from replacing it`,
+    });
+  }
   const url = normalizeShopUrl(line.shopUrl);
   if (url.status === 'malformed') {
     problems.push({ field: 'shopUrl', reason: `not a shop URL (${url.reason})` });
