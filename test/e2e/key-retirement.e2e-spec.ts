@@ -231,4 +231,55 @@ describe('a retired key signs nothing new (real nodes, real keys, TCP)', () => {
     await eventually(async () => ((await row()).status === 'delivered' ? true : undefined), 15_000);
     expect(await sql(b, 'SELECT id FROM federation_inbox WHERE id = $1', [id])).toEqual([{ id }]);
   });
+
+  it('refuses, with its code, to countersign an agreement that pins a key its party no longer signs with', async () => {
+    const draft = async (proposer: TestNode, partner: string) => {
+      const { status, json } = await adminApi<{ id: string }>(proposer, 'POST', '/agreements', {
+        title: 'across a rotation',
+        partners: [partner],
+        scopes: [{ scope: 'landing.result', from: B, to: A }],
+        fieldPolicy: {},
+        validFrom: chinaDay(0),
+        validUntil: chinaDay(30),
+      });
+      expect(status).toBe(201);
+      expect((await adminApi(proposer, 'POST', `/agreements/${json.id}/propose`)).status).toBe(200);
+      return json.id;
+    };
+    const rotateAndRepin = async () => {
+      expect((await adminApi(a, 'POST', '/node/keys/rotate')).status).toBe(200);
+      const card = a.app.get(NodeIdentityService).signedCard();
+      expect((await adminApi(b, 'POST', `/federation/peers/${A}/repin`, card)).status).toBe(201);
+    };
+    // Proposed by B to A, then A rotates: A's countersignature would be by a key the agreement
+    // does not pin.
+    const toA = await draft(b, A);
+    await agreementInState(a, toA, 'pending');
+    await rotateAndRepin();
+    const byA = await adminApi<{ code: string; message: string }>(
+      a,
+      'POST',
+      `/agreements/${toA}/countersign`,
+    );
+    expect({ status: byA.status, code: byA.json.code }).toEqual({
+      status: 409,
+      code: 'AGREEMENT_KEYS_RETIRED',
+    });
+    expect(byA.json.message).toMatch(/decline it/);
+    // Proposed by A to B, then A rotates: the agreement pins for A only a key it has retired.
+    const toB = await draft(a, B);
+    await agreementInState(b, toB, 'pending');
+    await rotateAndRepin();
+    const byB = await adminApi<{ code: string; message: string }>(
+      b,
+      'POST',
+      `/agreements/${toB}/countersign`,
+    );
+    expect({ status: byB.status, code: byB.json.code }).toEqual({
+      status: 409,
+      code: 'AGREEMENT_KEYS_RETIRED',
+    });
+    expect(byB.json.message).toContain(`only keys it has retired`);
+    expect((await agreementInState(b, toB, 'pending')).state).toBe('pending');
+  });
 });

@@ -211,7 +211,16 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
     this.expectState(agreement, ['pending']);
     if (agreement.terms.supersedes) await this.requireSoleRenewal(agreement);
     const held = await this.verifyHeld(agreement.document);
-    const document = await countersignAgreement(agreement.document!, this.region, this.identity.signer());
+    await this.requireKeysInUse(agreement);
+    const document = await countersignAgreement(
+      agreement.document!,
+      this.region,
+      this.identity.signer(),
+    ).catch((error: unknown) => {
+      if (error instanceof AgreementDocumentError)
+        throw new AgreementException(AgreementErrorCode.DocumentInvalid, `${error.code}: ${error.message}`);
+      throw error;
+    });
     const own = document.signatures.at(-1)!;
     let complete = held.signers.length + 1 === agreement.terms.parties.length;
     return this.step(
@@ -672,6 +681,35 @@ export class AgreementsService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** The document held here, checked before this node adds its signature to it. */
+  /**
+   * Before countersigning: the agreement pins, for each party, a key it signs with now. One
+   * proposed before a rotation (this node's, or the proposer's once its new card is pinned here)
+   * would be signed by none of its parties' keys in use, and no record could move under it.
+   */
+  private async requireKeysInUse(agreement: AgreementEntity): Promise<void> {
+    const { keys, parties, id } = agreement.terms;
+    const own = this.identity.signer().kid;
+    if (!keys[this.region]?.includes(own)) {
+      throw new AgreementException(
+        AgreementErrorCode.KeysRetired,
+        `agreement ${id} pins keys ${keys[this.region]?.join(', ')} for ${this.region}, not its signing key ${own} ` +
+          `(rotated since it was proposed): decline it, and have the proposer re-pin this node's card and propose again`,
+      );
+    }
+    for (const party of parties) {
+      if (party === this.region) continue;
+      const peer = await this.peers.find(party);
+      const pinned = keys[party] ?? [];
+      if (peer && pinned.length > 0 && pinned.every((kid) => peer.retiredKeys[kid] !== undefined)) {
+        throw new AgreementException(
+          AgreementErrorCode.KeysRetired,
+          `agreement ${id} pins for ${party} only keys it has retired (${pinned.join(', ')}): ` +
+            `decline it, and ask ${party} to propose it again`,
+        );
+      }
+    }
+  }
+
   private async verifyHeld(document: unknown): Promise<Awaited<ReturnType<typeof verifyAgreementDocument>>> {
     return this.verify(document, (code, message) => {
       throw new AgreementException(AgreementErrorCode.DocumentInvalid, `${code}: ${message}`);

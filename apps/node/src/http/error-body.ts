@@ -68,6 +68,7 @@ function agreementStatus(code: AgreementErrorCode): number {
     case AgreementErrorCode.WrongState:
     case AgreementErrorCode.DocumentInvalid:
     case AgreementErrorCode.NotParty:
+    case AgreementErrorCode.KeysRetired:
       return 409;
     default:
       return assertUnreachable(code);
