@@ -226,6 +226,22 @@ describe('a retired key signs nothing new (real nodes, real keys, TCP)', () => {
       return now.last_error ? now : undefined;
     }, 15_000);
     expect(held).toMatchObject({ status: 'pending', last_error: expect.stringMatching(/^held: .*re-pin/) });
+    // B, meanwhile, cannot check A's receipts: it is told which key, and what to do.
+    const fromB = await b.app.get(OutboxService).send({
+      to: A,
+      type: 'federation.ping',
+      body: { nonce: 'to-the-rotated-node', sentAt: new Date().toISOString() },
+    });
+    const unpinned = await eventually(async () => {
+      const [r] = await sql<{ last_error: string | null }>(
+        b,
+        'SELECT last_error FROM federation_outbox WHERE id = $1',
+        [fromB],
+      );
+      return r?.last_error ?? undefined;
+    }, 15_000);
+    expect(unpinned).toContain(`is signed by key ${a.app.get(NodeIdentityService).signer().kid}`);
+    expect(unpinned).toContain(`re-pin its new card (POST /federation/peers/${A}/repin)`);
     const card = await (await a.request('GET', '/.well-known/regulink/node-card')).json();
     expect((await adminApi(b, 'POST', `/federation/peers/${A}/repin`, card)).status).toBe(201);
     await eventually(async () => ((await row()).status === 'delivered' ? true : undefined), 15_000);

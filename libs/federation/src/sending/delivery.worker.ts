@@ -29,6 +29,8 @@ const FAILED_POLL_MAX_MS = 5_000;
 const SEND_TIMEOUT_MS = 15_000;
 /** How often a message held by a suspension is looked at again (at most; see heldUntil). */
 const HELD_RECHECK_MS = 10_000;
+/** How often, at most, a message a peer refused for a key it has not pinned yet is sent again. */
+const UNPINNED_RECHECK_MS = 30_000;
 /**
  * Long enough for a send to time out; a worker that dies releases its messages when it runs out.
  * A round renews it every third of it for the messages still waiting their turn.
@@ -234,7 +236,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             // (with backoff, within its envelope's life) for the peer's administrator to re-pin
             // this node's card, rather than being lost to the rotation.
             const reason = `held: ${region} has not pinned the key it is signed with; it must re-pin this node's card`;
-            await this.outbox.retryLater(claim, message.id, this.retryAt(message.attempts), reason);
+            // Tried again at most every 30 s, so that it goes soon after the re-pin.
+            const next = Math.min(
+              this.retryAt(message.attempts).getTime(),
+              this.jittered(UNPINNED_RECHECK_MS).getTime(),
+            );
+            await this.outbox.retryLater(claim, message.id, new Date(next), reason);
             this.metrics.deliveries.inc({ outcome: 'held' });
             if (message.attempts === 1)
               this.logger.warn(

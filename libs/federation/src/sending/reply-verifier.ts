@@ -43,7 +43,7 @@ export class ReplyVerifier {
     if (typeof receipt !== 'string') throw bad('the reply carries no receipt');
     const kid = receiptKid(receipt);
     const key = kid ? await this.peers.pinnedKey(peer, kid) : undefined;
-    if (!key) throw bad(`the receipt is not signed by a key pinned for ${peer.region}`);
+    if (!key) throw unpinned('receipt', peer.region, kid);
     let claims: ReceiptClaims;
     try {
       claims = await verifyReceipt(receipt, key);
@@ -80,7 +80,7 @@ export class ReplyVerifier {
       throw bad('the response is not a well-formed envelope');
     }
     const key = await this.peers.pinnedKey(peer, parsed.kid);
-    if (!key) throw bad(`the response is not signed by a key pinned for ${peer.region}`);
+    if (!key) throw unpinned('response', peer.region, parsed.kid);
     try {
       await verifyEnvelopeSignature(parsed, key);
     } catch {
@@ -110,4 +110,12 @@ export class ReplyVerifier {
 
 function bad(message: string): FederationException {
   return new FederationException(FederationErrorCode.BadReply, message);
+}
+
+/** A reply signed by a key not pinned for the peer: most often one it rotated to, whose card is not re-pinned here yet. */
+function unpinned(what: string, region: string, kid: string | undefined): FederationException {
+  return bad(
+    `the ${what} is signed by key ${kid ?? '(none named)'}, which is not pinned for ${region}: if ${region} ` +
+      `rotated its key, re-pin its new card (POST /federation/peers/${region}/repin)`,
+  );
 }
