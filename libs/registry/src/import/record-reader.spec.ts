@@ -156,7 +156,7 @@ describe('readRecords: CSV records', () => {
   });
 
   it('rejects a record whose number of fields differs from the header', async () => {
-    expect(summary(await readAll('a,b,c\n1,2,3\n1,2\n1,2,3,4\n  \n7,8,9\n', csv))).toEqual([
+    expect(summary(await readAll('a,b,c\n1,2,3\n1,2\n1,2,3,4\n x\n7,8,9\n', csv))).toEqual([
       [2, { a: '1', b: '2', c: '3' }],
       [3, 'has 2 fields, the header has 3'],
       [4, 'has 4 fields, the header has 3'],
@@ -749,9 +749,14 @@ describe('readRecords: files as other systems write them', () => {
     );
   });
 
-  it('passes over empty spreadsheet rows (commas alone) and NDJSON lines of blanks', async () => {
-    expect(summary(await readAll('a,b,c\n,,\r\n1,2,3\n,,,,,\n', csv))).toEqual([
+  it('passes over empty spreadsheet rows (commas alone), CSV lines of blanks and NDJSON lines of blanks', async () => {
+    expect(summary(await readAll('a,b,c\n,,\r\n1,2,3\n,,,,,\n  \t\n', csv))).toEqual([
       [3, { a: '1', b: '2', c: '3' }],
+    ]);
+    // A file of one column: a line of blanks is a record (of one blank value), read as such.
+    expect(summary(await readAll('a\n1\n  \n', csv))).toEqual([
+      [2, { a: '1' }],
+      [3, { a: '  ' }],
     ]);
     expect(summary(await readAll('  \n{"a":1}\n\t \r\n', ndjson))).toEqual([[2, { a: 1 }]]);
   });

@@ -326,7 +326,11 @@ class CsvSink implements LineSink {
   private frame(bytes: Buffer, lineNumber: number): void {
     const length = contentLength(bytes);
     if (this.open.length === 0) {
-      if (onlyBytesOf(bytes, length, CSV_BLANK)) return;
+      if (
+        onlyBytesOf(bytes, length, CSV_BLANK) ||
+        (this.header !== undefined && this.header.length > 1 && onlyBytesOf(bytes, length, BLANKS))
+      )
+        return;
       if (!endsInQuotedField(bytes, length, false)) {
         this.logicalRecord(lineNumber, bytes.subarray(0, length));
       } else {
@@ -588,9 +592,14 @@ class CsvSink implements LineSink {
   }
 }
 
-/** What a line passed over holds, if anything: in CSV, commas (a spreadsheet's empty row); in NDJSON, blanks. */
+/**
+ * What a line passed over holds, if anything: in CSV, commas (a spreadsheet's empty row), or blanks
+ * alone (a line of spaces at the end of a file edited by hand) when the header has more than one
+ * column (no record of such a file is a single field); in NDJSON, blanks.
+ */
 const CSV_BLANK: ReadonlySet<number> = new Set([COMMA]);
-const NDJSON_BLANK: ReadonlySet<number> = new Set([SPACE, TAB]);
+const BLANKS: ReadonlySet<number> = new Set([SPACE, TAB]);
+const NDJSON_BLANK = BLANKS;
 
 /** Whether the first `length` bytes of a line are all in `blank` (none: an empty line). */
 function onlyBytesOf(bytes: Buffer, length: number, blank: ReadonlySet<number>): boolean {
