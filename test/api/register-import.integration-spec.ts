@@ -451,4 +451,17 @@ describe('entity register import (real node, real PostgreSQL)', () => {
     expect((await list('?state=done')).status).toBe(400);
     expect((await list('', (await newUser(node, [Role.Officer])).token)).status).toBe(403);
   });
+
+  it('groups the rejections of a problem of the whole file by field and reason, the largest first', async () => {
+    // A status written in Chinese throughout, and one bad division code.
+    const lines = Array.from({ length: 4 }, () => newRegisterLine({ status: '存续' as never }));
+    const text = registerCsv([...lines, newRegisterLine({ divisionCode: '339999' })]);
+    const report = (await upload(text)).json;
+    expect(report).toMatchObject({ accepted: 0, rejected: 5 });
+    expect(report.rejectionGroups).toEqual([
+      { field: 'status', reason: expect.stringMatching(/^status must be one of/), lines: 4, firstLine: 2 },
+      { field: 'divisionCode', reason: 'unknown division code 339999', lines: 1, firstLine: 6 },
+    ]);
+    expect(report.rejections).toHaveLength(5);
+  });
 });

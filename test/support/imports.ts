@@ -12,6 +12,7 @@ export interface ImportReportBody {
   rejected: number;
   error: string | null;
   rejections: { line: number; field: string | null; reason: string }[];
+  rejectionGroups: { field: string | null; reason: string; lines: number; firstLine: number }[];
   /** Set when the import is refused as a whole. */
   code?: string;
   message?: string;

@@ -178,6 +178,22 @@ export class ImportJobRepository {
   }
 
   /** The rejections of up to `lines` rejected lines after `afterLine`, in line order. */
+  /**
+   * The rejections grouped by field and reason, the most frequent first (at most `groups`): a
+   * problem of the whole file (a column in another format) read at a glance.
+   */
+  rejectionGroups(
+    importId: string,
+    groups: number,
+  ): Promise<{ field: string | null; reason: string; lines: number; firstLine: number }[]> {
+    return this.dataSource.query(
+      `SELECT field, reason, count(DISTINCT line)::int AS lines, min(line) AS "firstLine"
+         FROM registry_import_rejection WHERE import_id = $1
+        GROUP BY field, reason ORDER BY count(DISTINCT line) DESC, min(line) LIMIT $2`,
+      [importId, groups],
+    );
+  }
+
   rejections(importId: string, afterLine: number, lines: number): Promise<ImportRejectionEntity[]> {
     return this.dataSource.getRepository(ImportRejectionEntity).query(
       `SELECT id, import_id AS "importId", line, field, reason FROM registry_import_rejection

@@ -14,6 +14,8 @@ import { ImportFileError, readRecords, type ImportFormat } from './record-reader
 
 /** Rejections a report lists at most; the rest are paged from the job. */
 export const REPORT_REJECTIONS = 1000;
+/** How many groups of rejections (by field and reason) the report of an upload shows. */
+const REPORT_REJECTION_GROUPS = 10;
 
 /**
  * How often the upload writing a job renews its heartbeat (besides with each batch it commits), so
@@ -257,6 +259,11 @@ export class ImportRunner implements OnApplicationBootstrap, BeforeApplicationSh
   async recent(kind: string | undefined, state: string | undefined, limit: number): Promise<ImportReport[]> {
     await this.jobs.interruptStale(IMPORT_STALE_SECONDS);
     return (await this.jobs.recent(kind, state, limit)).map(reportOf);
+  }
+
+  /** The rejections grouped by field and reason, the most frequent first. */
+  rejectionGroups(id: string) {
+    return this.jobs.rejectionGroups(id, REPORT_REJECTION_GROUPS);
   }
 
   async rejections(id: string, afterLine: number, lines: number) {

@@ -159,6 +159,12 @@ export class ImportsController {
       reply.header('connection', 'close');
       throw error;
     }
-    return { ...report, rejections: await this.runner.rejections(report.id, 0, REPORT_REJECTIONS) };
+    // The rejections by field and reason first: a problem of the whole file (dates written
+    // another way, say) shows as one group, not as a thousand lines to read through.
+    return {
+      ...report,
+      rejectionGroups: report.rejected > 0 ? await this.runner.rejectionGroups(report.id) : [],
+      rejections: await this.runner.rejections(report.id, 0, REPORT_REJECTIONS),
+    };
   }
 }
