@@ -412,6 +412,31 @@ describe('regulink command line: an administrator’s day (two real nodes)', () 
     expect(bad.errors.join('\n')).toContain('usage: regulink peers');
   });
 
+  it('rotates the node key and has the partner re-pin the card, from the command line', async () => {
+    for (const node of [a, b]) {
+      await ok(['login', '--url', node.url, '--user', TEST_ADMIN.username], {
+        REGULINK_PASSWORD: TEST_ADMIN.password,
+      });
+    }
+    const rotated = await ok(['card', 'rotate', '--url', a.url]);
+    const [, active, retired] = /now signs with key (\S+); key (\S+) is retired/.exec(rotated.stdout) ?? [];
+    expect(active).toBeDefined();
+    expect(rotated.stdout).toContain('regulink card repin');
+    const file = join(dir, 'card-a-rotated.json');
+    const exported = await ok(['card', 'export', '--url', a.url, '--out', file]);
+    expect(exported.stdout).toContain(`${active} (active)`);
+    expect(exported.stdout).toMatch(new RegExp(`${retired} \\(retired \\d{4}-`));
+    // Imported again at B, the card is refused: its keys changed. The message says what to run.
+    const refused = await cli(['card', 'import', file, '--url', b.url]);
+    expect(refused.code).toBe(1);
+    expect(refused.all).toContain('PEER_KEYS_CHANGED');
+    expect(refused.all).toContain('regulink card repin');
+    const repinned = await ok(['card', 'repin', file, '--url', b.url]);
+    expect(repinned.stdout).toContain(`re-pinned the keys of peer ${A}`);
+    expect(repinned.stdout).toContain(`${active} (active)`);
+    expect(repinned.stdout).toContain(`${retired} (retired `);
+  });
+
   it.each([
     [['--help']],
     [['help', 'import']],
@@ -420,6 +445,8 @@ describe('regulink command line: an administrator’s day (two real nodes)', () 
     [['card', '--help']],
     [['card', 'export', '--help']],
     [['card', 'import', '--help']],
+    [['card', 'repin', '--help']],
+    [['card', 'rotate', '--help']],
     [['peers', '--help']],
     [['agreement', '--help']],
     [['agreement', 'draft', '--help']],

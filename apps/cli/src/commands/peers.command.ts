@@ -10,6 +10,8 @@ export interface Peer {
   apiEndpoint: string;
   federationEndpoint: string;
   pinnedKids: string[];
+  /** When the peer retired each key it has retired (kid → time). */
+  retiredKids: Record<string, string>;
   allowed: boolean;
   importedAt: string;
 }

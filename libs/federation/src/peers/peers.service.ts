@@ -53,7 +53,8 @@ export class PeersService {
         if (!sameKeys(stored.pinnedKeys, card.keys)) {
           throw new FederationException(
             FederationErrorCode.PeerKeysChanged,
-            `the card for ${card.region} carries other keys than the ones pinned; re-pin explicitly to accept them`,
+            `the card for ${card.region} carries other keys than the ones pinned (it rotated its key, say); ` +
+              `re-pin explicitly to accept them (POST /federation/peers/${card.region}/repin, or regulink card repin <file>)`,
           );
         }
         // A refresh may put the peer on the allow list, never take it off: that is setAllowed's.
