@@ -15,9 +15,12 @@ interface RoundReport {
   failed: number;
 }
 
-/** Sessions of the node's database waiting for a lock on the landing progress. */
+/**
+ * Sessions of the node's database waiting for a lock on the landing progress (of this database
+ * only: the test server holds the databases of tests running beside this one).
+ */
 const WAITING_ON_PROGRESS = `SELECT count(*)::int AS n FROM pg_stat_activity
-  WHERE wait_event_type = 'Lock' AND query LIKE '%registry_landing_progress%'`;
+  WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%registry_landing_progress%'`;
 
 /**
  * Two replicas of one node on one database: landing rounds run one at a time, whichever replica
@@ -137,6 +140,7 @@ describe('landing across replicas of a node (two real nodes, one PostgreSQL data
       const [holder] = await sql<{ pid: number }>(
         a,
         `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
             AND ((classid::bigint << 32) | objid::bigint) = $1`,
         [SESSION_LOCKS.landing],
       );

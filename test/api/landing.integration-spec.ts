@@ -376,7 +376,8 @@ describe('landing local shops on the register (real node, real PostgreSQL)', () 
           (
             await sql(
               node,
-              `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%registry_landing_progress%'`,
+              `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+                  AND query LIKE '%registry_landing_progress%'`,
             )
           ).length > 0 || undefined,
         10_000,
