@@ -46,7 +46,7 @@ describe('node key rotation across replicas (two real nodes, one database, one k
     const atB = await eventually(async () => {
       const card = await cardOf(b);
       return card.activeKid === activeKid ? card : undefined;
-    }, 5_000);
+    }, 10_000);
     expect(atB.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([activeKid, retiredKid]));
 
     const fromB = await signIn(b);
@@ -71,7 +71,7 @@ describe('node key rotation across replicas (two real nodes, one database, one k
       const card = await eventually(async () => {
         const held = await cardOf(node);
         return held.activeKid === last.activeKid ? held : undefined;
-      }, 5_000);
+      }, 10_000);
       expect(card.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([first.activeKid, last.activeKid]));
     }
   });

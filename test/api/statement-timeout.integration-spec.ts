@@ -77,7 +77,14 @@ describe('statement timeout (real node, real PostgreSQL)', () => {
       await holder.query('SELECT pg_advisory_unlock($1)', [FEED_LOCKS.landing]);
     }
     const run = await node.request('POST', '/registry/landing/run', { token: system.token });
-    expect(await run.json()).toMatchObject({ outcomes: { matched: 3 }, failed: 0 });
+    expect(await run.json()).toMatchObject({ failed: 0 });
     expect(await sql(node, 'SELECT url FROM registry_landing_failure')).toEqual([]);
+    const landed = await sql<{ outcome: string }>(
+      node,
+      `SELECT l.outcome FROM registry_landing l
+         JOIN registry_shop s ON s.platform = l.platform AND s.url = l.url WHERE s.shop_id = ANY($1)`,
+      [shops.map((shop) => shop.shopId)],
+    );
+    expect(landed.map((l) => l.outcome)).toEqual(['matched', 'matched', 'matched']);
   });
 });
