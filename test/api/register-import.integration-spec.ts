@@ -266,6 +266,19 @@ describe('entity register import (real node, real PostgreSQL)', () => {
       ndjson({ ...newRegisterLine(), establishedOn: '2099-01-01' }),
       'application/x-ndjson',
     );
+    // A division code typed full-width, as a Chinese input method writes it, is the code.
+    const typed = newRegisterLine();
+    const fullWidth = await upload(
+      ndjson({
+        ...typed,
+        divisionCode: typed.divisionCode.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))),
+      }),
+      'application/x-ndjson',
+    );
+    expect(fullWidth.json).toMatchObject({ accepted: 1, rejected: 0 });
+    expect(
+      await sql(node, 'SELECT division_code FROM registry_entity WHERE credit_code = $1', [typed.creditCode]),
+    ).toEqual([{ division_code: typed.divisionCode }]);
     expect(founded.json.rejections[0]).toMatchObject({
       field: 'establishedOn',
       reason: expect.stringMatching(/still to come/),

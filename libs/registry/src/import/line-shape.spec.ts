@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { IsOptional, IsString } from 'class-validator';
 import { MaxChars } from '@regulink/protocol';
-import { checkLineShape } from './line-shape';
+import { checkLineShape, withHalfWidthCodes } from './line-shape';
 
 class SampleLineDto {
   @IsString()
@@ -43,5 +43,18 @@ describe('checkLineShape', () => {
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(new SampleLineDto())).toBe(SampleLineDto.prototype);
+  });
+});
+
+describe('withHalfWidthCodes', () => {
+  it('writes the named codes half-width, and only those', () => {
+    const values = { divisionCode: '\u3000３３０１０６', address: '西湖区文三路１号' };
+    expect(withHalfWidthCodes(values, ['divisionCode'])).toEqual({
+      divisionCode: ' 330106',
+      address: '西湖区文三路１号',
+    });
+    // Nothing to change: the same object, no copy per line.
+    const plain = { divisionCode: '330106' };
+    expect(withHalfWidthCodes(plain, ['divisionCode'])).toBe(plain);
   });
 });

@@ -1,7 +1,26 @@
 import { validateSync } from 'class-validator';
+import { toHalfWidth } from '@regulink/domain';
 import type { LineProblem } from './import-target';
 
 const RESERVED: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The values with the codes in `fields` written half-width (`３３０１０６` as `330106`, as a Chinese
+ * input method types them); the same object when none is written otherwise.
+ */
+export function withHalfWidthCodes(
+  values: Readonly<Record<string, unknown>>,
+  fields: readonly string[],
+): Readonly<Record<string, unknown>> {
+  let out: Record<string, unknown> | undefined;
+  for (const field of fields) {
+    const value = values[field];
+    if (typeof value !== 'string' || !/[\uff01-\uff5e\u3000]/.test(value)) continue;
+    out ??= { ...values };
+    out[field] = toHalfWidth(value);
+  }
+  return out ?? values;
+}
 
 /**
  * Checks the shape of one import line against its DTO, with the API's validation rules. Strings

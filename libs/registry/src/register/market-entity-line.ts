@@ -8,7 +8,7 @@ import {
 import { characterCount } from '@regulink/protocol';
 import { contentHash } from '../import/imported-row';
 import type { LineProblem } from '../import/import-target';
-import { checkLineShape } from '../import/line-shape';
+import { checkLineShape, withHalfWidthCodes } from '../import/line-shape';
 import { MarketEntityLineDto } from './dto/market-entity-line.dto';
 
 /** A register line as it is stored: checked, normalized, with the hash of its content. */
@@ -59,7 +59,7 @@ function isRecordDate(date: Date, day?: string): boolean {
 export function checkMarketEntityLine(
   values: Readonly<Record<string, unknown>>,
 ): { key: string; record: MarketEntityRecord } | { problems: LineProblem[] } {
-  const shape = checkLineShape(MarketEntityLineDto, values);
+  const shape = checkLineShape(MarketEntityLineDto, withHalfWidthCodes(values, ['divisionCode']));
   if ('problems' in shape) return shape;
   const { line } = shape;
   const problems: LineProblem[] = [];

@@ -13,7 +13,7 @@ import {
 import { characterCount } from '@regulink/protocol';
 import { contentHash } from '../import/imported-row';
 import type { LineProblem } from '../import/import-target';
-import { checkLineShape } from '../import/line-shape';
+import { checkLineShape, withHalfWidthCodes } from '../import/line-shape';
 import { ShopReportLineDto } from './dto/shop-report-line.dto';
 
 /** A shop report line as it is stored: checked, normalized, with the hash of its content. */
@@ -97,7 +97,7 @@ const URL_CHARS = 2000;
 export function checkShopReportLine(
   values: Readonly<Record<string, unknown>>,
 ): { key: string; record: ShopRecord } | { problems: LineProblem[] } {
-  const shape = checkLineShape(ShopReportLineDto, values);
+  const shape = checkLineShape(ShopReportLineDto, withHalfWidthCodes(values, ['operatingDivisionCode']));
   if ('problems' in shape) return shape;
   const { line } = shape;
   const problems: LineProblem[] = [];
