@@ -10,7 +10,7 @@ import { AuditLog } from '@regulink/audit';
 import { NODE_CONFIG, type NodeConfig } from '@regulink/config';
 import { MetricsService } from '@regulink/metrics';
 import { RepeatedFailure } from '@regulink/persistence';
-import { EnvelopeErrorCode, parseEnvelope, sha256Base64Url } from '@regulink/protocol';
+import { EnvelopeErrorCode, parseEnvelope, sha256Base64Url, type EnvelopeClaims } from '@regulink/protocol';
 import { Clock } from '../clock';
 import { MessageRegistry } from '../messages/message-registry';
 import { ExchangePolicy } from '../receiving/exchange-policy';
@@ -160,7 +160,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           );
           continue;
         }
-        const refusal = await this.refusal(message);
+        // Read once: the agreement it rides on, and the time the receipt must be dated after.
+        const { claims } = parseEnvelope(message.envelope, Number.MAX_SAFE_INTEGER);
+        const refusal = await this.refusal(claims);
         if (refusal?.code === EnvelopeErrorCode.AgreementSuspended) {
           // A suspension is lifted again: what was signed while the agreement was in force waits
           // for it (within its envelope's life) rather than being dropped.
@@ -215,7 +217,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           const receipt = await this.verifier.receipt(peer, reply.receipt, {
             id: message.id,
             digest: message.digest,
-            iat: parseEnvelope(message.envelope, Number.MAX_SAFE_INTEGER).claims.iat,
+            iat: claims.iat,
           });
           const status = receipt.status === 'rejected' ? 'rejected' : 'delivered';
           // Logged before it is marked settled: a settled message always has its audit entries.
@@ -293,8 +295,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Why a queued envelope may no longer go (its agreement was revoked, say), or undefined. */
-  private async refusal(message: OutboxMessageEntity): Promise<{ code: string; reason: string } | undefined> {
-    const { claims } = parseEnvelope(message.envelope, Number.MAX_SAFE_INTEGER);
+  private async refusal(claims: EnvelopeClaims): Promise<{ code: string; reason: string } | undefined> {
     const decision = await this.policy.deliverable(claims, this.registry.get(claims.type));
     return decision.allowed ? undefined : decision;
   }

@@ -13,6 +13,7 @@ import {
   EnvelopeError,
   EnvelopeErrorCode,
   hashFromBase64Url,
+  readTreeHead,
   treeHeadKid,
   verifyConsistency,
   verifyTreeHead,
@@ -95,9 +96,7 @@ export class TreeHeadExchange implements OnModuleInit, OnApplicationBootstrap, O
       },
       // `verify` checked the signature just before; inside the transaction only the payload is read.
       apply: async ({ body, claims }, manager) => {
-        const head = JSON.parse(
-          Buffer.from(body.jws.split('.')[1] ?? '', 'base64url').toString('utf8'),
-        ) as TreeHead;
+        const head = readTreeHead(body.jws)!;
         const conflicting = await this.heads.insertIfNew(
           manager,
           Object.assign(new PeerTreeHeadEntity(), {

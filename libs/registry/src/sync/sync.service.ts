@@ -472,11 +472,7 @@ export class SyncService implements OnApplicationBootstrap, OnApplicationShutdow
           : { peer, kind: feed.kind, code, failures, retryInMs: Math.round(delay) },
         `pull failed: ${message}`,
       );
-      if (!this.stopping && !refused)
-        this.retries.set(
-          key,
-          setTimeout(() => void this.pull(feed.kind, peer), delay),
-        );
+      if (!refused) this.later(feed.kind, peer, 'ask', delay);
     }
   }
 
